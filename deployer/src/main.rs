@@ -1,0 +1,2 @@
+//! The `deployer` command line.
+fn main() {}
