@@ -1,2 +1,11 @@
 //! The `deployer` command line.
-fn main() {}
+
+use clap::Parser;
+
+fn main() {
+    let cli = deployer::cli::Cli::parse();
+    if let Err(err) = deployer::cmd::run(cli) {
+        eprintln!("error: {err}");
+        std::process::exit(err.exit_code());
+    }
+}

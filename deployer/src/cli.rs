@@ -1,0 +1,63 @@
+//! The command line: every command, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Resume failed AWS Step Functions executions from the failed state, and deploy
+/// pause/resume mechanisms for workflows that wait on outside events.
+#[derive(Debug, Parser)]
+#[command(name = "deployer", version, about, propagate_version = true)]
+pub struct Cli {
+    /// How to print results: text for people, json for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Readable text.
+    Text,
+    /// One JSON document on standard output.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Plan (and, against AWS, create) a copy of a failed execution's state machine that
+    /// resumes from the failed state.
+    Resume(ResumeArgs),
+}
+
+/// `deployer resume`.
+#[derive(Debug, Args)]
+#[command(after_help = "Offline, on saved files:\n  deployer resume --history-file history.json \
+    --definition-file definition.json --dry-run\n\nhistory.json is the output of \
+    `aws stepfunctions get-execution-history --execution-arn ARN` (one page or several);\n\
+    definition.json is the `definition` of `aws stepfunctions \
+    describe-state-machine-for-execution --execution-arn ARN`.")]
+pub struct ResumeArgs {
+    /// The failed execution's ARN (live mode).
+    #[arg(value_name = "EXECUTION_ARN")]
+    pub execution_arn: Option<String>,
+    /// A saved GetExecutionHistory response (JSON; one page, several pages, either order).
+    #[arg(long, value_name = "FILE", requires = "definition_file")]
+    pub history_file: Option<PathBuf>,
+    /// The definition the execution ran (JSON).
+    #[arg(long, value_name = "FILE", requires = "history_file")]
+    pub definition_file: Option<PathBuf>,
+    /// Resume at this top-level state instead of the failed one.
+    #[arg(long, value_name = "STATE")]
+    pub from_state: Option<String>,
+    /// A JSON merge patch (RFC 7386) applied to the resume input, e.g. '{"foo": "bar"}'.
+    #[arg(long, value_name = "JSON")]
+    pub patch: Option<String>,
+    /// Print the plan and the rewritten definition; create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}

@@ -1,0 +1,3 @@
+//! Terminal output: how plans and results look to people.
+
+pub mod plan;
