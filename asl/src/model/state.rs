@@ -32,7 +32,7 @@ pub enum StateKind {
     /// `"Type": "Pass"`.
     Pass(PassState),
     /// `"Type": "Task"`.
-    Task(TaskState),
+    Task(Box<TaskState>),
     /// `"Type": "Choice"`.
     Choice(ChoiceState),
     /// `"Type": "Wait"`.
@@ -42,9 +42,9 @@ pub enum StateKind {
     /// `"Type": "Fail"`.
     Fail(FailState),
     /// `"Type": "Parallel"`.
-    Parallel(ParallelState),
+    Parallel(Box<ParallelState>),
     /// `"Type": "Map"`.
-    Map(MapState),
+    Map(Box<MapState>),
 }
 
 /// Where a state goes next.
@@ -335,7 +335,7 @@ impl State {
                 result: f.value("Result"),
                 result_path: f.nullable_path("ResultPath")?,
             }),
-            "Task" => StateKind::Task(TaskState {
+            "Task" => StateKind::Task(Box::new(TaskState {
                 resource: f.required_string("Resource", "a Task state")?,
                 parameters: f.value("Parameters"),
                 result_selector: f.value("ResultSelector"),
@@ -347,7 +347,7 @@ impl State {
                 credentials: f.value("Credentials"),
                 retry: f.array_of("Retry", Retrier::parse)?.unwrap_or_default(),
                 catch: f.array_of("Catch", Catcher::parse)?.unwrap_or_default(),
-            }),
+            })),
             "Choice" => StateKind::Choice(ChoiceState {
                 choices: f
                     .array_of("Choices", |v, loc| ChoiceRule::parse(v, loc, true))?
@@ -367,7 +367,7 @@ impl State {
                 cause: f.string("Cause")?,
                 cause_path: f.string("CausePath")?,
             }),
-            "Parallel" => StateKind::Parallel(ParallelState {
+            "Parallel" => StateKind::Parallel(Box::new(ParallelState {
                 branches: f
                     .array_of("Branches", |v, loc| Machine::parse(v, loc, "a Parallel branch"))?
                     .unwrap_or_default(),
@@ -376,8 +376,8 @@ impl State {
                 result_path: f.nullable_path("ResultPath")?,
                 retry: f.array_of("Retry", Retrier::parse)?.unwrap_or_default(),
                 catch: f.array_of("Catch", Catcher::parse)?.unwrap_or_default(),
-            }),
-            "Map" => StateKind::Map(parse_map(&mut f, location)?),
+            })),
+            "Map" => StateKind::Map(Box::new(parse_map(&mut f, location)?)),
             other => {
                 return Err(ParseError::new(
                     &f.location_of("Type"),

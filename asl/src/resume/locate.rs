@@ -7,31 +7,31 @@ use crate::model::{Machine, StateKind};
 /// One step down into a nested machine: the enclosing state and which of its machines
 /// (the branch index for Parallel, 0 for a Map's item processor).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
+pub struct Step<'a> {
     /// The enclosing Parallel or Map state.
-    pub state: String,
+    pub state: &'a str,
     /// The branch index (always 0 inside a Map).
     pub branch: usize,
 }
 
 /// Where a state lives.
 #[derive(Debug, Clone)]
-pub struct Location {
+pub struct Location<'a> {
     /// Enclosing states from the top level inwards (empty for a top-level state).
-    pub parents: Vec<Step>,
+    pub parents: Vec<Step<'a>>,
 }
 
-impl Location {
+impl<'a> Location<'a> {
     /// The top-level state that contains this one (or this one, at the top level).
-    pub fn top_level<'n>(&'n self, own_name: &'n str) -> &'n str {
-        self.parents.first().map_or(own_name, |p| p.state.as_str())
+    pub fn top_level(&self, own_name: &'a str) -> &'a str {
+        self.parents.first().map_or(own_name, |p| p.state)
     }
 }
 
 /// Every state of a definition by name. Step Functions requires state names to be unique in
 /// the whole definition, nested machines included, so a name is an address.
 pub struct StateIndex<'a> {
-    by_name: HashMap<&'a str, Location>,
+    by_name: HashMap<&'a str, Location<'a>>,
 }
 
 impl<'a> StateIndex<'a> {
@@ -43,7 +43,7 @@ impl<'a> StateIndex<'a> {
     }
 
     /// Looks a state up by name.
-    pub fn get(&self, name: &str) -> Option<&Location> {
+    pub fn get(&self, name: &str) -> Option<&Location<'a>> {
         self.by_name.get(name)
     }
 
@@ -55,8 +55,8 @@ impl<'a> StateIndex<'a> {
 
 fn index_into<'a>(
     machine: &'a Machine,
-    parents: &mut Vec<Step>,
-    out: &mut HashMap<&'a str, Location>,
+    parents: &mut Vec<Step<'a>>,
+    out: &mut HashMap<&'a str, Location<'a>>,
 ) {
     for (name, state) in &machine.states {
         out.entry(name.as_str()).or_insert_with(|| Location {
@@ -69,7 +69,7 @@ fn index_into<'a>(
         };
         for (branch, child) in children.into_iter().enumerate() {
             parents.push(Step {
-                state: name.clone(),
+                state: name.as_str(),
                 branch,
             });
             index_into(child, parents, out);

@@ -308,8 +308,6 @@ pub fn plan(
     }
     let mut skipped = finished_states(&analysis, definition, 0, &resume_state);
     skipped.append(&mut planner.skipped);
-    let order: Vec<&str> = definition.walk().into_iter().map(|(_, n, _)| n).collect();
-    skipped.sort_by_key(|name| order.iter().position(|n| n == name));
 
     let start_state = planner.names.allocate(GO_TO_STATE);
     let choice = go_to_state(RESUME_FLAG, &resume_state, &definition.start_at);
@@ -318,10 +316,17 @@ pub fn plan(
     let failed_chain: HashSet<&str> = failed_location
         .parents
         .iter()
-        .map(|p| p.state.as_str())
+        .map(|p| p.state)
         .chain([failed])
         .collect();
     let tree = mark_tree(definition, &analysis, &failed_chain, &skipped, &resume_state);
+    // In definition order, as the tree lists them.
+    let skipped_set: HashSet<&str> = skipped.iter().map(String::as_str).collect();
+    let skipped_states = tree
+        .iter()
+        .filter(|node| skipped_set.contains(node.name.as_str()))
+        .map(|node| node.name.clone())
+        .collect();
     Ok(ResumePlan {
         status,
         failed_state: failed.to_string(),
@@ -330,7 +335,7 @@ pub fn plan(
         resume_state,
         recorded_input,
         resume_input,
-        skipped_states: skipped,
+        skipped_states,
         start_state,
         branches: planner.branches,
         tree,
@@ -359,7 +364,7 @@ fn check_from_state(
     if let Some(top) = location.parents.first() {
         return Err(PlanError::NotTopLevel {
             name: name.to_string(),
-            top_level: top.state.clone(),
+            top_level: top.state.to_string(),
         });
     }
     if analysis.last_run(name).is_none() {
@@ -424,7 +429,7 @@ impl Planner<'_, '_> {
         let (Some(step), StateKind::Parallel(parallel)) = (steps.first(), &mut state.kind) else {
             return Ok(()); // a Map (or anything else) is re-run as a whole
         };
-        let inner = steps.get(1).map_or(failed, |s| s.state.as_str());
+        let inner = steps.get(1).map_or(failed, |s| s.state);
         for (i, branch) in parallel.branches.iter_mut().enumerate() {
             if i == step.branch {
                 let run = self.analysis.last_run_after(inner, entered);

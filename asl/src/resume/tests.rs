@@ -68,7 +68,19 @@ fn definition(value: Value) -> Definition {
 }
 
 fn plan_default(def: &Definition, history: &History) -> ResumePlan {
-    plan(def, history, &PlanOptions::default()).unwrap()
+    let plan = plan(def, history, &PlanOptions::default()).unwrap();
+    keep_for_lint(&plan);
+    plan
+}
+
+/// When SFN_REWRITTEN_DIR is set (as .ci/run does), writes the rewritten definition there so
+/// a third-party validator (statelint) can check it too.
+fn keep_for_lint(plan: &ResumePlan) {
+    let Ok(dir) = std::env::var("SFN_REWRITTEN_DIR") else { return };
+    let test = std::thread::current().name().unwrap_or("plan").replace("::", "-");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = std::path::Path::new(&dir).join(format!("{test}-{}.json", plan.resume_state.replace(' ', "_")));
+    std::fs::write(path, plan.definition.to_value().to_string()).unwrap();
 }
 
 /// The Choice rule added at the head of `machine`: (flag variable, target, default).
@@ -177,6 +189,7 @@ fn from_state_and_patch() {
         patch: Some(json!({"foo": "bar", "Message": null})),
     };
     let plan = plan(&def, &history, &options).unwrap();
+    keep_for_lint(&plan);
     assert_eq!(plan.resume_state, "Parallel");
     assert_eq!(plan.recorded_input, json!({"Message": "Your message here"}));
     assert_eq!(plan.resume_input, json!({"foo": "bar"}));
@@ -223,6 +236,7 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
         patch: Some(json!({"foo": true})),
     };
     let plan = plan(&def, &history, &options).unwrap();
+    keep_for_lint(&plan);
     assert_eq!(plan.failed_state, "B2");
     assert_eq!(plan.resume_state, "P");
     assert_eq!(plan.resume_input, json!({"n": 1, "foo": true}));
@@ -457,7 +471,8 @@ fn unknown_fields_survive_the_rewrite() {
     let mut r = Recorder::new(input.clone());
     let a = r.pass(0, "A", &input, &input);
     let b = r.entered(a, "Pass", "B", &input);
-    let plan = plan_default(&def, &r.fail(b, "States.Runtime"));
+    // Not kept for statelint: it rejects the unknown fields on purpose.
+    let plan = plan(&def, &r.fail(b, "States.Runtime"), &PlanOptions::default()).unwrap();
     let written = plan.definition.to_value();
     assert_eq!(written["X-Custom"], json!({"a": 1}));
     assert_eq!(written["Comment"], json!("keep me"));
