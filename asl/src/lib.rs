@@ -6,3 +6,4 @@ pub mod history;
 pub mod model;
 pub mod path;
 pub mod resume;
+pub mod validate;

@@ -436,9 +436,9 @@ impl Planner<'_, '_> {
                 if let (Some(run), Some(inner_state)) = (run, branch.states.get_mut(inner)) {
                     self.descend(inner_state, &steps[1..], failed, run.entered)?;
                 }
-                self.resume_branch_at(branch, &step.state, i, inner, run, entered);
+                self.resume_branch_at(branch, step.state, i, inner, run, entered);
             } else {
-                self.settle_sibling(branch, &step.state, i, entered);
+                self.settle_sibling(branch, step.state, i, entered);
             }
         }
         Ok(())

@@ -69,13 +69,18 @@ fn definition(value: Value) -> Definition {
 
 fn plan_default(def: &Definition, history: &History) -> ResumePlan {
     let plan = plan(def, history, &PlanOptions::default()).unwrap();
-    keep_for_lint(&plan);
+    check_rewritten(&plan);
     plan
 }
 
-/// When SFN_REWRITTEN_DIR is set (as .ci/run does), writes the rewritten definition there so
-/// a third-party validator (statelint) can check it too.
-fn keep_for_lint(plan: &ResumePlan) {
+/// The rewritten definition passes our validator; when SFN_REWRITTEN_DIR is set (as .ci/run
+/// does), it is also written there so a third-party validator (statelint) checks it.
+fn check_rewritten(plan: &ResumePlan) {
+    let diagnostics = crate::validate::validate(&plan.definition);
+    assert!(
+        crate::validate::is_valid(&diagnostics),
+        "the rewritten definition is invalid: {diagnostics:?}"
+    );
     let Ok(dir) = std::env::var("SFN_REWRITTEN_DIR") else { return };
     let test = std::thread::current().name().unwrap_or("plan").replace("::", "-");
     std::fs::create_dir_all(&dir).unwrap();
@@ -189,7 +194,7 @@ fn from_state_and_patch() {
         patch: Some(json!({"foo": "bar", "Message": null})),
     };
     let plan = plan(&def, &history, &options).unwrap();
-    keep_for_lint(&plan);
+    check_rewritten(&plan);
     assert_eq!(plan.resume_state, "Parallel");
     assert_eq!(plan.recorded_input, json!({"Message": "Your message here"}));
     assert_eq!(plan.resume_input, json!({"foo": "bar"}));
@@ -236,7 +241,7 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
         patch: Some(json!({"foo": true})),
     };
     let plan = plan(&def, &history, &options).unwrap();
-    keep_for_lint(&plan);
+    check_rewritten(&plan);
     assert_eq!(plan.failed_state, "B2");
     assert_eq!(plan.resume_state, "P");
     assert_eq!(plan.resume_input, json!({"n": 1, "foo": true}));
