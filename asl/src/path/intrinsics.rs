@@ -17,6 +17,7 @@ use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 use sha2::Digest as _;
 
+use super::cursor::Cursor;
 use super::jsonpath::{Miss, OutOfRange};
 use super::{compact, JsonPath, PathError};
 
@@ -39,9 +40,7 @@ impl Intrinsic {
     /// and argument counts.
     pub fn parse(text: &str) -> Result<Intrinsic, PathError> {
         let mut parser = Parser {
-            text,
-            pos: 0,
-            depth: 0,
+            cursor: Cursor::new(text),
         };
         let call = parser
             .call()
@@ -205,54 +204,27 @@ enum Arg {
 // Parser
 
 struct Parser<'s> {
-    text: &'s str,
-    pos: usize,
-    depth: usize,
+    cursor: Cursor<'s>,
+}
+
+impl<'s> std::ops::Deref for Parser<'s> {
+    type Target = Cursor<'s>;
+    fn deref(&self) -> &Cursor<'s> {
+        &self.cursor
+    }
+}
+
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
+    }
 }
 
 type Parse<T> = Result<T, String>;
 
 impl<'s> Parser<'s> {
-    fn rest(&self) -> &'s str {
-        self.text.get(self.pos..).unwrap_or("")
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos += c.len_utf8();
-        Some(c)
-    }
-
-    fn eat(&mut self, c: char) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += c.len_utf8();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn skip_blanks(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.bump();
-        }
-    }
-
     fn unexpected(&self, expected: &str) -> String {
-        match self.peek() {
-            Some(c) => format!(
-                "Expected {expected} at position {} but found '{c}'",
-                self.pos
-            ),
-            None => format!(
-                "Expected {expected} at position {} but the expression ended",
-                self.pos
-            ),
-        }
+        self.cursor.unexpected(expected, "expression")
     }
 
     /// `States.Name(arg, …)`.

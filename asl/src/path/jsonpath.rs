@@ -14,6 +14,7 @@ use std::fmt;
 
 use serde_json::{Map, Number, Value};
 
+use super::cursor::Cursor;
 use super::{compact, PathError};
 
 /// Deepest nesting of filters, parentheses and negations a path may contain.
@@ -868,9 +869,20 @@ enum Mode {
 }
 
 struct Parser<'s> {
-    text: &'s str,
-    pos: usize,
-    depth: usize,
+    cursor: Cursor<'s>,
+}
+
+impl<'s> std::ops::Deref for Parser<'s> {
+    type Target = Cursor<'s>;
+    fn deref(&self) -> &Cursor<'s> {
+        &self.cursor
+    }
+}
+
+impl std::ops::DerefMut for Parser<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
+    }
 }
 
 type Parse<T> = Result<T, String>;
@@ -878,41 +890,7 @@ type Parse<T> = Result<T, String>;
 impl<'s> Parser<'s> {
     fn new(text: &'s str) -> Self {
         Parser {
-            text,
-            pos: 0,
-            depth: 0,
-        }
-    }
-
-    fn rest(&self) -> &'s str {
-        self.text.get(self.pos..).unwrap_or("")
-    }
-
-    fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
-    }
-
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek()?;
-        self.pos += c.len_utf8();
-        Some(c)
-    }
-
-    fn eat(&mut self, c: char) -> bool {
-        if self.peek() == Some(c) {
-            self.pos += c.len_utf8();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn eat_str(&mut self, s: &str) -> bool {
-        if self.rest().starts_with(s) {
-            self.pos += s.len();
-            true
-        } else {
-            false
+            cursor: Cursor::new(text),
         }
     }
 
@@ -925,22 +903,7 @@ impl<'s> Parser<'s> {
     }
 
     fn unexpected(&self, expected: &str) -> String {
-        match self.peek() {
-            Some(c) => format!(
-                "Expected {expected} at position {} but found '{c}'",
-                self.pos
-            ),
-            None => format!(
-                "Expected {expected} at position {} but the path ended",
-                self.pos
-            ),
-        }
-    }
-
-    fn skip_blanks(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.bump();
-        }
+        self.cursor.unexpected(expected, "path")
     }
 
     fn enter(&mut self) -> Parse<()> {

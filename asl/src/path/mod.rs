@@ -7,6 +7,7 @@
 //! AWS words it, minus the `An error occurred while executing the state '…' (entered at the event
 //! id #…). ` prefix, which is the interpreter's to add.
 
+mod cursor;
 mod intrinsics;
 mod jsonpath;
 mod template;

@@ -1,0 +1,80 @@
+//! A character cursor over an expression, shared by the JSONPath and intrinsic parsers.
+
+/// Position in the text being parsed, and how deeply the parser has nested.
+pub(crate) struct Cursor<'s> {
+    /// The whole expression.
+    pub text: &'s str,
+    /// Byte offset of the next character.
+    pub pos: usize,
+    /// Current nesting depth (filters, nested calls), for the parsers' limits.
+    pub depth: usize,
+}
+
+impl<'s> Cursor<'s> {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'s str) -> Self {
+        Cursor {
+            text,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// What is left to parse.
+    pub fn rest(&self) -> &'s str {
+        self.text.get(self.pos..).unwrap_or("")
+    }
+
+    /// The next character, if any.
+    pub fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    /// Takes the next character.
+    pub fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    /// Takes `c` if it comes next.
+    pub fn eat(&mut self, c: char) -> bool {
+        if self.peek() == Some(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Takes `s` if it comes next.
+    pub fn eat_str(&mut self, s: &str) -> bool {
+        if self.rest().starts_with(s) {
+            self.pos += s.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Skips white space.
+    pub fn skip_blanks(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+    }
+
+    /// "Expected X at position N but found 'c'" (or "but the <what> ended").
+    pub fn unexpected(&self, expected: &str, what: &str) -> String {
+        match self.peek() {
+            Some(c) => format!(
+                "Expected {expected} at position {} but found '{c}'",
+                self.pos
+            ),
+            None => format!(
+                "Expected {expected} at position {} but the {what} ended",
+                self.pos
+            ),
+        }
+    }
+}
