@@ -205,7 +205,9 @@ impl History {
 
     /// The `ExecutionStarted` event.
     pub fn started_event(&self) -> Option<&HistoryEvent> {
-        self.events.iter().find(|e| e.event_type == "ExecutionStarted")
+        self.events
+            .iter()
+            .find(|e| e.event_type == "ExecutionStarted")
     }
 
     /// An index from event id to position in [`History::events`].
@@ -277,13 +279,25 @@ mod tests {
         let e: HistoryEvent = serde_json::from_value(raw).unwrap();
         assert_eq!(e.state_name(), Some("P"));
         assert_eq!(e.payload("input"), Some(serde_json::json!({"a": [1]})));
-        assert_eq!(decode_payload(&Value::String("not json".into())), Value::String("not json".into()));
+        assert_eq!(
+            decode_payload(&Value::String("not json".into())),
+            Value::String("not json".into())
+        );
     }
 
     #[test]
     fn rejects_what_is_not_a_history() {
-        assert!(matches!(History::from_json("{"), Err(HistoryError::Malformed(_))));
-        assert!(matches!(History::from_json("{\"States\": {}}"), Err(HistoryError::Malformed(_))));
-        assert!(matches!(History::from_json("{\"events\": []}"), Err(HistoryError::Empty)));
+        assert!(matches!(
+            History::from_json("{"),
+            Err(HistoryError::Malformed(_))
+        ));
+        assert!(matches!(
+            History::from_json("{\"States\": {}}"),
+            Err(HistoryError::Malformed(_))
+        ));
+        assert!(matches!(
+            History::from_json("{\"events\": []}"),
+            Err(HistoryError::Empty)
+        ));
     }
 }

@@ -36,11 +36,13 @@ pub enum Command {
 
 /// `deployer resume`.
 #[derive(Debug, Args)]
-#[command(after_help = "Offline, on saved files:\n  deployer resume --history-file history.json \
+#[command(
+    after_help = "Offline, on saved files:\n  deployer resume --history-file history.json \
     --definition-file definition.json --dry-run\n\nhistory.json is the output of \
     `aws stepfunctions get-execution-history --execution-arn ARN` (one page or several);\n\
     definition.json is the `definition` of `aws stepfunctions \
-    describe-state-machine-for-execution --execution-arn ARN`.")]
+    describe-state-machine-for-execution --execution-arn ARN`."
+)]
 pub struct ResumeArgs {
     /// The failed execution's ARN (live mode).
     #[arg(value_name = "EXECUTION_ARN")]

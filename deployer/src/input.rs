@@ -28,7 +28,8 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Parses the JSON text given with `flag` (a file or an argument).
 pub fn parse_json(text: &str, what: &str) -> CliResult<Value> {
-    serde_json::from_str(text).map_err(|e| CliError::usage(format!("{what} is not valid JSON: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| CliError::usage(format!("{what} is not valid JSON: {e}")))
 }
 
 /// Parses a `--patch`: a JSON object (a JSON merge patch, RFC 7386).

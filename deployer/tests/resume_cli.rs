@@ -12,7 +12,10 @@ fn shared_fixture(name: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
-        eprintln!("skipped: {} not found (the shared fixtures are not beside this clone)", path.display());
+        eprintln!(
+            "skipped: {} not found (the shared fixtures are not beside this clone)",
+            path.display()
+        );
         None
     }
 }
@@ -60,7 +63,9 @@ fn write(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
 
 #[test]
 fn json_plan_for_the_real_aws_execution() {
-    let Some((history, definition)) = fixture_files() else { return };
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
     let out = resume(&history, &definition, &["--output", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let plan: Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
@@ -91,11 +96,16 @@ fn json_plan_for_the_real_aws_execution() {
 
 #[test]
 fn text_plan_shows_the_tree_and_the_definition() {
-    let Some((history, definition)) = fixture_files() else { return };
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
     let out = resume(&history, &definition, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Execution FAILED in state \"Parallel Step 2, Process 2\""), "{text}");
+    assert!(
+        text.contains("Execution FAILED in state \"Parallel Step 2, Process 2\""),
+        "{text}"
+    );
     assert!(text.contains("Resume at: \"Parallel 2\""));
     assert!(text.contains("Skipped (finished, will not run again): \"Parallel\""));
     assert!(text.contains("x Parallel 2 (Parallel): failed   <- resume here"));
@@ -106,25 +116,43 @@ fn text_plan_shows_the_tree_and_the_definition() {
 
 #[test]
 fn from_state_and_patch_flags() {
-    let Some((history, definition)) = fixture_files() else { return };
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
     let out = resume(
         &history,
         &definition,
-        &["--from-state", "Parallel", "--patch", r#"{"foo": "bar"}"#, "--output", "json"],
+        &[
+            "--from-state",
+            "Parallel",
+            "--patch",
+            r#"{"foo": "bar"}"#,
+            "--output",
+            "json",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(plan["resumeState"], "Parallel");
-    assert_eq!(plan["resumeInput"], json!({"Message": "Your message here", "foo": "bar"}));
-    assert_eq!(plan["definition"]["States"]["GoToState"]["Choices"][0]["Next"], "Parallel");
+    assert_eq!(
+        plan["resumeInput"],
+        json!({"Message": "Your message here", "foo": "bar"})
+    );
+    assert_eq!(
+        plan["definition"]["States"]["GoToState"]["Choices"][0]["Next"],
+        "Parallel"
+    );
 }
 
 #[test]
 fn accepts_describe_state_machine_output_as_definition() {
-    let Some((history, definition)) = fixture_files() else { return };
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let asl = std::fs::read_to_string(&definition).unwrap();
-    let described = json!({"stateMachineArn": "arn:aws:states:us-west-2:1:stateMachine:x", "definition": asl});
+    let described =
+        json!({"stateMachineArn": "arn:aws:states:us-west-2:1:stateMachine:x", "definition": asl});
     let file = write(&dir, "described.json", &described.to_string());
     let out = resume(&history, &file, &["--output", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -135,8 +163,16 @@ fn accepts_describe_state_machine_output_as_definition() {
 /// Asserts a bad-input failure: exit status 2, nothing on stdout, the message on stderr.
 fn assert_bad_input(out: &Output, expected: &str) {
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
-    assert!(stdout(out).is_empty(), "nothing printed on stdout: {}", stdout(out));
-    assert!(stderr(out).contains(expected), "expected {expected:?} in: {}", stderr(out));
+    assert!(
+        stdout(out).is_empty(),
+        "nothing printed on stdout: {}",
+        stdout(out)
+    );
+    assert!(
+        stderr(out).contains(expected),
+        "expected {expected:?} in: {}",
+        stderr(out)
+    );
 }
 
 #[test]
@@ -156,16 +192,30 @@ fn bad_input_is_refused_with_status_2() {
         }
         e
     };
-    let started = ev(1, 0, "ExecutionStarted", json!({"executionStartedEventDetails": {"input": "{}"}}));
+    let started = ev(
+        1,
+        0,
+        "ExecutionStarted",
+        json!({"executionStartedEventDetails": {"input": "{}"}}),
+    );
     let entered = |id, prev, name: &str| {
-        ev(id, prev, "PassStateEntered", json!({"stateEnteredEventDetails": {"name": name, "input": "{}"}}))
+        ev(
+            id,
+            prev,
+            "PassStateEntered",
+            json!({"stateEnteredEventDetails": {"name": name, "input": "{}"}}),
+        )
     };
     let succeeded = write(
         &dir,
         "ok.json",
         &json!({"events": [started.clone(), entered(2, 1, "A"), ev(3, 2, "ExecutionSucceeded", json!({}))]}).to_string(),
     );
-    let running = write(&dir, "running.json", &json!({"events": [started.clone(), entered(2, 1, "A")]}).to_string());
+    let running = write(
+        &dir,
+        "running.json",
+        &json!({"events": [started.clone(), entered(2, 1, "A")]}).to_string(),
+    );
     let failed = write(
         &dir,
         "failed.json",
@@ -179,18 +229,52 @@ fn bad_input_is_refused_with_status_2() {
     let not_json = write(&dir, "broken.json", "{\"events\": [");
     let missing = dir.path().join("missing.json");
 
-    assert_bad_input(&resume(&missing, &definition, &[]), "cannot read --history-file");
-    assert_bad_input(&resume(&failed, &missing, &[]), "cannot read --definition-file");
-    assert_bad_input(&resume(&not_json, &definition, &[]), "is not valid GetExecutionHistory JSON");
+    assert_bad_input(
+        &resume(&missing, &definition, &[]),
+        "cannot read --history-file",
+    );
+    assert_bad_input(
+        &resume(&failed, &missing, &[]),
+        "cannot read --definition-file",
+    );
+    assert_bad_input(
+        &resume(&not_json, &definition, &[]),
+        "is not valid GetExecutionHistory JSON",
+    );
     assert_bad_input(&resume(&failed, &not_json, &[]), "is not valid JSON");
-    assert_bad_input(&resume(&succeeded, &definition, &[]), "the execution is SUCCEEDED");
-    assert_bad_input(&resume(&running, &definition, &[]), "the execution is RUNNING");
-    assert_bad_input(&resume(&failed, &definition, &["--from-state", "Nope"]), "no state named 'Nope'");
-    assert_bad_input(&resume(&foreign, &definition, &[]), "does not belong to this definition");
-    assert_bad_input(&resume(&failed, &definition, &["--patch", "[1]"]), "--patch must be a JSON object");
-    assert_bad_input(&resume(&failed, &definition, &["--patch", "{nope"]), "--patch is not valid JSON");
-    let bad_def = write(&dir, "bad-def.json", r#"{"StartAt": "A", "States": {"A": {"Type": "Pause"}}}"#);
-    assert_bad_input(&resume(&failed, &bad_def, &[]), "unknown state type 'Pause'");
+    assert_bad_input(
+        &resume(&succeeded, &definition, &[]),
+        "the execution is SUCCEEDED",
+    );
+    assert_bad_input(
+        &resume(&running, &definition, &[]),
+        "the execution is RUNNING",
+    );
+    assert_bad_input(
+        &resume(&failed, &definition, &["--from-state", "Nope"]),
+        "no state named 'Nope'",
+    );
+    assert_bad_input(
+        &resume(&foreign, &definition, &[]),
+        "does not belong to this definition",
+    );
+    assert_bad_input(
+        &resume(&failed, &definition, &["--patch", "[1]"]),
+        "--patch must be a JSON object",
+    );
+    assert_bad_input(
+        &resume(&failed, &definition, &["--patch", "{nope"]),
+        "--patch is not valid JSON",
+    );
+    let bad_def = write(
+        &dir,
+        "bad-def.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pause"}}}"#,
+    );
+    assert_bad_input(
+        &resume(&failed, &bad_def, &[]),
+        "unknown state type 'Pause'",
+    );
     assert_bad_input(&deployer(&["resume"]), "say which execution to resume");
 
     let ok = resume(&failed, &definition, &["--output", "json"]);

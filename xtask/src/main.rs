@@ -4,7 +4,8 @@
 
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  bench   run the benchmarks (criterion, release build)";
+const USAGE: &str =
+    "usage: cargo xtask <task>\n\ntasks:\n  bench   run the benchmarks (criterion, release build)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -36,11 +36,24 @@ pub fn parallel_failure(max_events: usize) -> FailedExecution {
         events.push(event);
         id
     };
-    let payload = |name: &str, key: &str, value: &Value| {
-        json!({"name": name, key: value.to_string()})
-    };
-    push(0, "ExecutionStarted", Some(("executionStartedEventDetails", json!({"input": input.to_string(), "roleArn": "arn:aws:iam::123456789012:role/bench"}))));
-    let entered = push(1, "ParallelStateEntered", Some(("stateEnteredEventDetails", payload("Fan out", "input", &input))));
+    let payload =
+        |name: &str, key: &str, value: &Value| json!({"name": name, key: value.to_string()});
+    push(
+        0,
+        "ExecutionStarted",
+        Some((
+            "executionStartedEventDetails",
+            json!({"input": input.to_string(), "roleArn": "arn:aws:iam::123456789012:role/bench"}),
+        )),
+    );
+    let entered = push(
+        1,
+        "ParallelStateEntered",
+        Some((
+            "stateEnteredEventDetails",
+            payload("Fan out", "input", &input),
+        )),
+    );
     let started = push(entered, "ParallelStateStarted", None);
     let mut failure = started;
     for b in 0..branches {
@@ -49,16 +62,37 @@ pub fn parallel_failure(max_events: usize) -> FailedExecution {
         for step in 1..=3 {
             let name = format!("Branch {b} step {step}");
             let step_input = json!({"branch": b, "step": step});
-            prev = push(prev, "PassStateEntered", Some(("stateEnteredEventDetails", payload(&name, "input", &step_input))));
+            prev = push(
+                prev,
+                "PassStateEntered",
+                Some((
+                    "stateEnteredEventDetails",
+                    payload(&name, "input", &step_input),
+                )),
+            );
             if last && step == 2 {
                 failure = prev;
                 break;
             }
-            prev = push(prev, "PassStateExited", Some(("stateExitedEventDetails", payload(&name, "output", &step_input))));
+            prev = push(
+                prev,
+                "PassStateExited",
+                Some((
+                    "stateExitedEventDetails",
+                    payload(&name, "output", &step_input),
+                )),
+            );
         }
     }
     let parallel_failed = push(failure, "ParallelStateFailed", None);
-    push(parallel_failed, "ExecutionFailed", Some(("executionFailedEventDetails", json!({"error": "States.Runtime", "cause": "synthetic failure"}))));
+    push(
+        parallel_failed,
+        "ExecutionFailed",
+        Some((
+            "executionFailedEventDetails",
+            json!({"error": "States.Runtime", "cause": "synthetic failure"}),
+        )),
+    );
     let count = events.len();
     FailedExecution {
         definition,

@@ -112,7 +112,11 @@ impl Operator {
 
 impl ChoiceRule {
     /// Parses a rule at `location`; `top_level` rules carry `Next`.
-    pub(crate) fn parse(value: &Value, location: &str, top_level: bool) -> Result<Self, ParseError> {
+    pub(crate) fn parse(
+        value: &Value,
+        location: &str,
+        top_level: bool,
+    ) -> Result<Self, ParseError> {
         let mut f = Fields::new(value, location, "a Choice rule")?;
         let comment = f.string("Comment")?;
         let next = if top_level { f.string("Next")? } else { None };
@@ -125,7 +129,9 @@ impl ChoiceRule {
         }
         if let Some(rule) = f.value("Not") {
             let loc = format!("{location}/Not");
-            found.push(Condition::Not(Box::new(ChoiceRule::parse(&rule, &loc, false)?)));
+            found.push(Condition::Not(Box::new(ChoiceRule::parse(
+                &rule, &loc, false,
+            )?)));
         }
         if let Some(condition) = f.string("Condition")? {
             found.push(Condition::Jsonata(condition));
@@ -140,12 +146,19 @@ impl ChoiceRule {
             let names: Vec<&str> = operators.iter().map(|op| op.name()).collect();
             return Err(ParseError::new(
                 location,
-                format!("a Choice rule takes one comparison operator, found {}", names.join(", ")),
+                format!(
+                    "a Choice rule takes one comparison operator, found {}",
+                    names.join(", ")
+                ),
             ));
         }
         if let Some(&operator) = operators.first() {
             let operand = f.value(operator.name()).unwrap_or(Value::Null);
-            check_operand(operator, &operand, &format!("{location}/{}", operator.name()))?;
+            check_operand(
+                operator,
+                &operand,
+                &format!("{location}/{}", operator.name()),
+            )?;
             let variable = variable.ok_or_else(|| {
                 ParseError::new(
                     location,
@@ -164,21 +177,20 @@ impl ChoiceRule {
                 "the rule has a 'Variable' but no comparison operator (such as StringEquals)",
             ));
         }
-        let condition = match found.len() {
-            1 => found.remove(0),
-            0 => {
-                return Err(ParseError::new(
+        let condition =
+            match found.len() {
+                1 => found.remove(0),
+                0 => return Err(ParseError::new(
                     location,
                     "a Choice rule needs a comparison (Variable and an operator), And, Or or Not",
-                ))
-            }
-            _ => {
-                return Err(ParseError::new(
-                    location,
-                    "a Choice rule takes exactly one of: a comparison, And, Or, Not",
-                ))
-            }
-        };
+                )),
+                _ => {
+                    return Err(ParseError::new(
+                        location,
+                        "a Choice rule takes exactly one of: a comparison, And, Or, Not",
+                    ))
+                }
+            };
         Ok(ChoiceRule {
             condition,
             next,
@@ -192,10 +204,16 @@ impl ChoiceRule {
         let mut w = Writer::default();
         match &self.condition {
             Condition::And(rules) => {
-                w.set("And", Value::Array(rules.iter().map(Self::to_value).collect()));
+                w.set(
+                    "And",
+                    Value::Array(rules.iter().map(Self::to_value).collect()),
+                );
             }
             Condition::Or(rules) => {
-                w.set("Or", Value::Array(rules.iter().map(Self::to_value).collect()));
+                w.set(
+                    "Or",
+                    Value::Array(rules.iter().map(Self::to_value).collect()),
+                );
             }
             Condition::Not(rule) => {
                 w.set("Not", rule.to_value());

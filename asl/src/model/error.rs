@@ -50,7 +50,15 @@ impl fmt::Display for ParseError {
             (None, Some(field)) => write!(f, "field '{field}': {}", self.message)?,
             (None, None) => write!(f, "{}", self.message)?,
         }
-        write!(f, " (at {})", if self.location.is_empty() { "/" } else { &self.location })
+        write!(
+            f,
+            " (at {})",
+            if self.location.is_empty() {
+                "/"
+            } else {
+                &self.location
+            }
+        )
     }
 }
 

@@ -66,12 +66,15 @@ impl Machine {
                 states
             }
             Some(_) => {
-                return Err(ParseError::new(&states_location, "must be a JSON object")
-                    .with_field("States"))
+                return Err(
+                    ParseError::new(&states_location, "must be a JSON object").with_field("States")
+                )
             }
             None => {
-                return Err(ParseError::new(location, format!("{what} needs the field 'States'"))
-                    .with_field("States"))
+                return Err(
+                    ParseError::new(location, format!("{what} needs the field 'States'"))
+                        .with_field("States"),
+                )
             }
         };
         Ok(Machine {

@@ -9,8 +9,8 @@
 //! [`Definition::to_value`]. Parsing errors name the state and the field.
 
 mod choice;
-mod fields;
 mod error;
+mod fields;
 mod machine;
 mod state;
 
@@ -18,6 +18,6 @@ pub use choice::{ChoiceRule, Comparison, Condition, Operator};
 pub use error::ParseError;
 pub use machine::{Definition, Machine};
 pub use state::{
-    Catcher, ChoiceState, FailState, MapState, ParallelState, PassState, Retrier, State,
-    StateKind, SucceedState, TaskState, Transition, WaitState,
+    Catcher, ChoiceState, FailState, MapState, ParallelState, PassState, Retrier, State, StateKind,
+    SucceedState, TaskState, Transition, WaitState,
 };

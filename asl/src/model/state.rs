@@ -312,15 +312,22 @@ impl State {
             }
             None => {
                 return Err(
-                    ParseError::new(location, "the state needs the field 'Type'").with_field("Type")
+                    ParseError::new(location, "the state needs the field 'Type'")
+                        .with_field("Type"),
                 )
             }
         };
         let comment = f.string("Comment")?;
         let has_io = type_name != "Fail";
-        let has_flow = matches!(type_name.as_str(), "Pass" | "Task" | "Wait" | "Parallel" | "Map");
+        let has_flow = matches!(
+            type_name.as_str(),
+            "Pass" | "Task" | "Wait" | "Parallel" | "Map"
+        );
         let (input_path, output_path) = if has_io {
-            (f.nullable_path("InputPath")?, f.nullable_path("OutputPath")?)
+            (
+                f.nullable_path("InputPath")?,
+                f.nullable_path("OutputPath")?,
+            )
         } else {
             (None, None)
         };
@@ -369,7 +376,9 @@ impl State {
             }),
             "Parallel" => StateKind::Parallel(Box::new(ParallelState {
                 branches: f
-                    .array_of("Branches", |v, loc| Machine::parse(v, loc, "a Parallel branch"))?
+                    .array_of("Branches", |v, loc| {
+                        Machine::parse(v, loc, "a Parallel branch")
+                    })?
                     .unwrap_or_default(),
                 parameters: f.value("Parameters"),
                 result_selector: f.value("ResultSelector"),
@@ -480,8 +489,10 @@ fn parse_map(f: &mut Fields, location: &str) -> Result<MapState, ParseError> {
         Some(v) => Machine::parse(&v, &processor_location, "a Map item processor")
             .map_err(|e| e.with_field(processor_key))?,
         None => {
-            return Err(ParseError::new(location, "a Map state needs the field 'ItemProcessor'")
-                .with_field("ItemProcessor"))
+            return Err(
+                ParseError::new(location, "a Map state needs the field 'ItemProcessor'")
+                    .with_field("ItemProcessor"),
+            )
         }
     };
     Ok(MapState {
@@ -508,7 +519,11 @@ fn parse_map(f: &mut Fields, location: &str) -> Result<MapState, ParseError> {
 }
 
 fn write_map(w: &mut Writer, m: &MapState) {
-    let key = if m.uses_iterator { "Iterator" } else { "ItemProcessor" };
+    let key = if m.uses_iterator {
+        "Iterator"
+    } else {
+        "ItemProcessor"
+    };
     w.set(key, m.processor.to_value())
         .opt("ItemsPath", m.items_path.clone())
         .opt("ItemSelector", m.item_selector.clone())
@@ -520,7 +535,10 @@ fn write_map(w: &mut Writer, m: &MapState) {
         .opt("MaxConcurrency", m.max_concurrency)
         .opt("MaxConcurrencyPath", m.max_concurrency_path.clone())
         .opt("ToleratedFailureCount", m.tolerated_failure_count)
-        .opt("ToleratedFailureCountPath", m.tolerated_failure_count_path.clone())
+        .opt(
+            "ToleratedFailureCountPath",
+            m.tolerated_failure_count_path.clone(),
+        )
         .opt("ToleratedFailurePercentage", m.tolerated_failure_percentage)
         .opt(
             "ToleratedFailurePercentagePath",
@@ -533,10 +551,16 @@ fn write_map(w: &mut Writer, m: &MapState) {
 
 fn write_error_handling(w: &mut Writer, retry: &[Retrier], catch: &[Catcher]) {
     if !retry.is_empty() {
-        w.set("Retry", Value::Array(retry.iter().map(Retrier::to_value).collect()));
+        w.set(
+            "Retry",
+            Value::Array(retry.iter().map(Retrier::to_value).collect()),
+        );
     }
     if !catch.is_empty() {
-        w.set("Catch", Value::Array(catch.iter().map(Catcher::to_value).collect()));
+        w.set(
+            "Catch",
+            Value::Array(catch.iter().map(Catcher::to_value).collect()),
+        );
     }
 }
 

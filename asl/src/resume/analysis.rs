@@ -73,7 +73,11 @@ impl<'h> Analysis<'h> {
 
     /// The last pass through a state that began after position `after`.
     pub fn last_run_after(&self, name: &str, after: usize) -> Option<Run> {
-        self.runs(name).iter().rev().find(|r| r.entered > after).copied()
+        self.runs(name)
+            .iter()
+            .rev()
+            .find(|r| r.entered > after)
+            .copied()
     }
 
     /// The last pass through a state.
@@ -95,7 +99,11 @@ impl<'h> Analysis<'h> {
     pub fn outcome(&self) -> (ExecutionStatus, Option<String>, Option<String>) {
         let status = self.history.status();
         let terminal = self.history.terminal_event();
-        let text = |field: &str| terminal.and_then(|e| e.detail_str(field)).map(str::to_string);
+        let text = |field: &str| {
+            terminal
+                .and_then(|e| e.detail_str(field))
+                .map(str::to_string)
+        };
         (status, text("error"), text("cause"))
     }
 

@@ -283,11 +283,12 @@ pub fn plan(
             name: resume_state.clone(),
             entered: entered_top_level(definition, &analysis),
         })?;
-    let recorded_input = analysis
-        .input_of(resume_run)
-        .ok_or_else(|| PlanError::NoExecutionData {
-            name: resume_state.clone(),
-        })?;
+    let recorded_input =
+        analysis
+            .input_of(resume_run)
+            .ok_or_else(|| PlanError::NoExecutionData {
+                name: resume_state.clone(),
+            })?;
     let resume_input = match &options.patch {
         Some(patch) => merge_patch(&recorded_input, patch),
         None => recorded_input.clone(),
@@ -311,7 +312,11 @@ pub fn plan(
 
     let start_state = planner.names.allocate(GO_TO_STATE);
     let choice = go_to_state(RESUME_FLAG, &resume_state, &definition.start_at);
-    prepend_states(&mut rewritten, start_state.clone(), vec![(start_state.clone(), choice)]);
+    prepend_states(
+        &mut rewritten,
+        start_state.clone(),
+        vec![(start_state.clone(), choice)],
+    );
 
     let failed_chain: HashSet<&str> = failed_location
         .parents
@@ -319,7 +324,13 @@ pub fn plan(
         .map(|p| p.state)
         .chain([failed])
         .collect();
-    let tree = mark_tree(definition, &analysis, &failed_chain, &skipped, &resume_state);
+    let tree = mark_tree(
+        definition,
+        &analysis,
+        &failed_chain,
+        &skipped,
+        &resume_state,
+    );
     // In definition order, as the tree lists them.
     let skipped_set: HashSet<&str> = skipped.iter().map(String::as_str).collect();
     let skipped_states = tree
@@ -495,7 +506,13 @@ impl Planner<'_, '_> {
 
     /// A sibling of the failed branch: it either succeeded (and returns its recorded output),
     /// or was interrupted (and resumes where it was), or never started (and restarts).
-    fn settle_sibling(&mut self, branch: &mut Machine, parallel: &str, index: usize, entered: usize) {
+    fn settle_sibling(
+        &mut self,
+        branch: &mut Machine,
+        parallel: &str,
+        index: usize,
+        entered: usize,
+    ) {
         let last_runs: Vec<(String, Run)> = branch
             .states
             .keys()
@@ -534,9 +551,10 @@ impl Planner<'_, '_> {
                 .filter(|name| last_runs.iter().any(|(n, _)| n == *name))
                 .cloned(),
         );
-        let pass_name = self
-            .names
-            .allocate(&format!("Recorded output of {parallel} branch {}", index + 1));
+        let pass_name = self.names.allocate(&format!(
+            "Recorded output of {parallel} branch {}",
+            index + 1
+        ));
         let pass = recorded_value(
             format!(
                 "Added by sfn-resume: branch {} of '{parallel}' succeeded in the failed run",

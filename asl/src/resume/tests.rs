@@ -13,7 +13,12 @@ struct Recorder {
 impl Recorder {
     fn new(input: Value) -> Self {
         let mut r = Recorder { events: Vec::new() };
-        r.event(0, "ExecutionStarted", "executionStartedEventDetails", json!({"input": input.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r"}));
+        r.event(
+            0,
+            "ExecutionStarted",
+            "executionStartedEventDetails",
+            json!({"input": input.to_string(), "roleArn": "arn:aws:iam::123456789012:role/r"}),
+        );
         r
     }
 
@@ -32,11 +37,21 @@ impl Recorder {
     }
 
     fn entered(&mut self, prev: i64, kind: &str, name: &str, input: &Value) -> i64 {
-        self.event(prev, &format!("{kind}StateEntered"), "stateEnteredEventDetails", json!({"name": name, "input": input.to_string()}))
+        self.event(
+            prev,
+            &format!("{kind}StateEntered"),
+            "stateEnteredEventDetails",
+            json!({"name": name, "input": input.to_string()}),
+        )
     }
 
     fn exited(&mut self, prev: i64, kind: &str, name: &str, output: &Value) -> i64 {
-        self.event(prev, &format!("{kind}StateExited"), "stateExitedEventDetails", json!({"name": name, "output": output.to_string()}))
+        self.event(
+            prev,
+            &format!("{kind}StateExited"),
+            "stateExitedEventDetails",
+            json!({"name": name, "output": output.to_string()}),
+        )
     }
 
     /// A Pass state that ran and exited with `output`.
@@ -54,7 +69,12 @@ impl Recorder {
     }
 
     fn fail(&mut self, prev: i64, error: &str) -> History {
-        self.event(prev, "ExecutionFailed", "executionFailedEventDetails", json!({"error": error, "cause": "boom"}));
+        self.event(
+            prev,
+            "ExecutionFailed",
+            "executionFailedEventDetails",
+            json!({"error": error, "cause": "boom"}),
+        );
         self.history()
     }
 
@@ -81,10 +101,18 @@ fn check_rewritten(plan: &ResumePlan) {
         crate::validate::is_valid(&diagnostics),
         "the rewritten definition is invalid: {diagnostics:?}"
     );
-    let Ok(dir) = std::env::var("SFN_REWRITTEN_DIR") else { return };
-    let test = std::thread::current().name().unwrap_or("plan").replace("::", "-");
+    let Ok(dir) = std::env::var("SFN_REWRITTEN_DIR") else {
+        return;
+    };
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("plan")
+        .replace("::", "-");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = std::path::Path::new(&dir).join(format!("{test}-{}.json", plan.resume_state.replace(' ', "_")));
+    let path = std::path::Path::new(&dir).join(format!(
+        "{test}-{}.json",
+        plan.resume_state.replace(' ', "_")
+    ));
     std::fs::write(path, plan.definition.to_value().to_string()).unwrap();
 }
 
@@ -105,7 +133,10 @@ fn jump_of(machine: &Machine) -> (String, String, String) {
             other => panic!("unexpected {other:?}"),
         })
         .collect();
-    assert_eq!(ops[0].1, "IsPresent", "the flag is tested for presence first");
+    assert_eq!(
+        ops[0].1, "IsPresent",
+        "the flag is tested for presence first"
+    );
     assert_eq!(ops[1], (ops[0].0.clone(), "BooleanEquals", json!(true)));
     (
         ops[0].0.clone(),
@@ -121,7 +152,10 @@ fn shared_fixture(name: &str) -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(_) => {
-            eprintln!("skipped: {} not found (the shared fixtures are not beside this clone)", path.display());
+            eprintln!(
+                "skipped: {} not found (the shared fixtures are not beside this clone)",
+                path.display()
+            );
             None
         }
     }
@@ -135,7 +169,9 @@ fn fixture_pair() -> Option<(Definition, String)> {
 
 #[test]
 fn real_aws_history_resumes_at_parallel_2() {
-    let Some((def, history)) = fixture_pair() else { return };
+    let Some((def, history)) = fixture_pair() else {
+        return;
+    };
     let history = History::from_json(&history).unwrap();
     let plan = plan_default(&def, &history);
     assert_eq!(plan.status, ExecutionStatus::Failed);
@@ -154,8 +190,15 @@ fn real_aws_history_resumes_at_parallel_2() {
         ("$.resuming".into(), "Parallel 2".into(), "Parallel".into())
     );
     // Both branches of Parallel 2 resume at their first state: the Parallel itself is unchanged.
-    assert_eq!(plan.definition.states["Parallel 2"], def.states["Parallel 2"]);
-    let marks: Vec<(&str, Mark)> = plan.tree.iter().map(|n| (n.name.as_str(), n.mark)).collect();
+    assert_eq!(
+        plan.definition.states["Parallel 2"],
+        def.states["Parallel 2"]
+    );
+    let marks: Vec<(&str, Mark)> = plan
+        .tree
+        .iter()
+        .map(|n| (n.name.as_str(), n.mark))
+        .collect();
     assert_eq!(
         marks,
         vec![
@@ -168,12 +211,17 @@ fn real_aws_history_resumes_at_parallel_2() {
             ("Final Processing", Mark::NotReached),
         ]
     );
-    assert!(plan.tree.iter().any(|n| n.name == "Parallel 2" && n.resume_point));
+    assert!(plan
+        .tree
+        .iter()
+        .any(|n| n.name == "Parallel 2" && n.resume_point));
 }
 
 #[test]
 fn reverse_order_and_multi_page_histories_give_the_same_plan() {
-    let Some((def, history)) = fixture_pair() else { return };
+    let Some((def, history)) = fixture_pair() else {
+        return;
+    };
     let one: Value = serde_json::from_str(&history).unwrap();
     let mut events = one["events"].as_array().unwrap().clone();
     events.reverse();
@@ -187,7 +235,9 @@ fn reverse_order_and_multi_page_histories_give_the_same_plan() {
 
 #[test]
 fn from_state_and_patch() {
-    let Some((def, history)) = fixture_pair() else { return };
+    let Some((def, history)) = fixture_pair() else {
+        return;
+    };
     let history = History::from_json(&history).unwrap();
     let options = PlanOptions {
         from_state: Some("Parallel".into()),
@@ -249,25 +299,43 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
     assert_eq!(
         plan.branches,
         vec![
-            BranchPlan::ReturnRecordedOutput { parallel: "P".into(), branch: 0, output: json!({"a": 2}) },
-            BranchPlan::ResumeAt { parallel: "P".into(), branch: 1, state: "B2".into(), input: Some(json!({"b": 1, "foo": true})) },
+            BranchPlan::ReturnRecordedOutput {
+                parallel: "P".into(),
+                branch: 0,
+                output: json!({"a": 2})
+            },
+            BranchPlan::ResumeAt {
+                parallel: "P".into(),
+                branch: 1,
+                state: "B2".into(),
+                input: Some(json!({"b": 1, "foo": true}))
+            },
         ]
     );
-    let StateKind::Parallel(p) = &plan.definition.states["P"].kind else { panic!() };
+    let StateKind::Parallel(p) = &plan.definition.states["P"].kind else {
+        panic!()
+    };
     let (flag, target, default) = jump_of(&p.branches[0]);
     assert_eq!(flag, "$$.Execution.Input.resuming");
     assert_eq!(default, "A1", "not resuming: the branch runs as before");
-    let StateKind::Pass(pass) = &p.branches[0].states[target.as_str()].kind else { panic!() };
+    let StateKind::Pass(pass) = &p.branches[0].states[target.as_str()].kind else {
+        panic!()
+    };
     assert_eq!(pass.result, Some(json!({"a": 2})));
     assert_eq!(p.branches[0].states[target.as_str()].end, Some(true));
 
     let (_, target, default) = jump_of(&p.branches[1]);
     assert_eq!(default, "B1");
     let pass_state = &p.branches[1].states[target.as_str()];
-    let StateKind::Pass(pass) = &pass_state.kind else { panic!() };
+    let StateKind::Pass(pass) = &pass_state.kind else {
+        panic!()
+    };
     assert_eq!(pass.result, Some(json!({"b": 1, "foo": true})));
     assert_eq!(pass_state.next.as_deref(), Some("B2"));
-    assert_eq!(jump_of(&plan.definition), ("$.resuming".into(), "P".into(), "Prep".into()));
+    assert_eq!(
+        jump_of(&plan.definition),
+        ("$.resuming".into(), "P".into(), "Prep".into())
+    );
 }
 
 #[test]
@@ -286,7 +354,12 @@ fn catch_into_a_fail_state_blames_the_state_that_threw() {
     let mut r = Recorder::new(input.clone());
     let first = r.pass(0, "First", &input, &json!({"x": 2}));
     let failed = r.failed_task(first, "Work", &json!({"x": 2}), "Boom");
-    let exited = r.exited(failed, "Task", "Work", &json!({"Error": "Boom", "Cause": "boom"}));
+    let exited = r.exited(
+        failed,
+        "Task",
+        "Work",
+        &json!({"Error": "Boom", "Cause": "boom"}),
+    );
     let fail = r.entered(exited, "Fail", "Failed", &json!({"Error": "Boom"}));
     let history = r.fail(fail, "WorkFailed");
     let plan = plan_default(&def, &history);
@@ -312,7 +385,10 @@ fn a_runtime_error_in_a_pass_state_blames_that_state() {
     let b = r.entered(a, "Pass", "B", &input);
     let history = r.fail(b, "States.Runtime");
     let plan = plan_default(&def, &history);
-    assert_eq!((plan.failed_state.as_str(), plan.resume_state.as_str()), ("B", "B"));
+    assert_eq!(
+        (plan.failed_state.as_str(), plan.resume_state.as_str()),
+        ("B", "B")
+    );
     assert_eq!(plan.error.as_deref(), Some("States.Runtime"));
     assert_eq!(plan.skipped_states, vec!["A"]);
 }
@@ -331,16 +407,34 @@ fn waiting_definition() -> Definition {
 #[test]
 fn timed_out_and_aborted_executions_resume_at_the_state_in_progress() {
     for (terminal, details_key, status) in [
-        ("ExecutionTimedOut", "executionTimedOutEventDetails", ExecutionStatus::TimedOut),
-        ("ExecutionAborted", "executionAbortedEventDetails", ExecutionStatus::Aborted),
+        (
+            "ExecutionTimedOut",
+            "executionTimedOutEventDetails",
+            ExecutionStatus::TimedOut,
+        ),
+        (
+            "ExecutionAborted",
+            "executionAbortedEventDetails",
+            ExecutionStatus::Aborted,
+        ),
     ] {
         let input = json!({"id": "42"});
         let mut r = Recorder::new(input.clone());
         let a = r.pass(0, "A", &input, &input);
         let w = r.entered(a, "Task", "Wait", &input);
-        let s = r.event(w, "TaskScheduled", "taskScheduledEventDetails", json!({"resource": "putItem.waitForTaskToken"}));
+        let s = r.event(
+            w,
+            "TaskScheduled",
+            "taskScheduledEventDetails",
+            json!({"resource": "putItem.waitForTaskToken"}),
+        );
         let started = r.bare(s, "TaskStarted");
-        r.event(started, terminal, details_key, json!({"error": "States.Timeout"}));
+        r.event(
+            started,
+            terminal,
+            details_key,
+            json!({"error": "States.Timeout"}),
+        );
         let plan = plan_default(&waiting_definition(), &r.history());
         assert_eq!(plan.status, status);
         assert_eq!(plan.failed_state, "Wait");
@@ -366,10 +460,25 @@ fn a_failed_map_is_rerun_as_a_whole() {
     let mut r = Recorder::new(input.clone());
     let load = r.pass(0, "Load", &input, &json!({"items": [1, 2]}));
     let m = r.entered(load, "Map", "Each", &json!({"items": [1, 2]}));
-    let ms = r.event(m, "MapStateStarted", "mapStateStartedEventDetails", json!({"length": 2}));
-    let it = r.event(ms, "MapIterationStarted", "mapIterationStartedEventDetails", json!({"index": 0, "name": "Each"}));
+    let ms = r.event(
+        m,
+        "MapStateStarted",
+        "mapStateStartedEventDetails",
+        json!({"length": 2}),
+    );
+    let it = r.event(
+        ms,
+        "MapIterationStarted",
+        "mapIterationStartedEventDetails",
+        json!({"index": 0, "name": "Each"}),
+    );
     let failed = r.failed_task(it, "Item", &json!(1), "Boom");
-    let itf = r.event(failed, "MapIterationFailed", "mapIterationFailedEventDetails", json!({"index": 0, "name": "Each"}));
+    let itf = r.event(
+        failed,
+        "MapIterationFailed",
+        "mapIterationFailedEventDetails",
+        json!({"index": 0, "name": "Each"}),
+    );
     let mf = r.bare(itf, "MapStateFailed");
     let history = r.fail(mf, "Boom");
     let plan = plan_default(&def, &history);
@@ -418,13 +527,35 @@ fn nested_parallel_inside_a_parallel() {
     assert_eq!(
         plan.branches,
         vec![
-            BranchPlan::ReturnRecordedOutput { parallel: "Outer".into(), branch: 0, output: json!({"x": true}) },
-            BranchPlan::ReturnRecordedOutput { parallel: "Inner".into(), branch: 0, output: json!({"q1": true}) },
-            BranchPlan::ResumeAt { parallel: "Inner".into(), branch: 1, state: "Q2b".into(), input: Some(json!({"q2a": true})) },
-            BranchPlan::ResumeAt { parallel: "Outer".into(), branch: 1, state: "Inner".into(), input: None },
+            BranchPlan::ReturnRecordedOutput {
+                parallel: "Outer".into(),
+                branch: 0,
+                output: json!({"x": true})
+            },
+            BranchPlan::ReturnRecordedOutput {
+                parallel: "Inner".into(),
+                branch: 0,
+                output: json!({"q1": true})
+            },
+            BranchPlan::ResumeAt {
+                parallel: "Inner".into(),
+                branch: 1,
+                state: "Q2b".into(),
+                input: Some(json!({"q2a": true}))
+            },
+            BranchPlan::ResumeAt {
+                parallel: "Outer".into(),
+                branch: 1,
+                state: "Inner".into(),
+                input: None
+            },
         ]
     );
-    let marks: Vec<(&str, Mark)> = plan.tree.iter().map(|n| (n.name.as_str(), n.mark)).collect();
+    let marks: Vec<(&str, Mark)> = plan
+        .tree
+        .iter()
+        .map(|n| (n.name.as_str(), n.mark))
+        .collect();
     assert_eq!(
         marks,
         vec![
@@ -495,9 +626,19 @@ fn refuses_executions_that_did_not_fail() {
         plan(&def, &running, &PlanOptions::default()).unwrap_err(),
         PlanError::NotResumable { status: "RUNNING" }
     );
-    r.event(a, "ExecutionSucceeded", "executionSucceededEventDetails", json!({"output": "{}"}));
+    r.event(
+        a,
+        "ExecutionSucceeded",
+        "executionSucceededEventDetails",
+        json!({"output": "{}"}),
+    );
     let err = plan(&def, &r.history(), &PlanOptions::default()).unwrap_err();
-    assert_eq!(err, PlanError::NotResumable { status: "SUCCEEDED" });
+    assert_eq!(
+        err,
+        PlanError::NotResumable {
+            status: "SUCCEEDED"
+        }
+    );
     assert!(err.to_string().contains("SUCCEEDED, not FAILED"));
 }
 
@@ -509,17 +650,43 @@ fn refuses_bad_from_states_and_foreign_histories() {
     let prep = r.pass(0, "Prep", &input, &input);
     let p = r.entered(prep, "Parallel", "P", &input);
     let history = r.fail(p, "States.Runtime");
-    let with = |name: &str| PlanOptions { from_state: Some(name.into()), patch: None };
+    let with = |name: &str| PlanOptions {
+        from_state: Some(name.into()),
+        patch: None,
+    };
 
     let err = plan(&def, &history, &with("prep")).unwrap_err();
-    assert_eq!(err, PlanError::UnknownState { name: "prep".into(), suggestion: Some("Prep".into()) });
+    assert_eq!(
+        err,
+        PlanError::UnknownState {
+            name: "prep".into(),
+            suggestion: Some("Prep".into())
+        }
+    );
     assert!(err.to_string().contains("did you mean 'Prep'"));
     let err = plan(&def, &history, &with("B2")).unwrap_err();
-    assert_eq!(err, PlanError::NotTopLevel { name: "B2".into(), top_level: "P".into() });
+    assert_eq!(
+        err,
+        PlanError::NotTopLevel {
+            name: "B2".into(),
+            top_level: "P".into()
+        }
+    );
     let err = plan(&def, &history, &with("Done")).unwrap_err();
-    assert_eq!(err, PlanError::NeverEntered { name: "Done".into(), entered: vec!["Prep".into(), "P".into()] });
+    assert_eq!(
+        err,
+        PlanError::NeverEntered {
+            name: "Done".into(),
+            entered: vec!["Prep".into(), "P".into()]
+        }
+    );
 
     let other = waiting_definition();
     let err = plan(&other, &history, &PlanOptions::default()).unwrap_err();
-    assert_eq!(err, PlanError::ForeignHistory { missing: vec!["Prep".into(), "P".into()] });
+    assert_eq!(
+        err,
+        PlanError::ForeignHistory {
+            missing: vec!["Prep".into(), "P".into()]
+        }
+    );
 }

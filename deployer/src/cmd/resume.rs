@@ -37,7 +37,10 @@ pub fn run(args: &ResumeArgs, output: OutputFormat) -> CliResult {
     })?;
     let definition_text = read_file(definition_file, "--definition-file")?;
     let definition = parse_definition(&definition_text).map_err(|message| {
-        CliError::usage(format!("--definition-file '{}': {message}", definition_file.display()))
+        CliError::usage(format!(
+            "--definition-file '{}': {message}",
+            definition_file.display()
+        ))
     })?;
     let patch = args.patch.as_deref().map(parse_patch).transpose()?;
     let options = PlanOptions {
@@ -57,9 +60,8 @@ pub fn run(args: &ResumeArgs, output: OutputFormat) -> CliResult {
 fn parse_definition(text: &str) -> Result<Definition, String> {
     let value = parse_json(text, "the file").map_err(|e| e.to_string())?;
     let asl = match value.get("definition") {
-        Some(Value::String(inner)) if value.get("States").is_none() => {
-            serde_json::from_str(inner).map_err(|e| format!("its 'definition' is not valid JSON: {e}"))?
-        }
+        Some(Value::String(inner)) if value.get("States").is_none() => serde_json::from_str(inner)
+            .map_err(|e| format!("its 'definition' is not valid JSON: {e}"))?,
         _ => value,
     };
     Definition::from_value(&asl).map_err(|e| format!("not a valid state machine definition: {e}"))

@@ -16,9 +16,22 @@ pub fn render(plan: &ResumePlan) -> String {
 }
 
 fn write_plan(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
-    writeln!(out, "Execution {} in state \"{}\"", plan.status.as_str(), plan.failed_state)?;
-    writeln!(out, "  error: {}", plan.error.as_deref().unwrap_or("(none)"))?;
-    writeln!(out, "  cause: {}", plan.cause.as_deref().unwrap_or("(none)"))?;
+    writeln!(
+        out,
+        "Execution {} in state \"{}\"",
+        plan.status.as_str(),
+        plan.failed_state
+    )?;
+    writeln!(
+        out,
+        "  error: {}",
+        plan.error.as_deref().unwrap_or("(none)")
+    )?;
+    writeln!(
+        out,
+        "  cause: {}",
+        plan.cause.as_deref().unwrap_or("(none)")
+    )?;
     writeln!(out)?;
     writeln!(out, "Resume at: \"{}\"", plan.resume_state)?;
     writeln!(out, "Its recorded input:")?;
@@ -28,10 +41,21 @@ fn write_plan(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
         writeln!(out, "{}", indent(&pretty(&plan.resume_input), 2))?;
     }
     if plan.skipped_states.is_empty() {
-        writeln!(out, "Skipped: nothing (every state that ran will run again)")?;
+        writeln!(
+            out,
+            "Skipped: nothing (every state that ran will run again)"
+        )?;
     } else {
-        let names: Vec<String> = plan.skipped_states.iter().map(|s| format!("\"{s}\"")).collect();
-        writeln!(out, "Skipped (finished, will not run again): {}", names.join(", "))?;
+        let names: Vec<String> = plan
+            .skipped_states
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect();
+        writeln!(
+            out,
+            "Skipped (finished, will not run again): {}",
+            names.join(", ")
+        )?;
     }
     for branch in &plan.branches {
         writeln!(out, "  {}", describe_branch(branch))?;
@@ -44,7 +68,11 @@ fn write_plan(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
             .branch
             .map(|b| format!("[branch {}] ", b + 1))
             .unwrap_or_default();
-        let here = if node.resume_point { "   <- resume here" } else { "" };
+        let here = if node.resume_point {
+            "   <- resume here"
+        } else {
+            ""
+        };
         writeln!(
             out,
             "{pad}{} {branch}{} ({}): {}{here}",
@@ -55,30 +83,52 @@ fn write_plan(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "Rewritten definition (new start state \"{}\"):", plan.start_state)?;
+    writeln!(
+        out,
+        "Rewritten definition (new start state \"{}\"):",
+        plan.start_state
+    )?;
     writeln!(out, "{}", pretty(&plan.definition.to_value()))?;
     writeln!(out)?;
-    writeln!(out, "Dry run: nothing was created. Start the resumed copy with this input:")?;
+    writeln!(
+        out,
+        "Dry run: nothing was created. Start the resumed copy with this input:"
+    )?;
     writeln!(out, "  {}", start_input(&plan.resume_input))?;
     Ok(())
 }
 
 fn describe_branch(branch: &BranchPlan) -> String {
     match branch {
-        BranchPlan::ReturnRecordedOutput { parallel, branch, .. } => format!(
+        BranchPlan::ReturnRecordedOutput {
+            parallel, branch, ..
+        } => format!(
             "\"{parallel}\" branch {}: succeeded before, returns its recorded output",
             branch + 1
         ),
-        BranchPlan::ResumeAt { parallel, branch, state, input: None } => format!(
+        BranchPlan::ResumeAt {
+            parallel,
+            branch,
+            state,
+            input: None,
+        } => format!(
             "\"{parallel}\" branch {}: runs from its first state \"{state}\"",
             branch + 1
         ),
-        BranchPlan::ResumeAt { parallel, branch, state, input: Some(_) } => format!(
+        BranchPlan::ResumeAt {
+            parallel,
+            branch,
+            state,
+            input: Some(_),
+        } => format!(
             "\"{parallel}\" branch {}: resumes at \"{state}\" with its recorded input",
             branch + 1
         ),
         BranchPlan::Restart { parallel, branch } => {
-            format!("\"{parallel}\" branch {}: runs again from its start", branch + 1)
+            format!(
+                "\"{parallel}\" branch {}: runs again from its start",
+                branch + 1
+            )
         }
     }
 }
@@ -99,5 +149,8 @@ fn pretty(value: &Value) -> String {
 
 fn indent(text: &str, spaces: usize) -> String {
     let pad = " ".repeat(spaces);
-    text.lines().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
