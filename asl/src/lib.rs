@@ -2,6 +2,7 @@
 //! does not model, validation like AWS's ValidateStateMachineDefinition, GetExecutionHistory
 //! events, and the resume planner behind `deployer resume`.
 
+pub mod engine;
 pub mod history;
 pub mod model;
 pub mod path;

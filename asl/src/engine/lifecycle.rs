@@ -1,0 +1,114 @@
+//! One execution from ExecutionStarted to its terminal event: the run of the definition raced
+//! against the execution's TimeoutSeconds and StopExecution.
+
+use std::future::pending;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use super::error::STATES_TIMEOUT;
+use super::events::{Details, Thread};
+use super::run::{run_machine, Run};
+use crate::history::ExecutionStatus;
+use crate::model::Definition;
+
+/// How an execution ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionOutcome {
+    /// `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub status: ExecutionStatus,
+    /// The output, when it succeeded.
+    pub output: Option<Value>,
+    /// The error, when it failed, timed out or was stopped with one.
+    pub error: Option<String>,
+    /// The cause, likewise.
+    pub cause: Option<String>,
+    /// When it ended.
+    pub stop_date: SystemTime,
+}
+
+/// A StopExecution request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StopRequest {
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+enum Ended {
+    Done(Result<Value, super::error::Failure>),
+    TimedOut,
+    Stopped(StopRequest),
+}
+
+/// Runs `definition` on `input` and records the execution's first and last events.
+pub(crate) async fn execute(
+    run: Run,
+    definition: Arc<Definition>,
+    input: Value,
+    stop: oneshot::Receiver<StopRequest>,
+) -> ExecutionOutcome {
+    let recorder = run.recorder.clone();
+    let clock = run.shared.clock.clone();
+    let mut thread = Thread::default();
+    let details = Details::new("executionStartedEventDetails")
+        .payload("input", &input)
+        .with("roleArn", run.shared.info.role_arn.as_str());
+    recorder.add_closing(&mut thread, "ExecutionStarted", details);
+    let deadline = match definition.timeout_seconds {
+        Some(secs) => clock.sleep(Duration::from_secs(secs)),
+        None => Box::pin(pending()),
+    };
+    let slot = Mutex::new(None);
+    let ended = {
+        let work = run_machine(&run, &definition, input, &mut thread, &slot);
+        tokio::select! {
+            result = work => Ended::Done(result),
+            () = deadline => Ended::TimedOut,
+            Ok(request) = stop => Ended::Stopped(request),
+        }
+    };
+    let mut outcome = ExecutionOutcome {
+        status: ExecutionStatus::Succeeded,
+        output: None,
+        error: None,
+        cause: None,
+        stop_date: clock.now(),
+    };
+    let mut last = Thread {
+        source: recorder.last_id(),
+        last: recorder.last_id(),
+    };
+    match ended {
+        Ended::Done(Ok(output)) => {
+            let details = Details::new("executionSucceededEventDetails").payload("output", &output);
+            recorder.add(&mut thread, "ExecutionSucceeded", details);
+            outcome.output = Some(output);
+        }
+        Ended::Done(Err(failure)) => {
+            let details = Details::new("executionFailedEventDetails")
+                .error(failure.error.as_deref(), failure.cause.as_deref());
+            recorder.add(&mut thread, "ExecutionFailed", details);
+            outcome.status = ExecutionStatus::Failed;
+            outcome.error = failure.error;
+            outcome.cause = failure.cause;
+        }
+        Ended::TimedOut => {
+            let details =
+                Details::new("executionTimedOutEventDetails").with("error", STATES_TIMEOUT);
+            recorder.add(&mut last, "ExecutionTimedOut", details);
+            outcome.status = ExecutionStatus::TimedOut;
+            outcome.error = Some(STATES_TIMEOUT.to_string());
+        }
+        Ended::Stopped(request) => {
+            let details = Details::new("executionAbortedEventDetails")
+                .error(request.error.as_deref(), request.cause.as_deref());
+            recorder.add(&mut last, "ExecutionAborted", details);
+            outcome.status = ExecutionStatus::Aborted;
+            outcome.error = request.error;
+            outcome.cause = request.cause;
+        }
+    }
+    outcome
+}

@@ -1,0 +1,364 @@
+//! The ASL interpreter for the JSONPath query language, on tokio.
+//!
+//! [`Engine::start`] runs a definition as an execution and returns at once; the
+//! [`Execution`] handle gives its status, its history (GetExecutionHistory events, recorded as
+//! AWS records them) and its outcome. Tasks call services through a [`TaskInvoker`]; time comes
+//! from a [`Clock`] ([`SystemClock`] for real time, [`TokioClock`] for virtual time in tests);
+//! every event can be observed as it is appended through an [`EventSink`].
+//!
+//! JSONata, variables (`Assign`) and Distributed Maps that read items from elsewhere
+//! (`ItemReader`) are refused at start with [`EngineError::Unsupported`].
+
+mod choice;
+mod clock;
+mod concurrent;
+mod context;
+mod error;
+mod events;
+mod invoker;
+mod io;
+mod lifecycle;
+mod retry;
+mod run;
+mod states;
+mod support;
+mod timestamp;
+mod token;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use serde_json::Value;
+use tokio::sync::{oneshot, watch};
+
+pub use clock::{Clock, SystemClock, TokioClock};
+pub use events::EventSink;
+pub use invoker::{IntegrationPattern, TaskFailure, TaskInvoker, TaskRequest};
+pub use lifecycle::ExecutionOutcome;
+pub use token::CallbackError;
+
+use crate::history::{ExecutionStatus, HistoryEvent};
+use crate::model::Definition;
+use context::ExecutionInfo;
+use events::Recorder;
+use lifecycle::StopRequest;
+use run::{Run, Shared};
+use token::{Signal, Tokens};
+
+/// The largest execution input, in bytes of JSON text (256 KiB).
+pub const MAX_INPUT_BYTES: usize = states::MAX_PAYLOAD_BYTES;
+
+/// Why an execution could not be started, found, or stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// The definition uses something the interpreter does not run yet.
+    #[error("{feature} is not supported yet{}", in_state(state))]
+    Unsupported {
+        /// What, e.g. `JSONata (QueryLanguage)`.
+        feature: String,
+        /// The state that uses it.
+        state: Option<String>,
+    },
+    /// The definition cannot run (e.g. it names a state that does not exist).
+    #[error("the definition cannot run: {0}")]
+    InvalidDefinition(String),
+    /// The input is larger than [`MAX_INPUT_BYTES`].
+    #[error("the execution input is larger than {MAX_INPUT_BYTES} bytes")]
+    InputTooLarge,
+    /// An execution with this ARN was already started on this engine.
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    /// No execution with this ARN was started on this engine.
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    /// [`Engine::start`] was called outside a tokio runtime.
+    #[error("the engine must be used inside a tokio runtime")]
+    NoRuntime,
+}
+
+fn in_state(state: &Option<String>) -> String {
+    match state {
+        Some(name) => format!(": state '{name}'"),
+        None => String::new(),
+    }
+}
+
+/// What StartExecution gives the engine.
+#[derive(Clone)]
+pub struct StartExecution {
+    /// The execution ARN (`arn:aws:states:<region>:<account>:execution:<machine>:<name>`).
+    pub execution_arn: String,
+    /// The state machine ARN.
+    pub state_machine_arn: String,
+    /// The execution name.
+    pub name: String,
+    /// The role the execution runs as.
+    pub role_arn: String,
+    /// The definition to run.
+    pub definition: Arc<Definition>,
+    /// The execution input.
+    pub input: Value,
+}
+
+impl fmt::Debug for StartExecution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartExecution")
+            .field("execution_arn", &self.execution_arn)
+            .field("state_machine_arn", &self.state_machine_arn)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs executions. Cheap to clone: clones share the executions, the invoker and the clock.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+struct EngineInner {
+    invoker: Arc<dyn TaskInvoker>,
+    clock: Arc<dyn Clock>,
+    sink: Option<Arc<dyn EventSink>>,
+    tokens: Arc<Tokens>,
+    executions: Mutex<HashMap<String, Execution>>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine that calls tasks through `invoker` and reads time from `clock`.
+    pub fn new(invoker: Arc<dyn TaskInvoker>, clock: Arc<dyn Clock>) -> Engine {
+        Engine::build(invoker, clock, None)
+    }
+
+    /// An engine that also hands every history event to `sink` as it is appended.
+    pub fn with_event_sink(
+        invoker: Arc<dyn TaskInvoker>,
+        clock: Arc<dyn Clock>,
+        sink: Arc<dyn EventSink>,
+    ) -> Engine {
+        Engine::build(invoker, clock, Some(sink))
+    }
+
+    fn build(
+        invoker: Arc<dyn TaskInvoker>,
+        clock: Arc<dyn Clock>,
+        sink: Option<Arc<dyn EventSink>>,
+    ) -> Engine {
+        Engine {
+            inner: Arc::new(EngineInner {
+                invoker,
+                clock,
+                sink,
+                tokens: Arc::new(Tokens::default()),
+                executions: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Starts an execution and returns at once. Must be called inside a tokio runtime.
+    pub fn start(&self, request: StartExecution) -> Result<Execution, EngineError> {
+        support::check(&request.definition)?;
+        if request.input.to_string().len() > MAX_INPUT_BYTES {
+            return Err(EngineError::InputTooLarge);
+        }
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
+        let inner = &self.inner;
+        let mut executions = inner
+            .executions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if executions.contains_key(&request.execution_arn) {
+            return Err(EngineError::ExecutionAlreadyExists(request.execution_arn));
+        }
+        let start_date = inner.clock.now();
+        let region = request
+            .execution_arn
+            .split(':')
+            .nth(3)
+            .filter(|r| !r.is_empty())
+            .unwrap_or("us-east-1")
+            .to_string();
+        let state_machine_name = request
+            .state_machine_arn
+            .rsplit(':')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let recorder = Arc::new(Recorder::new(
+            request.execution_arn.clone(),
+            inner.clock.clone(),
+            inner.sink.clone(),
+        ));
+        let run = Run {
+            shared: Arc::new(Shared {
+                info: ExecutionInfo {
+                    execution_arn: request.execution_arn.clone(),
+                    name: request.name,
+                    role_arn: request.role_arn,
+                    input: request.input.clone(),
+                    start_time: timestamp::format(start_date),
+                    state_machine_arn: request.state_machine_arn,
+                    state_machine_name,
+                    redrive_count: 0,
+                },
+                compiled: io::Compiled::default(),
+                invoker: inner.invoker.clone(),
+                clock: inner.clock.clone(),
+                tokens: inner.tokens.clone(),
+                region,
+            }),
+            recorder: recorder.clone(),
+        };
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let (outcome_tx, outcome_rx) = watch::channel(None);
+        let execution = Execution {
+            inner: Arc::new(ExecutionInner {
+                arn: request.execution_arn.clone(),
+                start_date,
+                recorder,
+                outcome: outcome_rx,
+                stop: Mutex::new(Some(stop_tx)),
+            }),
+        };
+        executions.insert(request.execution_arn, execution.clone());
+        drop(executions);
+        let definition = request.definition;
+        let input = request.input;
+        runtime.spawn(async move {
+            let outcome = lifecycle::execute(run, definition, input, stop_rx).await;
+            outcome_tx.send_replace(Some(outcome));
+        });
+        Ok(execution)
+    }
+
+    /// The execution with this ARN, if this engine started it.
+    pub fn execution(&self, execution_arn: &str) -> Option<Execution> {
+        self.inner
+            .executions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(execution_arn)
+            .cloned()
+    }
+
+    /// StopExecution: aborts a running execution (ExecutionAborted with this error and cause)
+    /// and returns once it has ended. An execution that already ended is left as it is.
+    pub async fn stop(
+        &self,
+        execution_arn: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<ExecutionOutcome, EngineError> {
+        let execution = self
+            .execution(execution_arn)
+            .ok_or_else(|| EngineError::ExecutionDoesNotExist(execution_arn.to_string()))?;
+        let sender = execution
+            .inner
+            .stop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(sender) = sender {
+            // The execution may have ended meanwhile; then there is nobody to tell.
+            let _ = sender.send(StopRequest { error, cause });
+        }
+        Ok(execution.wait().await)
+    }
+
+    /// SendTaskSuccess: completes the task waiting for `token` with `output`.
+    pub fn send_task_success(&self, token: &str, output: Value) -> Result<(), CallbackError> {
+        self.inner.tokens.signal(token, Signal::Success(output))
+    }
+
+    /// SendTaskFailure: fails the task waiting for `token`.
+    pub fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<(), CallbackError> {
+        self.inner
+            .tokens
+            .signal(token, Signal::Failure { error, cause })
+    }
+
+    /// SendTaskHeartbeat: restarts the HeartbeatSeconds timer of the task waiting for `token`.
+    pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
+        self.inner.tokens.signal(token, Signal::Heartbeat)
+    }
+}
+
+/// A handle on one execution. Cheap to clone.
+#[derive(Clone)]
+pub struct Execution {
+    inner: Arc<ExecutionInner>,
+}
+
+struct ExecutionInner {
+    arn: String,
+    start_date: SystemTime,
+    recorder: Arc<Recorder>,
+    outcome: watch::Receiver<Option<ExecutionOutcome>>,
+    stop: Mutex<Option<oneshot::Sender<StopRequest>>>,
+}
+
+impl fmt::Debug for Execution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Execution")
+            .field("arn", &self.inner.arn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Execution {
+    /// The execution ARN.
+    pub fn arn(&self) -> &str {
+        &self.inner.arn
+    }
+
+    /// When it started.
+    pub fn start_date(&self) -> SystemTime {
+        self.inner.start_date
+    }
+
+    /// `RUNNING`, or how it ended.
+    pub fn status(&self) -> ExecutionStatus {
+        self.outcome()
+            .map(|o| o.status)
+            .unwrap_or(ExecutionStatus::Running)
+    }
+
+    /// How it ended, once it has.
+    pub fn outcome(&self) -> Option<ExecutionOutcome> {
+        self.inner.outcome.borrow().clone()
+    }
+
+    /// The events recorded so far, oldest first.
+    pub fn history(&self) -> Vec<HistoryEvent> {
+        self.inner.recorder.snapshot()
+    }
+
+    /// Waits for the execution to end.
+    pub async fn wait(&self) -> ExecutionOutcome {
+        let mut receiver = self.inner.outcome.clone();
+        let ended = receiver
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|o| o.clone());
+        ended.unwrap_or_else(|| ExecutionOutcome {
+            status: ExecutionStatus::Failed,
+            output: None,
+            error: Some(error::STATES_RUNTIME.to_string()),
+            cause: Some("the execution's task ended unexpectedly".to_string()),
+            stop_date: SystemTime::now(),
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! Running a machine: the loop that goes from state to state, shared by the top-level
+//! definition, Parallel branches and Map iterations.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use futures::future::BoxFuture;
+use serde_json::Value;
+
+use super::clock::Clock;
+use super::context::ExecutionInfo;
+use super::error::Failure;
+use super::events::{Recorder, Thread};
+use super::invoker::TaskInvoker;
+use super::io::Compiled;
+use super::states::{self, Step};
+use super::token::Tokens;
+use crate::model::Machine;
+
+/// What every state of one execution shares.
+pub(crate) struct Shared {
+    pub info: ExecutionInfo,
+    pub compiled: Compiled,
+    pub invoker: Arc<dyn TaskInvoker>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<Tokens>,
+    /// The region of the execution, for `TaskScheduled`.
+    pub region: String,
+}
+
+/// An execution (or a Distributed Map's child executions) at work: shared facts plus the log
+/// events go to.
+#[derive(Clone)]
+pub(crate) struct Run {
+    pub shared: Arc<Shared>,
+    pub recorder: Arc<Recorder>,
+}
+
+/// The state a line of work is in, as its `Type` name, so a Parallel or Map state that cancels
+/// it can record the `…StateAborted` event.
+pub(crate) type Slot = Mutex<Option<&'static str>>;
+
+/// Sets a slot.
+pub(crate) fn set_slot(slot: &Slot, value: Option<&'static str>) {
+    *slot.lock().unwrap_or_else(PoisonError::into_inner) = value;
+}
+
+/// Reads a slot.
+pub(crate) fn read_slot(slot: &Slot) -> Option<&'static str> {
+    *slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `machine` from its StartAt state on `input` until it ends (its output) or fails.
+pub(crate) fn run_machine<'a>(
+    run: &'a Run,
+    machine: &'a Machine,
+    input: Value,
+    thread: &'a mut Thread,
+    slot: &'a Slot,
+) -> BoxFuture<'a, Result<Value, Failure>> {
+    Box::pin(async move {
+        let mut name = machine.start_at.as_str();
+        let mut input = input;
+        loop {
+            let (state_name, state) = machine.states.get_key_value(name).ok_or_else(|| {
+                Failure::new(
+                    "States.Runtime",
+                    Some(format!(
+                        "The state '{name}' does not exist in the definition"
+                    )),
+                )
+            })?;
+            set_slot(slot, Some(state.type_name()));
+            match states::run_state(run, state_name, state, input, thread).await? {
+                Step::Next(next, output) => {
+                    name = next;
+                    input = output;
+                }
+                Step::End(output) => {
+                    set_slot(slot, None);
+                    return Ok(output);
+                }
+            }
+        }
+    })
+}

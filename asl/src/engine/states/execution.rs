@@ -1,0 +1,111 @@
+//! What Task, Parallel and Map states share: InputPath, attempts under the Retry policy,
+//! Catch, and ResultSelector / ResultPath / OutputPath on success.
+
+use serde_json::Value;
+
+use super::{map, parallel, task, StateRun, Step};
+use crate::engine::error::Failure;
+use crate::engine::events::{Details, Thread};
+use crate::engine::retry::RetryBudget;
+use crate::model::{Catcher, Retrier, StateKind};
+
+/// The fields of an execution state that this loop reads.
+struct Policies<'a> {
+    retry: &'a [Retrier],
+    catch: &'a [Catcher],
+    result_selector: Option<&'a Value>,
+    result_path: &'a Option<Option<String>>,
+    /// The event recorded when the state gives up because its branches or iterations failed.
+    failed_event: Option<&'static str>,
+}
+
+fn policies(kind: &StateKind) -> Option<Policies<'_>> {
+    Some(match kind {
+        StateKind::Task(t) => Policies {
+            retry: &t.retry,
+            catch: &t.catch,
+            result_selector: t.result_selector.as_ref(),
+            result_path: &t.result_path,
+            failed_event: None,
+        },
+        StateKind::Parallel(p) => Policies {
+            retry: &p.retry,
+            catch: &p.catch,
+            result_selector: p.result_selector.as_ref(),
+            result_path: &p.result_path,
+            failed_event: Some("ParallelStateFailed"),
+        },
+        StateKind::Map(m) => Policies {
+            retry: &m.retry,
+            catch: &m.catch,
+            result_selector: m.result_selector.as_ref(),
+            result_path: &m.result_path,
+            failed_event: Some("MapStateFailed"),
+        },
+        _ => return None,
+    })
+}
+
+/// One attempt of the state's work on its effective input.
+async fn attempt(
+    s: &StateRun<'_>,
+    effective: &Value,
+    thread: &mut Thread,
+    retry_count: u64,
+) -> Result<Value, Failure> {
+    match &s.state.kind {
+        StateKind::Task(t) => task::attempt(s, t, effective, thread, retry_count).await,
+        StateKind::Parallel(p) => parallel::attempt(s, p, effective, thread, retry_count).await,
+        StateKind::Map(m) => map::attempt(s, m, effective, thread, retry_count).await,
+        _ => Err(Failure::runtime("not a Task, Parallel or Map state")),
+    }
+}
+
+/// Runs a Task, Parallel or Map state on its raw input.
+pub(super) async fn run<'a>(
+    s: &StateRun<'a>,
+    input: Value,
+    thread: &mut Thread,
+) -> Result<Step<'a>, Failure> {
+    let Some(p) = policies(&s.state.kind) else {
+        return Err(Failure::runtime("not a Task, Parallel or Map state"));
+    };
+    let effective = s
+        .io(Some(0))
+        .filter(&s.state.input_path, &input)?
+        .into_owned();
+    let mut budget = RetryBudget::default();
+    let mut retry_count = 0;
+    loop {
+        let failure = match attempt(s, &effective, thread, retry_count).await {
+            Ok(result) => {
+                let io = s.io(Some(retry_count));
+                let result = match p.result_selector {
+                    Some(template) => io.template(template, &result)?,
+                    None => result,
+                };
+                let output = io.place(p.result_path, input, result)?;
+                let output = io.filter_owned(&s.state.output_path, output)?;
+                return s.exit(thread, output);
+            }
+            Err(failure) => failure,
+        };
+        if let Some(delay) = budget.next_delay(p.retry, &failure) {
+            s.run.shared.clock.sleep(delay).await;
+            retry_count += 1;
+            continue;
+        }
+        // Errors of the state's own evaluation (paths, templates) end it without this event.
+        if let (Some(event), false) = (p.failed_event, failure.needs_prefix) {
+            s.run.recorder.add(thread, event, Details::none());
+        }
+        let Some(catcher) = p.catch.iter().find(|c| failure.matches(&c.error_equals)) else {
+            return Err(failure);
+        };
+        let failure = failure.in_state(s.name, s.entered_id);
+        let output =
+            s.io(Some(retry_count))
+                .place(&catcher.result_path, input, failure.error_output())?;
+        return s.exit_to(thread, output, Some(catcher.next.as_str()));
+    }
+}

@@ -1,0 +1,44 @@
+//! Fail: ends its machine with an error and a cause, literal or read from a path or an
+//! intrinsic function (`ErrorPath`, `CausePath`).
+
+use serde_json::Value;
+
+use super::StateRun;
+use crate::engine::error::Failure;
+use crate::engine::io::Io;
+use crate::model::FailState;
+
+pub(super) fn run(s: &StateRun<'_>, fail: &FailState, input: &Value) -> Failure {
+    let io = s.io(None);
+    let field = |literal: &Option<String>, path: &Option<String>, name: &str| match (literal, path)
+    {
+        (Some(text), _) => Ok(Some(text.clone())),
+        (None, Some(path)) => dynamic(&io, path, input, name).map(Some),
+        (None, None) => Ok(None),
+    };
+    let error = field(&fail.error, &fail.error_path, "ErrorPath");
+    let cause = field(&fail.cause, &fail.cause_path, "CausePath");
+    match (error, cause) {
+        (Ok(error), Ok(cause)) => Failure {
+            error,
+            cause,
+            needs_prefix: false,
+        },
+        (Err(f), _) | (_, Err(f)) => f,
+    }
+}
+
+/// Reads ErrorPath or CausePath: a path (or intrinsic function) that must give a string.
+fn dynamic(io: &Io<'_>, path: &String, input: &Value, field: &str) -> Result<String, Failure> {
+    let value = if path.starts_with('$') {
+        io.select(path, input)?.into_owned()
+    } else {
+        io.intrinsic(path, input)?
+    };
+    match value {
+        Value::String(text) => Ok(text),
+        other => Err(Failure::runtime(format!(
+            "The {field} '{path}' returned a value that is not a string: {other}"
+        ))),
+    }
+}

@@ -1,0 +1,171 @@
+//! One module per state type, and what running any state involves: the `…StateEntered` and
+//! `…StateExited` events, the context object, and where the state goes next.
+
+mod choice;
+mod execution;
+mod fail;
+mod map;
+mod parallel;
+mod pass;
+mod task;
+mod wait;
+
+use serde_json::Value;
+
+use super::context::StateContext;
+use super::error::{Failure, STATES_DATA_LIMIT_EXCEEDED};
+use super::events::{Details, Thread};
+use super::io::Io;
+use super::run::Run;
+use super::timestamp;
+use crate::model::{State, StateKind, Transition};
+
+/// The largest payload a state may produce, in bytes of JSON text (256 KiB).
+pub(crate) const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Where a machine goes after a state.
+pub(crate) enum Step<'a> {
+    /// To the named state, with this input.
+    Next(&'a str, Value),
+    /// The machine ends with this output.
+    End(Value),
+}
+
+/// One state being run.
+pub(crate) struct StateRun<'a> {
+    pub run: &'a Run,
+    pub name: &'a str,
+    pub state: &'a State,
+    pub entered_id: i64,
+    pub entered_time: String,
+}
+
+/// The `…StateEntered` / `…StateExited` event types of a state type.
+fn event_types(kind: &StateKind) -> (&'static str, &'static str) {
+    match kind {
+        StateKind::Pass(_) => ("PassStateEntered", "PassStateExited"),
+        StateKind::Task(_) => ("TaskStateEntered", "TaskStateExited"),
+        StateKind::Choice(_) => ("ChoiceStateEntered", "ChoiceStateExited"),
+        StateKind::Wait(_) => ("WaitStateEntered", "WaitStateExited"),
+        StateKind::Succeed(_) => ("SucceedStateEntered", "SucceedStateExited"),
+        StateKind::Fail(_) => ("FailStateEntered", "FailStateExited"),
+        StateKind::Parallel(_) => ("ParallelStateEntered", "ParallelStateExited"),
+        StateKind::Map(_) => ("MapStateEntered", "MapStateExited"),
+    }
+}
+
+/// The `…StateAborted` event type of a state type that can be cancelled while in flight.
+pub(crate) fn aborted_event_type(type_name: &str) -> Option<&'static str> {
+    match type_name {
+        "Task" => Some("TaskStateAborted"),
+        "Wait" => Some("WaitStateAborted"),
+        "Parallel" => Some("ParallelStateAborted"),
+        "Map" => Some("MapStateAborted"),
+        _ => None,
+    }
+}
+
+/// Runs one state on its raw input.
+pub(crate) async fn run_state<'a>(
+    run: &'a Run,
+    name: &'a str,
+    state: &'a State,
+    input: Value,
+    thread: &mut Thread,
+) -> Result<Step<'a>, Failure> {
+    let (entered, _) = event_types(&state.kind);
+    let entered_time = timestamp::format(run.shared.clock.now());
+    let entered_id = run.recorder.add(
+        thread,
+        entered,
+        Details::new("stateEnteredEventDetails")
+            .with("name", name)
+            .payload("input", &input),
+    );
+    let s = StateRun {
+        run,
+        name,
+        state,
+        entered_id,
+        entered_time,
+    };
+    let result = match &state.kind {
+        StateKind::Pass(pass) => pass::run(&s, pass, input, thread),
+        StateKind::Choice(choice) => choice::run(&s, choice, input, thread),
+        StateKind::Succeed(_) => {
+            let io = s.io(None);
+            io.filter_owned(&state.input_path, input)
+                .and_then(|effective| io.filter_owned(&state.output_path, effective))
+                .and_then(|output| s.exit(thread, output))
+        }
+        StateKind::Fail(fail) => Err(fail::run(&s, fail, &input)),
+        StateKind::Wait(wait) => wait::run(&s, wait, input, thread).await,
+        StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
+            execution::run(&s, input, thread).await
+        }
+    };
+    result.map_err(|f| f.in_state(name, entered_id))
+}
+
+impl<'a> StateRun<'a> {
+    /// The context object of this state, with a retry count for Task, Parallel and Map states.
+    pub fn context(&self, retry_count: Option<u64>) -> StateContext<'_> {
+        StateContext {
+            execution: &self.run.shared.info,
+            state_name: self.name,
+            entered_time: &self.entered_time,
+            retry_count,
+            task_token: None,
+            map_item: None,
+        }
+    }
+
+    /// Paths and templates evaluated in this state's context.
+    pub fn io(&self, retry_count: Option<u64>) -> Io<'_> {
+        Io {
+            compiled: &self.run.shared.compiled,
+            context: self.context(retry_count),
+        }
+    }
+
+    /// Records `…StateExited` with `output` and moves on along the state's transition.
+    pub fn exit(&self, thread: &mut Thread, output: Value) -> Result<Step<'a>, Failure> {
+        let next = match self.state.transition() {
+            Transition::Next(next) => Some(next),
+            Transition::End | Transition::Choice => None,
+        };
+        self.exit_to(thread, output, next)
+    }
+
+    /// Records `…StateExited` with `output` and goes to `next` (or ends).
+    pub fn exit_to(
+        &self,
+        thread: &mut Thread,
+        output: Value,
+        next: Option<&'a str>,
+    ) -> Result<Step<'a>, Failure> {
+        let text = output.to_string();
+        if text.len() > MAX_PAYLOAD_BYTES {
+            return Err(Failure::new(
+                STATES_DATA_LIMIT_EXCEEDED,
+                Some(format!(
+                    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                    self.name
+                )),
+            ));
+        }
+        let (_, exited) = event_types(&self.state.kind);
+        self.run.recorder.add(
+            thread,
+            exited,
+            Details::new("stateExitedEventDetails")
+                .with("name", self.name)
+                .with("output", text)
+                .with("outputDetails", serde_json::json!({"truncated": false})),
+        );
+        Ok(match next {
+            Some(next) => Step::Next(next, output),
+            None => Step::End(output),
+        })
+    }
+}

@@ -1,0 +1,74 @@
+//! Wait: sleeps for `Seconds` / `SecondsPath`, or until `Timestamp` / `TimestampPath`, on the
+//! engine's clock.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{StateRun, Step};
+use crate::engine::error::Failure;
+use crate::engine::events::Thread;
+use crate::engine::timestamp;
+use crate::model::WaitState;
+
+pub(super) async fn run<'a>(
+    s: &StateRun<'a>,
+    wait: &WaitState,
+    input: Value,
+    thread: &mut Thread,
+) -> Result<Step<'a>, Failure> {
+    let io = s.io(None);
+    let effective = io.filter_owned(&s.state.input_path, input)?;
+    let clock = &s.run.shared.clock;
+    let duration = if let Some(seconds) = wait.seconds {
+        Duration::from_secs(seconds)
+    } else if let Some(path) = &wait.seconds_path {
+        let value = io.select(path, &effective)?;
+        Duration::from_secs(seconds_at(path, &value)?)
+    } else {
+        let (text, field) = match (&wait.timestamp, &wait.timestamp_path) {
+            (Some(text), _) => (Value::String(text.clone()), None),
+            (None, Some(path)) => (io.select(path, &effective)?.into_owned(), Some(path)),
+            (None, None) => (Value::Null, None),
+        };
+        let until = text.as_str().and_then(timestamp::parse).ok_or_else(|| {
+            let shown = match &text {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Failure::runtime(match field {
+                Some(path) => format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {path} == {shown}"
+                ),
+                None => format!(
+                    "The Timestamp parameter is not a valid ISO-8601 extended offset date-time format string: {shown}"
+                ),
+            })
+        })?;
+        timestamp::to_system_time(until)
+            .duration_since(clock.now())
+            .unwrap_or(Duration::ZERO)
+    };
+    if !duration.is_zero() {
+        clock.sleep(duration).await;
+    }
+    let output = io.filter_owned(&s.state.output_path, effective)?;
+    s.exit(thread, output)
+}
+
+/// The whole, non-negative number of seconds a `SecondsPath` selected.
+fn seconds_at(path: &str, value: &Value) -> Result<u64, Failure> {
+    match value {
+        Value::Number(n) if n.is_u64() => Ok(n.as_u64().unwrap_or_default()),
+        Value::Number(n) if n.is_i64() => Err(Failure::runtime(format!(
+            "The SecondsPath parameter references a negative value: {path} == {n}"
+        ))),
+        other => Err(Failure::runtime(format!(
+            "The SecondsPath parameter cannot be parsed as a long value: {path} == {}",
+            match other {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            }
+        ))),
+    }
+}

@@ -1,0 +1,157 @@
+//! Task tokens of `.waitForTaskToken` tasks: issued by the engine, completed by
+//! SendTaskSuccess / SendTaskFailure, kept alive by SendTaskHeartbeat.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// Why a callback (SendTaskSuccess/Failure/Heartbeat) was refused, as Step Functions reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    /// The token is not a task token at all (AWS `InvalidToken`).
+    #[error("Invalid Token: 'Provided task token is malformed.'")]
+    InvalidToken,
+    /// No task waits for this token: never issued, already completed, or its execution ended
+    /// (AWS `TaskDoesNotExist`).
+    #[error("Task Token does not exist or the task has already completed.")]
+    TaskDoesNotExist,
+    /// The task waiting for this token timed out (AWS `TaskTimedOut`).
+    #[error("Task Timed Out: the task for this token timed out.")]
+    TaskTimedOut,
+}
+
+impl CallbackError {
+    /// The AWS error code (`InvalidToken`, `TaskDoesNotExist`, `TaskTimedOut`).
+    pub fn code(self) -> &'static str {
+        match self {
+            CallbackError::InvalidToken => "InvalidToken",
+            CallbackError::TaskDoesNotExist => "TaskDoesNotExist",
+            CallbackError::TaskTimedOut => "TaskTimedOut",
+        }
+    }
+}
+
+/// What a callback tells the waiting task.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Signal {
+    Success(Value),
+    Failure {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    Heartbeat,
+}
+
+/// The tokens of every waiting task of one engine.
+#[derive(Default)]
+pub(crate) struct Tokens {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    open: HashMap<String, mpsc::UnboundedSender<Signal>>,
+    timed_out: HashSet<String>,
+}
+
+/// An issued token; closes it when dropped (the task ended, or was aborted).
+pub(crate) struct TokenGuard {
+    tokens: Arc<Tokens>,
+    token: String,
+    timed_out: bool,
+}
+
+impl TokenGuard {
+    /// The token text.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Remembers that the task timed out, so late callbacks get `TaskTimedOut`.
+    pub fn mark_timed_out(&mut self) {
+        self.timed_out = true;
+    }
+}
+
+impl Drop for TokenGuard {
+    fn drop(&mut self) {
+        let mut inner = self.tokens.lock();
+        inner.open.remove(&self.token);
+        if self.timed_out {
+            inner.timed_out.insert(self.token.clone());
+        }
+    }
+}
+
+impl Tokens {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Issues a new token and the channel its callbacks arrive on.
+    pub fn issue(self: &Arc<Self>) -> (TokenGuard, mpsc::UnboundedReceiver<Signal>) {
+        let token = format!(
+            "AQ{}{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.lock().open.insert(token.clone(), tx);
+        let guard = TokenGuard {
+            tokens: self.clone(),
+            token,
+            timed_out: false,
+        };
+        (guard, rx)
+    }
+
+    /// Delivers a callback to the task waiting for `token`.
+    pub fn signal(&self, token: &str, signal: Signal) -> Result<(), CallbackError> {
+        let well_formed = !token.is_empty()
+            && token.len() <= 2048
+            && token
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c));
+        if !well_formed {
+            return Err(CallbackError::InvalidToken);
+        }
+        let inner = self.lock();
+        match inner.open.get(token) {
+            Some(tx) => tx.send(signal).map_err(|_| CallbackError::TaskDoesNotExist),
+            None if inner.timed_out.contains(token) => Err(CallbackError::TaskTimedOut),
+            None => Err(CallbackError::TaskDoesNotExist),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_deliver_once_and_report_like_aws() {
+        let tokens = Arc::new(Tokens::default());
+        let (mut guard, mut rx) = tokens.issue();
+        let token = guard.token().to_string();
+        assert_eq!(tokens.signal(&token, Signal::Heartbeat), Ok(()));
+        assert_eq!(rx.try_recv().ok(), Some(Signal::Heartbeat));
+        assert_eq!(
+            tokens.signal("not a token!", Signal::Heartbeat),
+            Err(CallbackError::InvalidToken)
+        );
+        assert_eq!(
+            tokens.signal("AQabc", Signal::Heartbeat),
+            Err(CallbackError::TaskDoesNotExist)
+        );
+        guard.mark_timed_out();
+        drop(guard);
+        assert_eq!(
+            tokens.signal(&token, Signal::Success(Value::Null)),
+            Err(CallbackError::TaskTimedOut)
+        );
+        assert_eq!(CallbackError::TaskTimedOut.code(), "TaskTimedOut");
+    }
+}
