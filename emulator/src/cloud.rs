@@ -1,0 +1,90 @@
+//! The emulated account: every service's state, and the journal that persists it.
+//!
+//! Services reach each other through the [`Cloud`] (a Step Functions task calls DynamoDB, an
+//! EventBridge rule starts an execution); those that call others at their own initiative hold a
+//! `Weak<Cloud>` given at construction.
+
+use std::sync::{Arc, Weak};
+
+use serde::Serialize;
+
+use crate::error::AwsResult;
+use crate::journal::{Journal, Record};
+use crate::services::{dynamodb, events, iam, lambda, logs, s3, stepfunctions};
+
+/// All the services' state.
+pub struct Cloud {
+    journal: Option<Journal>,
+    /// Step Functions.
+    pub states: stepfunctions::StepFunctions,
+    /// Lambda.
+    pub lambda: lambda::Lambda,
+    /// DynamoDB.
+    pub dynamodb: dynamodb::DynamoDb,
+    /// EventBridge.
+    pub events: events::EventBridge,
+    /// IAM.
+    pub iam: iam::Iam,
+    /// S3.
+    pub s3: s3::S3,
+    /// CloudWatch Logs.
+    pub logs: logs::Logs,
+}
+
+impl std::fmt::Debug for Cloud {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cloud")
+            .field("persistent", &self.journal.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cloud {
+    /// A new account, persisted to `journal` when there is one.
+    pub fn new(journal: Option<Journal>) -> Arc<Cloud> {
+        Arc::new_cyclic(|cloud: &Weak<Cloud>| Cloud {
+            journal,
+            states: stepfunctions::StepFunctions::new(cloud.clone()),
+            lambda: lambda::Lambda::new(cloud.clone()),
+            dynamodb: dynamodb::DynamoDb::new(cloud.clone()),
+            events: events::EventBridge::new(cloud.clone()),
+            iam: iam::Iam::new(cloud.clone()),
+            s3: s3::S3::new(cloud.clone()),
+            logs: logs::Logs::new(cloud.clone()),
+        })
+    }
+
+    /// Records a change in the journal (nothing when the state is in memory only). Call it
+    /// before applying the change and replying, while holding the lock that orders changes.
+    pub fn record(&self, service: &str, change: &impl Serialize) -> AwsResult<()> {
+        match &self.journal {
+            Some(journal) => journal.append(service, change),
+            None => Ok(()),
+        }
+    }
+
+    /// True when changes are journaled (`--state-dir`).
+    pub fn is_persistent(&self) -> bool {
+        self.journal.is_some()
+    }
+
+    /// Applies journaled changes, oldest first, then lets services pick up where they were
+    /// (executions that were running continue).
+    pub fn replay(&self, records: Vec<Record>) -> Result<(), String> {
+        for (n, record) in records.into_iter().enumerate() {
+            let result = match record.service.as_str() {
+                "states" => self.states.replay(record.change),
+                "lambda" => self.lambda.replay(record.change),
+                "dynamodb" => self.dynamodb.replay(record.change),
+                "events" => self.events.replay(record.change),
+                "iam" => self.iam.replay(record.change),
+                "s3" => self.s3.replay(record.change),
+                "logs" => self.logs.replay(record.change),
+                other => Err(format!("unknown service '{other}'")),
+            };
+            result.map_err(|e| format!("journal record {}: {e}", n + 1))?;
+        }
+        self.states.after_replay();
+        Ok(())
+    }
+}
