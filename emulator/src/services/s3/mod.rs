@@ -24,6 +24,16 @@ impl S3 {
     pub fn replay(&self, _change: Value) -> Result<(), String> {
         Err("S3 does not persist anything yet".to_string())
     }
+
+    /// An object's bytes (for Lambda code and CloudFormation artifacts): `NoSuchBucket` or
+    /// `NoSuchKey` when absent.
+    pub fn get_object(&self, bucket: &str, key: &str) -> Result<bytes::Bytes, AwsError> {
+        Err(AwsError::new(
+            "NoSuchBucket",
+            format!("The specified bucket does not exist: {bucket} (key {key})"),
+        )
+        .with_status(http::StatusCode::NOT_FOUND))
+    }
 }
 
 /// Serves one request.
