@@ -32,6 +32,37 @@ pub enum Command {
     /// Plan (and, against AWS, create) a copy of a failed execution's state machine that
     /// resumes from the failed state.
     Resume(ResumeArgs),
+    /// Run the embedded AWS emulator (Step Functions, Lambda, DynamoDB, EventBridge, IAM, S3,
+    /// STS, Logs) for offline use.
+    #[command(subcommand)]
+    Local(LocalCommand),
+}
+
+/// `deployer local …`.
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Serve the emulator until Ctrl-C.
+    #[command(
+        after_help = "Then, in another shell:\n  export AWS_ENDPOINT_URL=http://127.0.0.1:4566 \
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1\n  \
+    aws stepfunctions list-state-machines"
+    )]
+    Serve(ServeArgs),
+}
+
+/// `deployer local serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = emulator::DEFAULT_PORT)]
+    pub port: u16,
+    /// The address to listen on. Anything but loopback exposes an unauthenticated AWS API.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Keep state in this directory: every acknowledged write survives a crash and restart.
+    /// Without it, state lives in memory.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `deployer resume`.
