@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Third-party client check: the AWS CLI (installed from PyPI into a venv) against
+# `deployer local serve`, one or more calls per emulated service, each answer checked.
+# Usage: bash .ci/awscli-check.sh   (builds and starts the emulator itself)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/ci/awscli-venv
+if [ ! -x "$venv/bin/aws" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q awscli
+fi
+aws="$venv/bin/aws"
+
+cargo build -q -p deployer
+log=$(mktemp)
+./target/debug/deployer local serve --port 0 >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 50); do
+  grep -q 'listening on' "$log" && break
+  sleep 0.1
+done
+endpoint=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
+[ -n "$endpoint" ] || { cat "$log"; echo "FAIL: the emulator did not start"; exit 1; }
+
+export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
+export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_MAX_ATTEMPTS=1
+failures=0
+check() { # check NAME EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
+}
+error_code() { # the AWS error code a failing command printed
+  "$@" 2>&1 >/dev/null | sed -n 's/.*An error occurred (\([A-Za-z.]*\)).*/\1/p' | head -n 1
+}
+work=$(mktemp -d)
+
+echo "== sts"
+check "sts get-caller-identity" 123456789012 "$($aws sts get-caller-identity --query Account --output text)"
+
+echo "== iam"
+cat >"$work/trust.json" <<'JSON'
+{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}
+JSON
+role_arn=$($aws iam create-role --role-name cli-role --assume-role-policy-document "file://$work/trust.json" --query Role.Arn --output text)
+check "iam create-role" "arn:aws:iam::123456789012:role/cli-role" "$role_arn"
+check "iam get-role (trust policy kept)" "states.amazonaws.com" \
+  "$($aws iam get-role --role-name cli-role --query 'Role.AssumeRolePolicyDocument.Statement[0].Principal.Service' --output text)"
+check "iam get-role on a missing role" NoSuchEntity "$(error_code $aws iam get-role --role-name nope)"
+
+echo "== stepfunctions"
+sm_arn=$($aws stepfunctions create-state-machine --name cli-machine --role-arn "$role_arn" \
+  --definition '{"StartAt":"Hello","States":{"Hello":{"Type":"Pass","Result":{"greeting":"hi"},"ResultPath":"$.out","End":true}}}' \
+  --query stateMachineArn --output text)
+check "stepfunctions create-state-machine" "arn:aws:states:us-east-1:123456789012:stateMachine:cli-machine" "$sm_arn"
+exec_arn=$($aws stepfunctions start-execution --state-machine-arn "$sm_arn" --input '{"n":1}' --query executionArn --output text)
+status=RUNNING
+for _ in $(seq 50); do
+  status=$($aws stepfunctions describe-execution --execution-arn "$exec_arn" --query status --output text)
+  [ "$status" != RUNNING ] && break
+  sleep 0.1
+done
+check "stepfunctions execution status" SUCCEEDED "$status"
+check "stepfunctions execution output" '{"n":1,"out":{"greeting":"hi"}}' \
+  "$($aws stepfunctions describe-execution --execution-arn "$exec_arn" --query output --output text)"
+check "stepfunctions get-execution-history" "ExecutionStarted PassStateEntered PassStateExited ExecutionSucceeded" \
+  "$($aws stepfunctions get-execution-history --execution-arn "$exec_arn" --query 'events[].type' --output text | tr '\t' ' ')"
+check "stepfunctions list-state-machines" cli-machine \
+  "$($aws stepfunctions list-state-machines --query 'stateMachines[0].name' --output text)"
+check "stepfunctions bad definition" InvalidDefinition \
+  "$(error_code $aws stepfunctions create-state-machine --name bad --role-arn "$role_arn" --definition '{"StartAt":"X","States":{}}')"
+
+echo "== dynamodb"
+$aws dynamodb create-table --table-name cli-table --attribute-definitions AttributeName=id,AttributeType=S \
+  --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST >/dev/null
+$aws dynamodb put-item --table-name cli-table --item '{"id":{"S":"job-1"},"token":{"S":"t1"}}' \
+  --condition-expression 'attribute_not_exists(id)'
+check "dynamodb conditional put that must fail" ConditionalCheckFailedException \
+  "$(error_code $aws dynamodb put-item --table-name cli-table --item '{"id":{"S":"job-1"},"token":{"S":"t2"}}' --condition-expression 'attribute_not_exists(id)')"
+check "dynamodb get-item (first write kept)" t1 \
+  "$($aws dynamodb get-item --table-name cli-table --key '{"id":{"S":"job-1"}}' --consistent-read --query Item.token.S --output text)"
+check "dynamodb missing table" ResourceNotFoundException \
+  "$(error_code $aws dynamodb get-item --table-name nope --key '{"id":{"S":"x"}}')"
+
+echo "== events"
+rule_arn=$($aws events put-rule --name cli-rule --event-pattern '{"source":["my.app"],"detail":{"status":["DONE"]}}' --query RuleArn --output text)
+check "events put-rule" "arn:aws:events:us-east-1:123456789012:rule/cli-rule" "$rule_arn"
+check "events put-events" 0 \
+  "$($aws events put-events --entries '[{"Source":"my.app","DetailType":"job","Detail":"{\"status\":\"DONE\"}"}]' --query FailedEntryCount --output text)"
+check "events test-event-pattern" True \
+  "$($aws events test-event-pattern --event-pattern '{"source":[{"prefix":"my."}]}' \
+     --event '{"id":"1","source":"my.app","detail-type":"x","account":"123456789012","time":"2026-01-01T00:00:00Z","region":"us-east-1","resources":[],"detail":{}}' \
+     --query Result --output text)"
+check "events invalid pattern" InvalidEventPatternException \
+  "$(error_code $aws events put-rule --name bad-rule --event-pattern '{"source":"not-a-list"}')"
+
+echo "== s3"
+$aws s3api create-bucket --bucket cli-bucket >/dev/null
+head -c 3000000 /dev/urandom >"$work/blob"
+$aws s3 cp "$work/blob" s3://cli-bucket/dir/blob >/dev/null
+$aws s3 cp s3://cli-bucket/dir/blob "$work/blob.back" >/dev/null
+check "s3 object round trip (3 MB)" "$(sha256sum <"$work/blob")" "$(sha256sum <"$work/blob.back")"
+check "s3api list-objects-v2" dir/blob "$($aws s3api list-objects-v2 --bucket cli-bucket --query 'Contents[0].Key' --output text)"
+check "s3api missing key" 404 "$(error_code $aws s3api head-object --bucket cli-bucket --key nope)"
+
+echo "== lambda"
+check "lambda list-functions" 0 "$($aws lambda list-functions --query 'length(Functions)' --output text)"
+check "lambda missing function" ResourceNotFoundException "$(error_code $aws lambda get-function --function-name nope)"
+
+echo "== logs"
+$aws logs create-log-group --log-group-name /cli/group
+check "logs describe-log-groups" /cli/group \
+  "$($aws logs describe-log-groups --log-group-name-prefix /cli --query 'logGroups[0].logGroupName' --output text)"
+check "logs duplicate group" ResourceAlreadyExistsException "$(error_code $aws logs create-log-group --log-group-name /cli/group)"
+
+rm -rf "$work"
+if [ "$failures" -ne 0 ]; then
+  echo "AWS CLI check: $failures failure(s)"
+  exit 1
+fi
+echo "AWS CLI check: every answer as expected"
