@@ -78,11 +78,22 @@ impl Recorder {
         clock: Arc<dyn Clock>,
         sink: Option<Arc<dyn EventSink>>,
     ) -> Self {
+        Recorder::continuing(execution_arn, clock, sink, Vec::new())
+    }
+
+    /// A log that already holds `recorded` (ids 1..=n, checked by the caller); new events
+    /// continue the ids after them, and only new events go to the sink.
+    pub fn continuing(
+        execution_arn: String,
+        clock: Arc<dyn Clock>,
+        sink: Option<Arc<dyn EventSink>>,
+        recorded: Vec<HistoryEvent>,
+    ) -> Self {
         Recorder {
             execution_arn,
             clock,
             sink,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(recorded),
         }
     }
 
