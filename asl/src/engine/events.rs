@@ -12,9 +12,8 @@
 //! ## Persisting and resuming
 //! An [`EventSink`] is called, under the log's lock and so in id order, for every event of every
 //! execution. A store that writes each event before acknowledging it holds the whole history;
-//! to resume an execution after a restart, replay its events to find the states that completed
-//! (their `…StateExited` outputs) and restart from the state in progress with its recorded
-//! input (`…StateEntered`), continuing ids after the last recorded one.
+//! after a restart, [`Engine::resume`](super::Engine::resume) continues an execution from it
+//! (a log that starts with the recorded events, ids continuing after the last one).
 
 use std::sync::{Arc, Mutex, PoisonError};
 

@@ -4,7 +4,8 @@
 //! [`Execution`] handle gives its status, its history (GetExecutionHistory events, recorded as
 //! AWS records them) and its outcome. Tasks call services through a [`TaskInvoker`]; time comes
 //! from a [`Clock`] ([`SystemClock`] for real time, [`TokioClock`] for virtual time in tests);
-//! every event can be observed as it is appended through an [`EventSink`].
+//! every event can be observed as it is appended through an [`EventSink`], and
+//! [`Engine::resume`] continues an execution from the events a sink recorded (after a restart).
 //!
 //! JSONata, variables (`Assign`) and Distributed Maps that read items from elsewhere
 //! (`ItemReader`) are refused at start with [`EngineError::Unsupported`].
@@ -201,12 +202,13 @@ impl Engine {
     ///   `$$.State.EnteredTime` and the event id in error causes are the recorded ones.
     ///   - A `.waitForTaskToken` Task whose last event is `TaskSubmitted` waits again for the
     ///     **same task token** (found in the Parameters of its last `TaskScheduled`, where
-    ///     `$$.Task.Token` put it): the integration is not called again, and
-    ///     [`Engine::send_task_success`] / `…failure` / `…heartbeat` with the original token
-    ///     complete it as before, followed by the events an uninterrupted run records
-    ///     (`TaskSucceeded`, `TaskStateExited`, …). TimeoutSeconds counts from the recorded
-    ///     `TaskScheduled` (a wait past it times out at once), HeartbeatSeconds from the resume
-    ///     (heartbeats are not recorded). A retry after its failure issues a new token.
+    ///     `$$.Task.Token` put it, not one its input already held): the integration is not
+    ///     called again, and [`Engine::send_task_success`] / `…failure` / `…heartbeat` with
+    ///     the original token complete it as before, followed by the events an uninterrupted
+    ///     run records (`TaskSucceeded`, `TaskStateExited`, …). TimeoutSeconds counts from
+    ///     the recorded `TaskScheduled` (a wait past it times out at once), HeartbeatSeconds
+    ///     from the resume (heartbeats are not recorded). A retry after its failure issues a
+    ///     new token.
     ///   - Any other state is run again from its input, at least once more: a Task in flight
     ///     (or between retries) calls its integration again (new `TaskScheduled`, …; a new
     ///     token when the token of a waiting task is not in its Parameters); a Wait sleeps

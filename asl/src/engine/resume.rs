@@ -14,7 +14,7 @@ use super::io::Io;
 use super::lifecycle::{Begin, ExecutionOutcome, Launch, Point, Resumed};
 use super::run::Shared;
 use super::states::{pick_choice, Pickup, Waiting};
-use super::token::find_token;
+use super::token::find_tokens;
 use super::{timestamp, EngineError};
 use crate::history::{ExecutionStatus, HistoryEvent};
 use crate::model::{Catcher, Definition, State, StateKind, Transition};
@@ -119,7 +119,7 @@ pub(crate) fn plan(
             pickup: Some(Pickup {
                 entered_id: entered.id,
                 entered_at: time_of(entered),
-                waiting: waiting(state, &recorded[at + 1..], &time_of),
+                waiting: waiting(state, entered, &recorded[at + 1..], &time_of),
             }),
         },
         Some(exit) => {
@@ -181,10 +181,12 @@ fn ended(last: &HistoryEvent, stop_date: SystemTime) -> Option<ExecutionOutcome>
 }
 
 /// The callback a `.waitForTaskToken` task was waiting for, when the events of its state
-/// (`span`, after its `TaskStateEntered`) end with `TaskSubmitted` and the token is found in
-/// the recorded Parameters of its last `TaskScheduled`.
+/// (`span`, after its `TaskStateEntered`) end with `TaskSubmitted` and its token is found in
+/// the recorded Parameters of its last `TaskScheduled` (a token its state input already held,
+/// handed on from elsewhere, is not its own).
 fn waiting(
     state: &State,
+    entered: &HistoryEvent,
     span: &[HistoryEvent],
     time_of: &dyn Fn(&HistoryEvent) -> SystemTime,
 ) -> Option<Waiting> {
@@ -192,15 +194,20 @@ fn waiting(
         return None;
     };
     let (_, pattern) = classify(&task.resource);
-    if pattern != IntegrationPattern::WaitForTaskToken
-        || span.last()?.event_type != "TaskSubmitted"
+    if pattern != IntegrationPattern::WaitForTaskToken || span.last()?.event_type != "TaskSubmitted"
     {
         return None;
     }
-    let scheduled = span.iter().rev().find(|e| e.event_type == "TaskScheduled")?;
+    let scheduled = span
+        .iter()
+        .rev()
+        .find(|e| e.event_type == "TaskScheduled")?;
     let seconds = |field| scheduled.detail(field).and_then(Value::as_u64);
+    let input = entered.detail_str("input").unwrap_or_default();
     Some(Waiting {
-        token: find_token(scheduled.detail_str("parameters")?)?.to_string(),
+        token: find_tokens(scheduled.detail_str("parameters")?)
+            .find(|token| !input.contains(token))?
+            .to_string(),
         scheduled_at: time_of(scheduled),
         timeout: seconds("timeoutInSeconds"),
         heartbeat: seconds("heartbeatInSeconds"),

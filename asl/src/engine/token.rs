@@ -38,11 +38,11 @@ const TOKEN_PREFIX: &str = "AQ";
 /// The number of hex digits after [`TOKEN_PREFIX`].
 const TOKEN_DIGITS: usize = 96;
 
-/// The first task token this engine could have issued that occurs in `text` (the recorded
-/// Parameters of a task, where `$$.Task.Token` put it), wherever it is nested or embedded.
-pub(crate) fn find_token(text: &str) -> Option<&str> {
+/// The task tokens this engine could have issued that occur in `text` (the recorded
+/// Parameters of a task, where `$$.Task.Token` put it), wherever nested or embedded, in order.
+pub(crate) fn find_tokens(text: &str) -> impl Iterator<Item = &str> {
     let is_digit = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
-    text.match_indices(TOKEN_PREFIX).find_map(|(at, _)| {
+    text.match_indices(TOKEN_PREFIX).filter_map(move |(at, _)| {
         let digits = text.as_bytes().get(at + TOKEN_PREFIX.len()..)?;
         let run = digits.iter().take_while(|&&c| is_digit(c)).count();
         (run == TOKEN_DIGITS).then(|| &text[at..at + TOKEN_PREFIX.len() + TOKEN_DIGITS])
@@ -186,10 +186,12 @@ mod tests {
         let (guard, _) = tokens.issue();
         let token = guard.token().to_string();
         drop(guard);
-        let parameters = serde_json::json!({"Item": {"url": {"S": format!("https://x/?t={token}&y=1")}}});
-        assert_eq!(find_token(&parameters.to_string()), Some(token.as_str()));
-        assert_eq!(find_token(&format!("AQ{}", "a".repeat(95))), None);
-        assert_eq!(find_token(&format!("AQ{}", "a".repeat(97))), None);
+        let parameters =
+            serde_json::json!({"Item": {"url": {"S": format!("https://x/?t={token}&y=1")}}});
+        let text = parameters.to_string();
+        assert_eq!(find_tokens(&text).collect::<Vec<_>>(), [token.as_str()]);
+        assert_eq!(find_tokens(&format!("AQ{}", "a".repeat(95))).next(), None);
+        assert_eq!(find_tokens(&format!("AQ{}", "a".repeat(97))).next(), None);
         let (_guard, mut rx) = tokens.register(token.clone());
         assert_eq!(tokens.signal(&token, Signal::Heartbeat), Ok(()));
         assert_eq!(rx.try_recv().ok(), Some(Signal::Heartbeat));
