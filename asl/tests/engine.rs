@@ -5,35 +5,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+mod common;
+
 use asl::engine::{
-    CallbackError, Engine, EngineError, Execution, IntegrationPattern, StartExecution, TaskFailure,
-    TaskInvoker, TaskRequest, TokioClock,
+    CallbackError, Engine, EngineError, Execution, IntegrationPattern, TaskFailure, TaskRequest,
+    TokioClock,
 };
 use asl::history::{ExecutionStatus, HistoryEvent};
-use asl::model::Definition;
-use futures::future::BoxFuture;
+use common::{request, FakeInvoker};
 use serde_json::{json, Value};
-
-type Handler = dyn Fn(TaskRequest) -> BoxFuture<'static, Result<Value, TaskFailure>> + Send + Sync;
-
-/// A test invoker that hands every request to a closure.
-struct FakeInvoker(Box<Handler>);
-
-impl FakeInvoker {
-    fn new<F, Fut>(f: F) -> Arc<FakeInvoker>
-    where
-        F: Fn(TaskRequest) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<Value, TaskFailure>> + Send + 'static,
-    {
-        Arc::new(FakeInvoker(Box::new(move |r| Box::pin(f(r)))))
-    }
-}
-
-impl TaskInvoker for FakeInvoker {
-    fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, TaskFailure>> {
-        (self.0)(request)
-    }
-}
 
 fn engine(invoker: Arc<FakeInvoker>) -> Engine {
     Engine::new(
@@ -48,14 +28,7 @@ fn start(
     definition: Value,
     input: Value,
 ) -> Result<Execution, EngineError> {
-    engine.start(StartExecution {
-        execution_arn: format!("arn:aws:states:eu-west-1:123456789012:execution:sm:{name}"),
-        state_machine_arn: "arn:aws:states:eu-west-1:123456789012:stateMachine:sm".into(),
-        name: name.into(),
-        role_arn: "arn:aws:iam::123456789012:role/r".into(),
-        definition: Arc::new(Definition::from_value(&definition).expect("definition parses")),
-        input,
-    })
+    engine.start(request(name, &definition, input))
 }
 
 fn types(history: &[HistoryEvent]) -> Vec<&str> {

@@ -12,9 +12,8 @@
 //! ## Persisting and resuming
 //! An [`EventSink`] is called, under the log's lock and so in id order, for every event of every
 //! execution. A store that writes each event before acknowledging it holds the whole history;
-//! to resume an execution after a restart, replay its events to find the states that completed
-//! (their `…StateExited` outputs) and restart from the state in progress with its recorded
-//! input (`…StateEntered`), continuing ids after the last recorded one.
+//! after a restart, [`Engine::resume`](super::Engine::resume) continues an execution from it
+//! (a log that starts with the recorded events, ids continuing after the last one).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -78,11 +77,22 @@ impl Recorder {
         clock: Arc<dyn Clock>,
         sink: Option<Arc<dyn EventSink>>,
     ) -> Self {
+        Recorder::continuing(execution_arn, clock, sink, Vec::new())
+    }
+
+    /// A log that already holds `recorded` (ids 1..=n, checked by the caller); new events
+    /// continue the ids after them, and only new events go to the sink.
+    pub fn continuing(
+        execution_arn: String,
+        clock: Arc<dyn Clock>,
+        sink: Option<Arc<dyn EventSink>>,
+        recorded: Vec<HistoryEvent>,
+    ) -> Self {
         Recorder {
             execution_arn,
             clock,
             sink,
-            events: Mutex::new(Vec::new()),
+            events: Mutex::new(recorded),
         }
     }
 

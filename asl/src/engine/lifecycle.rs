@@ -8,9 +8,10 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use super::error::STATES_TIMEOUT;
+use super::error::{Failure, STATES_TIMEOUT};
 use super::events::{Details, Thread};
-use super::run::{run_machine, Run};
+use super::run::{run_machine_from, Run};
+use super::states::Pickup;
 use crate::history::ExecutionStatus;
 use crate::model::Definition;
 
@@ -37,32 +38,106 @@ pub(crate) struct StopRequest {
 }
 
 enum Ended {
-    Done(Result<Value, super::error::Failure>),
+    Done(Result<Value, Failure>),
     TimedOut,
     Stopped(StopRequest),
 }
 
-/// Runs `definition` on `input` and records the execution's first and last events.
+/// What the engine does with an execution it registers.
+pub(crate) enum Launch {
+    /// Runs it.
+    Run(Begin),
+    /// Nothing: it had ended like this.
+    Ended(ExecutionOutcome),
+}
+
+/// Where an execution's run begins.
+pub(crate) enum Begin {
+    /// A new execution on this input: `ExecutionStarted`, then the definition from StartAt.
+    New(Value),
+    /// An execution taken up from its recorded history.
+    Resumed(Resumed),
+}
+
+/// Where a resumed execution goes on from.
+pub(crate) struct Resumed {
+    /// When it started (its `ExecutionStarted`): TimeoutSeconds counts from there.
+    pub started_at: SystemTime,
+    /// The top-level thread its next event follows.
+    pub thread: Thread,
+    /// What runs next.
+    pub point: Point,
+}
+
+/// What a resumed execution runs next.
+pub(crate) enum Point {
+    /// The top-level state `name` on `input`, taken up from the history when `pickup` is set.
+    State {
+        name: String,
+        input: Value,
+        pickup: Option<Pickup>,
+    },
+    /// Nothing: the top-level machine had ended like this, only the execution's last event is
+    /// missing.
+    Ended(Result<Value, Failure>),
+}
+
+/// Runs `definition` from where `begin` says and records the execution's last event (and its
+/// first, for a new execution).
 pub(crate) async fn execute(
     run: Run,
     definition: Arc<Definition>,
-    input: Value,
+    begin: Begin,
     stop: oneshot::Receiver<StopRequest>,
 ) -> ExecutionOutcome {
     let recorder = run.recorder.clone();
     let clock = run.shared.clock.clone();
-    let mut thread = Thread::default();
-    let details = Details::new("executionStartedEventDetails")
-        .payload("input", &input)
-        .with("roleArn", run.shared.info.role_arn.as_str());
-    recorder.add_closing(&mut thread, "ExecutionStarted", details);
+    let Resumed {
+        started_at,
+        mut thread,
+        point,
+    } = match begin {
+        Begin::New(input) => {
+            let mut thread = Thread::default();
+            let details = Details::new("executionStartedEventDetails")
+                .payload("input", &input)
+                .with("roleArn", run.shared.info.role_arn.as_str());
+            recorder.add_closing(&mut thread, "ExecutionStarted", details);
+            let name = definition.start_at.clone();
+            Resumed {
+                started_at: clock.now(),
+                thread,
+                point: Point::State {
+                    name,
+                    input,
+                    pickup: None,
+                },
+            }
+        }
+        Begin::Resumed(resumed) => resumed,
+    };
     let deadline = match definition.timeout_seconds {
-        Some(secs) => clock.sleep(Duration::from_secs(secs)),
+        Some(secs) => {
+            let until = started_at + Duration::from_secs(secs);
+            clock.sleep(until.duration_since(clock.now()).unwrap_or_default())
+        }
         None => Box::pin(pending()),
     };
     let slot = Mutex::new(None);
     let ended = {
-        let work = run_machine(&run, &definition, input, &mut thread, &slot);
+        let work = async {
+            match point {
+                Point::State {
+                    name,
+                    input,
+                    pickup,
+                } => {
+                    run_machine_from(&run, &definition, &name, pickup, input, &mut thread, &slot)
+                        .await
+                }
+                Point::Ended(result) => result,
+            }
+        };
         tokio::select! {
             result = work => Ended::Done(result),
             () = deadline => Ended::TimedOut,

@@ -4,7 +4,8 @@
 //! [`Execution`] handle gives its status, its history (GetExecutionHistory events, recorded as
 //! AWS records them) and its outcome. Tasks call services through a [`TaskInvoker`]; time comes
 //! from a [`Clock`] ([`SystemClock`] for real time, [`TokioClock`] for virtual time in tests);
-//! every event can be observed as it is appended through an [`EventSink`].
+//! every event can be observed as it is appended through an [`EventSink`], and
+//! [`Engine::resume`] continues an execution from the events a sink recorded (after a restart).
 //!
 //! JSONata, variables (`Assign`) and Distributed Maps that read items from elsewhere
 //! (`ItemReader`) are refused at start with [`EngineError::Unsupported`].
@@ -18,6 +19,7 @@ mod events;
 mod invoker;
 mod io;
 mod lifecycle;
+mod resume;
 mod retry;
 mod run;
 mod states;
@@ -43,7 +45,7 @@ use crate::history::{ExecutionStatus, HistoryEvent};
 use crate::model::Definition;
 use context::ExecutionInfo;
 use events::Recorder;
-use lifecycle::StopRequest;
+use lifecycle::{Begin, Launch, StopRequest};
 use run::{Run, Shared};
 use token::{Signal, Tokens};
 
@@ -73,6 +75,9 @@ pub enum EngineError {
     /// No execution with this ARN was started on this engine.
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
+    /// The recorded history given to [`Engine::resume`] cannot be continued.
+    #[error("the recorded history cannot be continued: {0}")]
+    InvalidHistory(String),
     /// [`Engine::start`] was called outside a tokio runtime.
     #[error("the engine must be used inside a tokio runtime")]
     NoRuntime,
@@ -168,16 +173,86 @@ impl Engine {
         if request.input.to_string().len() > MAX_INPUT_BYTES {
             return Err(EngineError::InputTooLarge);
         }
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
+        let start_date = self.inner.clock.now();
+        let shared = self.shared(&request, start_date, request.input.clone());
+        let launch = Launch::Run(Begin::New(request.input));
+        self.launch(shared, request.definition, start_date, Vec::new(), launch)
+    }
+
+    /// Continues an execution from its recorded history (the events this engine's
+    /// [`EventSink`] received for it before the process stopped, oldest first), and returns at
+    /// once. Must be called inside a tokio runtime unless the history ends the execution.
+    ///
+    /// The returned [`Execution`] holds the recorded events; new events continue their ids and
+    /// previous-event chain, and only new events go to the sink. The context object is the
+    /// original one: `$$.Execution.StartTime` (and [`Execution::start_date`]) is the time of
+    /// the recorded `ExecutionStarted`, `$$.Execution.Input` its input; the execution's
+    /// TimeoutSeconds counts from that start.
+    ///
+    /// What happens, by where the history ends:
+    /// - **No events** (the process stopped before `ExecutionStarted` was recorded): the
+    ///   execution starts anew, as [`Engine::start`] would start it, now.
+    /// - **A terminal event** (`ExecutionSucceeded`, `…Failed`, `…TimedOut`, `…Aborted`): the
+    ///   execution is registered as ended with that outcome (status, output, error, cause, stop
+    ///   date from the event); nothing runs.
+    /// - **Inside a top-level state** (its `…StateEntered` is the last top-level one, with no
+    ///   `…StateExited` after it; state names are unique in a definition, so the name tells a
+    ///   top-level state from a nested one): that state is taken up with its recorded input
+    ///   (`stateEnteredEventDetails.input`) and **no second `…StateEntered`**:
+    ///   `$$.State.EnteredTime` and the event id in error causes are the recorded ones.
+    ///   - A `.waitForTaskToken` Task whose last event is `TaskSubmitted` waits again for the
+    ///     **same task token** (found in the Parameters of its last `TaskScheduled`, where
+    ///     `$$.Task.Token` put it, not one its input already held): the integration is not
+    ///     called again, and [`Engine::send_task_success`] / `…failure` / `…heartbeat` with
+    ///     the original token complete it as before, followed by the events an uninterrupted
+    ///     run records (`TaskSucceeded`, `TaskStateExited`, …). TimeoutSeconds counts from
+    ///     the recorded `TaskScheduled` (a wait past it times out at once), HeartbeatSeconds
+    ///     from the resume (heartbeats are not recorded). A retry after its failure issues a
+    ///     new token.
+    ///   - Any other state is run again from its input, at least once more: a Task in flight
+    ///     (or between retries) calls its integration again (new `TaskScheduled`, …; a new
+    ///     token when the token of a waiting task is not in its Parameters); a Wait sleeps
+    ///     only what is left of `Seconds` counted from its recorded entry (a `Timestamp` is
+    ///     absolute anyway); a Parallel or Map runs all its branches or iterations again
+    ///     (new `ParallelStateStarted` / `MapStateStarted`, after the recorded inner events;
+    ///     a `.waitForTaskToken` task inside them gets a new token). Retry counters start over.
+    ///     Pass, Choice, Succeed and Fail states simply run.
+    /// - **After a top-level state exited** (its `…StateExited` is the last top-level event):
+    ///   the run goes on at the state it went to, with the recorded output, which is: for a
+    ///   Choice, the rule that matches its recorded input; for a Task, Parallel or Map whose
+    ///   event before the exit is not a `…Succeeded` one, the Catch that handled the error
+    ///   (the error of its last recorded error event, else the `Error` found at a catcher's
+    ///   ResultPath, else its first catcher); otherwise its Next, or the end of the execution
+    ///   (`ExecutionSucceeded` with that output).
+    /// - **Only `ExecutionStarted`**: the run begins at StartAt with the recorded input.
+    ///
+    /// The first new event follows the last recorded one (it follows none, like a first
+    /// state's entry, when only `ExecutionStarted` is recorded).
+    ///
+    /// Errors: the definition's as for [`Engine::start`];
+    /// [`EngineError::InvalidHistory`] when the ids are not 1..=n in order, an event follows
+    /// no earlier one, or the first event is not `ExecutionStarted`;
+    /// [`EngineError::ExecutionAlreadyExists`] when this engine already has the execution.
+    pub fn resume(
+        &self,
+        request: StartExecution,
+        recorded: Vec<HistoryEvent>,
+    ) -> Result<Execution, EngineError> {
+        let Some(started) = recorded.first() else {
+            return self.start(request);
+        };
+        support::check(&request.definition)?;
+        resume::check(&recorded)?;
+        let start_date = resume::event_time(started).unwrap_or_else(|| self.inner.clock.now());
+        let input = started.payload("input").unwrap_or(request.input.clone());
+        let shared = self.shared(&request, start_date, input);
+        let launch = resume::plan(&shared, &request.definition, &recorded, start_date);
+        self.launch(shared, request.definition, start_date, recorded, launch)
+    }
+
+    /// What every state of the execution `request` asks for shares.
+    fn shared(&self, request: &StartExecution, start_date: SystemTime, input: Value) -> Shared {
         let inner = &self.inner;
-        let mut executions = inner
-            .executions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if executions.contains_key(&request.execution_arn) {
-            return Err(EngineError::ExecutionAlreadyExists(request.execution_arn));
-        }
-        let start_date = inner.clock.now();
         let region = request
             .execution_arn
             .split(':')
@@ -191,50 +266,80 @@ impl Engine {
             .next()
             .unwrap_or_default()
             .to_string();
-        let recorder = Arc::new(Recorder::new(
-            request.execution_arn.clone(),
+        Shared {
+            info: ExecutionInfo {
+                execution_arn: request.execution_arn.clone(),
+                name: request.name.clone(),
+                role_arn: request.role_arn.clone(),
+                input,
+                start_time: timestamp::format(start_date),
+                state_machine_arn: request.state_machine_arn.clone(),
+                state_machine_name,
+                redrive_count: 0,
+            },
+            compiled: io::Compiled::default(),
+            invoker: inner.invoker.clone(),
+            clock: inner.clock.clone(),
+            tokens: inner.tokens.clone(),
+            region,
+        }
+    }
+
+    /// Registers the execution (its history so far: `recorded`) and runs it, unless it ended.
+    fn launch(
+        &self,
+        shared: Shared,
+        definition: Arc<Definition>,
+        start_date: SystemTime,
+        recorded: Vec<HistoryEvent>,
+        launch: Launch,
+    ) -> Result<Execution, EngineError> {
+        let (begin, ended) = match launch {
+            Launch::Run(begin) => {
+                let runtime =
+                    tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
+                (Some((begin, runtime)), None)
+            }
+            Launch::Ended(outcome) => (None, Some(outcome)),
+        };
+        let inner = &self.inner;
+        let arn = shared.info.execution_arn.clone();
+        let mut executions = inner
+            .executions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if executions.contains_key(&arn) {
+            return Err(EngineError::ExecutionAlreadyExists(arn));
+        }
+        let recorder = Arc::new(Recorder::continuing(
+            arn.clone(),
             inner.clock.clone(),
             inner.sink.clone(),
+            recorded,
         ));
         let run = Run {
-            shared: Arc::new(Shared {
-                info: ExecutionInfo {
-                    execution_arn: request.execution_arn.clone(),
-                    name: request.name,
-                    role_arn: request.role_arn,
-                    input: request.input.clone(),
-                    start_time: timestamp::format(start_date),
-                    state_machine_arn: request.state_machine_arn,
-                    state_machine_name,
-                    redrive_count: 0,
-                },
-                compiled: io::Compiled::default(),
-                invoker: inner.invoker.clone(),
-                clock: inner.clock.clone(),
-                tokens: inner.tokens.clone(),
-                region,
-            }),
+            shared: Arc::new(shared),
             recorder: recorder.clone(),
         };
         let (stop_tx, stop_rx) = oneshot::channel();
-        let (outcome_tx, outcome_rx) = watch::channel(None);
+        let (outcome_tx, outcome_rx) = watch::channel(ended);
         let execution = Execution {
             inner: Arc::new(ExecutionInner {
-                arn: request.execution_arn.clone(),
+                arn: arn.clone(),
                 start_date,
                 recorder,
                 outcome: outcome_rx,
-                stop: Mutex::new(Some(stop_tx)),
+                stop: Mutex::new(begin.is_some().then_some(stop_tx)),
             }),
         };
-        executions.insert(request.execution_arn, execution.clone());
+        executions.insert(arn, execution.clone());
         drop(executions);
-        let definition = request.definition;
-        let input = request.input;
-        runtime.spawn(async move {
-            let outcome = lifecycle::execute(run, definition, input, stop_rx).await;
-            outcome_tx.send_replace(Some(outcome));
-        });
+        if let Some((begin, runtime)) = begin {
+            runtime.spawn(async move {
+                let outcome = lifecycle::execute(run, definition, begin, stop_rx).await;
+                outcome_tx.send_replace(Some(outcome));
+            });
+        }
         Ok(execution)
     }
 

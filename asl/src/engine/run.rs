@@ -12,7 +12,7 @@ use super::error::Failure;
 use super::events::{Recorder, Thread};
 use super::invoker::TaskInvoker;
 use super::io::Compiled;
-use super::states::{self, Step};
+use super::states::{self, Pickup, Step};
 use super::token::Tokens;
 use crate::model::Machine;
 
@@ -57,9 +57,24 @@ pub(crate) fn run_machine<'a>(
     thread: &'a mut Thread,
     slot: &'a Slot,
 ) -> BoxFuture<'a, Result<Value, Failure>> {
+    run_machine_from(run, machine, &machine.start_at, None, input, thread, slot)
+}
+
+/// Runs `machine` from the state `first` on `input` (taken up from a recorded history when
+/// `pickup` is set) until it ends (its output) or fails.
+pub(crate) fn run_machine_from<'a>(
+    run: &'a Run,
+    machine: &'a Machine,
+    first: &'a str,
+    pickup: Option<Pickup>,
+    input: Value,
+    thread: &'a mut Thread,
+    slot: &'a Slot,
+) -> BoxFuture<'a, Result<Value, Failure>> {
     Box::pin(async move {
-        let mut name = machine.start_at.as_str();
+        let mut name = first;
         let mut input = input;
+        let mut pickup = pickup;
         loop {
             let (state_name, state) = machine.states.get_key_value(name).ok_or_else(|| {
                 Failure::new(
@@ -70,7 +85,7 @@ pub(crate) fn run_machine<'a>(
                 )
             })?;
             set_slot(slot, Some(state.type_name()));
-            match states::run_state(run, state_name, state, input, thread).await? {
+            match states::run_state(run, state_name, state, input, thread, pickup.take()).await? {
                 Step::Next(next, output) => {
                     name = next;
                     input = output;

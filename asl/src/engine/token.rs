@@ -33,6 +33,22 @@ impl CallbackError {
     }
 }
 
+/// How every token the engine issues begins; 96 lowercase hex digits follow.
+const TOKEN_PREFIX: &str = "AQ";
+/// The number of hex digits after [`TOKEN_PREFIX`].
+const TOKEN_DIGITS: usize = 96;
+
+/// The task tokens this engine could have issued that occur in `text` (the recorded
+/// Parameters of a task, where `$$.Task.Token` put it), wherever nested or embedded, in order.
+pub(crate) fn find_tokens(text: &str) -> impl Iterator<Item = &str> {
+    let is_digit = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    text.match_indices(TOKEN_PREFIX).filter_map(move |(at, _)| {
+        let digits = text.as_bytes().get(at + TOKEN_PREFIX.len()..)?;
+        let run = digits.iter().take_while(|&&c| is_digit(c)).count();
+        (run == TOKEN_DIGITS).then(|| &text[at..at + TOKEN_PREFIX.len() + TOKEN_DIGITS])
+    })
+}
+
 /// What a callback tells the waiting task.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Signal {
@@ -93,11 +109,20 @@ impl Tokens {
     /// Issues a new token and the channel its callbacks arrive on.
     pub fn issue(self: &Arc<Self>) -> (TokenGuard, mpsc::UnboundedReceiver<Signal>) {
         let token = format!(
-            "AQ{}{}{}",
+            "{TOKEN_PREFIX}{}{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
+        self.register(token)
+    }
+
+    /// Opens `token` (one issued before, by this engine or by the one whose execution is being
+    /// resumed) and the channel its callbacks arrive on.
+    pub fn register(
+        self: &Arc<Self>,
+        token: String,
+    ) -> (TokenGuard, mpsc::UnboundedReceiver<Signal>) {
         let (tx, rx) = mpsc::unbounded_channel();
         self.lock().open.insert(token.clone(), tx);
         let guard = TokenGuard {
@@ -153,5 +178,22 @@ mod tests {
             Err(CallbackError::TaskTimedOut)
         );
         assert_eq!(CallbackError::TaskTimedOut.code(), "TaskTimedOut");
+    }
+
+    #[test]
+    fn finds_issued_tokens_in_recorded_parameters_and_reopens_them() {
+        let tokens = Arc::new(Tokens::default());
+        let (guard, _) = tokens.issue();
+        let token = guard.token().to_string();
+        drop(guard);
+        let parameters =
+            serde_json::json!({"Item": {"url": {"S": format!("https://x/?t={token}&y=1")}}});
+        let text = parameters.to_string();
+        assert_eq!(find_tokens(&text).collect::<Vec<_>>(), [token.as_str()]);
+        assert_eq!(find_tokens(&format!("AQ{}", "a".repeat(95))).next(), None);
+        assert_eq!(find_tokens(&format!("AQ{}", "a".repeat(97))).next(), None);
+        let (_guard, mut rx) = tokens.register(token.clone());
+        assert_eq!(tokens.signal(&token, Signal::Heartbeat), Ok(()));
+        assert_eq!(rx.try_recv().ok(), Some(Signal::Heartbeat));
     }
 }

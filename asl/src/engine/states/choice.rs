@@ -7,6 +7,7 @@ use super::{StateRun, Step};
 use crate::engine::choice::matches;
 use crate::engine::error::{Failure, STATES_NO_CHOICE_MATCHED};
 use crate::engine::events::Thread;
+use crate::engine::io::Io;
 use crate::model::ChoiceState;
 
 pub(super) fn run<'a>(
@@ -17,14 +18,7 @@ pub(super) fn run<'a>(
 ) -> Result<Step<'a>, Failure> {
     let io = s.io(None);
     let effective = io.filter_owned(&s.state.input_path, input)?;
-    let mut next = None;
-    for rule in &choice.choices {
-        if matches(rule, &effective, &io)? {
-            next = rule.next.as_deref();
-            break;
-        }
-    }
-    let next = next.or(choice.default.as_deref()).ok_or_else(|| {
+    let next = pick(choice, &effective, &io)?.ok_or_else(|| {
         Failure::new(
             STATES_NO_CHOICE_MATCHED,
             Some(format!(
@@ -35,4 +29,18 @@ pub(super) fn run<'a>(
     })?;
     let output = io.filter_owned(&s.state.output_path, effective)?;
     s.exit_to(thread, output, Some(next))
+}
+
+/// The state the first matching rule names, otherwise Default, on the effective input.
+pub(crate) fn pick<'a>(
+    choice: &'a ChoiceState,
+    effective: &Value,
+    io: &Io<'_>,
+) -> Result<Option<&'a str>, Failure> {
+    for rule in &choice.choices {
+        if matches(rule, effective, io)? {
+            return Ok(rule.next.as_deref().or(choice.default.as_deref()));
+        }
+    }
+    Ok(choice.default.as_deref())
 }

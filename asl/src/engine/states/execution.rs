@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{map, parallel, task, StateRun, Step};
+use super::{map, parallel, task, StateRun, Step, Waiting};
 use crate::engine::error::Failure;
 use crate::engine::events::{Details, Thread};
 use crate::engine::retry::RetryBudget;
@@ -46,26 +46,33 @@ fn policies(kind: &StateKind) -> Option<Policies<'_>> {
     })
 }
 
-/// One attempt of the state's work on its effective input.
+/// One attempt of the state's work on its effective input (for a Task taken up while it
+/// waited for its callback, the rest of that wait).
 async fn attempt(
     s: &StateRun<'_>,
     effective: &Value,
     thread: &mut Thread,
     retry_count: u64,
+    waiting: Option<Waiting>,
 ) -> Result<Value, Failure> {
     match &s.state.kind {
-        StateKind::Task(t) => task::attempt(s, t, effective, thread, retry_count).await,
+        StateKind::Task(t) => match waiting {
+            Some(waiting) => task::resume_wait(s, t, waiting, thread).await,
+            None => task::attempt(s, t, effective, thread, retry_count).await,
+        },
         StateKind::Parallel(p) => parallel::attempt(s, p, effective, thread, retry_count).await,
         StateKind::Map(m) => map::attempt(s, m, effective, thread, retry_count).await,
         _ => Err(Failure::runtime("not a Task, Parallel or Map state")),
     }
 }
 
-/// Runs a Task, Parallel or Map state on its raw input.
+/// Runs a Task, Parallel or Map state on its raw input; a Task that was `waiting` for its
+/// callback when its execution was interrupted goes on waiting instead of being called again.
 pub(super) async fn run<'a>(
     s: &StateRun<'a>,
     input: Value,
     thread: &mut Thread,
+    mut waiting: Option<Waiting>,
 ) -> Result<Step<'a>, Failure> {
     let Some(p) = policies(&s.state.kind) else {
         return Err(Failure::runtime("not a Task, Parallel or Map state"));
@@ -77,7 +84,7 @@ pub(super) async fn run<'a>(
     let mut budget = RetryBudget::default();
     let mut retry_count = 0;
     loop {
-        let failure = match attempt(s, &effective, thread, retry_count).await {
+        let failure = match attempt(s, &effective, thread, retry_count, waiting.take()).await {
             Ok(result) => {
                 let io = s.io(Some(retry_count));
                 let result = match p.result_selector {

@@ -10,6 +10,8 @@ mod pass;
 mod task;
 mod wait;
 
+use std::time::SystemTime;
+
 use serde_json::Value;
 
 use super::context::StateContext;
@@ -19,6 +21,8 @@ use super::io::Io;
 use super::run::Run;
 use super::timestamp;
 use crate::model::{State, StateKind, Transition};
+
+pub(crate) use choice::pick as pick_choice;
 
 /// The largest payload a state may produce, in bytes of JSON text (256 KiB).
 pub(crate) const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
@@ -37,7 +41,35 @@ pub(crate) struct StateRun<'a> {
     pub name: &'a str,
     pub state: &'a State,
     pub entered_id: i64,
+    /// When it was entered, and the same as `$$.State.EnteredTime` shows it.
+    pub entered_at: SystemTime,
     pub entered_time: String,
+}
+
+/// A state taken up again from a recorded history: its `…StateEntered` event is already
+/// there, so running it records no new one.
+#[derive(Debug, Clone)]
+pub(crate) struct Pickup {
+    /// The id of the recorded `…StateEntered` event.
+    pub entered_id: i64,
+    /// Its time.
+    pub entered_at: SystemTime,
+    /// Set when the state is a Task that was waiting for a callback.
+    pub waiting: Option<Waiting>,
+}
+
+/// A `.waitForTaskToken` task whose call was made (`TaskSubmitted` recorded) and whose
+/// callback had not come.
+#[derive(Debug, Clone)]
+pub(crate) struct Waiting {
+    /// The token the task waits for, as the recorded Parameters handed it out.
+    pub token: String,
+    /// When the task was scheduled: its TimeoutSeconds counts from there.
+    pub scheduled_at: SystemTime,
+    /// The recorded TimeoutSeconds.
+    pub timeout: Option<u64>,
+    /// The recorded HeartbeatSeconds.
+    pub heartbeat: Option<u64>,
 }
 
 /// The `…StateEntered` / `…StateExited` event types of a state type.
@@ -65,29 +97,33 @@ pub(crate) fn aborted_event_type(type_name: &str) -> Option<&'static str> {
     }
 }
 
-/// Runs one state on its raw input.
+/// Runs one state on its raw input: entered now, or taken up from a recorded history.
 pub(crate) async fn run_state<'a>(
     run: &'a Run,
     name: &'a str,
     state: &'a State,
     input: Value,
     thread: &mut Thread,
+    pickup: Option<Pickup>,
 ) -> Result<Step<'a>, Failure> {
-    let (entered, _) = event_types(&state.kind);
-    let entered_time = timestamp::format(run.shared.clock.now());
-    let entered_id = run.recorder.add(
-        thread,
-        entered,
-        Details::new("stateEnteredEventDetails")
-            .with("name", name)
-            .payload("input", &input),
-    );
+    let (entered_id, entered_at, waiting) = match pickup {
+        Some(p) => (p.entered_id, p.entered_at, p.waiting),
+        None => {
+            let (entered, _) = event_types(&state.kind);
+            let entered_at = run.shared.clock.now();
+            let details = Details::new("stateEnteredEventDetails")
+                .with("name", name)
+                .payload("input", &input);
+            (run.recorder.add(thread, entered, details), entered_at, None)
+        }
+    };
     let s = StateRun {
         run,
         name,
         state,
         entered_id,
-        entered_time,
+        entered_at,
+        entered_time: timestamp::format(entered_at),
     };
     let result = match &state.kind {
         StateKind::Pass(pass) => pass::run(&s, pass, input, thread),
@@ -101,7 +137,7 @@ pub(crate) async fn run_state<'a>(
         StateKind::Fail(fail) => Err(fail::run(&s, fail, &input)),
         StateKind::Wait(wait) => wait::run(&s, wait, input, thread).await,
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            execution::run(&s, input, thread).await
+            execution::run(&s, input, thread, waiting).await
         }
     };
     result.map_err(|f| f.in_state(name, entered_id))

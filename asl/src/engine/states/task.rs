@@ -3,19 +3,20 @@
 //! service integrations, with timeouts, heartbeats and task tokens.
 
 use std::future::pending;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
 use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::{StateRun, MAX_PAYLOAD_BYTES};
+use super::{StateRun, Waiting, MAX_PAYLOAD_BYTES};
 use crate::engine::error::{
     Failure, STATES_DATA_LIMIT_EXCEEDED, STATES_HEARTBEAT_TIMEOUT, STATES_TIMEOUT,
 };
 use crate::engine::events::{Details, Thread};
 use crate::engine::invoker::{classify, IntegrationPattern, ResourceKind, TaskRequest};
 use crate::engine::io::Io;
-use crate::engine::token::Signal;
+use crate::engine::token::{Signal, TokenGuard};
 use crate::model::TaskState;
 
 /// Records the events of one task attempt in the family its resource calls for.
@@ -171,6 +172,22 @@ fn sleep_or_never(s: &StateRun<'_>, seconds: Option<u64>) -> BoxFuture<'static, 
     }
 }
 
+/// Sleeps until `seconds` after `since` (at once when that has passed), or forever.
+fn sleep_until_or_never(
+    s: &StateRun<'_>,
+    since: SystemTime,
+    seconds: Option<u64>,
+) -> BoxFuture<'static, ()> {
+    let clock = &s.run.shared.clock;
+    match seconds {
+        Some(secs) => {
+            let until = since + Duration::from_secs(secs);
+            clock.sleep(until.duration_since(clock.now()).unwrap_or_default())
+        }
+        None => Box::pin(pending()),
+    }
+}
+
 /// One attempt: evaluate Parameters, call the integration, wait for its result.
 pub(super) async fn attempt(
     s: &StateRun<'_>,
@@ -245,13 +262,42 @@ pub(super) async fn attempt(
             return Err(events.failed(thread, Failure::new(failure.error, failure.cause)));
         }
     };
-    let Some((mut guard, mut signals)) = token else {
+    let Some(token) = token else {
         events.succeeded(thread, &response)?;
         return Ok(response);
     };
     events.submitted(thread, &response);
+    wait_for_callback(&events, token, deadline, heartbeat, thread).await
+}
+
+/// Takes up a `.waitForTaskToken` task whose call was made before its execution was
+/// interrupted: opens its token again and waits for the callback. TimeoutSeconds counts from
+/// the recorded `TaskScheduled`; HeartbeatSeconds from now (heartbeats are not recorded).
+pub(super) async fn resume_wait(
+    s: &StateRun<'_>,
+    t: &TaskState,
+    waiting: Waiting,
+    thread: &mut Thread,
+) -> Result<Value, Failure> {
+    let (kind, _) = classify(&t.resource);
+    let events = Events { s, kind };
+    let token = s.run.shared.tokens.register(waiting.token);
+    let deadline = sleep_until_or_never(s, waiting.scheduled_at, waiting.timeout);
+    wait_for_callback(&events, token, deadline, waiting.heartbeat, thread).await
+}
+
+/// Waits for SendTaskSuccess / SendTaskFailure on the task's token, restarting the heartbeat
+/// timer on SendTaskHeartbeat, until `deadline`.
+async fn wait_for_callback(
+    events: &Events<'_, '_>,
+    token: (TokenGuard, UnboundedReceiver<Signal>),
+    mut deadline: BoxFuture<'static, ()>,
+    heartbeat: Option<u64>,
+    thread: &mut Thread,
+) -> Result<Value, Failure> {
+    let (mut guard, mut signals) = token;
     loop {
-        let beat = sleep_or_never(s, heartbeat);
+        let beat = sleep_or_never(events.s, heartbeat);
         let error = tokio::select! {
             signal = signals.recv() => match signal {
                 Some(Signal::Success(output)) => {

@@ -1,5 +1,5 @@
-//! Wait: sleeps for `Seconds` / `SecondsPath`, or until `Timestamp` / `TimestampPath`, on the
-//! engine's clock.
+//! Wait: sleeps for `Seconds` / `SecondsPath` after the state's entry, or until `Timestamp` /
+//! `TimestampPath`, on the engine's clock.
 
 use std::time::Duration;
 
@@ -20,11 +20,13 @@ pub(super) async fn run<'a>(
     let io = s.io(None);
     let effective = io.filter_owned(&s.state.input_path, input)?;
     let clock = &s.run.shared.clock;
-    let duration = if let Some(seconds) = wait.seconds {
-        Duration::from_secs(seconds)
+    // Seconds count from the state's entry, so a Wait taken up after a restart only sleeps
+    // for what is left.
+    let until = if let Some(seconds) = wait.seconds {
+        s.entered_at + Duration::from_secs(seconds)
     } else if let Some(path) = &wait.seconds_path {
         let value = io.select(path, &effective)?;
-        Duration::from_secs(seconds_at(path, &value)?)
+        s.entered_at + Duration::from_secs(seconds_at(path, &value)?)
     } else {
         let (text, field) = match (&wait.timestamp, &wait.timestamp_path) {
             (Some(text), _) => (Value::String(text.clone()), None),
@@ -46,9 +48,8 @@ pub(super) async fn run<'a>(
             })
         })?;
         timestamp::to_system_time(until)
-            .duration_since(clock.now())
-            .unwrap_or(Duration::ZERO)
     };
+    let duration = until.duration_since(clock.now()).unwrap_or(Duration::ZERO);
     if !duration.is_zero() {
         clock.sleep(duration).await;
     }
