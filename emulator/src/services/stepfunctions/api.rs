@@ -745,7 +745,8 @@ pub fn validate_state_machine_definition(input: Input<'_>) -> AwsResult<Value> {
         .into_iter()
         .take(max)
         .map(|d| {
-            let mut item = json!({"severity": d.severity.as_str(), "code": d.code, "message": d.message});
+            let mut item =
+                json!({"severity": d.severity.as_str(), "code": d.code, "message": d.message});
             if !d.location.is_empty() {
                 item["location"] = json!(d.location);
             }

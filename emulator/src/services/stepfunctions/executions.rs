@@ -63,7 +63,11 @@ fn resolve(
                 .versions
                 .get(n)
                 .ok_or_else(|| machine_does_not_exist(given))?;
-            Ok((version.revision.clone(), Some(machine.version_arn(*n)), None))
+            Ok((
+                version.revision.clone(),
+                Some(machine.version_arn(*n)),
+                None,
+            ))
         }
         Some(Qualifier::Alias(name)) => {
             let alias = machine
@@ -110,9 +114,9 @@ fn engine_error(e: EngineError) -> AwsError {
         EngineError::NoRuntime | EngineError::ExecutionDoesNotExist(_) => {
             AwsError::internal(e.to_string())
         }
-        EngineError::Unsupported { .. } => AwsError::validation(format!(
-            "This emulator cannot run this state machine: {e}"
-        )),
+        EngineError::Unsupported { .. } => {
+            AwsError::validation(format!("This emulator cannot run this state machine: {e}"))
+        }
     }
 }
 
@@ -400,7 +404,10 @@ fn abort_recorded(
         details.insert("cause".into(), json!(cause));
     }
     let mut fields = Map::new();
-    fields.insert("executionAbortedEventDetails".into(), Value::Object(details));
+    fields.insert(
+        "executionAbortedEventDetails".into(),
+        Value::Object(details),
+    );
     let event = HistoryEvent {
         timestamp: json!(now),
         event_type: "ExecutionAborted".into(),

@@ -89,7 +89,10 @@ mod tests {
     fn pages_both_ways_and_strips_data_on_request() {
         let first = page(events(3), &query(false, true)).unwrap();
         assert_eq!(first["events"][0]["id"], 1);
-        assert_eq!(first["events"][0]["stateEnteredEventDetails"]["input"], "{}");
+        assert_eq!(
+            first["events"][0]["stateEnteredEventDetails"]["input"],
+            "{}"
+        );
         let token = first["nextToken"].as_str().unwrap().to_string();
         let second = page(
             events(3),

@@ -114,9 +114,7 @@ pub fn target(resource: &str) -> Result<Target, TaskFailure> {
             Target::DynamoDb(action.to_string())
         }
         ["events", "putEvents"] => Target::PutEvents,
-        ["aws-sdk", service, action]
-            if sdk_service(service).is_some() && !action.is_empty() =>
-        {
+        ["aws-sdk", service, action] if sdk_service(service).is_some() && !action.is_empty() => {
             Target::AwsSdk {
                 service: service.to_string(),
                 action: action.to_string(),
@@ -226,9 +224,11 @@ pub fn optimized_failure(
 /// payload as the cause; `Lambda.Unknown` when the payload names no error type.
 pub fn function_failure(payload: &[u8]) -> TaskFailure {
     let text = String::from_utf8_lossy(payload).into_owned();
-    let error_type = serde_json::from_slice::<Value>(payload)
-        .ok()
-        .and_then(|v| v.get("errorType").and_then(Value::as_str).map(str::to_string));
+    let error_type = serde_json::from_slice::<Value>(payload).ok().and_then(|v| {
+        v.get("errorType")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    });
     match error_type {
         Some(error) => TaskFailure::new(error, text),
         None => TaskFailure::new(
@@ -260,7 +260,10 @@ pub fn lambda_invoke_result(invocation: &lambda::Invocation, request_id: &str) -
         ("Connection", "keep-alive"),
         ("Content-Length", length.as_str()),
         ("Content-Type", "application/json"),
-        ("X-Amz-Executed-Version", invocation.executed_version.as_str()),
+        (
+            "X-Amz-Executed-Version",
+            invocation.executed_version.as_str(),
+        ),
         ("x-amzn-Remapped-Content-Length", "0"),
         ("x-amzn-RequestId", request_id),
     ];
@@ -344,7 +347,8 @@ async fn dispatch(cloud: &Arc<Cloud>, request: TaskRequest) -> Result<Value, Tas
         Target::LambdaFunction(arn) => {
             let ctx = RequestContext::internal("lambda", &region);
             let payload = bytes::Bytes::from(request.parameters.to_string());
-            let invocation = invoke_lambda(cloud, &ctx, &arn, payload, InvocationType::RequestResponse).await?;
+            let invocation =
+                invoke_lambda(cloud, &ctx, &arn, payload, InvocationType::RequestResponse).await?;
             Ok(payload_value(&invocation.payload))
         }
         Target::LambdaInvoke => lambda_invoke(cloud, &region, request.parameters).await,
@@ -359,7 +363,9 @@ async fn dispatch(cloud: &Arc<Cloud>, request: TaskRequest) -> Result<Value, Tas
             let input = put_events_input(&request.parameters);
             let result = events::call(cloud, &ctx, "PutEvents", input)
                 .await
-                .map_err(|e| optimized_failure("EventBridge", "AmazonEventBridge", &e, &ctx.request_id))?;
+                .map_err(|e| {
+                    optimized_failure("EventBridge", "AmazonEventBridge", &e, &ctx.request_id)
+                })?;
             put_events_outcome(result)
         }
         Target::AwsSdk { service, action } => {
@@ -408,8 +414,14 @@ async fn lambda_invoke(
     let payload = parameters
         .get("Payload")
         .map_or_else(|| "{}".to_string(), Value::to_string);
-    let invocation =
-        invoke_lambda(cloud, &ctx, &function, bytes::Bytes::from(payload), invocation_type).await?;
+    let invocation = invoke_lambda(
+        cloud,
+        &ctx,
+        &function,
+        bytes::Bytes::from(payload),
+        invocation_type,
+    )
+    .await?;
     Ok(lambda_invoke_result(&invocation, &ctx.request_id))
 }
 
@@ -431,10 +443,15 @@ async fn aws_sdk(
         }
         "sfn" => {
             let ctx = RequestContext::internal("states", region);
-            Box::pin(super::call(cloud, &ctx, &operation, sfn_parameters(parameters)))
-                .await
-                .map(sfn_result)
-                .map_err(|e| sdk_failure(name, &e, &ctx.request_id))
+            Box::pin(super::call(
+                cloud,
+                &ctx,
+                &operation,
+                sfn_parameters(parameters),
+            ))
+            .await
+            .map(sfn_result)
+            .map_err(|e| sdk_failure(name, &e, &ctx.request_id))
         }
         "eventbridge" => {
             let ctx = RequestContext::internal("events", region);
@@ -506,7 +523,10 @@ mod tests {
 
     #[test]
     fn errors_are_named_as_aws_names_them() {
-        let err = AwsError::new("ConditionalCheckFailedException", "The conditional request failed");
+        let err = AwsError::new(
+            "ConditionalCheckFailedException",
+            "The conditional request failed",
+        );
         let sdk = sdk_failure("DynamoDb", &err, "req-1");
         assert_eq!(sdk.error, "DynamoDb.ConditionalCheckFailedException");
         assert_eq!(
@@ -528,7 +548,10 @@ mod tests {
         let payload = br#"{"errorType":"KeyError","errorMessage":"'foo'"}"#;
         let failure = function_failure(payload);
         assert_eq!(failure.error, "KeyError");
-        assert_eq!(failure.cause.as_deref(), Some(std::str::from_utf8(payload).unwrap()));
+        assert_eq!(
+            failure.cause.as_deref(),
+            Some(std::str::from_utf8(payload).unwrap())
+        );
         // The recorded AWS history (shared/fixtures) shows this pair for a function error
         // without a type.
         let unknown = function_failure(b"");
@@ -561,10 +584,16 @@ mod tests {
 
     #[test]
     fn put_events_sends_detail_as_text_and_fails_on_failed_entries() {
-        let input = put_events_input(&json!({"Entries": [{"Detail": {"a": 1}, "Source": "s", "DetailType": "t"}]}));
+        let input = put_events_input(
+            &json!({"Entries": [{"Detail": {"a": 1}, "Source": "s", "DetailType": "t"}]}),
+        );
         assert_eq!(input["Entries"][0]["Detail"], "{\"a\":1}");
-        assert!(put_events_outcome(json!({"FailedEntryCount": 0, "Entries": [{"EventId": "e"}]})).is_ok());
-        let failed = put_events_outcome(json!({"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X"}]}));
+        assert!(
+            put_events_outcome(json!({"FailedEntryCount": 0, "Entries": [{"EventId": "e"}]}))
+                .is_ok()
+        );
+        let failed =
+            put_events_outcome(json!({"FailedEntryCount": 1, "Entries": [{"ErrorCode": "X"}]}));
         assert_eq!(failed.unwrap_err().error, "EventBridge.FailedEntry");
     }
 }

@@ -61,7 +61,9 @@ impl EventSink for JournalSink {
             event: event.clone(),
         };
         if let Err(e) = cloud.record(SERVICE, &change) {
-            eprintln!("emulator: Step Functions could not journal an event of {execution_arn}: {e}");
+            eprintln!(
+                "emulator: Step Functions could not journal an event of {execution_arn}: {e}"
+            );
         }
     }
 }

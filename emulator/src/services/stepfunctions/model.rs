@@ -363,7 +363,10 @@ mod tests {
             event: started,
         });
         state.apply(Change::ExecutionStarted(Box::new(record(arn))));
-        assert_eq!(state.executions[arn].outcome().status, ExecutionStatus::Running);
+        assert_eq!(
+            state.executions[arn].outcome().status,
+            ExecutionStatus::Running
+        );
         state.apply(Change::Event {
             execution_arn: arn.into(),
             event: event(

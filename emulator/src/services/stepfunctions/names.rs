@@ -59,7 +59,9 @@ pub fn check_role_arn(arn: &str) -> AwsResult<()> {
         && parts[3].is_empty()
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit())
-        && parts[5].strip_prefix("role/").is_some_and(|r| !r.is_empty());
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|r| !r.is_empty());
     if ok {
         Ok(())
     } else {
@@ -183,7 +185,10 @@ mod tests {
     fn machine_arns_with_and_without_qualifiers() {
         let base = "arn:aws:states:eu-west-1:123456789012:stateMachine:m";
         let plain = parse_machine_arn(base).unwrap();
-        assert_eq!((plain.region.as_str(), plain.name.as_str()), ("eu-west-1", "m"));
+        assert_eq!(
+            (plain.region.as_str(), plain.name.as_str()),
+            ("eu-west-1", "m")
+        );
         assert_eq!(plain.qualifier, None);
         let version = parse_machine_arn(&format!("{base}:3")).unwrap();
         assert_eq!(version.arn, base);

@@ -79,8 +79,14 @@ mod tests {
         assert_eq!(page_size(None, 100).unwrap(), 100);
         assert_eq!(page_size(Some(0), 100).unwrap(), 100);
         assert_eq!(page_size(Some(1000), 100).unwrap(), 1000);
-        assert_eq!(page_size(Some(1001), 100).unwrap_err().code, "ValidationException");
-        assert_eq!(page_size(Some(-1), 100).unwrap_err().code, "ValidationException");
+        assert_eq!(
+            page_size(Some(1001), 100).unwrap_err().code,
+            "ValidationException"
+        );
+        assert_eq!(
+            page_size(Some(-1), 100).unwrap_err().code,
+            "ValidationException"
+        );
         assert_eq!(position(Some("garbage!")).unwrap_err().code, "InvalidToken");
         assert_eq!(position(Some(&token(7))).unwrap(), 7);
     }
