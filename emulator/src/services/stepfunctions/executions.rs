@@ -120,6 +120,25 @@ fn engine_error(e: EngineError) -> AwsError {
     }
 }
 
+/// What the engine needs to run (or, after a restart, resume) the execution `record`
+/// describes, on `input` (the record's input, parsed).
+pub fn engine_request(record: &ExecutionRecord, input: Value) -> AwsResult<StartExecution> {
+    let definition = Definition::from_json(&record.revision.definition).map_err(|e| {
+        AwsError::new(
+            "InvalidDefinition",
+            format!("Invalid State Machine Definition: '{e}'"),
+        )
+    })?;
+    Ok(StartExecution {
+        execution_arn: record.arn.clone(),
+        state_machine_arn: record.state_machine_arn.clone(),
+        name: record.name.clone(),
+        role_arn: record.revision.role_arn.clone(),
+        definition: Arc::new(definition),
+        input,
+    })
+}
+
 /// An execution that StartExecution or StartSyncExecution started (or found running).
 struct Started {
     record: ExecutionRecord,
@@ -186,15 +205,9 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
             format!("Execution Already Exists: '{execution_arn}'"),
         ));
     }
-    let definition = Definition::from_json(&revision.definition).map_err(|e| {
-        AwsError::new(
-            "InvalidDefinition",
-            format!("Invalid State Machine Definition: '{e}'"),
-        )
-    })?;
     let record = ExecutionRecord {
         arn: execution_arn.clone(),
-        name: name.clone(),
+        name,
         state_machine_arn: arn.arn.clone(),
         state_machine_name: machine.name.clone(),
         machine_type: machine.machine_type.clone(),
@@ -206,14 +219,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
     };
     let execution = sfn
         .engine()
-        .start(StartExecution {
-            execution_arn: execution_arn.clone(),
-            state_machine_arn: arn.arn.clone(),
-            name,
-            role_arn: record.revision.role_arn.clone(),
-            definition: Arc::new(definition),
-            input: value,
-        })
+        .start(engine_request(&record, value)?)
         .map_err(engine_error)?;
     let record = ExecutionRecord {
         start_date: epoch_seconds(execution.start_date()),

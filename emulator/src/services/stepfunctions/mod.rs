@@ -88,7 +88,10 @@ impl StepFunctions {
     }
 
     /// Continues executions that were running when the state was saved. Until the engine can
-    /// resume them, they stay `RUNNING` with the history they had.
+    /// resume them, they stay `RUNNING` with the history they had. (To resume one: take each
+    /// [`model::Run::Recorded`] execution whose outcome is `RUNNING`, build its request with
+    /// [`executions::engine_request`], hand it to the engine with its recorded events, and
+    /// put the live handle back with [`State::insert_live`].)
     pub fn after_replay(&self) {}
 
     /// The engine running the executions.
