@@ -1,32 +1,115 @@
-//! Step Functions (placeholder: being written).
+//! Step Functions (awsJson 1.0, `AWSStepFunctions`): state machines with versions and aliases,
+//! executions run by the `asl` interpreter, task callbacks, and every change journaled —
+//! history events included — so that executions and their histories survive a restart.
+//!
+//! - [`model`]: the state and the journaled [`model::Change`]s.
+//! - [`api`]: state machines, versions, aliases, tags, validation.
+//! - [`executions`]: executions, their histories and task callbacks.
+//! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call.
 
-use std::sync::{Arc, Weak};
+pub mod api;
+pub mod executions;
+pub mod history;
+pub mod integrations;
+pub mod model;
+pub mod names;
+pub mod pagination;
 
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use asl::engine::{Engine, EventSink, SystemClock};
+use asl::history::HistoryEvent;
 use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
-use crate::error::AwsError;
+use crate::error::{AwsError, AwsResult};
 use crate::protocol::json;
 use crate::protocol::Response;
 use crate::request::{AwsRequest, RequestContext};
+use model::{Change, State};
 
-/// Step Functions's state.
-#[derive(Debug)]
-pub struct StepFunctions {}
+/// The journal's name for this service.
+pub const SERVICE: &str = "states";
+
+/// Step Functions's state and the engine that runs its executions.
+pub struct StepFunctions {
+    state: Mutex<State>,
+    engine: Engine,
+}
+
+impl std::fmt::Debug for StepFunctions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StepFunctions").finish_non_exhaustive()
+    }
+}
+
+/// Journals every history event as the engine appends it.
+struct JournalSink {
+    cloud: Weak<Cloud>,
+}
+
+impl EventSink for JournalSink {
+    fn append(&self, execution_arn: &str, event: &HistoryEvent) {
+        let Some(cloud) = self.cloud.upgrade() else {
+            return;
+        };
+        if !cloud.is_persistent() {
+            return;
+        }
+        let change = Change::Event {
+            execution_arn: execution_arn.to_string(),
+            event: event.clone(),
+        };
+        if let Err(e) = cloud.record(SERVICE, &change) {
+            eprintln!(
+                "emulator: Step Functions could not journal an event of {execution_arn}: {e}"
+            );
+        }
+    }
+}
 
 impl StepFunctions {
-    /// Empty state.
-    pub fn new(_cloud: Weak<Cloud>) -> Self {
-        StepFunctions {}
+    /// No state machines yet; tasks reach the other services through `cloud`.
+    pub fn new(cloud: Weak<Cloud>) -> Self {
+        let invoker = Arc::new(integrations::Integrations::new(cloud.clone()));
+        let sink = Arc::new(JournalSink { cloud });
+        StepFunctions {
+            state: Mutex::new(State::default()),
+            engine: Engine::with_event_sink(invoker, Arc::new(SystemClock), sink),
+        }
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("Step Functions does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        let change: Change = serde_json::from_value(change)
+            .map_err(|e| format!("not a Step Functions change: {e}"))?;
+        self.lock().apply(change);
+        Ok(())
     }
 
-    /// Continues executions that were running when the state was saved.
+    /// Continues executions that were running when the state was saved. Until the engine can
+    /// resume them, they stay `RUNNING` with the history they had. (To resume one: take each
+    /// [`model::Run::Recorded`] execution whose outcome is `RUNNING`, build its request with
+    /// [`executions::engine_request`], hand it to the engine with its recorded events, and
+    /// put the live handle back with [`State::insert_live`].)
     pub fn after_replay(&self) {}
+
+    /// The engine running the executions.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The state, locked (never held across an `.await`).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Journals `change` and applies it to `state` (locked by the caller, which orders changes).
+pub(crate) fn commit(cloud: &Cloud, state: &mut State, change: Change) -> AwsResult<()> {
+    cloud.record(SERVICE, &change)?;
+    state.apply(change);
+    Ok(())
 }
 
 /// Serves one request.
@@ -44,10 +127,42 @@ pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
 /// Runs one Step Functions operation on its JSON input: the HTTP API and other services (Step
 /// Functions tasks, EventBridge targets) both come through here.
 pub async fn call(
-    _cloud: &Arc<Cloud>,
-    _ctx: &RequestContext,
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
     operation: &str,
-    _input: Map<String, Value>,
+    input: Map<String, Value>,
 ) -> Result<Value, AwsError> {
-    Err(AwsError::unknown_operation(operation))
+    let input = json::Input(&input);
+    match operation {
+        "CreateStateMachine" => api::create_state_machine(cloud, ctx, input),
+        "DescribeStateMachine" => api::describe_state_machine(cloud, input),
+        "UpdateStateMachine" => api::update_state_machine(cloud, input),
+        "DeleteStateMachine" => api::delete_state_machine(cloud, input),
+        "ListStateMachines" => api::list_state_machines(cloud, ctx, input),
+        "PublishStateMachineVersion" => api::publish_state_machine_version(cloud, input),
+        "ListStateMachineVersions" => api::list_state_machine_versions(cloud, input),
+        "DeleteStateMachineVersion" => api::delete_state_machine_version(cloud, input),
+        "CreateStateMachineAlias" => api::create_state_machine_alias(cloud, input),
+        "DescribeStateMachineAlias" => api::describe_state_machine_alias(cloud, input),
+        "UpdateStateMachineAlias" => api::update_state_machine_alias(cloud, input),
+        "DeleteStateMachineAlias" => api::delete_state_machine_alias(cloud, input),
+        "ListStateMachineAliases" => api::list_state_machine_aliases(cloud, input),
+        "ValidateStateMachineDefinition" => api::validate_state_machine_definition(input),
+        "TagResource" => api::tag_resource(cloud, input),
+        "UntagResource" => api::untag_resource(cloud, input),
+        "ListTagsForResource" => api::list_tags_for_resource(cloud, input),
+        "StartExecution" => executions::start_execution(cloud, input),
+        "StartSyncExecution" => executions::start_sync_execution(cloud, input).await,
+        "DescribeExecution" => executions::describe_execution(cloud, input),
+        "DescribeStateMachineForExecution" => {
+            executions::describe_state_machine_for_execution(cloud, input)
+        }
+        "StopExecution" => executions::stop_execution(cloud, input).await,
+        "ListExecutions" => executions::list_executions(cloud, input),
+        "GetExecutionHistory" => executions::get_execution_history(cloud, input),
+        "SendTaskSuccess" => executions::send_task_success(cloud, input),
+        "SendTaskFailure" => executions::send_task_failure(cloud, input),
+        "SendTaskHeartbeat" => executions::send_task_heartbeat(cloud, input),
+        other => Err(AwsError::unknown_operation(other)),
+    }
 }

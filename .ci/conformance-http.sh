@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs the recorded Step Functions conformance cases (shared/conformance) over HTTP against
+# ENDPOINT with boto3, and fails when the JSONPath pass rates drop below the floors:
+# outputs 90%, histories 80%. Cases that use JSONata or variables (QueryLanguage JSONata,
+# Assign, Output, Arguments) are counted apart: the interpreter does not run them yet.
+#
+# usage: .ci/conformance-http.sh ENDPOINT            (e.g. http://127.0.0.1:4566)
+# env:   SFN_SHARED_DIR  where shared/ is (default: ../shared next to the workspace)
+#        JOBS            cases run at once (default 8)
+set -euo pipefail
+
+endpoint="${1:?usage: $0 ENDPOINT}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${SFN_SHARED_DIR:-$root/../shared}"
+conformance="$shared/conformance"
+if [ ! -f "$conformance/tools/run.py" ]; then
+    echo "conformance-http: skipped: no conformance cases at $conformance (set SFN_SHARED_DIR)" >&2
+    exit 0
+fi
+
+venv="$root/target/ci/venv"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check boto3
+fi
+
+report="$root/target/ci/conformance-http.json"
+# run.py exits 1 when any output differs; the floors below decide.
+"$venv/bin/python" "$conformance/tools/run.py" "$conformance/cases" "$endpoint" \
+    --jobs "${JOBS:-8}" --report "$report" || true
+
+"$venv/bin/python" - "$conformance/cases" "$report" <<'PY'
+import glob, json, os, sys
+
+OUTPUT_FLOOR, HISTORY_FLOOR = 0.90, 0.80
+JSONATA_FEATURES = {"assign", "query_language", "evaluate_jsonata"}
+JSONATA_FIELDS = {"Assign", "Output", "Arguments"}
+
+def uses_jsonata(node):
+    if isinstance(node, dict):
+        if node.get("QueryLanguage") == "JSONata" or JSONATA_FIELDS & node.keys():
+            return True
+        return any(uses_jsonata(v) for v in node.values())
+    if isinstance(node, list):
+        return any(uses_jsonata(v) for v in node)
+    return False
+
+case_dir, report = sys.argv[1], sys.argv[2]
+jsonata = set()
+for path in glob.glob(os.path.join(case_dir, "**", "*.json"), recursive=True):
+    with open(path) as fh:
+        case = json.load(fh)
+    if case.get("feature") in JSONATA_FEATURES or uses_jsonata(case.get("definition")):
+        jsonata.add(case["id"])
+with open(report) as fh:
+    results = [r for r in json.load(fh) if r["id"] not in jsonata]
+if not results:
+    sys.exit("conformance-http: no JSONPath results")
+outputs = sum(1 for r in results if r["output_ok"]) / len(results)
+scored = [r for r in results if r["history_ok"] is not None]
+histories = sum(1 for r in scored if r["history_ok"]) / max(1, len(scored))
+print(f"conformance-http (JSONPath only, {len(results)} cases, {len(jsonata)} JSONata cases apart): "
+      f"output {outputs:.1%} (floor {OUTPUT_FLOOR:.0%}), history {histories:.1%} over {len(scored)} "
+      f"(floor {HISTORY_FLOOR:.0%})")
+if outputs < OUTPUT_FLOOR or histories < HISTORY_FLOOR:
+    sys.exit("conformance-http: below the floor")
+PY

@@ -1,0 +1,829 @@
+//! The state machine operations: Create/Describe/Update/Delete/List StateMachine, versions,
+//! aliases, tags and ValidateStateMachineDefinition. Each reads its input, checks it as Step
+//! Functions does, and (for writes) journals one [`Change`] under the state lock.
+
+use std::sync::Arc;
+
+use asl::validate::{self, Severity};
+use serde_json::{json, Map, Value};
+
+use super::model::{Alias, Change, Revision, Route, State, StateMachine, Version};
+use super::names::{self, Qualifier};
+use super::{commit, pagination};
+use crate::cloud::Cloud;
+use crate::error::{AwsError, AwsResult};
+use crate::protocol::json::Input;
+use crate::request::RequestContext;
+
+/// The most tags a resource may have.
+pub const MAX_TAGS: usize = 50;
+
+/// Now, in epoch seconds with milliseconds.
+pub(crate) fn now() -> f64 {
+    crate::protocol::epoch_seconds(std::time::SystemTime::now())
+}
+
+fn new_revision_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `StateMachineDoesNotExist` for `arn`.
+pub(crate) fn machine_does_not_exist(arn: &str) -> AwsError {
+    AwsError::new(
+        "StateMachineDoesNotExist",
+        format!("State Machine Does Not Exist: '{arn}'"),
+    )
+}
+
+fn resource_not_found(arn: &str) -> AwsError {
+    AwsError::new("ResourceNotFound", format!("Resource not found: '{arn}'"))
+}
+
+/// The machine with this unqualified ARN.
+pub(crate) fn find_machine<'a>(state: &'a State, arn: &str) -> AwsResult<&'a StateMachine> {
+    state
+        .machines
+        .get(arn)
+        .ok_or_else(|| machine_does_not_exist(arn))
+}
+
+/// Checks a definition as CreateStateMachine does: `InvalidDefinition` with AWS's message.
+pub(crate) fn check_definition(definition: &str) -> AwsResult<()> {
+    let diagnostics = validate::validate_json(definition);
+    match validate::invalid_definition_message(&diagnostics) {
+        Some(message) => Err(AwsError::new("InvalidDefinition", message)),
+        None => Ok(()),
+    }
+}
+
+fn machine_type(value: Option<&str>) -> AwsResult<String> {
+    match value.unwrap_or("STANDARD") {
+        t @ ("STANDARD" | "EXPRESS") => Ok(t.to_string()),
+        other => Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
+        ))),
+    }
+}
+
+fn logging(config: Option<&Map<String, Value>>) -> AwsResult<Value> {
+    let Some(config) = config else {
+        return Ok(json!({"level": "OFF", "includeExecutionData": false}));
+    };
+    let level = config.get("level").and_then(Value::as_str).unwrap_or("OFF");
+    if !["ALL", "ERROR", "FATAL", "OFF"].contains(&level) {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value '{level}' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]"
+        )));
+    }
+    let destinations = config
+        .get("destinations")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if level != "OFF" && destinations == 0 {
+        return Err(AwsError::new(
+            "InvalidLoggingConfiguration",
+            "Invalid Logging Configuration: Must specify exactly one Log Destination if logging level is not OFF.",
+        ));
+    }
+    let mut out = Map::new();
+    out.insert("level".into(), json!(level));
+    out.insert(
+        "includeExecutionData".into(),
+        json!(config
+            .get("includeExecutionData")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)),
+    );
+    if destinations > 0 {
+        out.insert("destinations".into(), config["destinations"].clone());
+    }
+    Ok(Value::Object(out))
+}
+
+fn tracing(config: Option<&Map<String, Value>>) -> Value {
+    let enabled = config
+        .and_then(|c| c.get("enabled"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    json!({ "enabled": enabled })
+}
+
+fn tags(list: Option<&Vec<Value>>) -> AwsResult<Vec<(String, String)>> {
+    let mut tags = Vec::new();
+    for tag in list.into_iter().flatten() {
+        let key = tag.get("key").and_then(Value::as_str).unwrap_or_default();
+        let value = tag.get("value").and_then(Value::as_str).unwrap_or_default();
+        if key.is_empty() || key.len() > 128 || value.len() > 256 {
+            return Err(AwsError::validation(format!(
+                "Invalid tag: the key must have 1 to 128 characters and the value at most 256 (key '{key}')"
+            )));
+        }
+        set_tag(&mut tags, key, value);
+    }
+    Ok(tags)
+}
+
+fn set_tag(tags: &mut Vec<(String, String)>, key: &str, value: &str) {
+    match tags.iter_mut().find(|(k, _)| k == key) {
+        Some(existing) => existing.1 = value.to_string(),
+        None => tags.push((key.to_string(), value.to_string())),
+    }
+}
+
+fn check_tag_count(tags: &[(String, String)], arn: &str) -> AwsResult<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(AwsError::new(
+            "TooManyTags",
+            format!("Too many tags: a resource has at most {MAX_TAGS} tags ({arn})"),
+        ));
+    }
+    Ok(())
+}
+
+fn version_description(input: Input<'_>, member: &str) -> AwsResult<Option<String>> {
+    let description = input.opt_str(member)?;
+    if description.is_some_and(|d| d.chars().count() > 256) {
+        return Err(AwsError::validation(format!(
+            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to 256"
+        )));
+    }
+    Ok(description.map(str::to_string))
+}
+
+/// Publishes the machine's current revision as a new version, unless the latest version
+/// already holds it; returns the version ARN.
+fn publish(machine: &mut StateMachine, description: Option<String>, now: f64) -> String {
+    if let Some(latest) = machine.versions.values().next_back() {
+        if latest.revision.revision_id == machine.current.revision_id {
+            return machine.version_arn(latest.number);
+        }
+    }
+    let number = machine.next_version;
+    machine.next_version += 1;
+    machine.versions.insert(
+        number,
+        Version {
+            number,
+            revision: machine.current.clone(),
+            description,
+            creation_date: now,
+        },
+    );
+    machine.version_arn(number)
+}
+
+/// CreateStateMachine.
+pub fn create_state_machine(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    input: Input<'_>,
+) -> AwsResult<Value> {
+    let name = input.str("name")?;
+    let definition = input.str("definition")?;
+    let role_arn = input.str("roleArn")?;
+    names::check_name(name)?;
+    names::check_role_arn(role_arn)?;
+    let machine_type = machine_type(input.opt_str("type")?)?;
+    check_definition(definition)?;
+    let logging = logging(input.opt_object("loggingConfiguration")?)?;
+    let tracing = tracing(input.opt_object("tracingConfiguration")?);
+    let tags = tags(input.opt_array("tags")?)?;
+    let publish_version = input.opt_bool("publish")?.unwrap_or(false);
+    let description = version_description(input, "versionDescription")?;
+    if description.is_some() && !publish_version {
+        return Err(AwsError::validation(
+            "Version description can only be set when publish is true",
+        ));
+    }
+    let arn = ctx.arn("states", &format!("stateMachine:{name}"));
+    check_tag_count(&tags, &arn)?;
+    let now = now();
+    let mut state = cloud.states.lock();
+    if let Some(existing) = state.machines.get(&arn) {
+        let same = existing.current.definition == definition
+            && existing.current.role_arn == role_arn
+            && existing.machine_type == machine_type
+            && existing.current.logging == logging
+            && existing.current.tracing == tracing;
+        if !same {
+            return Err(AwsError::new(
+                "StateMachineAlreadyExists",
+                format!("State Machine Already Exists: '{arn}'"),
+            ));
+        }
+        let mut reply = json!({"stateMachineArn": arn, "creationDate": existing.creation_date});
+        if publish_version {
+            if let Some(latest) = existing.versions.keys().next_back() {
+                reply["stateMachineVersionArn"] = json!(existing.version_arn(*latest));
+            }
+        }
+        return Ok(reply);
+    }
+    let mut machine = StateMachine {
+        arn: arn.clone(),
+        name: name.to_string(),
+        machine_type,
+        creation_date: now,
+        current: Revision {
+            definition: definition.to_string(),
+            role_arn: role_arn.to_string(),
+            logging,
+            tracing,
+            revision_id: new_revision_id(),
+            update_date: now,
+        },
+        tags,
+        versions: Default::default(),
+        next_version: 1,
+        aliases: Default::default(),
+    };
+    let version_arn = publish_version.then(|| publish(&mut machine, description, now));
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    let mut reply = json!({"stateMachineArn": arn, "creationDate": now});
+    if let Some(version_arn) = version_arn {
+        reply["stateMachineVersionArn"] = json!(version_arn);
+    }
+    Ok(reply)
+}
+
+fn describe_revision(revision: &Revision) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("definition".into(), json!(revision.definition));
+    out.insert("roleArn".into(), json!(revision.role_arn));
+    out.insert("loggingConfiguration".into(), revision.logging.clone());
+    out.insert("tracingConfiguration".into(), revision.tracing.clone());
+    out.insert("revisionId".into(), json!(revision.revision_id));
+    out
+}
+
+/// DescribeStateMachine (of a state machine or one of its versions).
+pub fn describe_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("stateMachineArn")?;
+    let arn = names::parse_machine_arn(given)?;
+    let state = cloud.states.lock();
+    let machine = state
+        .machines
+        .get(&arn.arn)
+        .ok_or_else(|| machine_does_not_exist(given))?;
+    let (revision, creation_date, description) = match &arn.qualifier {
+        None => (&machine.current, machine.creation_date, None),
+        Some(Qualifier::Version(n)) => {
+            let version = machine
+                .versions
+                .get(n)
+                .ok_or_else(|| machine_does_not_exist(given))?;
+            (
+                &version.revision,
+                version.creation_date,
+                version.description.as_deref(),
+            )
+        }
+        Some(Qualifier::Alias(_)) => {
+            return Err(names::invalid_arn(format!(
+                "Use DescribeStateMachineAlias for an alias ARN: {given}"
+            )))
+        }
+    };
+    let mut out = describe_revision(revision);
+    out.insert("stateMachineArn".into(), json!(given));
+    out.insert("name".into(), json!(machine.name));
+    out.insert("status".into(), json!("ACTIVE"));
+    out.insert("type".into(), json!(machine.machine_type));
+    out.insert("creationDate".into(), json!(creation_date));
+    if let Some(description) = description {
+        out.insert("description".into(), json!(description));
+    }
+    Ok(Value::Object(out))
+}
+
+/// The unqualified machine ARN of an operation that does not take versions or aliases.
+fn unqualified(given: &str) -> AwsResult<String> {
+    let arn = names::parse_machine_arn(given)?;
+    if arn.qualifier.is_some() {
+        return Err(AwsError::validation(format!(
+            "This operation takes an unqualified state machine ARN, not a version or alias ARN: {given}"
+        )));
+    }
+    Ok(arn.arn)
+}
+
+/// UpdateStateMachine.
+pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let arn = unqualified(input.str("stateMachineArn")?)?;
+    let definition = input.opt_str("definition")?;
+    let role_arn = input.opt_str("roleArn")?;
+    let logging_given = input.opt_object("loggingConfiguration")?;
+    let tracing_given = input.opt_object("tracingConfiguration")?;
+    let publish_version = input.opt_bool("publish")?.unwrap_or(false);
+    let description = version_description(input, "versionDescription")?;
+    if definition.is_none()
+        && role_arn.is_none()
+        && logging_given.is_none()
+        && tracing_given.is_none()
+        && !publish_version
+    {
+        return Err(AwsError::new(
+            "MissingRequiredParameter",
+            "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified",
+        ));
+    }
+    if description.is_some() && !publish_version {
+        return Err(AwsError::validation(
+            "Version description can only be set when publish is true",
+        ));
+    }
+    if let Some(role_arn) = role_arn {
+        names::check_role_arn(role_arn)?;
+    }
+    if let Some(definition) = definition {
+        check_definition(definition)?;
+    }
+    let logging = logging_given.map(|c| logging(Some(c))).transpose()?;
+    let tracing = tracing_given.map(|c| tracing(Some(c)));
+    let now = now();
+    let mut state = cloud.states.lock();
+    let mut machine = find_machine(&state, &arn)?.clone();
+    let mut next = machine.current.clone();
+    if let Some(definition) = definition {
+        next.definition = definition.to_string();
+    }
+    if let Some(role_arn) = role_arn {
+        next.role_arn = role_arn.to_string();
+    }
+    if let Some(logging) = logging {
+        next.logging = logging;
+    }
+    if let Some(tracing) = tracing {
+        next.tracing = tracing;
+    }
+    if next != machine.current {
+        next.revision_id = new_revision_id();
+        next.update_date = now;
+        machine.current = next;
+    }
+    let version_arn = publish_version.then(|| publish(&mut machine, description, now));
+    let reply_revision = machine.current.revision_id.clone();
+    let update_date = machine.current.update_date;
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    let mut reply = json!({"updateDate": update_date, "revisionId": reply_revision});
+    if let Some(version_arn) = version_arn {
+        reply["stateMachineVersionArn"] = json!(version_arn);
+    }
+    Ok(reply)
+}
+
+/// DeleteStateMachine (its versions and aliases go with it; executions stay readable).
+pub fn delete_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let arn = unqualified(input.str("stateMachineArn")?)?;
+    let mut state = cloud.states.lock();
+    if state.machines.contains_key(&arn) {
+        commit(cloud, &mut state, Change::MachineDeleted { arn })?;
+    }
+    Ok(json!({}))
+}
+
+/// ListStateMachines (of the request's region, by name).
+pub fn list_state_machines(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    input: Input<'_>,
+) -> AwsResult<Value> {
+    let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
+    let prefix = ctx.arn("states", "stateMachine:");
+    let items: Vec<Value> = {
+        let state = cloud.states.lock();
+        let mut machines: Vec<&StateMachine> = state
+            .machines
+            .values()
+            .filter(|m| m.arn.starts_with(&prefix))
+            .collect();
+        machines.sort_by(|a, b| a.name.cmp(&b.name));
+        machines
+            .into_iter()
+            .map(|m| {
+                json!({"stateMachineArn": m.arn, "name": m.name, "type": m.machine_type, "creationDate": m.creation_date})
+            })
+            .collect()
+    };
+    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
+    Ok(with_token(json!({ "stateMachines": items }), next))
+}
+
+fn with_token(mut reply: Value, next: Option<String>) -> Value {
+    if let Some(token) = next {
+        reply["nextToken"] = json!(token);
+    }
+    reply
+}
+
+/// PublishStateMachineVersion.
+pub fn publish_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let arn = unqualified(input.str("stateMachineArn")?)?;
+    let revision_id = input.opt_str("revisionId")?;
+    let description = version_description(input, "description")?;
+    let now = now();
+    let mut state = cloud.states.lock();
+    let mut machine = find_machine(&state, &arn)?.clone();
+    if let Some(revision_id) = revision_id {
+        if revision_id != machine.current.revision_id {
+            return Err(AwsError::new(
+                "ConflictException",
+                format!(
+                    "Failed to publish the State Machine version for revision {revision_id}. The current State Machine revision is {}.",
+                    machine.current.revision_id
+                ),
+            ));
+        }
+    }
+    let version_arn = publish(&mut machine, description, now);
+    let number = machine.version_of(&version_arn).unwrap_or_default();
+    let creation_date = machine.versions[&number].creation_date;
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    Ok(json!({"creationDate": creation_date, "stateMachineVersionArn": version_arn}))
+}
+
+/// ListStateMachineVersions (newest first).
+pub fn list_state_machine_versions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let arn = unqualified(input.str("stateMachineArn")?)?;
+    let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
+    let items: Vec<Value> = {
+        let state = cloud.states.lock();
+        let machine = find_machine(&state, &arn)?;
+        machine
+            .versions
+            .values()
+            .rev()
+            .map(|v| json!({"stateMachineVersionArn": machine.version_arn(v.number), "creationDate": v.creation_date}))
+            .collect()
+    };
+    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
+    Ok(with_token(json!({ "stateMachineVersions": items }), next))
+}
+
+/// DeleteStateMachineVersion (refused while an alias routes to it).
+pub fn delete_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("stateMachineVersionArn")?;
+    let arn = names::parse_machine_arn(given)?;
+    let Some(Qualifier::Version(number)) = arn.qualifier else {
+        return Err(AwsError::validation(format!(
+            "Invalid version ARN: {given}"
+        )));
+    };
+    let mut state = cloud.states.lock();
+    let Some(machine) = state.machines.get(&arn.arn) else {
+        return Ok(json!({}));
+    };
+    let mut machine = machine.clone();
+    let users: Vec<String> = machine
+        .aliases
+        .values()
+        .filter(|a| a.routing.iter().any(|r| r.version_arn == given))
+        .map(|a| machine.alias_arn(&a.name))
+        .collect();
+    if !users.is_empty() {
+        return Err(AwsError::new(
+            "ConflictException",
+            format!(
+                "Version to be deleted must not be referenced by an alias. Current list of aliases referencing this version: [{}]",
+                users.join(", ")
+            ),
+        ));
+    }
+    if machine.versions.remove(&number).is_some() {
+        commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    }
+    Ok(json!({}))
+}
+
+/// Reads a routing configuration: one or two versions of one machine, weights adding up to
+/// 100. Returns the machine's ARN with the routes.
+fn routing(state: &State, list: &[Value]) -> AwsResult<(String, Vec<Route>)> {
+    if list.is_empty() || list.len() > 2 {
+        return Err(AwsError::validation(
+            "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length less than or equal to 2 and greater than or equal to 1",
+        ));
+    }
+    let mut routes: Vec<Route> = Vec::new();
+    let mut machine_arn: Option<String> = None;
+    for item in list {
+        let version_arn = item
+            .get("stateMachineVersionArn")
+            .and_then(Value::as_str)
+            .ok_or_else(|| crate::protocol::json::missing("stateMachineVersionArn"))?;
+        let weight = item
+            .get("weight")
+            .and_then(Value::as_u64)
+            .filter(|w| *w <= 100)
+            .ok_or_else(|| {
+                AwsError::validation("Routing weights must be integers from 0 to 100")
+            })?;
+        let arn = names::parse_machine_arn(version_arn)?;
+        if !matches!(arn.qualifier, Some(Qualifier::Version(_))) {
+            return Err(names::invalid_arn(format!(
+                "Routing configurations name version ARNs: {version_arn}"
+            )));
+        }
+        if machine_arn.as_ref().is_some_and(|m| *m != arn.arn) {
+            return Err(AwsError::validation(
+                "Routing configuration versions must belong to the same state machine",
+            ));
+        }
+        let known = state
+            .machines
+            .get(&arn.arn)
+            .and_then(|m| m.version_of(version_arn));
+        if known.is_none() {
+            return Err(resource_not_found(version_arn));
+        }
+        if routes.iter().any(|r| r.version_arn == version_arn) {
+            return Err(AwsError::validation(
+                "Routing configuration must contain distinct state machine versions",
+            ));
+        }
+        machine_arn = Some(arn.arn);
+        routes.push(Route {
+            version_arn: version_arn.to_string(),
+            weight,
+        });
+    }
+    if routes.iter().map(|r| r.weight).sum::<u64>() != 100 {
+        return Err(AwsError::validation(
+            "Sum of routing configuration weights must equal 100",
+        ));
+    }
+    Ok((machine_arn.unwrap_or_default(), routes))
+}
+
+fn routing_json(routes: &[Route]) -> Value {
+    routes
+        .iter()
+        .map(|r| json!({"stateMachineVersionArn": r.version_arn, "weight": r.weight}))
+        .collect()
+}
+
+/// CreateStateMachineAlias.
+pub fn create_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let name = input.str("name")?;
+    names::check_alias_name(name)?;
+    let description = version_description(input, "description")?;
+    let list = input
+        .opt_array("routingConfiguration")?
+        .ok_or_else(|| crate::protocol::json::missing("routingConfiguration"))?;
+    let now = now();
+    let mut state = cloud.states.lock();
+    let (machine_arn, routes) = routing(&state, list)?;
+    let mut machine = find_machine(&state, &machine_arn)?.clone();
+    let alias_arn = machine.alias_arn(name);
+    if let Some(existing) = machine.aliases.get(name) {
+        if existing.routing == routes && existing.description == description {
+            return Ok(
+                json!({"stateMachineAliasArn": alias_arn, "creationDate": existing.creation_date}),
+            );
+        }
+        return Err(AwsError::new(
+            "ConflictException",
+            format!("Alias {alias_arn} already exists with a different configuration"),
+        ));
+    }
+    machine.aliases.insert(
+        name.to_string(),
+        Alias {
+            name: name.to_string(),
+            description,
+            routing: routes,
+            creation_date: now,
+            update_date: now,
+        },
+    );
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    Ok(json!({"stateMachineAliasArn": alias_arn, "creationDate": now}))
+}
+
+/// The machine ARN and alias name of an alias ARN.
+fn alias_arn(given: &str) -> AwsResult<(String, String)> {
+    let arn = names::parse_machine_arn(given)?;
+    match arn.qualifier {
+        Some(Qualifier::Alias(name)) => Ok((arn.arn, name)),
+        _ => Err(names::invalid_arn(format!("Invalid alias ARN: {given}"))),
+    }
+}
+
+/// DescribeStateMachineAlias.
+pub fn describe_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("stateMachineAliasArn")?;
+    let (machine_arn, name) = alias_arn(given)?;
+    let state = cloud.states.lock();
+    let alias = state
+        .machines
+        .get(&machine_arn)
+        .and_then(|m| m.aliases.get(&name))
+        .ok_or_else(|| resource_not_found(given))?;
+    let mut reply = json!({
+        "stateMachineAliasArn": given,
+        "name": alias.name,
+        "routingConfiguration": routing_json(&alias.routing),
+        "creationDate": alias.creation_date,
+        "updateDate": alias.update_date,
+    });
+    if let Some(description) = &alias.description {
+        reply["description"] = json!(description);
+    }
+    Ok(reply)
+}
+
+/// UpdateStateMachineAlias.
+pub fn update_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("stateMachineAliasArn")?;
+    let (machine_arn, name) = alias_arn(given)?;
+    let description = version_description(input, "description")?;
+    let list = input.opt_array("routingConfiguration")?;
+    if description.is_none() && list.is_none() {
+        return Err(AwsError::validation(
+            "Either the description or the routing configuration must be specified",
+        ));
+    }
+    let now = now();
+    let mut state = cloud.states.lock();
+    let routes = match list {
+        Some(list) => {
+            let (owner, routes) = routing(&state, list)?;
+            if owner != machine_arn {
+                return Err(AwsError::validation(
+                    "Routing configuration versions must belong to the alias' state machine",
+                ));
+            }
+            Some(routes)
+        }
+        None => None,
+    };
+    let mut machine = state
+        .machines
+        .get(&machine_arn)
+        .filter(|m| m.aliases.contains_key(&name))
+        .ok_or_else(|| resource_not_found(given))?
+        .clone();
+    if let Some(alias) = machine.aliases.get_mut(&name) {
+        if let Some(routes) = routes {
+            alias.routing = routes;
+        }
+        if description.is_some() {
+            alias.description = description;
+        }
+        alias.update_date = now;
+    }
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    Ok(json!({ "updateDate": now }))
+}
+
+/// DeleteStateMachineAlias.
+pub fn delete_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("stateMachineAliasArn")?;
+    let (machine_arn, name) = alias_arn(given)?;
+    let mut state = cloud.states.lock();
+    let mut machine = state
+        .machines
+        .get(&machine_arn)
+        .filter(|m| m.aliases.contains_key(&name))
+        .ok_or_else(|| resource_not_found(given))?
+        .clone();
+    machine.aliases.remove(&name);
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    Ok(json!({}))
+}
+
+/// ListStateMachineAliases.
+pub fn list_state_machine_aliases(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let arn = unqualified(input.str("stateMachineArn")?)?;
+    let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
+    let items: Vec<Value> = {
+        let state = cloud.states.lock();
+        let machine = find_machine(&state, &arn)?;
+        machine
+            .aliases
+            .values()
+            .map(|a| json!({"stateMachineAliasArn": machine.alias_arn(&a.name), "creationDate": a.creation_date}))
+            .collect()
+    };
+    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
+    Ok(with_token(json!({ "stateMachineAliases": items }), next))
+}
+
+/// ValidateStateMachineDefinition: `OK` or `FAIL`, with the diagnostics of `asl::validate`.
+pub fn validate_state_machine_definition(input: Input<'_>) -> AwsResult<Value> {
+    let definition = input.str("definition")?;
+    machine_type(input.opt_str("type")?)?;
+    let with_warnings = match input.opt_str("severity")?.unwrap_or("ERROR") {
+        "ERROR" => false,
+        "WARNING" => true,
+        other => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]"
+            )))
+        }
+    };
+    let max = match input.opt_i64("maxResults")? {
+        None | Some(0) => 100,
+        Some(n @ 1..=100) => n as usize,
+        Some(n) => {
+            return Err(AwsError::validation(format!(
+                "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"
+            )))
+        }
+    };
+    let diagnostics = validate::validate_json(definition);
+    let result = if validate::is_valid(&diagnostics) {
+        "OK"
+    } else {
+        "FAIL"
+    };
+    let shown: Vec<&validate::Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| with_warnings || d.severity == Severity::Error)
+        .collect();
+    let truncated = shown.len() > max;
+    let list: Vec<Value> = shown
+        .into_iter()
+        .take(max)
+        .map(|d| {
+            let mut item =
+                json!({"severity": d.severity.as_str(), "code": d.code, "message": d.message});
+            if !d.location.is_empty() {
+                item["location"] = json!(d.location);
+            }
+            item
+        })
+        .collect();
+    Ok(json!({"result": result, "diagnostics": list, "truncated": truncated}))
+}
+
+/// The machine a taggable ARN names.
+fn tagged_machine(given: &str) -> AwsResult<String> {
+    let arn = names::parse_machine_arn(given)?;
+    if arn.qualifier.is_some() {
+        return Err(names::invalid_arn(format!(
+            "Tags belong to the state machine, not to its versions or aliases: {given}"
+        )));
+    }
+    Ok(arn.arn)
+}
+
+/// TagResource.
+pub fn tag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("resourceArn")?;
+    let arn = tagged_machine(given)?;
+    let new_tags = tags(Some(
+        input
+            .opt_array("tags")?
+            .ok_or_else(|| crate::protocol::json::missing("tags"))?,
+    ))?;
+    let mut state = cloud.states.lock();
+    let mut machine = state
+        .machines
+        .get(&arn)
+        .ok_or_else(|| resource_not_found(given))?
+        .clone();
+    for (key, value) in &new_tags {
+        set_tag(&mut machine.tags, key, value);
+    }
+    check_tag_count(&machine.tags, given)?;
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    Ok(json!({}))
+}
+
+/// UntagResource.
+pub fn untag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("resourceArn")?;
+    let arn = tagged_machine(given)?;
+    let keys: Vec<&str> = input
+        .opt_array("tagKeys")?
+        .ok_or_else(|| crate::protocol::json::missing("tagKeys"))?
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut state = cloud.states.lock();
+    let mut machine = state
+        .machines
+        .get(&arn)
+        .ok_or_else(|| resource_not_found(given))?
+        .clone();
+    machine.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
+    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    Ok(json!({}))
+}
+
+/// ListTagsForResource.
+pub fn list_tags_for_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
+    let given = input.str("resourceArn")?;
+    let arn = tagged_machine(given)?;
+    let state = cloud.states.lock();
+    let machine = state
+        .machines
+        .get(&arn)
+        .ok_or_else(|| resource_not_found(given))?;
+    let tags: Vec<Value> = machine
+        .tags
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
+    Ok(json!({ "tags": tags }))
+}

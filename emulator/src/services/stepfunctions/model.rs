@@ -1,0 +1,385 @@
+//! Step Functions' state: state machines with their versions and aliases, and executions with
+//! their histories. No wire format here: `api.rs` and `executions.rs` read requests and write
+//! replies; every change goes through [`Change`] so that the journal replays it exactly.
+
+use std::collections::{BTreeMap, HashMap};
+
+use asl::history::{ExecutionStatus, HistoryEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What a state machine (or one of its versions, or an execution) runs: the definition and
+/// the settings that go with it. A new revision id is drawn whenever one of them changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    /// The definition text, exactly as given.
+    pub definition: String,
+    /// The IAM role executions run as.
+    pub role_arn: String,
+    /// `loggingConfiguration`, as given (or the default AWS reports).
+    pub logging: Value,
+    /// `tracingConfiguration`, as given (or the default AWS reports).
+    pub tracing: Value,
+    /// `revisionId`.
+    pub revision_id: String,
+    /// When this revision was made (epoch seconds).
+    pub update_date: f64,
+}
+
+/// A published version: a frozen revision with a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Version {
+    /// The version number (from 1, never reused).
+    pub number: u64,
+    /// What it runs.
+    pub revision: Revision,
+    /// `description`.
+    pub description: Option<String>,
+    /// When it was published.
+    pub creation_date: f64,
+}
+
+/// One entry of an alias' routing configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// The version ARN.
+    pub version_arn: String,
+    /// Its share of executions, in percent.
+    pub weight: u64,
+}
+
+/// An alias: a name that routes executions to one or two versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alias {
+    /// The alias name.
+    pub name: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// Where executions go.
+    pub routing: Vec<Route>,
+    /// When it was created.
+    pub creation_date: f64,
+    /// When it was last updated.
+    pub update_date: f64,
+}
+
+/// A state machine with its versions, aliases and tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateMachine {
+    /// The (unqualified) ARN.
+    pub arn: String,
+    /// The name.
+    pub name: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub machine_type: String,
+    /// When it was created.
+    pub creation_date: f64,
+    /// What unqualified executions run.
+    pub current: Revision,
+    /// Tags, in the order they were first set.
+    pub tags: Vec<(String, String)>,
+    /// Published versions by number.
+    pub versions: BTreeMap<u64, Version>,
+    /// The number the next published version gets.
+    pub next_version: u64,
+    /// Aliases by name.
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+impl StateMachine {
+    /// The ARN of version `number`.
+    pub fn version_arn(&self, number: u64) -> String {
+        format!("{}:{number}", self.arn)
+    }
+
+    /// The ARN of alias `name`.
+    pub fn alias_arn(&self, name: &str) -> String {
+        format!("{}:{name}", self.arn)
+    }
+
+    /// The version number of a version ARN of this machine.
+    pub fn version_of(&self, version_arn: &str) -> Option<u64> {
+        version_arn
+            .strip_prefix(self.arn.as_str())?
+            .strip_prefix(':')?
+            .parse()
+            .ok()
+            .filter(|n| self.versions.contains_key(n))
+    }
+}
+
+/// What StartExecution fixed about an execution: what it runs, on what, with what input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    /// The execution ARN.
+    pub arn: String,
+    /// The execution name.
+    pub name: String,
+    /// The unqualified state machine ARN.
+    pub state_machine_arn: String,
+    /// The state machine's name.
+    pub state_machine_name: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub machine_type: String,
+    /// The version that ran, when started on a version or an alias.
+    pub version_arn: Option<String>,
+    /// The alias it was started through, if any.
+    pub alias_arn: Option<String>,
+    /// The exact revision it ran (DescribeStateMachineForExecution).
+    pub revision: Revision,
+    /// The input text, as given.
+    pub input: String,
+    /// When it started.
+    pub start_date: f64,
+}
+
+/// Where an execution's events are: with the engine running it, or as recorded in the journal
+/// (an execution from before a restart).
+#[derive(Clone)]
+pub enum Run {
+    /// Running (or run) by this process's engine.
+    Live(asl::engine::Execution),
+    /// Read back from the journal.
+    Recorded(Vec<HistoryEvent>),
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Run::Live(execution) => f.debug_tuple("Live").field(execution).finish(),
+            Run::Recorded(events) => write!(f, "Recorded({} events)", events.len()),
+        }
+    }
+}
+
+/// One execution.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    /// What it runs.
+    pub record: ExecutionRecord,
+    /// Its events.
+    pub run: Run,
+}
+
+/// How an execution stands: `RUNNING`, or how it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The status.
+    pub status: ExecutionStatus,
+    /// The output text, when it succeeded.
+    pub output: Option<String>,
+    /// The error, when it failed, timed out or was stopped with one.
+    pub error: Option<String>,
+    /// The cause, likewise.
+    pub cause: Option<String>,
+    /// When it ended (epoch seconds).
+    pub stop_date: Option<f64>,
+}
+
+impl Execution {
+    /// Every event so far, oldest first.
+    pub fn history(&self) -> Vec<HistoryEvent> {
+        match &self.run {
+            Run::Live(execution) => execution.history(),
+            Run::Recorded(events) => events.clone(),
+        }
+    }
+
+    /// Its status and, once it ended, how.
+    pub fn outcome(&self) -> Outcome {
+        match &self.run {
+            Run::Live(execution) => match execution.outcome() {
+                Some(o) => Outcome {
+                    status: o.status,
+                    output: o.output.map(|v| v.to_string()),
+                    error: o.error,
+                    cause: o.cause,
+                    stop_date: Some(crate::protocol::epoch_seconds(o.stop_date)),
+                },
+                None => Outcome::running(),
+            },
+            Run::Recorded(events) => events.last().map_or_else(Outcome::running, outcome_of),
+        }
+    }
+}
+
+impl Outcome {
+    fn running() -> Outcome {
+        Outcome {
+            status: ExecutionStatus::Running,
+            output: None,
+            error: None,
+            cause: None,
+            stop_date: None,
+        }
+    }
+}
+
+/// The outcome a history's last event tells.
+fn outcome_of(last: &HistoryEvent) -> Outcome {
+    let status = match last.event_type.as_str() {
+        "ExecutionSucceeded" => ExecutionStatus::Succeeded,
+        "ExecutionFailed" => ExecutionStatus::Failed,
+        "ExecutionTimedOut" => ExecutionStatus::TimedOut,
+        "ExecutionAborted" => ExecutionStatus::Aborted,
+        _ => return Outcome::running(),
+    };
+    let text = |field: &str| last.detail_str(field).map(str::to_string);
+    Outcome {
+        status,
+        output: text("output"),
+        error: text("error"),
+        cause: text("cause"),
+        stop_date: last.timestamp.as_f64(),
+    }
+}
+
+/// One journaled change. Each mutating operation records one, then applies it with
+/// [`State::apply`], which is also what replay does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Change {
+    /// A state machine was created or changed (its versions, aliases and tags included).
+    Machine(Box<StateMachine>),
+    /// A state machine was deleted.
+    MachineDeleted {
+        /// Its ARN.
+        arn: String,
+    },
+    /// An execution started.
+    ExecutionStarted(Box<ExecutionRecord>),
+    /// An execution's history grew by one event.
+    Event {
+        /// The execution.
+        execution_arn: String,
+        /// The event.
+        event: HistoryEvent,
+    },
+}
+
+/// Every state machine and execution, of every region (ARNs carry the region).
+#[derive(Debug, Default)]
+pub struct State {
+    /// State machines by unqualified ARN.
+    pub machines: BTreeMap<String, StateMachine>,
+    /// Executions by ARN.
+    pub executions: BTreeMap<String, Execution>,
+    /// Replayed events whose execution's start record comes later in the journal (the engine
+    /// may journal its first events before StartExecution journals the start).
+    early_events: HashMap<String, Vec<HistoryEvent>>,
+}
+
+impl State {
+    /// Applies a change; executions started by replay are [`Run::Recorded`] (a live start is
+    /// inserted with [`State::insert_live`] instead).
+    pub fn apply(&mut self, change: Change) {
+        match change {
+            Change::Machine(machine) => {
+                self.machines.insert(machine.arn.clone(), *machine);
+            }
+            Change::MachineDeleted { arn } => {
+                self.machines.remove(&arn);
+            }
+            Change::ExecutionStarted(record) => {
+                let events = self.early_events.remove(&record.arn).unwrap_or_default();
+                let execution = Execution {
+                    record: *record,
+                    run: Run::Recorded(events),
+                };
+                self.executions
+                    .insert(execution.record.arn.clone(), execution);
+            }
+            Change::Event {
+                execution_arn,
+                event,
+            } => match self.executions.get_mut(&execution_arn) {
+                Some(Execution {
+                    run: Run::Recorded(events),
+                    ..
+                }) => events.push(event),
+                Some(_) => {}
+                None => self
+                    .early_events
+                    .entry(execution_arn)
+                    .or_default()
+                    .push(event),
+            },
+        }
+    }
+
+    /// Adds an execution this process's engine runs.
+    pub fn insert_live(&mut self, record: ExecutionRecord, execution: asl::engine::Execution) {
+        self.executions.insert(
+            record.arn.clone(),
+            Execution {
+                record,
+                run: Run::Live(execution),
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(id: i64, event_type: &str, details: Value) -> HistoryEvent {
+        let mut value = json!({"timestamp": 100.0 + id as f64, "type": event_type, "id": id, "previousEventId": id - 1});
+        if let (Some(map), Some(extra)) = (value.as_object_mut(), details.as_object()) {
+            map.extend(extra.clone());
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn record(arn: &str) -> ExecutionRecord {
+        ExecutionRecord {
+            arn: arn.into(),
+            name: "e".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+            state_machine_name: "m".into(),
+            machine_type: "STANDARD".into(),
+            version_arn: None,
+            alias_arn: None,
+            revision: Revision {
+                definition: "{}".into(),
+                role_arn: "r".into(),
+                logging: Value::Null,
+                tracing: Value::Null,
+                revision_id: "x".into(),
+                update_date: 1.0,
+            },
+            input: "{}".into(),
+            start_date: 1.0,
+        }
+    }
+
+    #[test]
+    fn replayed_executions_take_events_journaled_before_their_start() {
+        let mut state = State::default();
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
+        let started = event(1, "ExecutionStarted", json!({}));
+        state.apply(Change::Event {
+            execution_arn: arn.into(),
+            event: started,
+        });
+        state.apply(Change::ExecutionStarted(Box::new(record(arn))));
+        assert_eq!(
+            state.executions[arn].outcome().status,
+            ExecutionStatus::Running
+        );
+        state.apply(Change::Event {
+            execution_arn: arn.into(),
+            event: event(
+                2,
+                "ExecutionSucceeded",
+                json!({"executionSucceededEventDetails": {"output": "{\"a\":1}"}}),
+            ),
+        });
+        let execution = &state.executions[arn];
+        assert_eq!(execution.history().len(), 2);
+        let outcome = execution.outcome();
+        assert_eq!(outcome.status, ExecutionStatus::Succeeded);
+        assert_eq!(outcome.output.as_deref(), Some("{\"a\":1}"));
+        assert_eq!(outcome.stop_date, Some(102.0));
+    }
+}
