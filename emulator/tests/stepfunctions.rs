@@ -1025,8 +1025,8 @@ async fn state_machines_executions_and_histories_survive_a_restart() {
         .unwrap();
     assert_eq!(ran.definition, pass_choice_wait().to_string());
 
-    // Until the engine resumes executions, one that was running stays RUNNING with its
-    // history, and can be stopped.
+    // One that was running continues (its Wait is far from over): RUNNING, with the history
+    // it had, and it can be stopped.
     let still = sfn
         .describe_execution()
         .execution_arn(&running)
@@ -1059,5 +1059,56 @@ async fn state_machines_executions_and_histories_survive_a_restart() {
     assert_eq!(
         events.last().unwrap().previous_event_id,
         running_history.last().unwrap().id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_paused_execution_completes_with_its_original_token_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..Config::ephemeral()
+    };
+    let (execution, token) = {
+        let emulator = emulator::start(config.clone()).await.unwrap();
+        let sfn = client(&emulator);
+        let holder = create(&sfn, "token-holder", &pass_result("x")).await;
+        let machine = create(&sfn, "callback", &callback_machine(&holder)).await;
+        let execution = start(&sfn, &machine, json!({"job": 9})).await;
+        let token = scheduled_token(&sfn, &execution).await;
+        // No shutdown: the process dies with the task waiting.
+        drop(emulator);
+        (execution, token)
+    };
+
+    let emulator = emulator::start(config).await.unwrap();
+    let sfn = client(&emulator);
+    sfn.send_task_success()
+        .task_token(&token)
+        .output(r#"{"done": true}"#)
+        .send()
+        .await
+        .expect("the original token is still valid after the restart");
+    let ended = finished(&sfn, &execution).await;
+    assert_eq!(ended.status, ExecutionStatus::Succeeded);
+    let output: Value = serde_json::from_str(ended.output().unwrap()).unwrap();
+    assert_eq!(output, json!({"job": 9, "callback": {"done": true}}));
+    let types: Vec<String> = history(&sfn, &execution, 1000, false)
+        .await
+        .iter()
+        .map(|e| e.r#type.as_str().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "TaskScheduled",
+            "TaskStarted",
+            "TaskSubmitted",
+            "TaskSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
     );
 }

@@ -111,9 +111,9 @@ fn engine_error(e: EngineError) -> AwsError {
             format!("Execution Already Exists: '{arn}'"),
         ),
         EngineError::InputTooLarge => too_long("input", MAX_DATA_BYTES),
-        EngineError::NoRuntime | EngineError::ExecutionDoesNotExist(_) => {
-            AwsError::internal(e.to_string())
-        }
+        EngineError::NoRuntime
+        | EngineError::ExecutionDoesNotExist(_)
+        | EngineError::InvalidHistory(_) => AwsError::internal(e.to_string()),
         EngineError::Unsupported { .. } => {
             AwsError::validation(format!("This emulator cannot run this state machine: {e}"))
         }

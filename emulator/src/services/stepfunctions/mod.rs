@@ -87,12 +87,40 @@ impl StepFunctions {
         Ok(())
     }
 
-    /// Continues executions that were running when the state was saved. Until the engine can
-    /// resume them, they stay `RUNNING` with the history they had. (To resume one: take each
-    /// [`model::Run::Recorded`] execution whose outcome is `RUNNING`, build its request with
-    /// [`executions::engine_request`], hand it to the engine with its recorded events, and
-    /// put the live handle back with [`State::insert_live`].)
-    pub fn after_replay(&self) {}
+    /// Continues executions that were running when the state was saved: each is handed to
+    /// the engine with its recorded events ([`Engine::resume`]), so a task waiting for a token
+    /// still completes with that token, and other states in progress run again from their
+    /// recorded input. An execution that cannot be continued is left as recorded, and why is
+    /// printed.
+    pub fn after_replay(&self) {
+        let mut state = self.lock();
+        let running: Vec<(model::ExecutionRecord, Vec<HistoryEvent>)> = state
+            .executions
+            .values()
+            .filter(|e| matches!(e.run, model::Run::Recorded(_)))
+            .filter(|e| e.outcome().status == asl::history::ExecutionStatus::Running)
+            .map(|e| (e.record.clone(), e.history()))
+            .collect();
+        for (record, events) in running {
+            let resumed = serde_json::from_str(&record.input)
+                .map_err(|e| e.to_string())
+                .and_then(|input| {
+                    executions::engine_request(&record, input).map_err(|e| e.to_string())
+                })
+                .and_then(|request| {
+                    self.engine
+                        .resume(request, events)
+                        .map_err(|e| e.to_string())
+                });
+            match resumed {
+                Ok(execution) => state.insert_live(record, execution),
+                Err(e) => eprintln!(
+                    "emulator: execution {} cannot continue after the restart: {e}",
+                    record.arn
+                ),
+            }
+        }
+    }
 
     /// The engine running the executions.
     pub fn engine(&self) -> &Engine {
