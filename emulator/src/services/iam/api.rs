@@ -9,9 +9,9 @@ use crate::protocol::query::Params;
 use crate::protocol::xml::XmlWriter;
 
 use super::model::{
-    merge_tags, Change, ManagedPolicy, NewPolicy, NewRole, Role, Tag, DEFAULT_VERSION_ID,
+    merge_tags, Change, ManagedPolicy, NewPolicy, NewRole, Role, State, Tag, DEFAULT_VERSION_ID,
 };
-use super::Iam;
+use crate::services::store::Store;
 
 const ROLE_NAME: Constraint = Constraint::text(1, 64, Some(r"[\w+=,.@-]+"));
 const POLICY_NAME: Constraint = Constraint::text(1, 128, Some(r"[\w+=,.@-]+"));
@@ -25,7 +25,12 @@ const TAG_VALUE: Constraint = Constraint::text(0, 256, None);
 const MARKER: Constraint = Constraint::text(1, 320, None);
 
 /// Runs one action and returns the inside of its `…Result` element.
-pub fn call(iam: &Iam, cloud: &Cloud, action: &str, p: &Params) -> AwsResult<Option<String>> {
+pub fn call(
+    iam: &Store<State>,
+    cloud: &Cloud,
+    action: &str,
+    p: &Params,
+) -> AwsResult<Option<String>> {
     match action {
         "CreateRole" => {
             let new = NewRole {
@@ -254,7 +259,7 @@ pub fn call(iam: &Iam, cloud: &Cloud, action: &str, p: &Params) -> AwsResult<Opt
 
 /// ListPolicies: `Scope` (All, AWS, Local) and `OnlyAttached`; the emulator lists customer
 /// managed policies only (it knows no AWS managed policy's document).
-fn list_policies(iam: &Iam, p: &Params) -> AwsResult<Option<String>> {
+fn list_policies(iam: &Store<State>, p: &Params) -> AwsResult<Option<String>> {
     let scope = p.get("Scope").unwrap_or("All");
     if !["All", "AWS", "Local"].contains(&scope) {
         return Err(validation(format!(
@@ -444,18 +449,10 @@ fn policy_path(arn: &str) -> &str {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters, as IAM encodes policy
-/// documents in its replies.
+/// Percent-encodes a policy document as IAM does in its replies (all but RFC 3986's
+/// unreserved characters).
 pub fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    crate::request::percent_encode(text, b"")
 }
 
 /// A string member's constraints from the service model.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AwsError, AwsResult};
 use crate::request::ACCOUNT_ID;
+use crate::services::store::Journaled;
 
 /// Most managed policies one role may have attached (AWS's default quota).
 pub const MAX_ATTACHED_POLICIES: usize = 10;
@@ -99,9 +100,10 @@ pub struct State {
     policies: BTreeMap<String, ManagedPolicy>,
 }
 
-impl State {
-    /// Applies a change (on a live write and on replay alike).
-    pub fn apply(&mut self, change: Change) {
+impl Journaled for State {
+    type Change = Change;
+
+    fn apply(&mut self, change: Change) {
         match change {
             Change::PutRole(role) => {
                 self.roles.insert(role.name.to_lowercase(), role);
@@ -117,7 +119,9 @@ impl State {
             }
         }
     }
+}
 
+impl State {
     /// A role by name, or `NoSuchEntity`.
     pub fn role(&self, name: &str) -> AwsResult<&Role> {
         self.roles
