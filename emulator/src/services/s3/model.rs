@@ -338,7 +338,7 @@ mod tests {
     fn state_with(keys: &[&str]) -> State {
         let mut state = State::default();
         let change = state
-            .create_bucket("b", "us-east-1", None)
+            .create_bucket("bkt", "us-east-1", None)
             .unwrap()
             .unwrap();
         state.apply(change);
@@ -351,7 +351,7 @@ mod tests {
                 headers: BTreeMap::new(),
                 metadata: BTreeMap::new(),
             };
-            state.apply(Change::PutObject("b".into(), key.to_string(), object));
+            state.apply(Change::PutObject("bkt".into(), key.to_string(), object));
         }
         state
     }
@@ -371,12 +371,12 @@ mod tests {
             max_keys: 2,
             ..ListQuery::default()
         };
-        let first = state.list("b", &query).unwrap();
+        let first = state.list("bkt", &query).unwrap();
         assert_eq!(names(&first), (vec!["b".into()], vec!["a/".into()]));
         assert!(first.truncated);
         let last = first.last.clone().unwrap();
         query.after = Some(&last);
-        let second = state.list("b", &query).unwrap();
+        let second = state.list("bkt", &query).unwrap();
         assert_eq!(names(&second), (vec!["d".into()], vec!["c/".into()]));
         assert!(!second.truncated);
         let inside = ListQuery {
@@ -385,7 +385,7 @@ mod tests {
             max_keys: 10,
             ..ListQuery::default()
         };
-        let listing = state.list("b", &inside).unwrap();
+        let listing = state.list("bkt", &inside).unwrap();
         assert_eq!(names(&listing), (vec!["c/y".into()], vec!["c/x/".into()]));
     }
 
