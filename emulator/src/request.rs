@@ -113,6 +113,20 @@ pub fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Percent-encodes every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - _ . ~`)
+/// and those in `keep`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) || keep.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// A new request id (a UUID, as AWS uses).
 pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()

@@ -33,11 +33,23 @@ async fn reqwest_like_get(endpoint: &str) -> String {
 #[tokio::test]
 async fn sts_answers_through_the_sdk_with_region_from_the_scope() {
     let emulator = common::emulator().await;
-    let sts = aws_sdk_sts::Client::new(&common::sdk_config(&emulator.endpoint()));
-    let result = sts.get_caller_identity().send().await;
-    // Until STS is written this must fail with an AWS-shaped error naming the operation.
-    let err = result.expect_err("placeholder");
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&common::sdk_config(&emulator.endpoint()))
+            .region(aws_config::Region::new("eu-west-3"))
+            .build(),
+    );
+    let me = sts.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.account(), Some("123456789012"));
+    assert_eq!(me.arn(), Some("arn:aws:iam::123456789012:root"));
+    // Errors come back in awsQuery's XML shape, which the SDK parses into its code.
+    let err = sts
+        .assume_role()
+        .role_arn("arn:aws:iam::123456789012:role/none")
+        .role_session_name("s1")
+        .send()
+        .await
+        .unwrap_err();
     let text = format!("{:?}", err.into_service_error());
-    assert!(text.contains("GetCallerIdentity"), "{text}");
+    assert!(text.contains("AccessDenied"), "{text}");
     emulator.shutdown().await;
 }

@@ -8,6 +8,7 @@ pub mod lambda;
 pub mod logs;
 pub mod s3;
 pub mod stepfunctions;
+pub mod store;
 pub mod sts;
 
 use std::sync::Arc;

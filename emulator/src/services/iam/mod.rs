@@ -1,37 +1,57 @@
-//! IAM (placeholder: being written).
+//! IAM: roles (trust policy, inline and attached policies, tags) and customer managed
+//! policies, over awsQuery. Stored faithfully, never enforced: every request is allowed.
+
+mod api;
+pub mod model;
 
 use std::sync::{Arc, Weak};
 
 use serde_json::Value;
 
 use crate::cloud::Cloud;
-use crate::error::AwsError;
 use crate::protocol::query;
 use crate::protocol::Response;
 use crate::request::AwsRequest;
+use crate::services::store::Store;
 
-/// IAM's state.
+pub use model::{ManagedPolicy, Role, Tag};
+
+/// The XML namespace of IAM's replies.
+pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// IAM's state (global: IAM has no region).
 #[derive(Debug)]
-pub struct Iam {}
+pub struct Iam {
+    store: Store<model::State>,
+}
 
 impl Iam {
     /// Empty state.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        Iam {}
+        Iam {
+            store: Store::new("iam"),
+        }
+    }
+
+    /// A role by name or ARN, with its trust policy (for services that check who may assume
+    /// it).
+    pub fn role(&self, name_or_arn: &str) -> Option<Role> {
+        self.store
+            .read(|state| Ok(state.find_role(name_or_arn).cloned()))
+            .ok()
+            .flatten()
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("IAM does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        self.store.replay(change)
     }
 }
 
 /// Serves one request.
-pub async fn handle(_cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    query::serve(
-        request,
-        "https://iam.amazonaws.com/doc/2010-05-08/",
-        |op, _params| async move { Err(AwsError::unknown_operation(&op)) },
-    )
+pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
+    query::serve(request, NAMESPACE, |action, params| async move {
+        api::call(&cloud.iam.store, cloud, &action, &params)
+    })
     .await
 }

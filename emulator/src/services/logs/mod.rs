@@ -1,4 +1,9 @@
-//! CloudWatch Logs (placeholder: being written).
+//! CloudWatch Logs over awsJson 1.1: log groups (retention, tags), streams, and events
+//! (PutLogEvents, GetLogEvents, FilterLogEvents with term patterns). Retention is stored but
+//! events are not expired.
+
+mod api;
+pub mod model;
 
 use std::sync::{Arc, Weak};
 
@@ -9,20 +14,25 @@ use crate::error::AwsError;
 use crate::protocol::json;
 use crate::protocol::Response;
 use crate::request::{AwsRequest, RequestContext};
+use crate::services::store::Store;
 
 /// CloudWatch Logs's state.
 #[derive(Debug)]
-pub struct Logs {}
+pub struct Logs {
+    store: Store<model::State>,
+}
 
 impl Logs {
     /// Empty state.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        Logs {}
+        Logs {
+            store: Store::new("logs"),
+        }
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("CloudWatch Logs does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        self.store.replay(change)
     }
 }
 
@@ -41,10 +51,10 @@ pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
 /// Runs one CloudWatch Logs operation on its JSON input: the HTTP API and other services (Step
 /// Functions tasks, EventBridge targets) both come through here.
 pub async fn call(
-    _cloud: &Arc<Cloud>,
-    _ctx: &RequestContext,
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
     operation: &str,
-    _input: Map<String, Value>,
+    input: Map<String, Value>,
 ) -> Result<Value, AwsError> {
-    Err(AwsError::unknown_operation(operation))
+    api::call(&cloud.logs.store, cloud, ctx, operation, &input)
 }

@@ -1,46 +1,51 @@
-//! S3 (placeholder: being written).
+//! S3 over restXml: buckets and objects, path-style (`/bucket/key`) and virtual-hosted
+//! (`bucket.localhost`, `bucket.s3.…`) addressing, `aws-chunked` uploads. Object bodies are
+//! kept in memory and journaled with their writes.
+
+mod api;
+mod chunked;
+pub mod model;
+mod xml_in;
 
 use std::sync::{Arc, Weak};
 
+use bytes::Bytes;
 use serde_json::Value;
 
 use crate::cloud::Cloud;
 use crate::error::AwsError;
-use crate::protocol::rest_xml;
 use crate::protocol::Response;
 use crate::request::AwsRequest;
+use crate::services::store::Store;
 
 /// S3's state.
 #[derive(Debug)]
-pub struct S3 {}
+pub struct S3 {
+    store: Store<model::State>,
+}
 
 impl S3 {
     /// Empty state.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        S3 {}
+        S3 {
+            store: Store::new("s3"),
+        }
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("S3 does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        self.store.replay(change)
     }
 
     /// An object's bytes (for Lambda code and CloudFormation artifacts): `NoSuchBucket` or
     /// `NoSuchKey` when absent.
-    pub fn get_object(&self, bucket: &str, key: &str) -> Result<bytes::Bytes, AwsError> {
-        Err(AwsError::new(
-            "NoSuchBucket",
-            format!("The specified bucket does not exist: {bucket} (key {key})"),
-        )
-        .with_status(http::StatusCode::NOT_FOUND))
+    pub fn get_object(&self, bucket: &str, key: &str) -> Result<Bytes, AwsError> {
+        self.store
+            .read(|state| Ok(state.object(bucket, key)?.body.clone()))
     }
 }
 
 /// Serves one request.
-pub async fn handle(_cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    rest_xml::error(
-        &AwsError::unknown_operation(request.path.as_str()),
-        None,
-        &request.ctx.request_id,
-    )
+pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
+    api::serve(&cloud.s3.store, cloud, &request)
 }
