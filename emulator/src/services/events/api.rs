@@ -859,12 +859,16 @@ fn bounded(input: Input, member: &str, min: usize, max: usize) -> AwsResult<Opti
     }
 }
 
-/// An optional integer member with a range (`member` is where it sits, for the message).
+/// An optional integer member with a range (`at` is the structure it sits in, for the
+/// message; empty at the top level).
 fn bounded_int(input: Input, name: &str, at: &str, min: i64, max: i64) -> AwsResult<Option<u32>> {
     let Some(n) = input.opt_i64(name)? else {
         return Ok(None);
     };
-    let path = format!("{at}.{}", lower_first(name));
+    let path = match at {
+        "" => lower_first(name),
+        at => format!("{at}.{}", lower_first(name)),
+    };
     if n < min {
         return Err(constraint(
             &path,
@@ -962,17 +966,7 @@ fn put_opt(out: &mut Map<String, Value>, key: &str, value: &Option<String>) {
 
 /// One page of `items` per `NextToken` and `Limit` (at most 100), and the token of the next.
 fn paginate(items: Vec<Value>, input: Input) -> AwsResult<(Vec<Value>, Option<String>)> {
-    let limit = match input.opt_i64("Limit")? {
-        Some(n) if !(1..=100).contains(&n) => {
-            return Err(constraint(
-                "limit",
-                &n.to_string(),
-                "Member must have value between 1 and 100",
-            ))
-        }
-        Some(n) => n as usize,
-        None => 100,
-    };
+    let limit = bounded_int(input, "Limit", "", 1, 100)?.map_or(100, |n| n as usize);
     let start = match input.opt_str("NextToken")? {
         Some(token) => decode_token(token)
             .filter(|start| *start <= items.len())
