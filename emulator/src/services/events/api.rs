@@ -33,6 +33,8 @@ const RULE_STATES: &[&str] = &[
     "DISABLED",
     "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
 ];
+/// Event times must fall before the year 10000 (`10000-01-01T00:00:00Z`).
+const MAX_EVENT_TIME_SECONDS: u64 = 253_402_300_800;
 /// Fields TestEventPattern requires in its event.
 const REQUIRED_EVENT_FIELDS: &[&str] = &[
     "id",
@@ -549,9 +551,12 @@ fn event(ctx: &RequestContext, entry: Input, ingestion: SystemTime) -> AwsResult
     }
     let time = match entry.get("Time") {
         None => ingestion,
-        Some(Value::Number(n)) => {
-            UNIX_EPOCH + Duration::from_secs_f64(n.as_f64().unwrap_or(0.0).max(0.0))
-        }
+        Some(time @ Value::Number(n)) => n
+            .as_f64()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .filter(|since| since.as_secs() < MAX_EVENT_TIME_SECONDS)
+            .map(|since| UNIX_EPOCH + since)
+            .ok_or_else(|| wrong_type("Time", "a timestamp from 1970 to 9999", time))?,
         Some(other) => return Err(wrong_type("Time", "a timestamp", other)),
     };
     let envelope = json!({
@@ -1051,6 +1056,22 @@ mod tests {
     fn event_times_are_iso_seconds_in_utc() {
         let t = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
         assert_eq!(event_time(t), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn event_times_out_of_range_are_refused() {
+        let ctx = RequestContext::internal("events", "us-east-1");
+        for time in [json!(1e300), json!(-5), json!(f64::MAX)] {
+            let entry = json!({"Source": "s", "DetailType": "d", "Detail": "{}", "Time": time});
+            let entry = entry.as_object().unwrap();
+            let err = event(&ctx, Input(entry), SystemTime::now()).unwrap_err();
+            assert_eq!(err.code, "SerializationException", "{time}");
+        }
+        let entry = json!({"Source": "s", "DetailType": "d", "Detail": "{}", "Time": 1.7e9});
+        let (_, envelope) = event(&ctx, Input(entry.as_object().unwrap()), SystemTime::now())
+            .unwrap()
+            .unwrap();
+        assert_eq!(envelope["time"], "2023-11-14T22:13:20Z");
     }
 
     #[test]

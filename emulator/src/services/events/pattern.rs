@@ -628,9 +628,7 @@ impl AnythingBut {
         let text = value.as_str();
         match self {
             AnythingBut::Texts(texts) => text.is_some_and(|t| texts.iter().any(|x| x == t)),
-            AnythingBut::Numbers(numbers) => value
-                .as_f64()
-                .is_some_and(|x| numbers.iter().any(|n| *n == x)),
+            AnythingBut::Numbers(numbers) => value.as_f64().is_some_and(|x| numbers.contains(&x)),
             AnythingBut::Prefix(prefix) => text.is_some_and(|t| t.starts_with(prefix.as_str())),
             AnythingBut::Suffix(suffix) => text.is_some_and(|t| t.ends_with(suffix.as_str())),
             AnythingBut::IgnoreCase(texts) => {
