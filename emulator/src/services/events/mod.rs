@@ -1,29 +1,108 @@
-//! EventBridge (placeholder: being written).
+//! EventBridge: event buses, rules with event patterns, targets, PutEvents with asynchronous
+//! delivery to Step Functions and Lambda targets, TestEventPattern.
+//!
+//! - [`model`]: buses, rules, targets and the journaled [`model::Change`]s.
+//! - [`api`]: the awsJson 1.1 wire format of each operation.
+//! - [`pattern`]: event patterns (parsing, validation, matching).
+//! - [`targets`]: input shaping and delivery with retries.
 
-use std::sync::{Arc, Weak};
+pub mod api;
+pub mod model;
+pub mod pattern;
+pub mod targets;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
-use crate::error::AwsError;
+use crate::error::{AwsError, AwsResult};
 use crate::protocol::json;
 use crate::protocol::Response;
 use crate::request::{AwsRequest, RequestContext};
+use model::{Change, Region, State};
+use targets::Attempt;
+
+/// The service name changes are journaled under.
+const SERVICE: &str = "events";
+
+/// How many delivery attempts the log keeps (the oldest are dropped first).
+const DELIVERY_LOG_SIZE: usize = 1000;
 
 /// EventBridge's state.
 #[derive(Debug)]
-pub struct EventBridge {}
+pub struct EventBridge {
+    state: Mutex<State>,
+    cloud: Weak<Cloud>,
+    deliveries: Mutex<VecDeque<Attempt>>,
+}
 
 impl EventBridge {
-    /// Empty state.
-    pub fn new(_cloud: Weak<Cloud>) -> Self {
-        EventBridge {}
+    /// Empty state: each region gets its `default` bus when first used.
+    pub fn new(cloud: Weak<Cloud>) -> Self {
+        EventBridge {
+            state: Mutex::new(State::default()),
+            cloud,
+            deliveries: Mutex::new(VecDeque::new()),
+        }
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("EventBridge does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        let change: Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
+        self.lock().apply(change)
     }
+
+    /// The most recent delivery attempts, oldest first: which target received which input,
+    /// and what it answered.
+    pub fn deliveries(&self) -> Vec<Attempt> {
+        lock(&self.deliveries).iter().cloned().collect()
+    }
+
+    /// Adds an attempt to the delivery log.
+    fn record_attempt(&self, attempt: Attempt) {
+        let mut log = lock(&self.deliveries);
+        if log.len() == DELIVERY_LOG_SIZE {
+            log.pop_front();
+        }
+        log.push_back(attempt);
+    }
+
+    /// The account, for delivery tasks (which must not keep it alive).
+    fn cloud(&self) -> Weak<Cloud> {
+        self.cloud.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// Reads a region's state.
+    fn read<T>(&self, region: &str, f: impl FnOnce(&Region) -> AwsResult<T>) -> AwsResult<T> {
+        f(self.lock().region(region))
+    }
+
+    /// A write: `f` validates against the region's state and returns the change to make (if
+    /// any) and the reply; the change is journaled, then applied, under the same lock.
+    fn write<T>(
+        &self,
+        cloud: &Cloud,
+        region: &str,
+        f: impl FnOnce(&Region) -> AwsResult<(Option<Change>, T)>,
+    ) -> AwsResult<T> {
+        let mut state = self.lock();
+        let (change, reply) = f(state.region(region))?;
+        if let Some(change) = change {
+            cloud.record(SERVICE, &change)?;
+            state.apply(change).map_err(AwsError::internal)?;
+        }
+        Ok(reply)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Serves one request.
@@ -39,12 +118,12 @@ pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
 }
 
 /// Runs one EventBridge operation on its JSON input: the HTTP API and other services (Step
-/// Functions tasks, EventBridge targets) both come through here.
+/// Functions `events:putEvents` tasks) both come through here.
 pub async fn call(
-    _cloud: &Arc<Cloud>,
-    _ctx: &RequestContext,
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
     operation: &str,
-    _input: Map<String, Value>,
+    input: Map<String, Value>,
 ) -> Result<Value, AwsError> {
-    Err(AwsError::unknown_operation(operation))
+    api::dispatch(cloud, ctx, operation, &input)
 }

@@ -1,0 +1,1082 @@
+//! EventBridge's wire format (awsJson 1.1, `AWSEvents.<Operation>`): reading each operation's
+//! input with the service model's constraints, and writing its output.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use regex::Regex;
+use serde_json::{json, Map, Value};
+
+use super::model::{
+    bus_arn, now_ms, rule_arn, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, Target,
+    DEFAULT_BUS,
+};
+use super::pattern::Pattern;
+use super::targets::{self, Delivered, Job};
+use crate::cloud::Cloud;
+use crate::error::{AwsError, AwsResult};
+use crate::protocol::json::{lower_first, missing, wrong_type, Input};
+use crate::protocol::{epoch_seconds, iso8601};
+use crate::request::{RequestContext, ACCOUNT_ID};
+
+/// Most targets one rule may have.
+const MAX_TARGETS_PER_RULE: usize = 5;
+/// `RuleName` and `TargetId`.
+const NAME_PATTERN: &str = r"[\.\-_A-Za-z0-9]+";
+/// `EventBusName`.
+const BUS_NAME_PATTERN: &str = r"[/\.\-_A-Za-z0-9]+";
+/// `RuleState`.
+const RULE_STATES: &[&str] = &[
+    "ENABLED",
+    "DISABLED",
+    "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+];
+/// Event times must fall before the year 10000 (`10000-01-01T00:00:00Z`).
+const MAX_EVENT_TIME_SECONDS: u64 = 253_402_300_800;
+/// Fields TestEventPattern requires in its event.
+const REQUIRED_EVENT_FIELDS: &[&str] = &[
+    "id",
+    "account",
+    "source",
+    "time",
+    "region",
+    "resources",
+    "detail-type",
+];
+
+/// Runs one operation.
+pub fn dispatch(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    operation: &str,
+    input: &Map<String, Value>,
+) -> AwsResult<Value> {
+    let input = Input(input);
+    match operation {
+        "PutRule" => put_rule(cloud, ctx, input),
+        "DescribeRule" => describe_rule(cloud, ctx, input),
+        "DeleteRule" => delete_rule(cloud, ctx, input),
+        "ListRules" => list_rules(cloud, ctx, input),
+        "EnableRule" => set_rule_state(cloud, ctx, input, "ENABLED"),
+        "DisableRule" => set_rule_state(cloud, ctx, input, "DISABLED"),
+        "PutTargets" => put_targets(cloud, ctx, input),
+        "RemoveTargets" => remove_targets(cloud, ctx, input),
+        "ListTargetsByRule" => list_targets_by_rule(cloud, ctx, input),
+        "ListRuleNamesByTarget" => list_rule_names_by_target(cloud, ctx, input),
+        "PutEvents" => put_events(cloud, ctx, input),
+        "TestEventPattern" => test_event_pattern(input),
+        "CreateEventBus" => create_event_bus(cloud, ctx, input),
+        "DeleteEventBus" => delete_event_bus(cloud, ctx, input),
+        "DescribeEventBus" => describe_event_bus(cloud, ctx, input),
+        "ListEventBuses" => list_event_buses(cloud, ctx, input),
+        "TagResource" => tag_resource(cloud, input),
+        "UntagResource" => untag_resource(cloud, input),
+        "ListTagsForResource" => list_tags_for_resource(cloud, input),
+        other => Err(AwsError::unknown_operation(other)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+
+fn put_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let name = rule_name(input, "Name")?;
+    let bus = bus_name(input)?;
+    let event_pattern = bounded(input, "EventPattern", 0, 4096)?;
+    let schedule = bounded(input, "ScheduleExpression", 0, 256)?;
+    let description = bounded(input, "Description", 0, 512)?;
+    let role_arn = bounded(input, "RoleArn", 1, 1600)?;
+    let state = match input.opt_str("State")? {
+        Some(state) if !RULE_STATES.contains(&state) => {
+            return Err(constraint(
+                "State",
+                state,
+                &format!(
+                    "Member must satisfy enum value set: [{}]",
+                    RULE_STATES.join(", ")
+                ),
+            ))
+        }
+        state => state.unwrap_or("ENABLED").to_string(),
+    };
+    if event_pattern.is_none() && schedule.is_none() {
+        return Err(AwsError::validation(
+            "Parameter(s) EventPattern or ScheduleExpression must be specified.",
+        ));
+    }
+    if let Some(pattern) = &event_pattern {
+        invalid_pattern(Pattern::parse(pattern))?;
+    }
+    if let Some(schedule) = &schedule {
+        if bus != DEFAULT_BUS {
+            return Err(AwsError::validation(
+                "ScheduleExpression is supported only on the default event bus.",
+            ));
+        }
+        if !valid_schedule(schedule) {
+            return Err(AwsError::validation(
+                "Parameter ScheduleExpression is not valid.",
+            ));
+        }
+    }
+    let tags = tag_list(input)?;
+    let arn = rule_arn(&ctx.region, &bus, &name);
+    let rule = Rule {
+        name,
+        bus: bus.clone(),
+        arn: arn.clone(),
+        event_pattern,
+        schedule_expression: schedule,
+        state,
+        description,
+        role_arn,
+        tags,
+        targets: Vec::new(),
+        pattern: None,
+    };
+    cloud.events.write(cloud, &ctx.region, |region| {
+        region.bus(&bus)?;
+        let change = Change::PutRule {
+            region: ctx.region.clone(),
+            rule,
+        };
+        Ok((Some(change), json!({ "RuleArn": arn })))
+    })
+}
+
+fn describe_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let name = rule_name(input, "Name")?;
+    let bus = bus_name(input)?;
+    cloud.events.read(&ctx.region, |region| {
+        let mut out = rule_json(region.rule(&bus, &name)?);
+        out.insert("CreatedBy".into(), json!(ACCOUNT_ID));
+        Ok(Value::Object(out))
+    })
+}
+
+fn delete_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let name = rule_name(input, "Name")?;
+    let bus = bus_name(input)?;
+    cloud.events.write(cloud, &ctx.region, |region| {
+        let Some(rule) = region.bus(&bus)?.rules.get(&name) else {
+            return Ok((None, json!({})));
+        };
+        if !rule.targets.is_empty() {
+            return Err(AwsError::validation(
+                "Rule can't be deleted since it has targets.",
+            ));
+        }
+        let change = Change::DeleteRule {
+            region: ctx.region.clone(),
+            bus: bus.clone(),
+            name: name.clone(),
+        };
+        Ok((Some(change), json!({})))
+    })
+}
+
+fn list_rules(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let prefix = match input.opt_str("NamePrefix")? {
+        Some(_) => rule_name(input, "NamePrefix")?,
+        None => String::new(),
+    };
+    let bus = bus_name(input)?;
+    let rules: Vec<Value> = cloud.events.read(&ctx.region, |region| {
+        Ok(region
+            .bus(&bus)?
+            .rules
+            .values()
+            .filter(|r| r.name.starts_with(&prefix))
+            .map(|r| Value::Object(rule_json(r)))
+            .collect())
+    })?;
+    let (page, next) = paginate(rules, input)?;
+    Ok(with_token(json!({ "Rules": page }), next))
+}
+
+fn set_rule_state(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    input: Input,
+    state: &str,
+) -> AwsResult<Value> {
+    let name = rule_name(input, "Name")?;
+    let bus = bus_name(input)?;
+    cloud.events.write(cloud, &ctx.region, |region| {
+        region.rule(&bus, &name)?;
+        let change = Change::SetRuleState {
+            region: ctx.region.clone(),
+            bus: bus.clone(),
+            name: name.clone(),
+            state: state.to_string(),
+        };
+        Ok((Some(change), json!({})))
+    })
+}
+
+fn rule_json(rule: &Rule) -> Map<String, Value> {
+    let mut out = Map::new();
+    out.insert("Name".into(), json!(rule.name));
+    out.insert("Arn".into(), json!(rule.arn));
+    put_opt(&mut out, "EventPattern", &rule.event_pattern);
+    put_opt(&mut out, "ScheduleExpression", &rule.schedule_expression);
+    out.insert("State".into(), json!(rule.state));
+    put_opt(&mut out, "Description", &rule.description);
+    put_opt(&mut out, "RoleArn", &rule.role_arn);
+    out.insert("EventBusName".into(), json!(rule.bus));
+    out
+}
+
+/// `rate(1 minute)`, `rate(5 hours)`, or `cron(…)` with six fields.
+fn valid_schedule(expression: &str) -> bool {
+    if let Some(body) = expression
+        .strip_prefix("rate(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        let mut parts = body.split_whitespace();
+        let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
+            return false;
+        };
+        return match n.parse::<u32>() {
+            Ok(1) => matches!(unit, "minute" | "hour" | "day"),
+            Ok(n) if n > 1 => matches!(unit, "minutes" | "hours" | "days"),
+            _ => false,
+        };
+    }
+    expression
+        .strip_prefix("cron(")
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(|body| body.split_whitespace().count() == 6)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+fn put_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let rule = rule_name(input, "Rule")?;
+    let bus = bus_name(input)?;
+    let items = list(input, "Targets", 1, 100)?;
+    let targets = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| target(item, i + 1))
+        .collect::<AwsResult<Vec<_>>>()?;
+    for target in &targets {
+        targets::validate(target).map_err(AwsError::validation)?;
+    }
+    cloud.events.write(cloud, &ctx.region, |region| {
+        let existing = &region.rule(&bus, &rule)?.targets;
+        let added = targets
+            .iter()
+            .filter(|t| !existing.iter().any(|e| e.id == t.id))
+            .count();
+        if existing.len() + added > MAX_TARGETS_PER_RULE {
+            return Err(AwsError::new(
+                "LimitExceededException",
+                "The requested resource exceeds the maximum number allowed.",
+            ));
+        }
+        let change = Change::PutTargets {
+            region: ctx.region.clone(),
+            bus: bus.clone(),
+            rule: rule.clone(),
+            targets,
+        };
+        Ok((
+            Some(change),
+            json!({"FailedEntryCount": 0, "FailedEntries": []}),
+        ))
+    })
+}
+
+fn remove_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let rule = rule_name(input, "Rule")?;
+    let bus = bus_name(input)?;
+    let ids = list(input, "Ids", 1, 100)?
+        .iter()
+        .map(|id| match id {
+            Value::String(s) => Ok(s.clone()),
+            other => Err(wrong_type("Ids", "a list of strings", other)),
+        })
+        .collect::<AwsResult<Vec<_>>>()?;
+    cloud.events.write(cloud, &ctx.region, |region| {
+        region.rule(&bus, &rule)?;
+        let change = Change::RemoveTargets {
+            region: ctx.region.clone(),
+            bus: bus.clone(),
+            rule: rule.clone(),
+            ids,
+        };
+        Ok((
+            Some(change),
+            json!({"FailedEntryCount": 0, "FailedEntries": []}),
+        ))
+    })
+}
+
+fn list_targets_by_rule(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    input: Input,
+) -> AwsResult<Value> {
+    let rule = rule_name(input, "Rule")?;
+    let bus = bus_name(input)?;
+    let targets: Vec<Value> = cloud.events.read(&ctx.region, |region| {
+        Ok(region
+            .rule(&bus, &rule)?
+            .targets
+            .iter()
+            .map(target_json)
+            .collect())
+    })?;
+    let (page, next) = paginate(targets, input)?;
+    Ok(with_token(json!({ "Targets": page }), next))
+}
+
+fn list_rule_names_by_target(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    input: Input,
+) -> AwsResult<Value> {
+    let arn = input.str("TargetArn")?.to_string();
+    let bus = bus_name(input)?;
+    let names: Vec<Value> = cloud.events.read(&ctx.region, |region| {
+        Ok(region
+            .bus(&bus)?
+            .rules
+            .values()
+            .filter(|r| r.targets.iter().any(|t| t.arn == arn))
+            .map(|r| json!(r.name))
+            .collect())
+    })?;
+    let (page, next) = paginate(names, input)?;
+    Ok(with_token(json!({ "RuleNames": page }), next))
+}
+
+/// One member of `Targets` (`position` counts from 1, as AWS's messages do).
+fn target(item: &Value, position: usize) -> AwsResult<Target> {
+    let Value::Object(map) = item else {
+        return Err(wrong_type("Targets", "a list of objects", item));
+    };
+    let member = |name: &str| format!("targets.{position}.member.{}", lower_first(name));
+    let t = Input(map);
+    let id = t.str("Id")?;
+    check_name(&member("Id"), id, NAME_PATTERN, 64)?;
+    let arn = t.str("Arn")?;
+    check_length(&member("Arn"), arn, 1, 1600)?;
+    let input_transformer = match t.opt_object("InputTransformer")? {
+        Some(transformer) => Some(input_transformer(Input(transformer))?),
+        None => None,
+    };
+    let retry_policy = match t.opt_object("RetryPolicy")? {
+        Some(policy) => Some(retry_policy(Input(policy), &member("RetryPolicy"))?),
+        None => None,
+    };
+    let dead_letter_arn = match t.opt_object("DeadLetterConfig")? {
+        Some(config) => Input(config).opt_str("Arn")?.map(str::to_string),
+        None => None,
+    };
+    let input = t.opt_str("Input")?;
+    if let Some(text) = input {
+        check_length(&member("Input"), text, 0, 8192)?;
+    }
+    let input_path = t.opt_str("InputPath")?;
+    if let Some(path) = input_path {
+        check_length(&member("InputPath"), path, 0, 256)?;
+    }
+    Ok(Target {
+        id: id.to_string(),
+        arn: arn.to_string(),
+        role_arn: t.opt_str("RoleArn")?.map(str::to_string),
+        input: input.map(str::to_string),
+        input_path: input_path.map(str::to_string),
+        input_transformer,
+        retry_policy,
+        dead_letter_arn,
+    })
+}
+
+fn input_transformer(t: Input) -> AwsResult<InputTransformer> {
+    let template = t.str("InputTemplate")?;
+    check_length("InputTemplate", template, 1, 8192)?;
+    let paths = match t.opt_object("InputPathsMap")? {
+        Some(map) if map.len() > 100 => {
+            return Err(AwsError::validation(
+                "InputPathsMap can have as many as 100 key-value pairs.",
+            ))
+        }
+        Some(map) => map
+            .iter()
+            .map(|(key, path)| match path {
+                Value::String(path) => Ok((key.clone(), path.clone())),
+                other => Err(wrong_type("InputPathsMap", "a map of strings", other)),
+            })
+            .collect::<AwsResult<Vec<_>>>()?,
+        None => Vec::new(),
+    };
+    Ok(InputTransformer {
+        paths,
+        template: template.to_string(),
+    })
+}
+
+fn retry_policy(p: Input, member: &str) -> AwsResult<RetryPolicy> {
+    let attempts = bounded_int(p, "MaximumRetryAttempts", member, 0, 185)?;
+    let age = bounded_int(p, "MaximumEventAgeInSeconds", member, 60, 86_400)?;
+    Ok(RetryPolicy {
+        maximum_retry_attempts: attempts,
+        maximum_event_age_seconds: age,
+    })
+}
+
+fn target_json(t: &Target) -> Value {
+    let mut out = Map::new();
+    out.insert("Id".into(), json!(t.id));
+    out.insert("Arn".into(), json!(t.arn));
+    put_opt(&mut out, "RoleArn", &t.role_arn);
+    put_opt(&mut out, "Input", &t.input);
+    put_opt(&mut out, "InputPath", &t.input_path);
+    if let Some(transformer) = &t.input_transformer {
+        let mut it = Map::new();
+        if !transformer.paths.is_empty() {
+            let paths: Map<String, Value> = transformer
+                .paths
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            it.insert("InputPathsMap".into(), Value::Object(paths));
+        }
+        it.insert("InputTemplate".into(), json!(transformer.template));
+        out.insert("InputTransformer".into(), Value::Object(it));
+    }
+    if let Some(policy) = &t.retry_policy {
+        let mut p = Map::new();
+        if let Some(n) = policy.maximum_retry_attempts {
+            p.insert("MaximumRetryAttempts".into(), json!(n));
+        }
+        if let Some(n) = policy.maximum_event_age_seconds {
+            p.insert("MaximumEventAgeInSeconds".into(), json!(n));
+        }
+        out.insert("RetryPolicy".into(), Value::Object(p));
+    }
+    if let Some(arn) = &t.dead_letter_arn {
+        out.insert("DeadLetterConfig".into(), json!({ "Arn": arn }));
+    }
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+fn put_events(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let entries = list(input, "Entries", 1, 10)?;
+    let ingestion = SystemTime::now();
+    let ingestion_time = event_time(ingestion);
+    let mut results = Vec::with_capacity(entries.len());
+    let mut jobs = Vec::new();
+    for entry in entries {
+        let Value::Object(entry) = entry else {
+            return Err(wrong_type("Entries", "a list of objects", entry));
+        };
+        match event(ctx, Input(entry), ingestion)? {
+            Err((code, message)) => {
+                results.push(json!({"ErrorCode": code, "ErrorMessage": message}));
+            }
+            Ok((bus, event)) => {
+                let id = event["id"].clone();
+                let routed = cloud.events.read(&ctx.region, |region| {
+                    Ok(route(region.bus(&bus)?, &event, &ingestion_time))
+                });
+                match routed {
+                    Ok(mut routed) => {
+                        jobs.append(&mut routed);
+                        results.push(json!({ "EventId": id }));
+                    }
+                    Err(e) => results.push(json!({"ErrorCode": e.code, "ErrorMessage": e.message})),
+                }
+            }
+        }
+    }
+    for job in jobs {
+        targets::spawn_delivery(cloud.events.cloud(), job);
+    }
+    let failed = results
+        .iter()
+        .filter(|r| r.get("ErrorCode").is_some())
+        .count();
+    Ok(json!({"FailedEntryCount": failed, "Entries": results}))
+}
+
+/// The envelope of one PutEvents entry and its bus, or the entry's error code and message.
+type Entry = Result<(String, Value), (&'static str, String)>;
+
+fn event(ctx: &RequestContext, entry: Input, ingestion: SystemTime) -> AwsResult<Entry> {
+    let required = |member: &str| -> AwsResult<Option<String>> {
+        Ok(entry
+            .opt_str(member)?
+            .filter(|s| !s.is_empty())
+            .map(str::to_string))
+    };
+    let refuse = |member: &str| {
+        Ok(Err((
+            "InvalidArgument",
+            format!("Parameter {member} is not valid. Reason: {member} is a required argument."),
+        )))
+    };
+    let Some(source) = required("Source")? else {
+        return refuse("Source");
+    };
+    let Some(detail_type) = required("DetailType")? else {
+        return refuse("DetailType");
+    };
+    let Some(detail) = required("Detail")? else {
+        return refuse("Detail");
+    };
+    let detail = match serde_json::from_str::<Value>(&detail) {
+        Ok(detail @ Value::Object(_)) => detail,
+        _ => return Ok(Err(("MalformedDetail", "Detail is malformed.".to_string()))),
+    };
+    let bus = match entry.opt_str("EventBusName")? {
+        Some(name) => bus_from_name_or_arn(name),
+        None => DEFAULT_BUS.to_string(),
+    };
+    let resources = match entry.opt_array("Resources")? {
+        Some(items) => items.clone(),
+        None => Vec::new(),
+    };
+    if let Some(bad) = resources.iter().find(|r| !r.is_string()) {
+        return Err(wrong_type("Resources", "a list of strings", bad));
+    }
+    let time = match entry.get("Time") {
+        None => ingestion,
+        Some(time @ Value::Number(n)) => n
+            .as_f64()
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .filter(|since| since.as_secs() < MAX_EVENT_TIME_SECONDS)
+            .map(|since| UNIX_EPOCH + since)
+            .ok_or_else(|| wrong_type("Time", "a timestamp from 1970 to 9999", time))?,
+        Some(other) => return Err(wrong_type("Time", "a timestamp", other)),
+    };
+    let envelope = json!({
+        "version": "0",
+        "id": uuid::Uuid::new_v4().to_string(),
+        "detail-type": detail_type,
+        "source": source,
+        "account": ACCOUNT_ID,
+        "time": event_time(time),
+        "region": ctx.region,
+        "resources": resources,
+        "detail": detail,
+    });
+    Ok(Ok((bus, envelope)))
+}
+
+/// The deliveries an event makes on a bus: one per target of each enabled rule it matches.
+fn route(bus: &Bus, event: &Value, ingestion_time: &str) -> Vec<Job> {
+    let event_id = event["id"].as_str().unwrap_or_default();
+    bus.rules
+        .values()
+        .filter(|rule| rule.is_enabled() && rule.matches(event))
+        .flat_map(|rule| {
+            let delivered = Delivered {
+                event,
+                rule_name: &rule.name,
+                rule_arn: &rule.arn,
+                ingestion_time,
+            };
+            rule.targets.iter().map(move |target| Job {
+                rule_arn: rule.arn.clone(),
+                target: target.clone(),
+                event_id: event_id.to_string(),
+                input: targets::shape_input(target, &delivered),
+            })
+        })
+        .collect()
+}
+
+/// An event's time as events carry it: ISO 8601 to the second, in UTC (`2024-01-02T03:04:05Z`).
+fn event_time(time: SystemTime) -> String {
+    let full = iso8601(time);
+    format!("{}Z", &full[..19])
+}
+
+fn test_event_pattern(input: Input) -> AwsResult<Value> {
+    let pattern = input.str("EventPattern")?;
+    let event = input.str("Event")?;
+    let pattern = invalid_pattern(Pattern::parse(pattern))?;
+    let event: Value = serde_json::from_str(event)
+        .map_err(|e| AwsError::validation(format!("Parameter Event is not valid. Reason: {e}")))?;
+    let Value::Object(fields) = &event else {
+        return Err(AwsError::validation(
+            "Parameter Event is not valid. Reason: the event must be a JSON object.",
+        ));
+    };
+    if let Some(absent) = REQUIRED_EVENT_FIELDS
+        .iter()
+        .find(|f| !fields.contains_key(**f))
+    {
+        return Err(AwsError::validation(format!(
+            "Parameter Event is not valid. Reason: Provided Event is missing the required field '{absent}'."
+        )));
+    }
+    Ok(json!({ "Result": pattern.matches(&event) }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event buses
+
+fn create_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let name = input.str("Name")?;
+    check_name("name", name, BUS_NAME_PATTERN, 256)?;
+    if let Some(source) = input.opt_str("EventSourceName")? {
+        return Err(AwsError::new(
+            "ResourceNotFoundException",
+            format!("Event source {source} does not exist."),
+        ));
+    }
+    if name.contains('/') {
+        return Err(AwsError::validation("Event bus name must not contain '/'."));
+    }
+    let description = bounded(input, "Description", 0, 512)?;
+    let tags = tag_list(input)?;
+    let bus = Bus {
+        name: name.to_string(),
+        arn: bus_arn(&ctx.region, name),
+        description: description.clone(),
+        created_ms: now_ms(),
+        tags,
+        rules: BTreeMap::new(),
+    };
+    cloud.events.write(cloud, &ctx.region, |region| {
+        if region.buses.contains_key(&bus.name) {
+            return Err(AwsError::new(
+                "ResourceAlreadyExistsException",
+                format!("Event bus {} already exists.", bus.name),
+            ));
+        }
+        let mut reply = json!({ "EventBusArn": bus.arn });
+        if let Some(description) = &description {
+            reply["Description"] = json!(description);
+        }
+        let change = Change::CreateBus {
+            region: ctx.region.clone(),
+            bus,
+        };
+        Ok((Some(change), reply))
+    })
+}
+
+fn delete_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let name = input.str("Name")?;
+    check_name("name", name, BUS_NAME_PATTERN, 256)?;
+    if name == DEFAULT_BUS {
+        return Err(AwsError::validation("Cannot delete event bus default."));
+    }
+    cloud.events.write(cloud, &ctx.region, |region| {
+        let change = region.buses.contains_key(name).then(|| Change::DeleteBus {
+            region: ctx.region.clone(),
+            name: name.to_string(),
+        });
+        Ok((change, json!({})))
+    })
+}
+
+fn describe_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let name = match input.opt_str("Name")? {
+        Some(name) => bus_from_name_or_arn(name),
+        None => DEFAULT_BUS.to_string(),
+    };
+    cloud
+        .events
+        .read(&ctx.region, |region| Ok(bus_json(region.bus(&name)?)))
+}
+
+fn list_event_buses(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
+    let prefix = input.opt_str("NamePrefix")?.unwrap_or_default().to_string();
+    let buses: Vec<Value> = cloud.events.read(&ctx.region, |region| {
+        Ok(region
+            .buses
+            .values()
+            .filter(|b| b.name.starts_with(&prefix))
+            .map(bus_json)
+            .collect())
+    })?;
+    let (page, next) = paginate(buses, input)?;
+    Ok(with_token(json!({ "EventBuses": page }), next))
+}
+
+fn bus_json(bus: &Bus) -> Value {
+    let created = epoch_seconds(UNIX_EPOCH + Duration::from_millis(bus.created_ms));
+    let mut out = Map::new();
+    out.insert("Name".into(), json!(bus.name));
+    out.insert("Arn".into(), json!(bus.arn));
+    put_opt(&mut out, "Description", &bus.description);
+    out.insert("CreationTime".into(), json!(created));
+    out.insert("LastModifiedTime".into(), json!(created));
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tags
+
+fn tag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
+    let (region_name, resource) = resource_of(input.str("ResourceARN")?)?;
+    if input.get("Tags").is_none() {
+        return Err(missing("Tags"));
+    }
+    let tags = tag_list(input)?;
+    cloud.events.write(cloud, &region_name, |region| {
+        region.tags(&resource)?;
+        let change = Change::Tag {
+            region: region_name.clone(),
+            resource,
+            tags,
+        };
+        Ok((Some(change), json!({})))
+    })
+}
+
+fn untag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
+    let (region_name, resource) = resource_of(input.str("ResourceARN")?)?;
+    let keys = input
+        .opt_array("TagKeys")?
+        .ok_or_else(|| missing("TagKeys"))?
+        .iter()
+        .map(|k| match k {
+            Value::String(k) => Ok(k.clone()),
+            other => Err(wrong_type("TagKeys", "a list of strings", other)),
+        })
+        .collect::<AwsResult<Vec<_>>>()?;
+    cloud.events.write(cloud, &region_name, |region| {
+        region.tags(&resource)?;
+        let change = Change::Untag {
+            region: region_name.clone(),
+            resource,
+            keys,
+        };
+        Ok((Some(change), json!({})))
+    })
+}
+
+fn list_tags_for_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
+    let (region_name, resource) = resource_of(input.str("ResourceARN")?)?;
+    cloud.events.read(&region_name, |region| {
+        let tags: Vec<Value> = region
+            .tags(&resource)?
+            .iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect();
+        Ok(json!({ "Tags": tags }))
+    })
+}
+
+/// The region and resource an EventBridge ARN names (`event-bus/<name>`, `rule/<name>`,
+/// `rule/<bus>/<name>`).
+fn resource_of(arn: &str) -> AwsResult<(String, Resource)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let resource = match parts.as_slice() {
+        ["arn", _, "events", region, _, resource] => resource
+            .split_once('/')
+            .and_then(|(kind, rest)| match (kind, rest.split_once('/')) {
+                ("event-bus", _) => Some(Resource::Bus {
+                    bus: rest.to_string(),
+                }),
+                ("rule", None) => Some(Resource::Rule {
+                    bus: DEFAULT_BUS.to_string(),
+                    name: rest.to_string(),
+                }),
+                ("rule", Some((bus, name))) => Some(Resource::Rule {
+                    bus: bus.to_string(),
+                    name: name.to_string(),
+                }),
+                _ => None,
+            })
+            .map(|r| (region.to_string(), r)),
+        _ => None,
+    };
+    resource.ok_or_else(|| AwsError::validation(format!("Provided ARN {arn} is not valid.")))
+}
+
+/// `Tags`: a list of `{Key, Value}`.
+fn tag_list(input: Input) -> AwsResult<BTreeMap<String, String>> {
+    let Some(items) = input.opt_array("Tags")? else {
+        return Ok(BTreeMap::new());
+    };
+    items
+        .iter()
+        .map(|item| {
+            let Value::Object(tag) = item else {
+                return Err(wrong_type("Tags", "a list of objects", item));
+            };
+            let tag = Input(tag);
+            let key = tag.str("Key")?;
+            check_length("tags.member.key", key, 1, 128)?;
+            let value = tag.str("Value")?;
+            check_length("tags.member.value", value, 0, 256)?;
+            Ok((key.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input helpers
+
+/// Turns a pattern error into `InvalidEventPatternException`.
+fn invalid_pattern(parsed: Result<Pattern, super::pattern::PatternError>) -> AwsResult<Pattern> {
+    parsed.map_err(|e| AwsError::new("InvalidEventPatternException", e.to_string()))
+}
+
+/// A required rule name (`Name`, `Rule`, `NamePrefix`), checked against the model.
+fn rule_name(input: Input, member: &str) -> AwsResult<String> {
+    let name = input.str(member)?;
+    check_name(&lower_first(member), name, NAME_PATTERN, 64)?;
+    Ok(name.to_string())
+}
+
+/// The bus an operation addresses: `EventBusName` (a name or an ARN), `default` when absent.
+fn bus_name(input: Input) -> AwsResult<String> {
+    match input.opt_str("EventBusName")? {
+        Some(name) => {
+            check_length("eventBusName", name, 1, 1600)?;
+            Ok(bus_from_name_or_arn(name))
+        }
+        None => Ok(DEFAULT_BUS.to_string()),
+    }
+}
+
+fn bus_from_name_or_arn(name: &str) -> String {
+    match name.split_once(":event-bus/") {
+        Some((_, bus)) if name.starts_with("arn:") => bus.to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// An optional string member with a length range.
+fn bounded(input: Input, member: &str, min: usize, max: usize) -> AwsResult<Option<String>> {
+    match input.opt_str(member)? {
+        Some(value) => {
+            check_length(&lower_first(member), value, min, max)?;
+            Ok(Some(value.to_string()))
+        }
+        None => Ok(None),
+    }
+}
+
+/// An optional integer member with a range (`at` is the structure it sits in, for the
+/// message; empty at the top level).
+fn bounded_int(input: Input, name: &str, at: &str, min: i64, max: i64) -> AwsResult<Option<u32>> {
+    let Some(n) = input.opt_i64(name)? else {
+        return Ok(None);
+    };
+    let path = match at {
+        "" => lower_first(name),
+        at => format!("{at}.{}", lower_first(name)),
+    };
+    if n < min {
+        return Err(constraint(
+            &path,
+            &n.to_string(),
+            &format!("Member must have value greater than or equal to {min}"),
+        ));
+    }
+    if n > max {
+        return Err(constraint(
+            &path,
+            &n.to_string(),
+            &format!("Member must have value less than or equal to {max}"),
+        ));
+    }
+    u32::try_from(n)
+        .map(Some)
+        .map_err(|_| AwsError::validation(format!("{path} is out of range")))
+}
+
+/// A required list member with a length range.
+fn list<'a>(input: Input<'a>, member: &str, min: usize, max: usize) -> AwsResult<&'a Vec<Value>> {
+    let items = input.opt_array(member)?.ok_or_else(|| missing(member))?;
+    let at = lower_first(member);
+    if items.len() < min {
+        return Err(constraint(
+            &at,
+            "[]",
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
+    }
+    if items.len() > max {
+        return Err(constraint(
+            &at,
+            &format!("[{} entries]", items.len()),
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    Ok(items)
+}
+
+fn check_length(member: &str, value: &str, min: usize, max: usize) -> AwsResult<()> {
+    let length = value.chars().count();
+    if length < min {
+        return Err(constraint(
+            member,
+            value,
+            &format!("Member must have length greater than or equal to {min}"),
+        ));
+    }
+    if length > max {
+        return Err(constraint(
+            member,
+            value,
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_name(member: &str, value: &str, pattern: &str, max: usize) -> AwsResult<()> {
+    check_length(member, value, 1, max)?;
+    if !full_match(pattern, value) {
+        return Err(constraint(
+            member,
+            value,
+            &format!("Member must satisfy regular expression pattern: {pattern}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the whole of `value` matches one of the model's patterns.
+fn full_match(pattern: &str, value: &str) -> bool {
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    static BUS: OnceLock<Regex> = OnceLock::new();
+    let cell = if pattern == NAME_PATTERN { &NAME } else { &BUS };
+    cell.get_or_init(|| {
+        Regex::new(&format!("^(?:{pattern})$")).expect("the service model's patterns are regexes")
+    })
+    .is_match(value)
+}
+
+/// AWS's one-violation `ValidationException`.
+fn constraint(member: &str, value: &str, rule: &str) -> AwsError {
+    AwsError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}"
+    ))
+}
+
+fn put_opt(out: &mut Map<String, Value>, key: &str, value: &Option<String>) {
+    if let Some(value) = value {
+        out.insert(key.into(), json!(value));
+    }
+}
+
+/// One page of `items` per `NextToken` and `Limit` (at most 100), and the token of the next.
+fn paginate(items: Vec<Value>, input: Input) -> AwsResult<(Vec<Value>, Option<String>)> {
+    let limit = bounded_int(input, "Limit", "", 1, 100)?.map_or(100, |n| n as usize);
+    let start = match input.opt_str("NextToken")? {
+        Some(token) => decode_token(token)
+            .filter(|start| *start <= items.len())
+            .ok_or_else(|| AwsError::validation("The NextToken provided is invalid."))?,
+        None => 0,
+    };
+    let end = (start + limit).min(items.len());
+    let next = (end < items.len()).then(|| encode_token(end));
+    Ok((items[start..end].to_vec(), next))
+}
+
+fn encode_token(offset: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("offset:{offset}"))
+}
+
+fn decode_token(token: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+fn with_token(mut reply: Value, next: Option<String>) -> Value {
+    if let Some(token) = next {
+        reply["NextToken"] = json!(token);
+    }
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules() {
+        assert!(valid_schedule("rate(1 minute)"));
+        assert!(valid_schedule("rate(5 hours)"));
+        assert!(!valid_schedule("rate(1 minutes)"));
+        assert!(!valid_schedule("rate(0 days)"));
+        assert!(valid_schedule("cron(0 12 * * ? *)"));
+        assert!(!valid_schedule("cron(0 12 * *)"));
+        assert!(!valid_schedule("every day"));
+    }
+
+    #[test]
+    fn arns_name_resources() {
+        let (region, r) =
+            resource_of("arn:aws:events:eu-west-1:123456789012:rule/orders/r1").unwrap();
+        assert_eq!(region, "eu-west-1");
+        assert_eq!(
+            r,
+            Resource::Rule {
+                bus: "orders".into(),
+                name: "r1".into()
+            }
+        );
+        let (_, r) = resource_of("arn:aws:events:us-east-1:123456789012:rule/r1").unwrap();
+        assert_eq!(
+            r,
+            Resource::Rule {
+                bus: "default".into(),
+                name: "r1".into()
+            }
+        );
+        let (_, r) = resource_of("arn:aws:events:us-east-1:123456789012:event-bus/b").unwrap();
+        assert_eq!(r, Resource::Bus { bus: "b".into() });
+        assert_eq!(
+            resource_of("arn:aws:sqs:us-east-1:1:q").unwrap_err().code,
+            "ValidationException"
+        );
+        assert_eq!(
+            bus_from_name_or_arn("arn:aws:events:us-east-1:123456789012:event-bus/b"),
+            "b"
+        );
+    }
+
+    #[test]
+    fn event_times_are_iso_seconds_in_utc() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        assert_eq!(event_time(t), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn event_times_out_of_range_are_refused() {
+        let ctx = RequestContext::internal("events", "us-east-1");
+        for time in [json!(1e300), json!(-5), json!(f64::MAX)] {
+            let entry = json!({"Source": "s", "DetailType": "d", "Detail": "{}", "Time": time});
+            let entry = entry.as_object().unwrap();
+            let err = event(&ctx, Input(entry), SystemTime::now()).unwrap_err();
+            assert_eq!(err.code, "SerializationException", "{time}");
+        }
+        let entry = json!({"Source": "s", "DetailType": "d", "Detail": "{}", "Time": 1.7e9});
+        let (_, envelope) = event(&ctx, Input(entry.as_object().unwrap()), SystemTime::now())
+            .unwrap()
+            .unwrap();
+        assert_eq!(envelope["time"], "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn tokens_round_trip() {
+        assert_eq!(decode_token(&encode_token(42)), Some(42));
+        assert_eq!(decode_token("garbage"), None);
+    }
+}
