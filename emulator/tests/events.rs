@@ -825,7 +825,6 @@ async fn rules_targets_and_buses_survive_a_restart() {
 /// End to end through Step Functions: a matching event starts an execution whose input is the
 /// shaped event. Needs the Step Functions service, which is a placeholder on this branch.
 #[tokio::test]
-#[ignore = "enable once Step Functions is merged (StartExecution is a placeholder here)"]
 async fn a_matching_event_starts_a_state_machine_execution() {
     let emulator = common::emulator().await;
     let config = common::sdk_config(&emulator.endpoint());

@@ -208,7 +208,6 @@ async fn a_paused_task_stores_its_token_in_dynamodb_and_resumes_on_send_task_suc
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the events branch"]
 async fn put_events_tasks_send_events_to_eventbridge() {
     let emulator = common::emulator().await;
     let sfn = aws_sdk_sfn::Client::new(&common::sdk_config(&emulator.endpoint()));
