@@ -54,6 +54,8 @@ pub struct DependencyGraph {
     nodes: Vec<String>,
     /// Resource → the resources it depends on.
     dependencies: BTreeMap<String, BTreeSet<String>>,
+    /// Resource → the resources that depend on it.
+    dependents: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl DependencyGraph {
@@ -83,9 +85,20 @@ impl DependencyGraph {
         for deps in dependencies.values_mut() {
             deps.retain(|d| known.contains(d));
         }
+        let mut dependents: BTreeMap<String, BTreeSet<String>> =
+            nodes.iter().map(|n| (n.clone(), BTreeSet::new())).collect();
+        for (node, deps) in &dependencies {
+            for dep in deps {
+                dependents
+                    .entry(dep.clone())
+                    .or_default()
+                    .insert(node.clone());
+            }
+        }
         let graph = DependencyGraph {
             nodes,
             dependencies,
+            dependents,
         };
         let cycle = graph.cycle();
         if !cycle.is_empty() {
@@ -111,39 +124,57 @@ impl DependencyGraph {
             .map(String::as_str)
     }
 
-    /// The resources that depend on `logical_id` (directly), in template order.
-    pub fn dependents<'a>(&'a self, logical_id: &'a str) -> impl Iterator<Item = &'a str> {
-        self.nodes
-            .iter()
-            .filter(move |n| self.dependencies[*n].contains(logical_id))
+    /// The resources that depend on `logical_id` (directly).
+    pub fn dependents(&self, logical_id: &str) -> impl Iterator<Item = &str> {
+        self.dependents
+            .get(logical_id)
+            .into_iter()
+            .flatten()
             .map(String::as_str)
     }
 
     /// Creation order in waves: every resource comes after all it depends on, and the resources
     /// of one wave are independent of each other (they can be created concurrently).
     pub fn creation_waves(&self) -> Vec<Vec<String>> {
-        self.waves(|node, done| self.dependencies[node].iter().all(|d| done.contains(d)))
+        self.waves(&self.dependencies, &self.dependents)
     }
 
     /// Deletion order in waves: every resource comes after all that depend on it.
     pub fn deletion_waves(&self) -> Vec<Vec<String>> {
-        self.waves(|node, done| self.dependents(node).all(|d| done.contains(d)))
+        self.waves(&self.dependents, &self.dependencies)
     }
 
-    fn waves(&self, ready: impl Fn(&str, &BTreeSet<String>) -> bool) -> Vec<Vec<String>> {
-        let mut done = BTreeSet::new();
+    /// Layers of `nodes`: a node is ready once everything in `before[node]` is done; `after` is
+    /// the reverse relation. Each wave keeps template order.
+    fn waves(
+        &self,
+        before: &BTreeMap<String, BTreeSet<String>>,
+        after: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Vec<Vec<String>> {
+        let mut waiting: BTreeMap<&str, usize> = self
+            .nodes
+            .iter()
+            .map(|n| (n.as_str(), before[n].len()))
+            .collect();
         let mut waves = Vec::new();
-        while done.len() < self.nodes.len() {
+        loop {
             let wave: Vec<String> = self
                 .nodes
                 .iter()
-                .filter(|n| !done.contains(*n) && ready(n, &done))
+                .filter(|n| waiting.get(n.as_str()) == Some(&0))
                 .cloned()
                 .collect();
             if wave.is_empty() {
-                break; // a cycle; `build` refuses those
+                break; // done, or a cycle (which `build` refuses)
             }
-            done.extend(wave.iter().cloned());
+            for node in &wave {
+                waiting.remove(node.as_str());
+                for next in &after[node] {
+                    if let Some(count) = waiting.get_mut(next.as_str()) {
+                        *count -= 1;
+                    }
+                }
+            }
             waves.push(wave);
         }
         waves
@@ -152,29 +183,49 @@ impl DependencyGraph {
     /// The resources on or between cycles, in template order (empty when acyclic): what is left
     /// after repeatedly removing resources with no dependencies or no dependents left.
     fn cycle(&self) -> Vec<String> {
-        let mut left: BTreeSet<&str> = self.nodes.iter().map(String::as_str).collect();
-        loop {
-            let removable: Vec<&str> = left
-                .iter()
-                .copied()
-                .filter(|n| {
-                    let no_deps = !self.dependencies[*n]
-                        .iter()
-                        .any(|d| left.contains(d.as_str()));
-                    let no_dependents = !left.iter().any(|m| self.dependencies[*m].contains(*n));
-                    no_deps || no_dependents
-                })
-                .collect();
-            if removable.is_empty() {
-                break;
+        let mut deps: BTreeMap<&str, usize> = self
+            .nodes
+            .iter()
+            .map(|n| (n.as_str(), self.dependencies[n].len()))
+            .collect();
+        let mut users: BTreeMap<&str, usize> = self
+            .nodes
+            .iter()
+            .map(|n| (n.as_str(), self.dependents[n].len()))
+            .collect();
+        let mut queue: Vec<&str> = self
+            .nodes
+            .iter()
+            .map(String::as_str)
+            .filter(|n| deps[n] == 0 || users[n] == 0)
+            .collect();
+        let mut removed = BTreeSet::new();
+        while let Some(node) = queue.pop() {
+            if !removed.insert(node) {
+                continue;
             }
-            for n in removable {
-                left.remove(n);
+            for user in &self.dependents[node] {
+                let count = deps.get_mut(user.as_str()).map(|c| {
+                    *c -= 1;
+                    *c
+                });
+                if count == Some(0) {
+                    queue.push(user);
+                }
+            }
+            for dep in &self.dependencies[node] {
+                let count = users.get_mut(dep.as_str()).map(|c| {
+                    *c -= 1;
+                    *c
+                });
+                if count == Some(0) {
+                    queue.push(dep);
+                }
             }
         }
         self.nodes
             .iter()
-            .filter(|n| left.contains(n.as_str()))
+            .filter(|n| !removed.contains(n.as_str()))
             .cloned()
             .collect()
     }

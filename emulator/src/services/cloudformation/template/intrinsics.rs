@@ -368,7 +368,7 @@ impl Evaluator<'_> {
         self.resources
             .physical_id(name)
             .map(|id| Some(Value::String(id)))
-            .ok_or_else(|| TemplateError::unresolved(&[name.clone()], self.block))
+            .ok_or_else(|| TemplateError::unresolved(std::slice::from_ref(name), self.block))
     }
 
     /// `Fn::GetAtt`: an attribute of a resource of the template.

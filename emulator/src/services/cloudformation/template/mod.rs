@@ -30,6 +30,8 @@ mod tags;
 mod validate;
 
 #[cfg(test)]
+mod fuzz;
+#[cfg(test)]
 mod tests;
 
 pub use error::{ErrorKind, Result, TemplateError};

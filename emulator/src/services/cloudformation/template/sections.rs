@@ -216,7 +216,7 @@ fn parameter_kind(type_name: &str) -> Option<ParameterKind> {
         t == "CommaDelimitedList"
             || t.strip_prefix("List<")
                 .and_then(|rest| rest.strip_suffix('>'))
-                .is_some_and(|inner| single(inner))
+                .is_some_and(&single)
     };
     match type_name {
         "Number" => Some(ParameterKind::Number),

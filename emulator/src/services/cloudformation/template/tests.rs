@@ -660,7 +660,7 @@ fn waves_run_independent_resources_together() {
     );
     assert_eq!(
         graph.dependents("Logs").collect::<Vec<_>>(),
-        ["Perm", "Bucket"]
+        ["Bucket", "Perm"]
     );
 }
 
@@ -672,5 +672,35 @@ fn template_errors_become_aws_errors() {
     assert_eq!(
         err.message,
         "Template format error: Unresolved resource dependencies [X] in the Resources block of the template"
+    );
+}
+
+#[test]
+fn a_chain_of_500_resources_is_ordered_quickly() {
+    let mut resources = serde_json::Map::new();
+    for i in 0..500 {
+        let mut decl = json!({"Type": "AWS::Logs::LogGroup"});
+        if i > 0 {
+            decl["Properties"] = json!({"Name": {"Fn::Sub": format!("${{R{}}}", i - 1)}});
+        }
+        resources.insert(format!("R{i}"), decl);
+    }
+    let body = json!({ "Resources": resources }).to_string();
+    let started = std::time::Instant::now();
+    let template = Template::parse(&body).unwrap();
+    let graph = DependencyGraph::build(&template, None).unwrap();
+    let waves = graph.creation_waves();
+    assert_eq!(waves.len(), 500);
+    assert_eq!(waves[499], ["R499"]);
+    assert_eq!(graph.deletion_waves()[0], ["R499"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let cyclic = body.replacen(
+        r#""R0":{"Type":"AWS::Logs::LogGroup"}"#,
+        r#""R0":{"Type":"AWS::Logs::LogGroup","DependsOn":"R2"}"#,
+        1,
+    );
+    assert_eq!(
+        Template::parse(&cyclic).unwrap_err().message,
+        "Circular dependency between resources: [R0, R1, R2]"
     );
 }
