@@ -1,15 +1,15 @@
 //! Evaluation of intrinsic functions: `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`, `Fn::Select`,
 //! `Fn::Split`, `Fn::If`, `Fn::Equals`, `Fn::And`, `Fn::Or`, `Fn::Not`, `Fn::FindInMap`,
-//! `Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` and `Fn::Cidr`. Resources' physical ids and
+//! `Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` and `Fn::Cidr` ([`super::cidr`]). Resources' physical ids and
 //! attributes come from the caller through [`ResourceValues`], exports through [`Exports`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+use super::cidr::cidr;
 use super::error::{Result, TemplateError};
 use super::model::Template;
 use super::params::ParameterValues;
@@ -455,46 +455,4 @@ fn comparable(value: Option<Value>) -> Option<Value> {
         ),
         other => other,
     })
-}
-
-/// `Fn::Cidr`: `count` subnets with `bits` host bits each, carved from `block` in order.
-pub fn cidr(block: &str, count: u32, bits: u32) -> Option<Vec<String>> {
-    let (address, prefix) = block.split_once('/')?;
-    let prefix: u32 = prefix.parse().ok()?;
-    let (base, total) = match address.parse::<IpAddr>().ok()? {
-        IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
-        IpAddr::V6(a) => (u128::from(a), 128),
-    };
-    if prefix > total
-        || bits == 0
-        || bits >= total
-        || bits > total - prefix
-        || !(1..=256).contains(&count)
-    {
-        return None;
-    }
-    let available = total - prefix - bits;
-    if available < 32 && count > (1u32 << available) {
-        return None;
-    }
-    let host_mask = if total - prefix == 128 {
-        u128::MAX
-    } else {
-        (1u128 << (total - prefix)) - 1
-    };
-    let network = base & !host_mask;
-    let new_prefix = total - bits;
-    (0..u128::from(count))
-        .map(|i| {
-            let subnet = network + (i << bits);
-            Some(if total == 32 {
-                format!(
-                    "{}/{new_prefix}",
-                    Ipv4Addr::from(u32::try_from(subnet).ok()?)
-                )
-            } else {
-                format!("{}/{new_prefix}", Ipv6Addr::from(subnet))
-            })
-        })
-        .collect()
 }

@@ -13,6 +13,7 @@
 //!    [`ResourceValues`] (physical ids and attributes) and [`Exports`];
 //! 4. [`Instance::outputs`] at the end.
 
+mod cidr;
 mod conditions;
 mod error;
 mod graph;
@@ -34,12 +35,11 @@ mod fuzz;
 #[cfg(test)]
 mod tests;
 
+pub use cidr::cidr;
 pub use error::{ErrorKind, Result, TemplateError};
 pub use graph::DependencyGraph;
 pub use instance::{Instance, OutputValue};
-pub use intrinsics::{
-    cidr, Evaluator, Exports, KnownResources, NoExports, NoResources, ResourceValues,
-};
+pub use intrinsics::{Evaluator, Exports, KnownResources, NoExports, NoResources, ResourceValues};
 pub use model::{Output, Parameter, ParameterKind, Resource, Template};
 pub use params::{ParameterValue, ParameterValues};
 pub use pseudo::Pseudo;
