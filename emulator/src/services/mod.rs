@@ -1,6 +1,7 @@
 //! One module per emulated service. Each has its state and behaviour (`model.rs`) apart from its
 //! wire protocol (`api.rs`); `handle` serves a request routed to it.
 
+pub mod cloudformation;
 pub mod dynamodb;
 pub mod events;
 pub mod iam;
