@@ -15,7 +15,7 @@ pub struct AwsError {
     pub status: StatusCode,
     /// More members of the error shape, for JSON protocols (DynamoDB's
     /// `ConditionalCheckFailedException` carries the `Item`).
-    pub fields: serde_json::Map<String, serde_json::Value>,
+    pub fields: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl AwsError {
@@ -25,13 +25,15 @@ impl AwsError {
             code: code.into(),
             message: message.into(),
             status: StatusCode::BAD_REQUEST,
-            fields: serde_json::Map::new(),
+            fields: None,
         }
     }
 
     /// The same error with one more member in its body.
     pub fn with_field(mut self, name: &str, value: serde_json::Value) -> Self {
-        self.fields.insert(name.to_string(), value);
+        self.fields
+            .get_or_insert_with(Box::default)
+            .insert(name.to_string(), value);
         self
     }
 

@@ -252,7 +252,7 @@ async fn put_get_delete_every_type() {
         (
             "nested".to_string(),
             Av::M(HashMap::from([(
-                "list".to_string(),
+                "elems".to_string(),
                 Av::L(vec![s("p"), n("2")]),
             )])),
         ),
@@ -277,7 +277,7 @@ async fn put_get_delete_every_type() {
     assert_eq!(got["blob"], Av::B(vec![0, 1, 2].into()));
     assert_eq!(got["nothing"], Av::Null(true));
     assert_eq!(
-        got["nested"].as_m().unwrap()["list"].as_l().unwrap()[1],
+        got["nested"].as_m().unwrap()["elems"].as_l().unwrap()[1],
         n("2")
     );
 
@@ -285,7 +285,7 @@ async fn put_get_delete_every_type() {
         .get_item()
         .table_name("things")
         .key("id", s("a"))
-        .projection_expression("#n.list[0], price")
+        .projection_expression("#n.elems[0], price")
         .expression_attribute_names("#n", "nested")
         .send()
         .await
@@ -294,7 +294,7 @@ async fn put_get_delete_every_type() {
     assert_eq!(projected.len(), 2);
     assert_eq!(
         projected["nested"],
-        Av::M(HashMap::from([("list".to_string(), Av::L(vec![s("p")]))]))
+        Av::M(HashMap::from([("elems".to_string(), Av::L(vec![s("p")]))]))
     );
 
     let deleted = ddb
@@ -378,7 +378,7 @@ async fn update_expressions_with_return_values() {
         .table_name("counters")
         .key("id", s("c"))
         .update_expression(
-            "SET hits = if_not_exists(hits, :zero) + :one, items = :empty ADD tags :tags",
+            "SET hits = if_not_exists(hits, :zero) + :one, notes = :empty ADD tags :tags",
         )
         .expression_attribute_values(":zero", n("0"))
         .expression_attribute_values(":one", n("1"))
@@ -397,7 +397,7 @@ async fn update_expressions_with_return_values() {
         .table_name("counters")
         .key("id", s("c"))
         .update_expression(
-            "SET hits = hits + :big, items = list_append(items, :more), price = :p - :q REMOVE gone DELETE tags :a",
+            "SET hits = hits + :big, notes = list_append(notes, :more), price = :p - :q REMOVE gone DELETE tags :a",
         )
         .expression_attribute_values(":big", n("99999999999999999999999999999999999998"))
         .expression_attribute_values(":more", Av::L(vec![s("x")]))
@@ -411,7 +411,7 @@ async fn update_expressions_with_return_values() {
     let new = updated.attributes().unwrap();
     assert_eq!(new["hits"], n("99999999999999999999999999999999999999"));
     assert_eq!(new["price"], n("0.2"));
-    assert_eq!(new["items"], Av::L(vec![s("x")]));
+    assert_eq!(new["notes"], Av::L(vec![s("x")]));
     assert_eq!(new["tags"], Av::Ss(vec!["b".into()]));
     assert!(!new.contains_key("id"));
 

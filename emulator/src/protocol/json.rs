@@ -97,7 +97,7 @@ pub fn ok(version: JsonVersion, value: &Value) -> Response {
 
 /// An error reply: `{"__type": code, "message": message}`.
 pub fn error(version: JsonVersion, err: &AwsError) -> Response {
-    let mut body = err.fields.clone();
+    let mut body = err.fields.as_deref().cloned().unwrap_or_default();
     body.insert("__type".to_string(), Value::String(err.code.clone()));
     body.insert("message".to_string(), Value::String(err.message.clone()));
     let body = Value::Object(body);

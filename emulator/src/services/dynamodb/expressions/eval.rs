@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn boolean_logic() {
         assert!(check("NOT s = :ab"));
-        assert!(check("s = :ab OR s = :s AND n = :n5") == false);
+        assert!(!check("s = :ab OR s = :s AND n = :n5"));
         assert!(check("(s = :ab OR s = :s) AND NOT n = :n5"));
         assert!(check("s = :s OR n = :n5 AND absent = :s"));
     }
