@@ -755,6 +755,33 @@ async fn bad_requests_get_aws_errors() {
         "Item size has exceeded the maximum allowed size"
     );
 
+    let unused_definition = ddb
+        .create_table()
+        .table_name("extra-def")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .attribute_definitions(attribute("extra", ScalarAttributeType::N))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(unused_definition),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions".into()
+        )
+    );
+    let no_throughput = ddb
+        .create_table()
+        .table_name("no-capacity")
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(no_throughput).0, "ValidationException");
+
     // Wrong JSON types reach the same code path as HTTP requests.
     let cloud = emulator.cloud();
     let ctx = RequestContext::internal("dynamodb", "us-east-1");

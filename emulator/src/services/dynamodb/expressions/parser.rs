@@ -778,6 +778,8 @@ mod tests {
         assert!(message("size(a)").contains("not allowed to be used this way"));
         assert!(message("attribute_exists(a) = :v").contains("not allowed to be used this way"));
         assert!(message("").contains("can not be empty"));
+        assert!(message(&format!("{}a = :v", "NOT ".repeat(1000))).contains("nested too deeply"));
+        assert!(message(&"(".repeat(5000)).contains("maximum allowed size"));
         // A syntax error wins over an undefined placeholder seen before it.
         assert!(message("a = :missing =").contains("Syntax error"));
     }
