@@ -983,3 +983,56 @@ async fn tables_and_items_survive_a_restart() {
     assert_eq!(gsi.count(), 5);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn expired_items_are_deleted_once_ttl_is_on() {
+    let emulator = common::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "leases").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (id, expires) in [
+        ("past", now - 60),
+        ("future", now + 3600),
+        ("ancient", now - 6 * 365 * 24 * 3600),
+    ] {
+        ddb.put_item()
+            .table_name("leases")
+            .item("id", s(id))
+            .item("expires", n(&expires.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    ddb.put_item()
+        .table_name("leases")
+        .item("id", s("text"))
+        .item("expires", s("0"))
+        .send()
+        .await
+        .unwrap();
+    ddb.update_time_to_live()
+        .table_name("leases")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let scan = ddb.scan().table_name("leases").send().await.unwrap();
+    let mut ids: Vec<&str> = scan
+        .items()
+        .iter()
+        .map(|i| i["id"].as_s().unwrap().as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["ancient", "future", "text"]);
+    emulator.shutdown().await;
+}

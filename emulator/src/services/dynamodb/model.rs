@@ -409,6 +409,31 @@ impl State {
         Ok(())
     }
 
+    /// Items whose time to live has passed at `now` (epoch seconds), as (table, key): the TTL
+    /// attribute must be a number of epoch seconds, and, as on AWS, an expiry more than five
+    /// years old is ignored.
+    pub fn expired(&self, region: &str, now: i64) -> Vec<(String, Item)> {
+        const FIVE_YEARS: i64 = 5 * 365 * 24 * 3600;
+        let now = Number::parse(&now.to_string()).unwrap_or_else(|_| Number::zero());
+        let oldest = now
+            .sub(&Number::parse(&FIVE_YEARS.to_string()).unwrap_or_else(|_| Number::zero()))
+            .unwrap_or_else(|_| Number::zero());
+        let mut out = Vec::new();
+        for table in self.tables(region) {
+            let Some(ttl) = table.def.ttl.as_ref().filter(|t| t.enabled) else {
+                continue;
+            };
+            for item in table.items.values() {
+                if let Some(AttributeValue::N(expiry)) = item.get(&ttl.attribute) {
+                    if *expiry <= now && *expiry >= oldest {
+                        out.push((table.def.name.clone(), table.key_attributes(item, None)));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     fn table_mut(&mut self, region: &str, name: &str) -> Result<&mut Table, String> {
         self.regions
             .get_mut(region)
