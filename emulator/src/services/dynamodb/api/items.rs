@@ -32,6 +32,15 @@ fn check_size(item: &Item) -> Result<usize, AwsError> {
     Ok(size)
 }
 
+/// `ReturnValues` of PutItem and DeleteItem: `NONE` or `ALL_OLD`.
+fn returns_old(input: Input<'_>) -> Result<bool, AwsError> {
+    match input.opt_str("ReturnValues")? {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some(_) => Err(AwsError::validation("Return values set to invalid value")),
+    }
+}
+
 fn item_member(input: Input<'_>, member: &str) -> Result<Item, AwsError> {
     item_from_value(member, input.get(member).ok_or_else(|| missing(member))?)
 }
@@ -58,8 +67,7 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
     let name = table_name(input, "TableName")?;
     refuse_legacy(input, &["Expected", "ConditionalOperator"])?;
     let item = item_member(input, "Item")?;
-    let return_values = choice(input, "ReturnValues", &["NONE", "ALL_OLD"], "NONE")
-        .map_err(|_| AwsError::validation("Return values set to invalid value"))?;
+    let return_old = returns_old(input)?;
     let old_on_failure = old_on_failure(input)?;
     let mut expressions = Expressions::new(input, &["ConditionExpression"])?;
     let condition = expressions.condition(input, Kind::Condition)?;
@@ -76,7 +84,7 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
         item,
     };
     commit(cloud, &mut state, change)?;
-    let attributes = old.filter(|_| return_values == "ALL_OLD");
+    let attributes = old.filter(|_| return_old);
     output(input, name, attributes, capacity_units(size, true, true))
 }
 
@@ -115,8 +123,7 @@ pub fn delete(
     let name = table_name(input, "TableName")?;
     refuse_legacy(input, &["Expected", "ConditionalOperator"])?;
     let key = item_member(input, "Key")?;
-    let return_values = choice(input, "ReturnValues", &["NONE", "ALL_OLD"], "NONE")
-        .map_err(|_| AwsError::validation("Return values set to invalid value"))?;
+    let return_old = returns_old(input)?;
     let old_on_failure = old_on_failure(input)?;
     let mut expressions = Expressions::new(input, &["ConditionExpression"])?;
     let condition = expressions.condition(input, Kind::Condition)?;
@@ -134,7 +141,7 @@ pub fn delete(
         commit(cloud, &mut state, change)?;
     }
     let size = old.as_ref().map_or(0, item_size);
-    let attributes = old.filter(|_| return_values == "ALL_OLD");
+    let attributes = old.filter(|_| return_old);
     output(input, name, attributes, capacity_units(size, true, true))
 }
 
