@@ -13,6 +13,9 @@ pub struct AwsError {
     pub message: String,
     /// The HTTP status.
     pub status: StatusCode,
+    /// More members of the error shape, for JSON protocols (DynamoDB's
+    /// `ConditionalCheckFailedException` carries the `Item`).
+    pub fields: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl AwsError {
@@ -22,7 +25,16 @@ impl AwsError {
             code: code.into(),
             message: message.into(),
             status: StatusCode::BAD_REQUEST,
+            fields: None,
         }
+    }
+
+    /// The same error with one more member in its body.
+    pub fn with_field(mut self, name: &str, value: serde_json::Value) -> Self {
+        self.fields
+            .get_or_insert_with(Box::default)
+            .insert(name.to_string(), value);
+        self
     }
 
     /// The same error with another HTTP status.

@@ -97,7 +97,10 @@ pub fn ok(version: JsonVersion, value: &Value) -> Response {
 
 /// An error reply: `{"__type": code, "message": message}`.
 pub fn error(version: JsonVersion, err: &AwsError) -> Response {
-    let body = serde_json::json!({ "__type": err.code, "message": err.message });
+    let mut body = err.fields.as_deref().cloned().unwrap_or_default();
+    body.insert("__type".to_string(), Value::String(err.code.clone()));
+    body.insert("message".to_string(), Value::String(err.message.clone()));
+    let body = Value::Object(body);
     let mut reply = response(err.status, version.content_type(), body.to_string());
     if let Ok(value) = http::HeaderValue::from_str(&err.code) {
         reply.headers_mut().insert("x-amzn-ErrorType", value);

@@ -1,6 +1,24 @@
-//! DynamoDB (placeholder: being written).
+//! DynamoDB (awsJson 1.0, `DynamoDB_20120810`): tables with global and local secondary
+//! indexes, items with every attribute type, condition/update/projection/filter expressions,
+//! Query and Scan with pagination, batch operations, time to live (expired items are deleted)
+//! and tags. Every write is journaled.
+//!
+//! - [`model`]: tables, keys and the journaled [`model::Change`]s.
+//! - [`value`] and [`number`]: attribute values, exact decimal numbers.
+//! - [`expressions`]: the expression languages.
+//! - [`read`]: Query and Scan.
+//! - [`api`]: the operations' wire format.
 
-use std::sync::{Arc, Weak};
+mod api;
+pub mod expressions;
+pub mod model;
+pub mod number;
+pub mod read;
+pub mod value;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
@@ -9,21 +27,76 @@ use crate::error::AwsError;
 use crate::protocol::json;
 use crate::protocol::Response;
 use crate::request::{AwsRequest, RequestContext};
+use model::{Change, State};
+
+/// The journal's name for this service.
+const SERVICE: &str = "dynamodb";
+
+/// How often expired items (time to live) are looked for, per region.
+const TTL_SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// DynamoDB's state.
-#[derive(Debug)]
-pub struct DynamoDb {}
+#[derive(Debug, Default)]
+pub struct DynamoDb {
+    state: Mutex<State>,
+    /// When each region was last swept for expired items.
+    swept: Mutex<HashMap<String, Instant>>,
+}
 
 impl DynamoDb {
     /// Empty state.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        DynamoDb {}
+        DynamoDb::default()
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("DynamoDB does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        let change: Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
+        self.lock().apply(change)
     }
+
+    /// Deletes the items whose time to live has passed (journaled like any delete). AWS does
+    /// this in the background within days; here it happens before the next request, at most
+    /// once a second per region.
+    fn expire(&self, cloud: &Cloud, region: &str) -> Result<(), AwsError> {
+        {
+            let mut swept = self
+                .swept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = Instant::now();
+            match swept.get(region) {
+                Some(last) if now.duration_since(*last) < TTL_SWEEP_EVERY => return Ok(()),
+                _ => swept.insert(region.to_string(), now),
+            };
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64;
+        let mut state = self.lock();
+        for (table, key) in state.expired(region, now) {
+            let change = Change::DeleteItem {
+                region: region.to_string(),
+                table,
+                key,
+            };
+            commit(cloud, &mut state, change)?;
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Journals a change, then applies it: the one way state changes while serving.
+fn commit(cloud: &Cloud, state: &mut State, change: Change) -> Result<(), AwsError> {
+    cloud.record(SERVICE, &change)?;
+    state.apply(change).map_err(AwsError::internal)
 }
 
 /// Serves one request.
@@ -41,10 +114,11 @@ pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
 /// Runs one DynamoDB operation on its JSON input: the HTTP API and other services (Step
 /// Functions tasks, EventBridge targets) both come through here.
 pub async fn call(
-    _cloud: &Arc<Cloud>,
-    _ctx: &RequestContext,
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
     operation: &str,
-    _input: Map<String, Value>,
+    input: Map<String, Value>,
 ) -> Result<Value, AwsError> {
-    Err(AwsError::unknown_operation(operation))
+    cloud.dynamodb.expire(cloud, &ctx.region)?;
+    api::call(cloud, ctx, operation, &input)
 }
