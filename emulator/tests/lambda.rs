@@ -387,7 +387,7 @@ async fn a_bootstrap_that_exits_is_a_runtime_exit_error_with_its_output_in_the_t
     create(
         &lambda,
         "exits",
-        "#!/bin/sh\necho \"hello from $AWS_LAMBDA_FUNCTION_NAME in $AWS_REGION\"\nexit 3\n",
+        "#!/bin/sh\necho \"hello from $AWS_LAMBDA_FUNCTION_NAME in $AWS_REGION\"\necho \"endpoint $AWS_ENDPOINT_URL\" >&2\nexit 3\n",
         3,
     )
     .await;
@@ -417,6 +417,11 @@ async fn a_bootstrap_that_exits_is_a_runtime_exit_error_with_its_output_in_the_t
         "{log}"
     );
     assert!(log.contains("hello from exits in us-east-1"), "{log}");
+    let endpoint = format!("endpoint {}", emulator.endpoint());
+    assert!(
+        log.contains(&endpoint),
+        "functions reach the emulator: {log}"
+    );
     assert!(
         log.contains(&format!("REPORT RequestId: {request_id}")),
         "{log}"
