@@ -110,6 +110,7 @@ pub async fn start(config: Config) -> Result<Emulator, StartError> {
         .map_err(|source| StartError::Bind { addr, source })?;
     let cloud = Cloud::new(journal);
     cloud.replay(records).map_err(StartError::State)?;
+    cloud.lambda.set_endpoint(sandbox_endpoint(addr));
     let (stop, stopped) = oneshot::channel::<()>();
     let app = server::router(cloud.clone());
     let server = tokio::spawn(async move {
@@ -126,6 +127,17 @@ pub async fn start(config: Config) -> Result<Emulator, StartError> {
         stop: Some(stop),
         server: Some(server),
     })
+}
+
+/// The endpoint Lambda sandboxes reach the emulator at: loopback when listening on every
+/// address.
+fn sandbox_endpoint(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        addr.ip()
+    };
+    format!("http://{}", SocketAddr::new(host, addr.port()))
 }
 
 impl Emulator {

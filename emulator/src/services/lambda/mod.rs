@@ -1,37 +1,116 @@
-//! Lambda (placeholder: being written).
+//! Lambda: functions on the `provided.al2023` / `provided.al2` runtimes, run for real — the
+//! package is unzipped and its `bootstrap` started as a child process talking to its own
+//! Runtime API listener, kept warm between invocations.
+//!
+//! - [`model`]: functions, versions, tags, policies, the journal's changes.
+//! - [`api`]: the restJson1 routes under `/2015-03-31/…` and `/2017-03-31/tags/…`.
+//! - [`invoke`](mod@invoke): Invoke's limits, types and replies.
+//! - [`sandbox`]: child processes and warm pools; [`runtime_api`]: what a sandbox polls.
+//! - [`package`]: checking and unzipping deployment packages.
 
-use std::sync::{Arc, Weak};
+pub mod api;
+pub mod invoke;
+pub mod model;
+pub mod package;
+pub mod runtime_api;
+pub mod sandbox;
+
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use serde_json::Value;
 
 use crate::cloud::Cloud;
-use crate::error::AwsError;
-use crate::protocol::rest_json;
+use crate::error::{AwsError, AwsResult};
 use crate::protocol::Response;
 use crate::request::{AwsRequest, RequestContext};
+use model::{Change, Code, FunctionConfig, FunctionRef, State};
+pub use sandbox::SandboxStats;
 
-/// Lambda's state.
-#[derive(Debug)]
-pub struct Lambda {}
+/// The journal's name for this service.
+const SERVICE: &str = "lambda";
+
+/// Lambda's state: the functions, and the sandboxes running them.
+#[derive(Debug, Default)]
+pub struct Lambda {
+    state: Mutex<State>,
+    /// The warm pools.
+    pub(crate) sandboxes: sandbox::Sandboxes,
+}
 
 impl Lambda {
-    /// Empty state.
+    /// No functions yet.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        Lambda {}
+        Lambda::default()
+    }
+
+    /// Tells sandboxes where the emulator listens, so functions reach the emulated services
+    /// through `AWS_ENDPOINT_URL`. Called by [`crate::start`] once the listener is bound.
+    pub fn set_endpoint(&self, endpoint: String) {
+        self.sandboxes.set_endpoint(endpoint);
     }
 
     /// Applies a journaled change.
-    pub fn replay(&self, _change: Value) -> Result<(), String> {
-        Err("Lambda does not persist anything yet".to_string())
+    pub fn replay(&self, change: Value) -> Result<(), String> {
+        let change: Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
+        self.lock().apply(change)
     }
 
     /// Stops every sandbox.
-    pub async fn shutdown(&self) {}
+    pub async fn shutdown(&self) {
+        self.sandboxes.shutdown().await;
+    }
+
+    /// The sandboxes of a function version (`$LATEST` or a number), for inspection.
+    pub fn sandbox_stats(&self, function_arn: &str, version: &str) -> SandboxStats {
+        self.sandboxes.stats(function_arn, version)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads the state.
+    pub fn read<T>(&self, read: impl FnOnce(&State) -> AwsResult<T>) -> AwsResult<T> {
+        read(&self.lock())
+    }
+
+    /// Makes a change: checks it against the state, journals it, applies it, and reads the
+    /// result — all under the state lock, so changes are journaled in the order applied.
+    pub fn write<T>(
+        &self,
+        cloud: &Cloud,
+        change: impl FnOnce(&State) -> AwsResult<Change>,
+        read: impl FnOnce(&State) -> AwsResult<T>,
+    ) -> AwsResult<T> {
+        let mut state = self.lock();
+        let change = change(&state)?;
+        cloud.record(SERVICE, &change)?;
+        let stopped = match &change {
+            Change::Update { config, .. } => Some(config.arn.clone()),
+            Change::Delete { arn } | Change::DeleteVersion { arn, .. } => Some(arn.clone()),
+            _ => None,
+        };
+        state.apply(change).map_err(AwsError::internal)?;
+        if let Some(arn) = stopped {
+            self.sandboxes.retire(&arn);
+        }
+        read(&state)
+    }
+
+    /// The configuration and code a reference names, for running it.
+    pub fn snapshot(&self, reference: &FunctionRef) -> AwsResult<(FunctionConfig, Code)> {
+        self.read(|state| {
+            let (config, code) = state.version(reference)?;
+            Ok((config.clone(), code.clone()))
+        })
+    }
 }
 
 /// Serves one request.
-pub async fn handle(_cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    rest_json::error(&AwsError::unknown_operation(request.path.as_str()))
+pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
+    api::handle(cloud, request).await
 }
 
 /// How Invoke runs a function.
@@ -61,15 +140,17 @@ pub struct Invocation {
 /// Invokes a function by name, ARN or partial ARN (with an optional `:qualifier`): the HTTP API,
 /// Step Functions tasks and EventBridge targets all come through here.
 pub async fn invoke(
-    _cloud: &Arc<Cloud>,
-    _ctx: &RequestContext,
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
     function: &str,
-    _payload: bytes::Bytes,
-    _invocation_type: InvocationType,
+    payload: bytes::Bytes,
+    invocation_type: InvocationType,
 ) -> Result<Invocation, AwsError> {
-    Err(AwsError::new(
-        "ResourceNotFoundException",
-        format!("Function not found: {function}"),
-    )
-    .with_status(http::StatusCode::NOT_FOUND))
+    let call = invoke::Call {
+        function: FunctionRef::parse(function, &ctx.region, None)?,
+        payload,
+        invocation_type,
+        tail: false,
+    };
+    Ok(invoke::call(cloud, ctx, call).await?.invocation)
 }
