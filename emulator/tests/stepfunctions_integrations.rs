@@ -81,7 +81,6 @@ async fn run(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the dynamodb branch"]
 async fn dynamodb_tasks_write_read_and_name_their_errors_as_aws_does() {
     let emulator = common::emulator().await;
     let _ddb = table(&emulator, "jobs").await;
@@ -134,7 +133,6 @@ async fn dynamodb_tasks_write_read_and_name_their_errors_as_aws_does() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the dynamodb branch"]
 async fn a_paused_task_stores_its_token_in_dynamodb_and_resumes_on_send_task_success() {
     let emulator = common::emulator().await;
     let ddb = table(&emulator, "tokens").await;
