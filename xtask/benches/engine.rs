@@ -1,0 +1,194 @@
+//! The interpreter's speed on issue #3's workloads (`xtask::workloads`): a 5000-item inline Map
+//! of Pass states and a 1000-iteration Choice loop, each run start to SUCCEEDED through
+//! `asl::engine::Engine` on a tokio runtime with the real `SystemClock`.
+//!
+//! Before timing, each workload runs once: its output is checked, its state transitions (states
+//! entered) counted, and its peak memory measured in a child process of this binary that runs
+//! that one execution alone (see [`peak_child`]). When `XTASK_ENGINE_REPORT` names a file, those
+//! figures are written there as JSON for `cargo xtask bench`'s summary.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use asl::engine::{
+    Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure, TaskInvoker,
+    TaskRequest,
+};
+use asl::history::ExecutionStatus;
+use asl::model::Definition;
+use criterion::{Criterion, Throughput};
+use futures::future::BoxFuture;
+use serde_json::{json, Value};
+use tokio::runtime::Runtime;
+use xtask::workloads::{self, Workload};
+
+/// Set (to a workload's name) in the child process that measures that workload's peak memory.
+const PEAK_CHILD_ENV: &str = "XTASK_ENGINE_PEAK_CHILD";
+/// Where to write the figures measured before timing (JSON), when set.
+const REPORT_ENV: &str = "XTASK_ENGINE_REPORT";
+
+/// The workloads have no Task state; a call would be a bug in the benchmark.
+struct NoTasks;
+
+impl TaskInvoker for NoTasks {
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'static, Result<Value, TaskFailure>> {
+        let cause = format!("the benchmark has no task '{}'", request.state_name);
+        Box::pin(async move { Err(TaskFailure::new("States.TaskFailed", cause)) })
+    }
+}
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Runs one execution on a fresh engine, start to end; returns its outcome and its handle
+/// (which holds its history).
+fn execute(
+    runtime: &Runtime,
+    definition: &Arc<Definition>,
+    input: &Value,
+) -> (ExecutionOutcome, Execution) {
+    runtime.block_on(async {
+        let engine = Engine::new(Arc::new(NoTasks), Arc::new(SystemClock));
+        let execution = engine
+            .start(StartExecution {
+                execution_arn: "arn:aws:states:us-east-1:123456789012:execution:bench:run".into(),
+                state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:bench"
+                    .into(),
+                name: "run".into(),
+                role_arn: "arn:aws:iam::123456789012:role/bench".into(),
+                definition: definition.clone(),
+                input: input.clone(),
+            })
+            .expect("the execution starts");
+        (execution.wait().await, execution)
+    })
+}
+
+fn parse(workload: &Workload) -> Arc<Definition> {
+    Arc::new(Definition::from_value(&workload.definition).expect("the definition parses"))
+}
+
+/// Runs the workload once and checks it succeeded with the expected output; returns the
+/// number of state transitions (states entered) and of history events.
+fn verify(runtime: &Runtime, workload: &Workload) -> (u64, usize) {
+    let (outcome, execution) = execute(runtime, &parse(workload), &workload.input);
+    assert_eq!(outcome.status, ExecutionStatus::Succeeded, "{outcome:?}");
+    assert_eq!(outcome.output.as_ref(), Some(&workload.expected_output));
+    let history = execution.history();
+    let entered = history
+        .iter()
+        .filter(|e| e.event_type.ends_with("StateEntered"))
+        .count();
+    (entered as u64, history.len())
+}
+
+/// A field of /proc/self/status in KiB (Linux only).
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The child process's job: warm the engine up with a one-Pass execution, note the resident
+/// memory (VmRSS), reset the high-water mark (`5` into /proc/self/clear_refs), run the workload
+/// once and print the high-water mark (VmHWM) with the execution and its history still held.
+fn peak_child(name: &str) {
+    let workload = workloads::all()
+        .into_iter()
+        .find(|w| w.name == name)
+        .expect("a known workload");
+    let runtime = runtime();
+    let tiny = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
+    let tiny = Arc::new(Definition::from_value(&tiny).expect("tiny definition"));
+    execute(&runtime, &tiny, &json!({}));
+    let definition = parse(&workload);
+    let baseline = status_kib("VmRSS:").expect("VmRSS in /proc/self/status");
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let (outcome, execution) = execute(&runtime, &definition, &workload.input);
+    let peak = status_kib("VmHWM:").expect("VmHWM in /proc/self/status");
+    assert_eq!(outcome.status, ExecutionStatus::Succeeded);
+    println!(
+        "{}",
+        json!({"baselineKiB": baseline, "peakKiB": peak, "hwmReset": reset,
+               "historyEvents": execution.history().len()})
+    );
+}
+
+/// Runs [`peak_child`] for the workload in a fresh process of this binary.
+fn measure_peak(name: &str) -> Option<Value> {
+    let exe = std::env::current_exe().ok()?;
+    let output = Command::new(exe).env(PEAK_CHILD_ENV, name).output().ok()?;
+    if !output.status.success() {
+        eprintln!(
+            "peak memory of {name}: the child failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return None;
+    }
+    serde_json::from_slice(&output.stdout).ok()
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn main() {
+    if let Ok(name) = std::env::var(PEAK_CHILD_ENV) {
+        peak_child(&name);
+        return;
+    }
+    let runtime = runtime();
+    let workloads = workloads::all();
+    let mut report = Vec::new();
+    let mut criterion = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5))
+        .configure_from_args();
+    let mut group = criterion.benchmark_group("engine");
+    for workload in &workloads {
+        let (transitions, events) = verify(&runtime, workload);
+        let peak = measure_peak(workload.name);
+        let memory = match peak.as_ref().map(|p| (&p["baselineKiB"], &p["peakKiB"])) {
+            Some((Value::Number(base), Value::Number(peak))) => {
+                let (base, peak) = (base.as_u64().unwrap_or(0), peak.as_u64().unwrap_or(0));
+                format!(
+                    "peak RSS {:.1} MiB ({:+.1} MiB over the {:.1} MiB before it)",
+                    mib(peak),
+                    mib(peak) - mib(base),
+                    mib(base)
+                )
+            }
+            _ => "peak memory not measured".to_string(),
+        };
+        println!(
+            "{}: SUCCEEDED with the expected output; {transitions} state transitions, \
+             {events} history events; {memory}",
+            workload.name
+        );
+        report.push(json!({
+            "name": workload.name,
+            "transitions": transitions,
+            "historyEvents": events,
+            "memory": peak,
+        }));
+        let definition = parse(workload);
+        group.throughput(Throughput::Elements(transitions));
+        group.bench_function(workload.name, |b| {
+            b.iter(|| execute(&runtime, &definition, &workload.input))
+        });
+    }
+    group.finish();
+    criterion.final_summary();
+    if let Ok(path) = std::env::var(REPORT_ENV) {
+        let text = serde_json::to_string_pretty(&report).expect("report JSON");
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("cannot write {path}: {e}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! The summary table `cargo xtask bench` prints after the interpreter benchmarks: executions
+//! per second (ours from criterion's estimates, moto's from `scripts/moto_bench.py`), their
+//! ratio, state transitions per second and peak memory.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+/// Peak resident memory of one execution, measured in a process of its own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Memory {
+    /// Resident memory just before the execution (KiB).
+    pub baseline_kib: u64,
+    /// The high-water mark of resident memory once it ended (KiB).
+    pub peak_kib: u64,
+}
+
+impl Memory {
+    /// Reads `{"baselineKiB": …, "peakKiB": …}`.
+    pub fn from_json(value: &Value) -> Option<Memory> {
+        Some(Memory {
+            baseline_kib: value.get("baselineKiB")?.as_u64()?,
+            peak_kib: value.get("peakKiB")?.as_u64()?,
+        })
+    }
+
+    fn render(&self) -> String {
+        let mib = |kib: u64| kib as f64 / 1024.0;
+        format!(
+            "{:.1} MiB ({:+.1})",
+            mib(self.peak_kib),
+            mib(self.peak_kib) - mib(self.baseline_kib)
+        )
+    }
+}
+
+/// One line of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The workload's name.
+    pub name: String,
+    /// State transitions of one execution.
+    pub transitions: u64,
+    /// Mean seconds per execution on our engine (criterion's estimate).
+    pub ours_seconds: Option<f64>,
+    /// Our peak memory.
+    pub ours_memory: Option<Memory>,
+    /// Mean seconds per execution in moto.
+    pub moto_seconds: Option<f64>,
+    /// Moto's peak memory.
+    pub moto_memory: Option<Memory>,
+}
+
+/// The rows for the workloads in `engine_report` (written by `benches/engine.rs`), with our
+/// times from criterion's estimates under `criterion_dir` when they were written after `since`
+/// (older ones are from another run), and moto's figures from `moto` (the script's output).
+pub fn rows(
+    engine_report: &Value,
+    criterion_dir: &Path,
+    since: SystemTime,
+    moto: Option<&Value>,
+) -> Vec<Row> {
+    let workloads = engine_report.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    workloads
+        .iter()
+        .filter_map(|w| {
+            let name = w.get("name")?.as_str()?;
+            let estimates = criterion_dir
+                .join("engine")
+                .join(name)
+                .join("new")
+                .join("estimates.json");
+            let moto_row = moto
+                .and_then(Value::as_array)
+                .and_then(|rows| rows.iter().find(|r| r["name"] == name));
+            Some(Row {
+                name: name.to_string(),
+                transitions: w.get("transitions")?.as_u64()?,
+                ours_seconds: mean_seconds(&estimates, since),
+                ours_memory: w.get("memory").and_then(Memory::from_json),
+                moto_seconds: moto_row.and_then(|r| r.get("meanSeconds")?.as_f64()),
+                moto_memory: moto_row.and_then(|r| Memory::from_json(r.get("memory")?)),
+            })
+        })
+        .collect()
+}
+
+/// The mean time of one iteration, in seconds, from a criterion `estimates.json` modified after
+/// `since`.
+fn mean_seconds(estimates: &Path, since: SystemTime) -> Option<f64> {
+    let modified = std::fs::metadata(estimates).ok()?.modified().ok()?;
+    if modified < since {
+        return None;
+    }
+    let text = std::fs::read_to_string(estimates).ok()?;
+    let value: Value = serde_json::from_str(&text).ok()?;
+    let nanoseconds = value.get("mean")?.get("point_estimate")?.as_f64()?;
+    Some(nanoseconds / 1e9)
+}
+
+/// The table, in Markdown. Memory is the process's peak RSS with, in brackets, what the
+/// execution added to it.
+pub fn render(rows: &[Row]) -> String {
+    let per_second = |s: Option<f64>| s.map(|s| 1.0 / s);
+    let number = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.1}"));
+    let memory = |m: Option<Memory>| m.map_or("-".to_string(), |m| m.render());
+    let mut out = String::from(
+        "| definition | ours exec/s | moto exec/s | ratio | ours transitions/s | \
+         ours peak RSS (+exec) | moto peak RSS (+exec) |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    for row in rows {
+        let ours = per_second(row.ours_seconds);
+        let moto = per_second(row.moto_seconds);
+        let ratio = ours.zip(moto).map(|(o, m)| o / m);
+        let transitions = ours.map(|o| o * row.transitions as f64);
+        out.push_str(&format!(
+            "| {} ({} transitions) | {} | {} | {} | {} | {} | {} |\n",
+            row.name,
+            row.transitions,
+            number(ours),
+            number(moto),
+            ratio.map_or("-".to_string(), |r| format!("{r:.0}×")),
+            transitions.map_or("-".to_string(), |t| format!("{t:.0}")),
+            memory(row.ours_memory),
+            memory(row.moto_memory),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::time::Duration;
+
+    #[test]
+    fn rows_join_criterion_estimates_and_moto_figures() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let estimates = dir.join("engine/map/new");
+        std::fs::create_dir_all(&estimates).unwrap();
+        std::fs::write(
+            estimates.join("estimates.json"),
+            r#"{"mean": {"point_estimate": 2000000.0}}"#,
+        )
+        .unwrap();
+        let report = json!([
+            {"name": "map", "transitions": 5001,
+             "memory": {"baselineKiB": 4096, "peakKiB": 14336}},
+            {"name": "loop", "transitions": 2001, "memory": null}
+        ]);
+        let moto = json!([{"name": "map", "meanSeconds": 4.0,
+                           "memory": {"baselineKiB": 102400, "peakKiB": 204800}}]);
+        let since = SystemTime::now() - Duration::from_secs(60);
+        let rows = rows(&report, dir, since, Some(&moto));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].ours_seconds, Some(0.002));
+        assert_eq!(rows[0].moto_seconds, Some(4.0));
+        assert_eq!(rows[1].ours_seconds, None);
+        let table = render(&rows);
+        assert!(
+            table.contains(
+                "| map (5001 transitions) | 500.0 | 0.2 | 2000× | 2500500 | \
+                 14.0 MiB (+10.0) | 200.0 MiB (+100.0) |"
+            ),
+            "{table}"
+        );
+        assert!(table.contains("| loop (2001 transitions) | - | - | - | - | - | - |"));
+    }
+
+    #[test]
+    fn estimates_from_an_earlier_run_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let estimates = dir.join("engine/map/new");
+        std::fs::create_dir_all(&estimates).unwrap();
+        std::fs::write(
+            estimates.join("estimates.json"),
+            r#"{"mean": {"point_estimate": 1.0}}"#,
+        )
+        .unwrap();
+        let later = SystemTime::now() + Duration::from_secs(60);
+        let rows = rows(
+            &json!([{"name": "map", "transitions": 1}]),
+            dir,
+            later,
+            None,
+        );
+        assert_eq!(rows[0].ours_seconds, None);
+    }
+}
