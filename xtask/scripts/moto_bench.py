@@ -9,8 +9,9 @@ to end: StartExecution, then DescribeExecution polled until the status leaves RU
 first execution is a warm-up (untimed); every execution must end SUCCEEDED with the expected
 output. Peak memory is measured in a child process per workload (see `peak`).
 
-Prints one line per workload and writes a JSON array of
-{"name", "runs", "meanSeconds", "execPerSecond", "memory": {"baselineKiB", "peakKiB"}} to --out.
+Prints one line per workload and writes to --out a JSON array of {"name", "runs", "seconds"
+(each run's), "cpuSecondsPerRun", "meanSeconds", "execPerSecond", "memory": {"baselineKiB",
+"peakKiB", "hwmReset"}}.
 """
 
 import argparse
@@ -25,7 +26,7 @@ from moto import mock_aws
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/bench"
 # DescribeExecution polling period: well under the executions' durations.
-POLL_SECONDS = 0.001
+POLL_SECONDS = 0.01
 TINY = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 
 
@@ -62,7 +63,8 @@ def check(workload, described):
 
 
 def time_workload(workload, min_runs, min_seconds):
-    """Mean seconds per execution over at least min_runs runs and min_seconds in total."""
+    """Each execution's wall-clock seconds, and the process's CPU seconds over them all, for
+    at least min_runs runs and min_seconds in total."""
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
         client = sfn_client()
         machine_arn = create(client, workload["name"], workload["definition"])
@@ -70,11 +72,13 @@ def time_workload(workload, min_runs, min_seconds):
         _, described = execute(client, machine_arn, input_text)
         check(workload, described)
         times = []
+        cpu = time.process_time()
         while len(times) < min_runs or sum(times) < min_seconds:
             seconds, described = execute(client, machine_arn, input_text)
             check(workload, described)
             times.append(seconds)
-    return times
+        cpu = time.process_time() - cpu
+    return times, cpu
 
 
 def status_kib(field):
@@ -136,21 +140,28 @@ def main():
         return
     results = []
     for workload in workloads:
-        times = time_workload(workload, args.min_runs, args.min_seconds)
+        times, cpu = time_workload(workload, args.min_runs, args.min_seconds)
         mean = sum(times) / len(times)
         memory = measure_peak(args.workloads, workload["name"])
         results.append(
             {
                 "name": workload["name"],
                 "runs": len(times),
+                "seconds": times,
+                "cpuSecondsPerRun": cpu / len(times),
                 "meanSeconds": mean,
                 "execPerSecond": 1.0 / mean,
                 "memory": memory,
             }
         )
-        line = f"moto {workload['name']}: {len(times)} runs, {mean * 1000:.1f} ms each, {1.0 / mean:.2f} exec/s"
+        line = (
+            f"moto {workload['name']}: {len(times)} runs, {mean * 1000:.1f} ms each "
+            f"({cpu / len(times) * 1000:.1f} ms of CPU), {1.0 / mean:.3g} exec/s"
+        )
         if memory:
-            line += f", peak RSS {memory['peakKiB'] / 1024:.1f} MiB ({(memory['peakKiB'] - memory['baselineKiB']) / 1024:+.1f})"
+            peak_mib = memory["peakKiB"] / 1024
+            added_mib = (memory["peakKiB"] - memory["baselineKiB"]) / 1024
+            line += f", peak RSS {peak_mib:.1f} MiB ({added_mib:+.1f})"
         print(line, flush=True)
     if args.out:
         with open(args.out, "w") as f:

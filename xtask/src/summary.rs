@@ -103,7 +103,7 @@ fn mean_seconds(estimates: &Path, since: SystemTime) -> Option<f64> {
 /// execution added to it.
 pub fn render(rows: &[Row]) -> String {
     let per_second = |s: Option<f64>| s.map(|s| 1.0 / s);
-    let number = |x: Option<f64>| x.map_or("-".to_string(), |x| format!("{x:.1}"));
+    let number = |x: Option<f64>| x.map_or("-".to_string(), rate);
     let memory = |m: Option<Memory>| m.map_or("-".to_string(), |m| m.render());
     let mut out = String::from(
         "| definition | ours exec/s | moto exec/s | ratio | ours transitions/s | \
@@ -128,6 +128,20 @@ pub fn render(rows: &[Row]) -> String {
         ));
     }
     out
+}
+
+/// A rate with three significant figures or more (`0.0853`, `13.9`, `1234`).
+fn rate(x: f64) -> String {
+    match x {
+        x if x >= 100.0 => format!("{x:.0}"),
+        x if x >= 10.0 => format!("{x:.1}"),
+        x if x >= 1.0 => format!("{x:.2}"),
+        x if x > 0.0 => {
+            let digits = 3 + (-x.log10()).floor() as usize;
+            format!("{x:.digits$}")
+        }
+        x => format!("{x}"),
+    }
 }
 
 #[cfg(test)]
@@ -163,12 +177,18 @@ mod tests {
         let table = render(&rows);
         assert!(
             table.contains(
-                "| map (5001 transitions) | 500.0 | 0.2 | 2000× | 2500500 | \
+                "| map (5001 transitions) | 500 | 0.250 | 2000× | 2500500 | \
                  14.0 MiB (+10.0) | 200.0 MiB (+100.0) |"
             ),
             "{table}"
         );
         assert!(table.contains("| loop (2001 transitions) | - | - | - | - | - | - |"));
+    }
+
+    #[test]
+    fn rates_keep_three_significant_figures() {
+        let shown: Vec<String> = [1234.4, 13.94, 7.712, 0.0853, 0.567].map(rate).into();
+        assert_eq!(shown, ["1234", "13.9", "7.71", "0.0853", "0.567"]);
     }
 
     #[test]
