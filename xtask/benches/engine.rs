@@ -4,12 +4,13 @@
 //!
 //! Before timing, each workload runs once: its output is checked, its state transitions (states
 //! entered) counted, and its peak memory measured in a child process of this binary that runs
-//! that one execution alone (see [`peak_child`]). When `XTASK_ENGINE_REPORT` names a file, those
+//! that one execution alone (see [`peak_child`]); then its CPU time per execution is measured
+//! (see [`cpu_per_execution`]). When `XTASK_ENGINE_REPORT` names a file, those
 //! figures are written there as JSON for `cargo xtask bench`'s summary.
 
 use std::process::Command;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use asl::engine::{
     Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure, TaskInvoker,
@@ -85,6 +86,35 @@ fn verify(runtime: &Runtime, workload: &Workload) -> (u64, usize) {
         .filter(|e| e.event_type.ends_with("StateEntered"))
         .count();
     (entered as u64, history.len())
+}
+
+/// The CPU time this process has used so far, all threads, from /proc/self/stat (utime +
+/// stime, in clock ticks of 1/100 s: Linux's USER_HZ).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) start at the third, the
+    // state; utime and stime are the 14th and 15th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The mean CPU time of one execution, over at least 5 executions and 3 seconds (so the
+/// clock's 10 ms ticks make less than 1% of it). Robust where wall-clock time is not: on a
+/// machine shared with other work.
+fn cpu_per_execution(
+    runtime: &Runtime,
+    definition: &Arc<Definition>,
+    input: &Value,
+) -> Option<f64> {
+    let before = cpu_time()?;
+    let start = Instant::now();
+    let mut runs = 0;
+    while runs < 5 || start.elapsed() < Duration::from_secs(3) {
+        execute(runtime, definition, input);
+        runs += 1;
+    }
+    Some((cpu_time()? - before).as_secs_f64() / f64::from(runs))
 }
 
 /// A field of /proc/self/status in KiB (Linux only).
@@ -166,18 +196,23 @@ fn main() {
             }
             _ => "peak memory not measured".to_string(),
         };
+        let definition = parse(workload);
+        let cpu = cpu_per_execution(&runtime, &definition, &workload.input);
+        let cpu_text = cpu.map_or("CPU time not measured".to_string(), |s| {
+            format!("{:.2} ms of CPU an execution", s * 1000.0)
+        });
         println!(
             "{}: SUCCEEDED with the expected output; {transitions} state transitions, \
-             {events} history events; {memory}",
+             {events} history events; {cpu_text}; {memory}",
             workload.name
         );
         report.push(json!({
             "name": workload.name,
             "transitions": transitions,
             "historyEvents": events,
+            "cpuSecondsPerRun": cpu,
             "memory": peak,
         }));
-        let definition = parse(workload);
         group.throughput(Throughput::Elements(transitions));
         group.bench_function(workload.name, |b| {
             b.iter(|| execute(&runtime, &definition, &workload.input))

@@ -44,10 +44,14 @@ pub struct Row {
     pub transitions: u64,
     /// Mean seconds per execution on our engine (criterion's estimate).
     pub ours_seconds: Option<f64>,
+    /// Mean CPU seconds per execution on our engine.
+    pub ours_cpu: Option<f64>,
     /// Our peak memory.
     pub ours_memory: Option<Memory>,
     /// Mean seconds per execution in moto.
     pub moto_seconds: Option<f64>,
+    /// Mean CPU seconds per execution in moto (without the polling).
+    pub moto_cpu: Option<f64>,
     /// Moto's peak memory.
     pub moto_memory: Option<Memory>,
 }
@@ -78,8 +82,10 @@ pub fn rows(
                 name: name.to_string(),
                 transitions: w.get("transitions")?.as_u64()?,
                 ours_seconds: mean_seconds(&estimates, since),
+                ours_cpu: w.get("cpuSecondsPerRun").and_then(Value::as_f64),
                 ours_memory: w.get("memory").and_then(Memory::from_json),
                 moto_seconds: moto_row.and_then(|r| r.get("meanSeconds")?.as_f64()),
+                moto_cpu: moto_row.and_then(|r| r.get("cpuSecondsPerRun")?.as_f64()),
                 moto_memory: moto_row.and_then(|r| Memory::from_json(r.get("memory")?)),
             })
         })
@@ -99,29 +105,38 @@ fn mean_seconds(estimates: &Path, since: SystemTime) -> Option<f64> {
     Some(nanoseconds / 1e9)
 }
 
-/// The table, in Markdown. Memory is the process's peak RSS with, in brackets, what the
-/// execution added to it.
+/// The table, in Markdown: executions per second (wall clock) and their ratio, CPU
+/// milliseconds per execution and their ratio, our state transitions per second, and memory
+/// (the process's peak RSS with, in brackets, what the execution added to it).
 pub fn render(rows: &[Row]) -> String {
     let per_second = |s: Option<f64>| s.map(|s| 1.0 / s);
+    let millis = |s: Option<f64>| s.map(|s| s * 1000.0);
     let number = |x: Option<f64>| x.map_or("-".to_string(), rate);
+    let ratio = |a: Option<f64>, b: Option<f64>| {
+        a.zip(b)
+            .map_or("-".to_string(), |(a, b)| format!("{:.0}×", a / b))
+    };
     let memory = |m: Option<Memory>| m.map_or("-".to_string(), |m| m.render());
     let mut out = String::from(
-        "| definition | ours exec/s | moto exec/s | ratio | ours transitions/s | \
-         ours peak RSS (+exec) | moto peak RSS (+exec) |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        "| definition | ours exec/s | moto exec/s | ratio | ours CPU ms/exec | \
+         moto CPU ms/exec | CPU ratio | ours transitions/s | ours peak RSS (+exec) | \
+         moto peak RSS (+exec) |\n\
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
     );
     for row in rows {
         let ours = per_second(row.ours_seconds);
         let moto = per_second(row.moto_seconds);
-        let ratio = ours.zip(moto).map(|(o, m)| o / m);
         let transitions = ours.map(|o| o * row.transitions as f64);
         out.push_str(&format!(
-            "| {} ({} transitions) | {} | {} | {} | {} | {} | {} |\n",
+            "| {} ({} transitions) | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             row.name,
             row.transitions,
             number(ours),
             number(moto),
-            ratio.map_or("-".to_string(), |r| format!("{r:.0}×")),
+            ratio(ours, moto),
+            number(millis(row.ours_cpu)),
+            number(millis(row.moto_cpu)),
+            ratio(row.moto_cpu, row.ours_cpu),
             transitions.map_or("-".to_string(), |t| format!("{t:.0}")),
             memory(row.ours_memory),
             memory(row.moto_memory),
@@ -162,11 +177,11 @@ mod tests {
         )
         .unwrap();
         let report = json!([
-            {"name": "map", "transitions": 5001,
+            {"name": "map", "transitions": 5001, "cpuSecondsPerRun": 0.0025,
              "memory": {"baselineKiB": 4096, "peakKiB": 14336}},
             {"name": "loop", "transitions": 2001, "memory": null}
         ]);
-        let moto = json!([{"name": "map", "meanSeconds": 4.0,
+        let moto = json!([{"name": "map", "meanSeconds": 4.0, "cpuSecondsPerRun": 3.0,
                            "memory": {"baselineKiB": 102400, "peakKiB": 204800}}]);
         let since = SystemTime::now() - Duration::from_secs(60);
         let rows = rows(&report, dir, since, Some(&moto));
@@ -177,12 +192,12 @@ mod tests {
         let table = render(&rows);
         assert!(
             table.contains(
-                "| map (5001 transitions) | 500 | 0.250 | 2000× | 2500500 | \
-                 14.0 MiB (+10.0) | 200.0 MiB (+100.0) |"
+                "| map (5001 transitions) | 500 | 0.250 | 2000× | 2.50 | 3000 | 1200× | \
+                 2500500 | 14.0 MiB (+10.0) | 200.0 MiB (+100.0) |"
             ),
             "{table}"
         );
-        assert!(table.contains("| loop (2001 transitions) | - | - | - | - | - | - |"));
+        assert!(table.contains("| loop (2001 transitions) | - | - | - | - | - | - | - | - | - |"));
     }
 
     #[test]
