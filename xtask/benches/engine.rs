@@ -24,6 +24,7 @@ use criterion::{Criterion, Throughput};
 use futures::future::BoxFuture;
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
+use xtask::summary::Memory;
 use xtask::workloads::{self, Workload};
 
 /// Set (to a workload's name) in the child process that measures that workload's peak memory.
@@ -188,10 +189,6 @@ fn measure_peak(name: &str) -> Option<Value> {
     serde_json::from_slice(&output.stdout).ok()
 }
 
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
 fn main() {
     if let Ok(name) = std::env::var(PEAK_CHILD_ENV) {
         peak_child(&name);
@@ -209,18 +206,15 @@ fn main() {
     for workload in &workloads {
         let (transitions, events) = verify(&runtime, workload);
         let peak = measure_peak(workload.name);
-        let memory = match peak.as_ref().map(|p| (&p["baselineKiB"], &p["peakKiB"])) {
-            Some((Value::Number(base), Value::Number(peak))) => {
-                let (base, peak) = (base.as_u64().unwrap_or(0), peak.as_u64().unwrap_or(0));
+        let memory = peak.as_ref().and_then(Memory::from_json).map_or(
+            "peak memory not measured".to_string(),
+            |m| {
                 format!(
-                    "peak RSS {:.1} MiB ({:+.1} MiB over the {:.1} MiB before it)",
-                    mib(peak),
-                    mib(peak) - mib(base),
-                    mib(base)
+                    "peak RSS {} (in brackets, what the execution added)",
+                    m.render()
                 )
-            }
-            _ => "peak memory not measured".to_string(),
-        };
+            },
+        );
         let definition = parse(workload);
         let cpu = cpu_per_execution(&runtime, &definition, &workload.input);
         let cpu_text = cpu

@@ -25,7 +25,8 @@ impl Memory {
         })
     }
 
-    fn render(&self) -> String {
+    /// The peak and, in brackets, what the execution added: `34.9 MiB (+30.3)`.
+    pub fn render(&self) -> String {
         let mib = |kib: u64| kib as f64 / 1024.0;
         format!(
             "{:.1} MiB ({:+.1})",
