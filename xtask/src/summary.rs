@@ -43,7 +43,7 @@ pub struct Row {
     pub name: String,
     /// State transitions of one execution.
     pub transitions: u64,
-    /// Mean seconds per execution on our engine (criterion's estimate).
+    /// Seconds per execution on our engine: criterion's estimate (the one it prints).
     pub ours_seconds: Option<f64>,
     /// Mean CPU seconds per execution on our engine.
     pub ours_cpu: Option<f64>,
@@ -82,7 +82,7 @@ pub fn rows(
             Some(Row {
                 name: name.to_string(),
                 transitions: w.get("transitions")?.as_u64()?,
-                ours_seconds: mean_seconds(&estimates, since),
+                ours_seconds: criterion_seconds(&estimates, since),
                 ours_cpu: w.get("cpuSecondsPerRun").and_then(Value::as_f64),
                 ours_memory: w.get("memory").and_then(Memory::from_json),
                 moto_seconds: moto_row.and_then(|r| r.get("meanSeconds")?.as_f64()),
@@ -93,16 +93,18 @@ pub fn rows(
         .collect()
 }
 
-/// The mean time of one iteration, in seconds, from a criterion `estimates.json` modified after
-/// `since`.
-fn mean_seconds(estimates: &Path, since: SystemTime) -> Option<f64> {
+/// The time of one iteration, in seconds, from a criterion `estimates.json` modified after
+/// `since`: the slope of the linear regression where there is one, as criterion prints it,
+/// else the mean.
+fn criterion_seconds(estimates: &Path, since: SystemTime) -> Option<f64> {
     let modified = std::fs::metadata(estimates).ok()?.modified().ok()?;
     if modified < since {
         return None;
     }
     let text = std::fs::read_to_string(estimates).ok()?;
     let value: Value = serde_json::from_str(&text).ok()?;
-    let nanoseconds = value.get("mean")?.get("point_estimate")?.as_f64()?;
+    let estimate = |name: &str| value.get(name)?.get("point_estimate")?.as_f64();
+    let nanoseconds = estimate("slope").or_else(|| estimate("mean"))?;
     Some(nanoseconds / 1e9)
 }
 
@@ -174,19 +176,28 @@ mod tests {
         std::fs::create_dir_all(&estimates).unwrap();
         std::fs::write(
             estimates.join("estimates.json"),
-            r#"{"mean": {"point_estimate": 2000000.0}}"#,
+            r#"{"mean": {"point_estimate": 2100000.0}, "slope": {"point_estimate": 2000000.0}}"#,
+        )
+        .unwrap();
+        let flat = dir.join("engine/flat/new");
+        std::fs::create_dir_all(&flat).unwrap();
+        std::fs::write(
+            flat.join("estimates.json"),
+            r#"{"mean": {"point_estimate": 4000000.0}, "slope": null}"#,
         )
         .unwrap();
         let report = json!([
             {"name": "map", "transitions": 5001, "cpuSecondsPerRun": 0.0025,
              "memory": {"baselineKiB": 4096, "peakKiB": 14336}},
-            {"name": "loop", "transitions": 2001, "memory": null}
+            {"name": "loop", "transitions": 2001, "memory": null},
+            {"name": "flat", "transitions": 1}
         ]);
         let moto = json!([{"name": "map", "meanSeconds": 4.0, "cpuSecondsPerRun": 3.0,
                            "memory": {"baselineKiB": 102400, "peakKiB": 204800}}]);
         let since = SystemTime::now() - Duration::from_secs(60);
         let rows = rows(&report, dir, since, Some(&moto));
-        assert_eq!(rows.len(), 2);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2].ours_seconds, Some(0.004));
         assert_eq!(rows[0].ours_seconds, Some(0.002));
         assert_eq!(rows[0].moto_seconds, Some(4.0));
         assert_eq!(rows[1].ours_seconds, None);
@@ -215,7 +226,7 @@ mod tests {
         std::fs::create_dir_all(&estimates).unwrap();
         std::fs::write(
             estimates.join("estimates.json"),
-            r#"{"mean": {"point_estimate": 1.0}}"#,
+            r#"{"mean": {"point_estimate": 1.0}, "slope": null}"#,
         )
         .unwrap();
         let later = SystemTime::now() + Duration::from_secs(60);
