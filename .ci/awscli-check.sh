@@ -12,17 +12,8 @@ if [ ! -x "$venv/bin/aws" ]; then
 fi
 aws="$venv/bin/aws"
 
-cargo build -q -p deployer
-log=$(mktemp)
-./target/debug/deployer local serve --port 0 >"$log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 50); do
-  grep -q 'listening on' "$log" && break
-  sleep 0.1
-done
-endpoint=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
-[ -n "$endpoint" ] || { cat "$log"; echo "FAIL: the emulator did not start"; exit 1; }
+source .ci/emulator.sh
+start_emulator
 
 export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_MAX_ATTEMPTS=1
@@ -31,7 +22,7 @@ check() { # check NAME EXPECTED ACTUAL
   if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
 }
 error_code() { # the AWS error code a failing command printed
-  "$@" 2>&1 >/dev/null | sed -n 's/.*An error occurred (\([A-Za-z.]*\)).*/\1/p' | head -n 1
+  "$@" 2>&1 >/dev/null | sed -n 's/.*An error occurred (\([A-Za-z0-9.]*\)).*/\1/p' | head -n 1
 }
 work=$(mktemp -d)
 

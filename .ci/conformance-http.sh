@@ -4,13 +4,13 @@
 # outputs 90%, histories 80%. Cases that use JSONata or variables (QueryLanguage JSONata,
 # Assign, Output, Arguments) are counted apart: the interpreter does not run them yet.
 #
-# usage: .ci/conformance-http.sh ENDPOINT            (e.g. http://127.0.0.1:4566)
+# usage: .ci/conformance-http.sh [ENDPOINT]   (default: starts `deployer local serve` itself)
 # env:   SFN_SHARED_DIR  where shared/ is (default: ../shared next to the workspace)
 #        JOBS            cases run at once (default 8)
 set -euo pipefail
 
-endpoint="${1:?usage: $0 ENDPOINT}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
 shared="${SFN_SHARED_DIR:-$root/../shared}"
 conformance="$shared/conformance"
 if [ ! -f "$conformance/tools/run.py" ]; then
@@ -19,9 +19,16 @@ if [ ! -f "$conformance/tools/run.py" ]; then
 fi
 
 venv="$root/target/ci/venv"
-if [ ! -x "$venv/bin/python" ]; then
+if ! "$venv/bin/python" -c 'import boto3' 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check boto3
+fi
+
+if [ -n "${1:-}" ]; then
+    endpoint="$1"
+else
+    source .ci/emulator.sh
+    start_emulator
 fi
 
 report="$root/target/ci/conformance-http.json"
