@@ -1,72 +1,11 @@
 //! The demo functions run for real: each binary is zipped as `bootstrap`, created in the
 //! in-process emulator on `provided.al2023`, and invoked through the AWS SDK.
 
-use std::io::Write;
+mod common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{FunctionCode, Runtime};
+use common::deployed;
 use serde_json::{json, Value};
-
-const REGION: &str = "us-east-1";
-
-/// An SDK config for the emulator: fixed region, static credentials, no retries.
-fn sdk_config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::from_keys(
-                "AKIDEMULATOR",
-                "secret",
-                None,
-            )),
-        )
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build()
-}
-
-/// A package holding the binary as an executable `bootstrap`, stored uncompressed (deflating
-/// a debug binary in a debug build takes seconds; AWS accepts stored entries too).
-fn package(binary: &str) -> Vec<u8> {
-    let bytes = std::fs::read(binary).expect("the demo binary is built");
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored)
-        .unix_permissions(0o755);
-    writer.start_file("bootstrap", options).unwrap();
-    writer.write_all(&bytes).unwrap();
-    writer.finish().unwrap().into_inner()
-}
-
-/// An emulator with one function running `binary`, and a client for it.
-async fn deployed(
-    name: &str,
-    binary: &str,
-) -> (emulator::Emulator, aws_sdk_lambda::Client, String) {
-    let emulator = emulator::start(emulator::Config::ephemeral())
-        .await
-        .expect("the emulator starts");
-    let lambda = aws_sdk_lambda::Client::new(&sdk_config(&emulator.endpoint()));
-    let created = lambda
-        .create_function()
-        .function_name(name)
-        .runtime(Runtime::Providedal2023)
-        .role("arn:aws:iam::123456789012:role/demo")
-        .handler("bootstrap")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(package(binary)))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("the function is created");
-    let arn = created.function_arn().unwrap().to_string();
-    (emulator, lambda, arn)
-}
 
 async fn invoke(
     lambda: &aws_sdk_lambda::Client,
