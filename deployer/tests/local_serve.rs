@@ -1,0 +1,188 @@
+//! `deployer local serve --state-dir`: acknowledged writes survive `kill -9`, and an execution
+//! paused on a task token completes with that token after the restart. The real binary, a
+//! real process, a real SIGKILL.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use aws_sdk_sfn::types::ExecutionStatus;
+use serde_json::{json, Value};
+
+/// Starts `deployer local serve` on a free port with `state_dir`; returns it and its endpoint.
+fn serve(state_dir: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(["local", "serve", "--port", "0", "--state-dir"])
+        .arg(state_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("deployer starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("text");
+    let endpoint = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no endpoint in {first:?}"))
+        .to_string();
+    assert!(first.contains("state kept in"), "{first}");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, endpoint)
+}
+
+fn kill_9(mut child: Child) {
+    child.kill().expect("SIGKILL"); // std's kill sends SIGKILL on Unix
+    child.wait().expect("reaped");
+}
+
+fn config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::from_keys(
+                "AKIDLOCAL",
+                "secret",
+                None,
+            )),
+        )
+        .build()
+}
+
+const CALLBACK: &str = r#"{
+  "StartAt": "Wait for callback",
+  "States": {
+    "Wait for callback": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken",
+      "Parameters": {
+        "TableName": "tokens",
+        "Item": {"id": {"S.$": "$.jobId"}, "token": {"S.$": "$$.Task.Token"}}
+      },
+      "ResultPath": "$.callback",
+      "End": true
+    }
+  }
+}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, endpoint) = serve(dir.path());
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
+    let sfn = aws_sdk_sfn::Client::new(&config(&endpoint));
+    dynamodb
+        .create_table()
+        .table_name("tokens")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let machine = sfn
+        .create_state_machine()
+        .name("callback")
+        .role_arn("arn:aws:iam::123456789012:role/local")
+        .definition(CALLBACK)
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .input(json!({"jobId": "job-1"}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let mut token = None;
+    for _ in 0..200 {
+        let item = dynamodb
+            .get_item()
+            .table_name("tokens")
+            .key("id", AttributeValue::S("job-1".into()))
+            .send()
+            .await
+            .unwrap()
+            .item;
+        if let Some(t) = item.and_then(|i| i.get("token").and_then(|t| t.as_s().ok()).cloned()) {
+            token = Some(t);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let token = token.expect("the paused task stored its token");
+    kill_9(server);
+
+    let (server, endpoint) = serve(dir.path());
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
+    let sfn = aws_sdk_sfn::Client::new(&config(&endpoint));
+    let item = dynamodb
+        .get_item()
+        .table_name("tokens")
+        .key("id", AttributeValue::S("job-1".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the item survived kill -9");
+    assert_eq!(item["token"].as_s().unwrap(), &token);
+    let running = sfn
+        .describe_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(running.status, ExecutionStatus::Running);
+    sfn.send_task_success()
+        .task_token(&token)
+        .output(r#"{"result": 42}"#)
+        .send()
+        .await
+        .expect("the original token completes the task after the restart");
+    let mut ended = running;
+    for _ in 0..200 {
+        ended = sfn
+            .describe_execution()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .unwrap();
+        if ended.status != ExecutionStatus::Running {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(ended.status, ExecutionStatus::Succeeded);
+    let output: Value = serde_json::from_str(ended.output().unwrap()).unwrap();
+    assert_eq!(
+        output,
+        json!({"jobId": "job-1", "callback": {"result": 42}})
+    );
+    kill_9(server);
+}
