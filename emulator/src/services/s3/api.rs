@@ -17,10 +17,10 @@ use crate::services::store::Store;
 
 use super::chunked::read_payload;
 use super::model::{etag, Change, ListQuery, Listing, Object, State};
-use super::xml_in;
+use super::{multipart, xml_in};
 
 /// The XML namespace of S3's documents.
-const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /// The canonical user id of the account (S3's `Owner`).
 const OWNER_ID: &str = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a";
@@ -43,7 +43,6 @@ const UNSUPPORTED: &[&str] = &[
     "notification",
     "object-lock",
     "ownershipControls",
-    "partNumber",
     "policy",
     "policyStatus",
     "publicAccessBlock",
@@ -53,8 +52,6 @@ const UNSUPPORTED: &[&str] = &[
     "retention",
     "select",
     "torrent",
-    "uploadId",
-    "uploads",
     "versioning",
     "versions",
     "website",
@@ -146,6 +143,9 @@ fn bucket_operation(
         Method::PUT if tagging => put_bucket_tagging(store, cloud, request, bucket),
         Method::PUT => create_bucket(store, cloud, request, bucket),
         Method::GET if tagging => get_bucket_tagging(store, bucket),
+        Method::GET if has_param(request, "uploads") => {
+            multipart::list_uploads(store, request, bucket)
+        }
         Method::GET if has_param(request, "location") => get_bucket_location(store, bucket),
         Method::GET => list_objects(store, request, bucket),
         Method::HEAD => store.read(|s| {
@@ -189,7 +189,22 @@ fn object_operation(
         )
         .with_status(StatusCode::NOT_IMPLEMENTED));
     }
+    let upload = has_param(request, "uploadId");
+    if !upload && has_param(request, "partNumber") {
+        return Err(AwsError::new(
+            "NotImplemented",
+            "The emulator does not implement reading an object by part number",
+        )
+        .with_status(StatusCode::NOT_IMPLEMENTED));
+    }
     match request.method {
+        Method::POST if has_param(request, "uploads") => {
+            multipart::create(store, cloud, request, bucket, key)
+        }
+        Method::POST if upload => multipart::complete(store, cloud, request, bucket, key),
+        Method::PUT if upload => multipart::upload_part(store, cloud, request, bucket, key),
+        Method::GET if upload => multipart::list_parts(store, request, bucket, key),
+        Method::DELETE if upload => multipart::abort(store, cloud, request, bucket, key),
         Method::PUT if request.header("x-amz-copy-source").is_some() => {
             copy_object(store, cloud, request, bucket, key)
         }
@@ -328,15 +343,7 @@ fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> Aws
     let v2 = param("list-type").as_deref() == Some("2");
     let prefix = param("prefix").unwrap_or_default();
     let delimiter = param("delimiter").filter(|d| !d.is_empty());
-    let max_keys = match param("max-keys") {
-        None => 1000,
-        Some(text) => text.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
-            AwsError::new(
-                "InvalidArgument",
-                "Provided max-keys not an integer or within integer range",
-            )
-        })?,
-    };
+    let max_keys = max_param(request, "max-keys")?;
     let url = match param("encoding-type").as_deref() {
         None => false,
         Some("url") => true,
@@ -413,6 +420,19 @@ fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> Aws
     Ok(rest_xml::ok(StatusCode::OK, xml))
 }
 
+/// A page size (`max-keys`, `max-parts`, `max-uploads`): 1000 when absent, at most 1000.
+pub(super) fn max_param(request: &AwsRequest, name: &str) -> AwsResult<usize> {
+    match request.query_param(name) {
+        None => Ok(1000),
+        Some(text) => text.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
+            AwsError::new(
+                "InvalidArgument",
+                format!("Provided {name} not an integer or within integer range"),
+            )
+        }),
+    }
+}
+
 fn write_contents(
     w: &mut XmlWriter,
     listing: &Listing<'_>,
@@ -437,7 +457,8 @@ fn write_contents(
     }
 }
 
-fn owner(w: &mut XmlWriter) {
+/// The bucket owner (`Owner` with the account's canonical id).
+pub(super) fn owner(w: &mut XmlWriter) {
     w.open("Owner").elem("ID", OWNER_ID).close("Owner");
 }
 
@@ -505,18 +526,8 @@ fn copy_object(
     bucket: &str,
     key: &str,
 ) -> AwsResult<Response> {
-    let source = request.header("x-amz-copy-source").unwrap_or_default();
-    let source = percent_decode(source.split('?').next().unwrap_or_default());
-    let (from_bucket, from_key) = source
-        .trim_start_matches('/')
-        .split_once('/')
-        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
-        .ok_or_else(|| {
-            AwsError::new(
-                "InvalidArgument",
-                "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-            )
-        })?;
+    let (from_bucket, from_key) = copy_source(request)?;
+    let (from_bucket, from_key) = (from_bucket.as_str(), from_key.as_str());
     let replace = request.header("x-amz-metadata-directive") == Some("REPLACE");
     let copied = store.write_with(cloud, |s| {
         s.bucket(bucket)?;
@@ -543,6 +554,23 @@ fn copy_object(
         .elem("ETag", &copied.etag)
         .close("CopyObjectResult");
     Ok(rest_xml::ok(StatusCode::OK, w.finish()))
+}
+
+/// The bucket and key `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, encoded).
+pub(super) fn copy_source(request: &AwsRequest) -> AwsResult<(String, String)> {
+    let source = request.header("x-amz-copy-source").unwrap_or_default();
+    let source = percent_decode(source.split('?').next().unwrap_or_default());
+    source
+        .trim_start_matches('/')
+        .split_once('/')
+        .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+        .map(|(b, k)| (b.to_string(), k.to_string()))
+        .ok_or_else(|| {
+            AwsError::new(
+                "InvalidArgument",
+                "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            )
+        })
 }
 
 fn delete_objects(
@@ -675,7 +703,7 @@ fn etag_matches(condition: &str, etag: &str) -> bool {
 }
 
 /// The standard headers an object keeps (`aws-chunked` is a transfer detail, not kept).
-fn stored_headers(request: &AwsRequest) -> BTreeMap<String, String> {
+pub(super) fn stored_headers(request: &AwsRequest) -> BTreeMap<String, String> {
     let mut kept = BTreeMap::new();
     for name in [
         "cache-control",
@@ -701,7 +729,7 @@ fn stored_headers(request: &AwsRequest) -> BTreeMap<String, String> {
 }
 
 /// `x-amz-meta-*` headers, by name without the prefix.
-fn metadata(request: &AwsRequest) -> BTreeMap<String, String> {
+pub(super) fn metadata(request: &AwsRequest) -> BTreeMap<String, String> {
     request
         .headers
         .iter()
@@ -734,13 +762,15 @@ fn http_date(time: SystemTime) -> String {
     )
 }
 
-fn empty(status: StatusCode) -> Response {
+/// A reply without a body.
+pub(super) fn empty(status: StatusCode) -> Response {
     let mut reply = http::Response::new(Bytes::new());
     *reply.status_mut() = status;
     reply
 }
 
-fn with_header(mut reply: Response, name: &str, value: &str) -> Response {
+/// A reply with one more header (dropped when it is not a valid header).
+pub(super) fn with_header(mut reply: Response, name: &str, value: &str) -> Response {
     if let (Ok(name), Ok(value)) = (
         http::HeaderName::from_bytes(name.as_bytes()),
         HeaderValue::from_str(value),
@@ -758,7 +788,8 @@ fn method_not_allowed() -> AwsError {
     .with_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
-fn precondition_failed() -> AwsError {
+/// `PreconditionFailed` (412).
+pub(super) fn precondition_failed() -> AwsError {
     AwsError::new(
         "PreconditionFailed",
         "At least one of the pre-conditions you specified did not hold",

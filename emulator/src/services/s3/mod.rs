@@ -1,10 +1,12 @@
 //! S3 over restXml: buckets and objects, path-style (`/bucket/key`) and virtual-hosted
-//! (`bucket.localhost`, `bucket.s3.…`) addressing, `aws-chunked` uploads. Object bodies are
-//! kept in memory and journaled with their writes.
+//! (`bucket.localhost`, `bucket.s3.…`) addressing, `aws-chunked` and multipart uploads. Object
+//! bodies (and parts) are kept in memory and journaled with their writes.
 
 mod api;
 mod chunked;
 pub mod model;
+mod multipart;
+pub mod uploads;
 mod xml_in;
 
 use std::sync::{Arc, Weak};

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AwsError, AwsResult};
 use crate::services::store::Journaled;
 
+use super::uploads::{apply_completion, Completion, Part, Upload};
+
 /// One bucket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bucket {
@@ -26,6 +28,9 @@ pub struct Bucket {
     /// Its objects, by key.
     #[serde(skip)]
     pub objects: BTreeMap<String, Object>,
+    /// Its multipart uploads in progress, by upload id.
+    #[serde(skip)]
+    pub uploads: BTreeMap<String, Upload>,
 }
 
 /// One object.
@@ -61,6 +66,14 @@ pub enum Change {
     PutObject(String, String, Object),
     /// Objects deleted from a bucket.
     DeleteObjects(String, Vec<String>),
+    /// A multipart upload started in a bucket.
+    CreateUpload(String, Upload),
+    /// A part uploaded (bucket, upload id, part number), replacing any of the same number.
+    PutPart(String, String, u32, Part),
+    /// A multipart upload aborted (bucket, upload id): its parts are gone.
+    AbortUpload(String, String),
+    /// A multipart upload completed into its object.
+    CompleteUpload(String, Completion),
 }
 
 /// Every bucket.
@@ -121,6 +134,30 @@ impl Journaled for State {
                     for key in keys {
                         bucket.objects.remove(&key);
                     }
+                }
+            }
+            Change::CreateUpload(name, upload) => {
+                if let Some(bucket) = self.buckets.get_mut(&name) {
+                    bucket.uploads.insert(upload.id.clone(), upload);
+                }
+            }
+            Change::PutPart(name, id, number, part) => {
+                let upload = self
+                    .buckets
+                    .get_mut(&name)
+                    .and_then(|b| b.uploads.get_mut(&id));
+                if let Some(upload) = upload {
+                    upload.parts.insert(number, part);
+                }
+            }
+            Change::AbortUpload(name, id) => {
+                if let Some(bucket) = self.buckets.get_mut(&name) {
+                    bucket.uploads.remove(&id);
+                }
+            }
+            Change::CompleteUpload(name, completion) => {
+                if let Some(bucket) = self.buckets.get_mut(&name) {
+                    apply_completion(bucket, completion);
                 }
             }
         }
@@ -194,6 +231,7 @@ impl State {
             created: SystemTime::now(),
             tags: None,
             objects: BTreeMap::new(),
+            uploads: BTreeMap::new(),
         })))
     }
 
@@ -312,8 +350,8 @@ pub fn etag(body: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-/// Object bodies as base64 text in the journal.
-mod base64_bytes {
+/// Object and part bodies as base64 text in the journal.
+pub(super) mod base64_bytes {
     use base64::Engine;
     use bytes::Bytes;
     use serde::{Deserialize, Deserializer, Serializer};
