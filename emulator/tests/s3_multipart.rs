@@ -1,7 +1,7 @@
 //! S3 multipart uploads with the real SDK client (path style): a 3-part round trip with S3's
-//! multipart ETag, the completion's errors (order, unknown parts, small parts, unknown uploads),
-//! abort, ListParts and ListMultipartUploads paging, UploadPartCopy, and an upload that
-//! survives a restart half-way.
+//! multipart ETag, the completion's errors (order, unknown parts, small parts, unknown
+//! uploads), abort (and bucket deletion with uploads pending), ListParts and
+//! ListMultipartUploads paging, UploadPartCopy, and an upload that survives a restart half-way.
 
 mod common;
 
@@ -319,6 +319,19 @@ async fn aborting_drops_the_upload_and_its_parts() {
         .await
         .unwrap_err();
     assert_eq!(code_status(&err).1, 404);
+
+    // As on AWS, uploads in progress do not keep a bucket from being deleted: they go with it.
+    let pending = create(&s3, "pending").await;
+    part(&s3, "pending", &pending, 1, b"bytes").await;
+    s3.delete_bucket().bucket("uploads").send().await.unwrap();
+    s3.create_bucket().bucket("uploads").send().await.unwrap();
+    let uploads = s3
+        .list_multipart_uploads()
+        .bucket("uploads")
+        .send()
+        .await
+        .unwrap();
+    assert!(uploads.uploads().is_empty());
     emulator.shutdown().await;
 }
 
