@@ -292,7 +292,7 @@ impl State {
 
 /// The common prefix a key rolls up into: the prefix and the key up to and including the first
 /// delimiter after it.
-fn common_prefix(key: &str, prefix: &str, delimiter: &str) -> Option<String> {
+pub(super) fn common_prefix(key: &str, prefix: &str, delimiter: &str) -> Option<String> {
     if delimiter.is_empty() {
         return None;
     }

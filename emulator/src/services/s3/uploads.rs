@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{AwsError, AwsResult};
 
 use super::chunked::hex;
-use super::model::{base64_bytes, Bucket, Object, State};
+use super::model::{base64_bytes, common_prefix, Bucket, Object, State};
 
 /// The smallest a part may be, except the last one.
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
@@ -182,11 +182,9 @@ impl State {
                     continue;
                 }
             }
-            let rollup = query.delimiter.filter(|d| !d.is_empty()).and_then(|d| {
-                let rest = &upload.key[query.prefix.len()..];
-                rest.find(d)
-                    .map(|at| upload.key[..query.prefix.len() + at + d.len()].to_string())
-            });
+            let rollup = query
+                .delimiter
+                .and_then(|d| common_prefix(&upload.key, query.prefix, d));
             if let Some(rollup) = &rollup {
                 let seen = listing.common_prefixes.last() == Some(rollup)
                     || query
