@@ -87,10 +87,10 @@ check "events invalid pattern" InvalidEventPatternException \
 
 echo "== s3"
 $aws s3api create-bucket --bucket cli-bucket >/dev/null
-head -c 3000000 /dev/urandom >"$work/blob"
+head -c 20000000 /dev/urandom >"$work/blob"
 $aws s3 cp "$work/blob" s3://cli-bucket/dir/blob >/dev/null
 $aws s3 cp s3://cli-bucket/dir/blob "$work/blob.back" >/dev/null
-check "s3 object round trip (3 MB)" "$(sha256sum <"$work/blob")" "$(sha256sum <"$work/blob.back")"
+check "s3 object round trip (20 MB: a multipart upload)" "$(sha256sum <"$work/blob")" "$(sha256sum <"$work/blob.back")"
 check "s3api list-objects-v2" dir/blob "$($aws s3api list-objects-v2 --bucket cli-bucket --query 'Contents[0].Key' --output text)"
 check "s3api missing key" 404 "$(error_code $aws s3api head-object --bucket cli-bucket --key nope)"
 
