@@ -878,3 +878,243 @@ async fn retained_resources_outlive_the_stack_and_events_page() {
         .collect();
     assert_eq!(names, ["kept"]);
 }
+
+/// A deployment package holding `bootstrap` (mode 0755) with this content.
+fn package(bootstrap: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    writer.start_file("bootstrap", options).unwrap();
+    writer.write_all(bootstrap.as_bytes()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+const ECHO: &str = r#"#!/bin/sh
+while true; do
+  headers=$(mktemp)
+  body=$(curl -sS -D "$headers" "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next")
+  id=$(grep -i lambda-runtime-aws-request-id "$headers" | tr -d '\r' | cut -d' ' -f2)
+  curl -sS -X POST "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/$id/response" -d "{\"echo\":$body}" >/dev/null
+done
+"#;
+
+#[tokio::test]
+async fn a_function_comes_from_an_s3_zip_and_a_missing_object_fails_the_resource() {
+    let emu = common::emulator().await;
+    let cfn = client(&emu);
+    let config = common::sdk_config(&emu.endpoint());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket("artifacts").send().await.unwrap();
+    s3.put_object()
+        .bucket("artifacts")
+        .key("echo.zip")
+        .body(package(ECHO).into())
+        .send()
+        .await
+        .unwrap();
+    let template = |key: &str| {
+        format!(
+            r#"
+Resources:
+  Function:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: provided.al2023
+      Handler: bootstrap
+      Role: arn:aws:iam::123456789012:role/lambda
+      Timeout: 10
+      Code: {{S3Bucket: artifacts, S3Key: {key}}}
+  Permission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Function
+      Action: lambda:InvokeFunction
+      Principal: events.amazonaws.com
+Outputs:
+  Arn:
+    Value: !GetAtt Function.Arn
+"#
+        )
+    };
+    let stack = deploy(
+        &cfn,
+        "fn",
+        "v1",
+        ChangeSetType::Create,
+        &template("echo.zip"),
+    )
+    .await;
+    assert_eq!(
+        stack.stack_status(),
+        Some(&StackStatus::CreateComplete),
+        "{:?}",
+        stack.stack_status_reason()
+    );
+    let arn = output(&stack, "Arn");
+    assert!(arn.contains(":function:fn-Function-"), "{arn}");
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let policy = lambda
+        .get_policy()
+        .function_name(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(policy.policy().unwrap().contains("events.amazonaws.com"));
+    let out = lambda
+        .invoke()
+        .function_name(&arn)
+        .payload(aws_sdk_lambda::primitives::Blob::new(r#"{"a":1}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.payload().unwrap().as_ref(), br#"{"echo":{"a":1}}"#);
+    emu.cloud().lambda.shutdown().await;
+
+    let stack = deploy(
+        &cfn,
+        "nofn",
+        "v1",
+        ChangeSetType::Create,
+        &template("missing.zip"),
+    )
+    .await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::RollbackComplete));
+    let all = events(&cfn, "nofn").await;
+    let failed = all
+        .iter()
+        .find(|e| e.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
+        .unwrap();
+    let reason = failed.resource_status_reason().unwrap();
+    assert!(
+        reason.contains("Error occurred while GetObject. S3 Error Code: NoSuchKey"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_update_rolls_back_to_the_previous_definition() {
+    let emu = common::emulator().await;
+    let cfn = client(&emu);
+    let template = |start: &str| {
+        format!(
+            r#"
+Resources:
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: kept
+      RoleArn: arn:aws:iam::123456789012:role/r
+      DefinitionString: '{{"StartAt": "{start}", "States": {{"A": {{"Type": "Pass", "End": true}}}}}}'
+"#
+        )
+    };
+    let stack = deploy(&cfn, "sm", "v1", ChangeSetType::Create, &template("A")).await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));
+    let stack = deploy(&cfn, "sm", "v2", ChangeSetType::Update, &template("B")).await;
+    assert_eq!(
+        stack.stack_status(),
+        Some(&StackStatus::UpdateRollbackComplete)
+    );
+    let all = events(&cfn, "sm").await;
+    let statuses: Vec<String> = all
+        .iter()
+        .take(6)
+        .map(|e| {
+            format!(
+                "{} {}",
+                e.logical_resource_id().unwrap(),
+                e.resource_status().unwrap().as_str()
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "sm UPDATE_ROLLBACK_COMPLETE",
+            "sm UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+            "Machine UPDATE_COMPLETE",
+            "Machine UPDATE_IN_PROGRESS",
+            "sm UPDATE_ROLLBACK_IN_PROGRESS",
+            "Machine UPDATE_FAILED",
+        ]
+    );
+    assert_eq!(
+        all[4].resource_status_reason(),
+        Some("The following resource(s) failed to update: [Machine]. ")
+    );
+    let sfn = aws_sdk_sfn::Client::new(&common::sdk_config(&emu.endpoint()));
+    let arn = "arn:aws:states:us-east-1:123456789012:stateMachine:kept";
+    let machine = sfn
+        .describe_state_machine()
+        .state_machine_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(machine.definition().contains("\"StartAt\": \"A\""));
+    let template_now = cfn.get_template().stack_name("sm").send().await.unwrap();
+    assert!(template_now
+        .template_body()
+        .unwrap()
+        .contains("\"StartAt\": \"A\""));
+}
+
+#[tokio::test]
+async fn stacks_their_events_and_change_sets_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || emulator::Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..emulator::Config::ephemeral()
+    };
+    let emu = emulator::start(config()).await.unwrap();
+    let cfn = client(&emu);
+    let stack = deploy(&cfn, "orders", "v1", ChangeSetType::Create, ONE_TABLE).await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));
+    let before = events(&cfn, "orders").await.len();
+    emu.shutdown().await;
+
+    let emu = emulator::start(config()).await.unwrap();
+    let cfn = client(&emu);
+    let stack = wait_stack(&cfn, "orders").await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));
+    assert_eq!(events(&cfn, "orders").await.len(), before);
+    let resources = cfn
+        .list_stack_resources()
+        .stack_name("orders")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resources.stack_resource_summaries()[0].physical_resource_id(),
+        Some("orders")
+    );
+    let cs = cfn
+        .describe_change_set()
+        .stack_name("orders")
+        .change_set_name("v1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cs.execution_status(),
+        Some(&ExecutionStatus::ExecuteComplete)
+    );
+    // The restored stack can still change: the journaled resources are the real ones.
+    cfn.delete_stack()
+        .stack_name("orders")
+        .send()
+        .await
+        .unwrap();
+    let gone = wait_stack(&cfn, stack.stack_id().unwrap()).await;
+    assert_eq!(gone.stack_status(), Some(&StackStatus::DeleteComplete));
+    let ddb = aws_sdk_dynamodb::Client::new(&common::sdk_config(&emu.endpoint()));
+    assert!(ddb
+        .describe_table()
+        .table_name("orders")
+        .send()
+        .await
+        .is_err());
+}
