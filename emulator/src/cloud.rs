@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::AwsResult;
 use crate::journal::{Journal, Record};
-use crate::services::{dynamodb, events, iam, lambda, logs, s3, stepfunctions};
+use crate::services::{cloudformation, dynamodb, events, iam, lambda, logs, s3, stepfunctions};
 
 /// All the services' state.
 pub struct Cloud {
@@ -29,6 +29,8 @@ pub struct Cloud {
     pub s3: s3::S3,
     /// CloudWatch Logs.
     pub logs: logs::Logs,
+    /// CloudFormation.
+    pub cloudformation: cloudformation::CloudFormation,
 }
 
 impl std::fmt::Debug for Cloud {
@@ -51,6 +53,7 @@ impl Cloud {
             iam: iam::Iam::new(cloud.clone()),
             s3: s3::S3::new(cloud.clone()),
             logs: logs::Logs::new(cloud.clone()),
+            cloudformation: cloudformation::CloudFormation::new(cloud.clone()),
         })
     }
 
@@ -80,11 +83,12 @@ impl Cloud {
                 "iam" => self.iam.replay(record.change),
                 "s3" => self.s3.replay(record.change),
                 "logs" => self.logs.replay(record.change),
+                "cloudformation" => self.cloudformation.replay(record.change),
                 other => Err(format!("unknown service '{other}'")),
             };
             result.map_err(|e| format!("journal record {}: {e}", n + 1))?;
         }
         self.states.after_replay();
-        Ok(())
+        self.cloudformation.after_replay(self)
     }
 }

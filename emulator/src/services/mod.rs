@@ -21,7 +21,15 @@ use crate::request::AwsRequest;
 
 /// The signing names of the services this emulator answers.
 pub const SERVICES: &[&str] = &[
-    "states", "lambda", "dynamodb", "events", "iam", "s3", "sts", "logs",
+    "states",
+    "lambda",
+    "dynamodb",
+    "events",
+    "iam",
+    "s3",
+    "sts",
+    "logs",
+    "cloudformation",
 ];
 
 /// Sends a request to the service its credential scope names.
@@ -35,6 +43,7 @@ pub async fn dispatch(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
         "s3" => s3::handle(cloud, request).await,
         "sts" => sts::handle(cloud, request).await,
         "logs" => logs::handle(cloud, request).await,
+        "cloudformation" => cloudformation::handle(cloud, request).await,
         other => {
             let err = AwsError::new(
                 "UnknownServiceException",

@@ -42,6 +42,17 @@ impl Iam {
             .flatten()
     }
 
+    /// Runs one IAM action with awsQuery parameters, exactly as the HTTP API does (for
+    /// CloudFormation's providers): the inside of its `…Result` element.
+    pub fn call(
+        &self,
+        cloud: &Cloud,
+        action: &str,
+        params: &query::Params,
+    ) -> crate::error::AwsResult<Option<String>> {
+        api::call(&self.store, cloud, action, params)
+    }
+
     /// Applies a journaled change.
     pub fn replay(&self, change: Value) -> Result<(), String> {
         self.store.replay(change)

@@ -160,7 +160,8 @@ fn strings(input: &Input<'_>, member: &str) -> AwsResult<Option<Vec<String>>> {
         .map(Some)
 }
 
-fn settings(input: &Input<'_>) -> AwsResult<Settings> {
+/// The function settings of CreateFunction's members (also CloudFormation's property names).
+pub fn settings(input: &Input<'_>) -> AwsResult<Settings> {
     let environment = match input.opt_object("Environment")? {
         Some(env) => Some(string_map(&Input(env), "Variables")?.unwrap_or_default()),
         None => None,
@@ -500,7 +501,8 @@ fn enum_error(member: &str, value: &str, allowed: &str) -> AwsError {
 }
 
 /// The policy statement AddPermission stores.
-fn statement(input: &Input<'_>, resource: &str) -> AwsResult<Value> {
+/// The policy statement AddPermission adds for `resource`, from AddPermission's members.
+pub fn statement(input: &Input<'_>, resource: &str) -> AwsResult<Value> {
     let sid = input.str("StatementId")?;
     let action = input.str("Action")?;
     let principal = input.str("Principal")?;

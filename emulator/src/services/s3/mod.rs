@@ -39,6 +39,18 @@ impl S3 {
         self.store.replay(change)
     }
 
+    /// Creates a bucket in `region`, as CreateBucket does (for CloudFormation's providers).
+    pub fn create_bucket(&self, cloud: &Cloud, name: &str, region: &str) -> Result<(), AwsError> {
+        let constraint = (region != "us-east-1").then_some(region);
+        self.store
+            .write_if(cloud, |state| state.create_bucket(name, region, constraint))
+    }
+
+    /// Deletes an empty bucket, as DeleteBucket does (for CloudFormation's providers).
+    pub fn delete_bucket(&self, cloud: &Cloud, name: &str) -> Result<(), AwsError> {
+        self.store.write(cloud, |state| state.delete_bucket(name))
+    }
+
     /// An object's bytes (for Lambda code and CloudFormation artifacts): `NoSuchBucket` or
     /// `NoSuchKey` when absent.
     pub fn get_object(&self, bucket: &str, key: &str) -> Result<Bytes, AwsError> {

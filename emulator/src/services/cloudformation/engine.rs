@@ -1,0 +1,652 @@
+//! Running stack operations in the background, as CloudFormation does: creation wave by wave in
+//! dependency order, updates in place or by replacement, deletion in reverse order, and the
+//! rollback of a failed create or update. Each step is journaled with its event.
+//!
+//! The resources of one wave are announced together (`…_IN_PROGRESS`), then provided one
+//! after another; when one fails, those of its wave not yet done are cancelled.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde_json::{Map, Value};
+
+use super::model::{Stack, StackOutput, StackResource};
+use super::providers::{self, Context, Provided};
+use super::record::Recorder;
+use super::template::{Instance, Pseudo, ResourceValues, Template};
+use crate::cloud::Cloud;
+use crate::error::AwsResult;
+use crate::request::RequestContext;
+
+/// What the stack was before an update (restored by its rollback).
+#[derive(Debug, Clone)]
+pub struct Previous {
+    /// The template.
+    pub template_body: String,
+    /// The parameter values.
+    pub parameters: std::collections::BTreeMap<String, String>,
+    /// The parameters as shown.
+    pub shown_parameters: Vec<(String, String)>,
+    /// The description.
+    pub description: Option<String>,
+    /// The outputs.
+    pub outputs: Vec<StackOutput>,
+}
+
+/// An operation to run on a stack whose status already says it started.
+#[derive(Debug, Clone)]
+pub enum Operation {
+    /// Create every resource.
+    Create,
+    /// Bring the resources to the stack's (new) template.
+    Update(Box<Previous>),
+    /// Delete every resource.
+    Delete,
+}
+
+/// Runs `operation` on the stack in the background.
+pub fn spawn(cloud: Arc<Cloud>, stack_id: String, token: Option<String>, operation: Operation) {
+    tokio::spawn(async move {
+        let stack_name = match cloud
+            .cloudformation
+            .store
+            .read(|s| Ok(s.stacks.get(&stack_id).map(|s| s.name.clone())))
+        {
+            Ok(Some(name)) => name,
+            _ => return,
+        };
+        let rec = Recorder {
+            cloud,
+            stack_id,
+            stack_name,
+            token,
+        };
+        let result = match operation {
+            Operation::Create => create(&rec).await,
+            Operation::Update(previous) => update(&rec, *previous).await,
+            Operation::Delete => delete(&rec).await,
+        };
+        let settled = rec
+            .cloud
+            .cloudformation
+            .settle_change_set(&rec.cloud, &rec.stack_id);
+        if let Err(err) = result.and(settled) {
+            eprintln!("cloudformation: stack {}: {err}", rec.stack_id);
+        }
+        rec.cloud.cloudformation.clear_cancel(&rec.stack_id);
+    });
+}
+
+/// The stack's template instantiated for it.
+pub fn instance(
+    stack: &Stack,
+    body: &str,
+    parameters: &std::collections::BTreeMap<String, String>,
+) -> Result<Instance, String> {
+    let template = Template::parse(body).map_err(|e| e.message)?;
+    let pseudo = Pseudo::new(&stack.region, &stack.name, &stack.id);
+    Instance::new(template, pseudo, parameters).map_err(|e| e.message)
+}
+
+/// `Ref` and `Fn::GetAtt` over a stack's resources.
+pub struct Values<'a>(pub &'a [StackResource]);
+
+impl ResourceValues for Values<'_> {
+    fn physical_id(&self, logical_id: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|r| r.logical_id == logical_id)
+            .and_then(|r| r.physical_id.clone())
+    }
+    fn attribute(&self, logical_id: &str, attribute: &str) -> Option<Value> {
+        self.0
+            .iter()
+            .find(|r| r.logical_id == logical_id)
+            .and_then(|r| r.attributes.get(attribute).cloned())
+    }
+}
+
+/// What an update did to one resource (undone, in reverse, by a rollback).
+enum Touch {
+    Added(String),
+    Modified(StackResource),
+    Replaced(StackResource),
+}
+
+/// The resources that failed (or were cancelled) in a wave, by kind.
+#[derive(Default)]
+struct Failed {
+    create: Vec<String>,
+    update: Vec<String>,
+}
+
+impl Failed {
+    fn is_empty(&self) -> bool {
+        self.create.is_empty() && self.update.is_empty()
+    }
+
+    /// `The following resource(s) failed to create: [A, B]. …`
+    fn reason(&self) -> String {
+        let mut out = String::new();
+        for (list, verb) in [(&self.create, "create"), (&self.update, "update")] {
+            if !list.is_empty() {
+                let mut names = list.clone();
+                names.sort();
+                out.push_str(&format!(
+                    "The following resource(s) failed to {verb}: [{}]. ",
+                    names.join(", ")
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn context<'a>(rec: &'a Recorder, stack: &'a Stack, logical_id: &'a str) -> Context<'a> {
+    Context {
+        cloud: &rec.cloud,
+        ctx: RequestContext::internal("cloudformation", &stack.region),
+        stack_name: &stack.name,
+        logical_id,
+    }
+}
+
+fn upsert(resources: &mut Vec<StackResource>, resource: &StackResource) {
+    match resources
+        .iter_mut()
+        .find(|r| r.logical_id == resource.logical_id)
+    {
+        Some(slot) => *slot = resource.clone(),
+        None => resources.push(resource.clone()),
+    }
+}
+
+async fn create(rec: &Recorder) -> AwsResult<()> {
+    let stack = rec.stack()?;
+    let inst = match instance(&stack, &stack.template_body, &stack.parameters) {
+        Ok(inst) => inst,
+        Err(reason) => return rec.stack_status("CREATE_FAILED", Some(&reason), |_| {}),
+    };
+    let mut resources = stack.resources.clone();
+    let (_, failed) = deploy(rec, &stack, &inst, &mut resources).await?;
+    if failed.is_empty() {
+        return finish(rec, &stack, &inst, &resources, "CREATE_COMPLETE");
+    }
+    let reason = format!("{}Rollback requested by user.", failed.reason());
+    rec.stack_status("ROLLBACK_IN_PROGRESS", Some(&reason), |_| {})?;
+    let order = deletion_order(&inst, &resources);
+    delete_resources(rec, &stack, &inst, &mut resources, &order).await?;
+    rec.stack_status("ROLLBACK_COMPLETE", None, |_| {})
+}
+
+/// Sets the outputs and the final status.
+fn finish(
+    rec: &Recorder,
+    stack: &Stack,
+    inst: &Instance,
+    resources: &[StackResource],
+    status: &str,
+) -> AwsResult<()> {
+    let exports = rec.cloud.cloudformation.exports(&stack.region);
+    let outputs = inst
+        .outputs(&Values(resources), &exports)
+        .map(|values| {
+            values
+                .into_iter()
+                .map(|o| StackOutput {
+                    key: o.key,
+                    value: o.value,
+                    description: o.description,
+                    export_name: o.export_name,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    rec.stack_status(status, None, |s| s.outputs = outputs)
+}
+
+/// Creates or updates every resource of `inst` that is new or changed, wave by wave; stops
+/// at the first wave with a failure.
+async fn deploy(
+    rec: &Recorder,
+    stack: &Stack,
+    inst: &Instance,
+    resources: &mut Vec<StackResource>,
+) -> AwsResult<(Vec<Touch>, Failed)> {
+    let mut touched = Vec::new();
+    let mut failed = Failed::default();
+    for wave in inst.graph().creation_waves() {
+        let exports = rec.cloud.cloudformation.exports(&stack.region);
+        let mut started = Vec::new();
+        for id in &wave {
+            let properties = inst
+                .properties(id, &Values(resources), &exports)
+                .map_err(|e| e.message);
+            let resource_type = inst
+                .template()
+                .resource(id)
+                .map(|r| r.resource_type.clone())
+                .unwrap_or_default();
+            let existing = resources.iter().find(|r| r.logical_id == *id).cloned();
+            let step = match (&existing, &properties) {
+                (None, _) => Step::Add,
+                (Some(old), Ok(new)) if old.properties == *new && old.status != "CREATE_FAILED" => {
+                    continue
+                }
+                (Some(old), Ok(new)) if replaces(&resource_type, &old.properties, new) => {
+                    Step::Replace(old.clone())
+                }
+                (Some(old), _) => Step::Modify(old.clone()),
+            };
+            let mut resource = existing.clone().unwrap_or(StackResource {
+                logical_id: id.clone(),
+                physical_id: None,
+                resource_type: resource_type.clone(),
+                status: String::new(),
+                status_reason: None,
+                updated: SystemTime::now(),
+                properties: Map::new(),
+                attributes: Default::default(),
+            });
+            if let Ok(props) = &properties {
+                resource.properties = props.clone();
+            }
+            match &step {
+                Step::Add => rec.resource(&mut resource, "CREATE_IN_PROGRESS", None)?,
+                Step::Modify(_) => rec.resource(&mut resource, "UPDATE_IN_PROGRESS", None)?,
+                Step::Replace(_) => rec.resource(
+                    &mut resource,
+                    "UPDATE_IN_PROGRESS",
+                    Some("Requested update requires the creation of a new physical resource; hence creating one."),
+                )?,
+            }
+            upsert(resources, &resource);
+            started.push((resource, step, properties));
+        }
+        for (mut resource, step, properties) in started {
+            let is_add = matches!(step, Step::Add);
+            if !failed.is_empty() {
+                let (status, reason) = if is_add {
+                    ("CREATE_FAILED", "Resource creation cancelled")
+                } else {
+                    ("UPDATE_FAILED", "Resource update cancelled")
+                };
+                rec.resource(&mut resource, status, Some(reason))?;
+                upsert(resources, &resource);
+                if is_add {
+                    failed.create.push(resource.logical_id.clone());
+                } else {
+                    failed.update.push(resource.logical_id.clone());
+                }
+                continue;
+            }
+            let outcome = match properties {
+                Err(reason) => Err(reason),
+                Ok(props) => run_step(rec, stack, &mut resource, &step, &props).await,
+            };
+            match outcome {
+                Ok(()) => {
+                    touched.push(match step {
+                        Step::Add => Touch::Added(resource.logical_id.clone()),
+                        Step::Modify(old) => Touch::Modified(old),
+                        Step::Replace(old) => Touch::Replaced(old),
+                    });
+                }
+                Err(reason) => {
+                    let status = if is_add {
+                        "CREATE_FAILED"
+                    } else {
+                        "UPDATE_FAILED"
+                    };
+                    if let Step::Modify(old) = &step {
+                        touched.push(Touch::Modified(old.clone()));
+                    }
+                    rec.resource(&mut resource, status, Some(&reason))?;
+                    if is_add {
+                        failed.create.push(resource.logical_id.clone());
+                    } else {
+                        failed.update.push(resource.logical_id.clone());
+                    }
+                }
+            }
+            upsert(resources, &resource);
+        }
+        if !failed.is_empty() {
+            break;
+        }
+        if rec.cloud.cloudformation.is_cancelled(&rec.stack_id) {
+            failed.update.push(String::new());
+            break;
+        }
+    }
+    Ok((touched, failed))
+}
+
+enum Step {
+    Add,
+    Modify(StackResource),
+    Replace(StackResource),
+}
+
+/// True when a property that forces replacement changed.
+pub fn replaces(resource_type: &str, old: &Map<String, Value>, new: &Map<String, Value>) -> bool {
+    providers::replacing_properties(resource_type)
+        .iter()
+        .any(|p| old.get(*p) != new.get(*p))
+}
+
+/// Provides one resource (create, update in place, or create its replacement).
+async fn run_step(
+    rec: &Recorder,
+    stack: &Stack,
+    resource: &mut StackResource,
+    step: &Step,
+    props: &Map<String, Value>,
+) -> Result<(), String> {
+    let cx = context(rec, stack, &resource.logical_id);
+    let fail = |e: crate::error::AwsError| e.to_string();
+    match step {
+        Step::Add => {
+            if !providers::is_supported(&resource.resource_type) {
+                return Err(format!(
+                    "Template format error: Unrecognized resource types: [{}]",
+                    resource.resource_type
+                ));
+            }
+            let provided = providers::create(&cx, &resource.resource_type, props).await?;
+            set_provided(resource, provided);
+            rec.resource(
+                resource,
+                "CREATE_IN_PROGRESS",
+                Some("Resource creation Initiated"),
+            )
+            .map_err(fail)?;
+            rec.resource(resource, "CREATE_COMPLETE", None)
+                .map_err(fail)
+        }
+        Step::Modify(old) => {
+            let current = Provided {
+                physical_id: old.physical_id.clone().unwrap_or_default(),
+                attributes: old.attributes.clone(),
+            };
+            let provided = providers::update(
+                &cx,
+                &resource.resource_type,
+                &current,
+                &old.properties,
+                props,
+            )
+            .await?;
+            set_provided(resource, provided);
+            rec.resource(resource, "UPDATE_COMPLETE", None)
+                .map_err(fail)
+        }
+        Step::Replace(old) => {
+            if let Some(name) = providers::name_property(&resource.resource_type) {
+                if props.contains_key(name) && old.properties.get(name) == props.get(name) {
+                    return Err(format!(
+                        "CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename {} and update the stack again.",
+                        props.get(name).and_then(Value::as_str).unwrap_or_default()
+                    ));
+                }
+            }
+            let provided = providers::create(&cx, &resource.resource_type, props).await?;
+            set_provided(resource, provided);
+            rec.resource(
+                resource,
+                "UPDATE_IN_PROGRESS",
+                Some("Resource creation Initiated"),
+            )
+            .map_err(fail)?;
+            rec.resource(resource, "UPDATE_COMPLETE", None)
+                .map_err(fail)
+        }
+    }
+}
+
+fn set_provided(resource: &mut StackResource, provided: Provided) {
+    resource.physical_id = Some(provided.physical_id);
+    resource.attributes = provided.attributes;
+}
+
+/// The order to delete `resources` in: the graph's deletion waves, then any resource the
+/// graph does not know (newest first).
+fn deletion_order(inst: &Instance, resources: &[StackResource]) -> Vec<String> {
+    let mut order: Vec<String> = inst
+        .graph()
+        .deletion_waves()
+        .into_iter()
+        .flatten()
+        .filter(|id| resources.iter().any(|r| r.logical_id == *id))
+        .collect();
+    for resource in resources.iter().rev() {
+        if !order.contains(&resource.logical_id) {
+            order.push(resource.logical_id.clone());
+        }
+    }
+    order
+}
+
+/// Deletes the resources named in `order`, honouring `DeletionPolicy: Retain`; returns those
+/// that failed to delete.
+async fn delete_resources(
+    rec: &Recorder,
+    stack: &Stack,
+    inst: &Instance,
+    resources: &mut Vec<StackResource>,
+    order: &[String],
+) -> AwsResult<Vec<String>> {
+    let mut failed = Vec::new();
+    for id in order {
+        let Some(mut resource) = resources.iter().find(|r| r.logical_id == *id).cloned() else {
+            continue;
+        };
+        let retain = inst.policy(id, "DeletionPolicy").ok().flatten().as_deref() == Some("Retain");
+        if resource.physical_id.is_none() {
+            rec.resource(&mut resource, "DELETE_COMPLETE", None)?;
+        } else if retain {
+            rec.resource(&mut resource, "DELETE_SKIPPED", None)?;
+        } else {
+            rec.resource(&mut resource, "DELETE_IN_PROGRESS", None)?;
+            match delete_physical(rec, stack, &resource, resource.physical_id.as_deref()).await {
+                Ok(()) => rec.resource(&mut resource, "DELETE_COMPLETE", None)?,
+                Err(reason) => {
+                    rec.resource(&mut resource, "DELETE_FAILED", Some(&reason))?;
+                    upsert(resources, &resource);
+                    failed.push(id.clone());
+                    continue;
+                }
+            }
+        }
+        rec.remove_resource(id)?;
+        resources.retain(|r| r.logical_id != *id);
+    }
+    Ok(failed)
+}
+
+async fn delete_physical(
+    rec: &Recorder,
+    stack: &Stack,
+    resource: &StackResource,
+    physical_id: Option<&str>,
+) -> Result<(), String> {
+    let Some(physical_id) = physical_id else {
+        return Ok(());
+    };
+    let cx = context(rec, stack, &resource.logical_id);
+    providers::delete(
+        &cx,
+        &resource.resource_type,
+        physical_id,
+        &resource.properties,
+    )
+    .await
+}
+
+async fn delete(rec: &Recorder) -> AwsResult<()> {
+    let stack = rec.stack()?;
+    let mut resources = stack.resources.clone();
+    if let Ok(inst) = instance(&stack, &stack.template_body, &stack.parameters) {
+        let order = deletion_order(&inst, &resources);
+        let failed = delete_resources(rec, &stack, &inst, &mut resources, &order).await?;
+        if !failed.is_empty() {
+            let reason = format!(
+                "The following resource(s) failed to delete: [{}]. ",
+                failed.join(", ")
+            );
+            return rec.stack_status("DELETE_FAILED", Some(&reason), |_| {});
+        }
+    }
+    rec.cloud
+        .cloudformation
+        .forget_change_sets(&rec.cloud, &rec.stack_id)?;
+    rec.stack_status("DELETE_COMPLETE", None, |s| {
+        s.deleted = Some(SystemTime::now());
+        s.outputs.clear();
+    })
+}
+
+async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
+    let stack = rec.stack()?;
+    let old_inst = instance(&stack, &previous.template_body, &previous.parameters);
+    let inst = match instance(&stack, &stack.template_body, &stack.parameters) {
+        Ok(inst) => inst,
+        Err(reason) => {
+            return rec.stack_status("UPDATE_ROLLBACK_COMPLETE", Some(&reason), |s| {
+                restore(s, &previous)
+            })
+        }
+    };
+    let mut resources = stack.resources.clone();
+    let (touched, failed) = deploy(rec, &stack, &inst, &mut resources).await?;
+    if failed.is_empty() {
+        rec.stack_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None, |_| {})?;
+        for touch in &touched {
+            if let Touch::Replaced(old) = touch {
+                let retain = inst
+                    .policy(&old.logical_id, "UpdateReplacePolicy")
+                    .ok()
+                    .flatten()
+                    .as_deref()
+                    == Some("Retain");
+                delete_old(rec, &stack, old, retain).await?;
+            }
+        }
+        let gone: Vec<String> = resources
+            .iter()
+            .filter(|r| !inst.is_active(&r.logical_id))
+            .map(|r| r.logical_id.clone())
+            .collect();
+        if let Ok(old_inst) = &old_inst {
+            let order: Vec<String> = deletion_order(old_inst, &resources)
+                .into_iter()
+                .filter(|id| gone.contains(id))
+                .collect();
+            delete_resources(rec, &stack, old_inst, &mut resources, &order).await?;
+        }
+        return finish(rec, &stack, &inst, &resources, "UPDATE_COMPLETE");
+    }
+    let reason = if failed.update.iter().any(String::is_empty) {
+        "Stack update cancelled".to_string()
+    } else {
+        failed.reason()
+    };
+    rec.stack_status("UPDATE_ROLLBACK_IN_PROGRESS", Some(&reason), |s| {
+        restore(s, &previous)
+    })?;
+    let mut replaced = Vec::new();
+    for touch in touched.into_iter().rev() {
+        match touch {
+            Touch::Added(id) => {
+                if let Ok(old_inst) = &old_inst {
+                    delete_resources(rec, &stack, old_inst, &mut resources, &[id]).await?;
+                }
+            }
+            Touch::Modified(mut old) => {
+                let Some(current) = resources
+                    .iter()
+                    .find(|r| r.logical_id == old.logical_id)
+                    .cloned()
+                else {
+                    continue;
+                };
+                rec.resource(&mut old, "UPDATE_IN_PROGRESS", None)?;
+                let logical_id = old.logical_id.clone();
+                let cx = context(rec, &stack, &logical_id);
+                let provided = Provided {
+                    physical_id: current.physical_id.clone().unwrap_or_default(),
+                    attributes: current.attributes.clone(),
+                };
+                match providers::update(
+                    &cx,
+                    &old.resource_type,
+                    &provided,
+                    &current.properties,
+                    &old.properties,
+                )
+                .await
+                {
+                    Ok(_) => rec.resource(&mut old, "UPDATE_COMPLETE", None)?,
+                    Err(reason) => rec.resource(&mut old, "UPDATE_FAILED", Some(&reason))?,
+                }
+                upsert(&mut resources, &old);
+            }
+            Touch::Replaced(mut old) => {
+                if let Some(new) = resources
+                    .iter()
+                    .find(|r| r.logical_id == old.logical_id)
+                    .cloned()
+                {
+                    replaced.push(new);
+                }
+                rec.resource(&mut old, "UPDATE_COMPLETE", None)?;
+                upsert(&mut resources, &old);
+            }
+        }
+    }
+    rec.stack_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None, |_| {})?;
+    for new in &replaced {
+        delete_old(rec, &stack, new, false).await?;
+    }
+    // Resources added by the failed update that failed themselves have nothing to delete.
+    let added: BTreeSet<String> = resources
+        .iter()
+        .filter(|r| r.status == "CREATE_FAILED")
+        .map(|r| r.logical_id.clone())
+        .collect();
+    for id in added {
+        if let Some(mut resource) = resources.iter().find(|r| r.logical_id == id).cloned() {
+            rec.resource(&mut resource, "DELETE_COMPLETE", None)?;
+            rec.remove_resource(&id)?;
+        }
+    }
+    rec.stack_status("UPDATE_ROLLBACK_COMPLETE", None, |_| {})
+}
+
+fn restore(stack: &mut Stack, previous: &Previous) {
+    stack.template_body = previous.template_body.clone();
+    stack.parameters = previous.parameters.clone();
+    stack.shown_parameters = previous.shown_parameters.clone();
+    stack.description = previous.description.clone();
+    stack.outputs = previous.outputs.clone();
+}
+
+/// Deletes a physical resource a replacement made obsolete (events only: the logical
+/// resource stays).
+async fn delete_old(
+    rec: &Recorder,
+    stack: &Stack,
+    old: &StackResource,
+    retain: bool,
+) -> AwsResult<()> {
+    let physical = old.physical_id.as_deref();
+    if retain {
+        return rec.resource_event(old, physical, "DELETE_SKIPPED", None);
+    }
+    rec.resource_event(old, physical, "DELETE_IN_PROGRESS", None)?;
+    match delete_physical(rec, stack, old, physical).await {
+        Ok(()) => rec.resource_event(old, physical, "DELETE_COMPLETE", None),
+        Err(reason) => rec.resource_event(old, physical, "DELETE_FAILED", Some(&reason)),
+    }
+}
