@@ -5,25 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=target/ci/awscli-venv
-if [ ! -x "$venv/bin/aws" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q awscli
-fi
-aws="$venv/bin/aws"
-
 source .ci/emulator.sh
+install_aws_cli
 start_emulator
 
-export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_MAX_ATTEMPTS=1
-failures=0
-check() { # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
-error_code() { # the AWS error code a failing command printed
-  "$@" 2>&1 >/dev/null | sed -n 's/.*An error occurred (\([A-Za-z0-9.]*\)).*/\1/p' | head -n 1
-}
 work=$(mktemp -d)
 
 echo "== sts"

@@ -7,32 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=target/ci/awscli-venv
-if [ ! -x "$venv/bin/aws" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q awscli
-fi
-aws="$venv/bin/aws"
-
-cargo build -q -p deployer
-log=$(mktemp)
-./target/debug/deployer local serve --port 0 >"$log" 2>&1 &
-server=$!
+source .ci/emulator.sh
+install_aws_cli
+start_emulator
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null || true; rm -rf "$log" "$work"' EXIT
-for _ in $(seq 50); do
-  grep -q 'listening on' "$log" && break
-  sleep 0.1
-done
-endpoint=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
-[ -n "$endpoint" ] || { cat "$log"; echo "FAIL: the emulator did not start"; exit 1; }
-
-export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_MAX_ATTEMPTS=1
-failures=0
-check() { # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; failures=$((failures + 1)); fi
-}
+trap 'kill $emulator_pid 2>/dev/null || true; rm -rf "$emulator_log" "$work"' EXIT
 
 cat >"$work/stack.yaml" <<'YAML'
 AWSTemplateFormatVersion: "2010-09-09"
