@@ -1118,3 +1118,38 @@ async fn stacks_their_events_and_change_sets_survive_a_restart() {
         .await
         .is_err());
 }
+
+#[tokio::test]
+async fn previous_parameter_values_include_defaults() {
+    const WITH_DEFAULT: &str = r#"{
+      "Parameters": {"Retention": {"Type": "Number", "Default": "7"}},
+      "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup",
+                             "Properties": {"RetentionInDays": {"Ref": "Retention"}}}}
+    }"#;
+    let emu = common::emulator().await;
+    let cfn = client(&emu);
+    deploy(&cfn, "defaults", "v1", ChangeSetType::Create, WITH_DEFAULT).await;
+    // The AWS CLI's `deploy` sends UsePreviousValue for every parameter it is not given: the
+    // defaulted value counts as the previous one, and nothing changed.
+    cfn.create_change_set()
+        .stack_name("defaults")
+        .change_set_name("again")
+        .change_set_type(ChangeSetType::Update)
+        .template_body(WITH_DEFAULT)
+        .parameters(
+            aws_sdk_cloudformation::types::Parameter::builder()
+                .parameter_key("Retention")
+                .use_previous_value(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("UsePreviousValue of a defaulted parameter");
+    let again = wait_change_set(&cfn, "defaults", "again").await;
+    assert_eq!(again.status(), Some(&ChangeSetStatus::Failed));
+    assert!(again
+        .status_reason()
+        .unwrap()
+        .starts_with("The submitted information didn't contain changes"));
+    emu.shutdown().await;
+}

@@ -13,7 +13,7 @@ use super::model::{
 };
 use super::providers;
 use super::record::Recorder;
-use super::template::{Instance, Pseudo, Template};
+use super::template::{Instance, ParameterValues, Pseudo, Template};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::iso8601;
@@ -156,7 +156,8 @@ fn parameters(p: &Params, previous: Option<&Stack>) -> AwsResult<BTreeMap<String
         let key = member.required("ParameterKey")?.to_string();
         let value = if member.get("UsePreviousValue") == Some("true") {
             previous
-                .and_then(|s| s.parameters.get(&key).cloned())
+                .and_then(effective_parameters)
+                .and_then(|mut values| values.remove(&key))
                 .ok_or_else(|| validation_error(format!("Invalid input for parameter key {key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template")))?
         } else {
             member.get("ParameterValue").unwrap_or_default().to_string()
@@ -164,6 +165,21 @@ fn parameters(p: &Params, previous: Option<&Stack>) -> AwsResult<BTreeMap<String
         out.insert(key, value);
     }
     Ok(out)
+}
+
+/// Every parameter of the stack's current template with the value it has (given, or its
+/// default): what `UsePreviousValue` refers to, and what a change set compares against.
+fn effective_parameters(stack: &Stack) -> Option<BTreeMap<String, String>> {
+    let template = Template::parse(&stack.template_body).ok()?;
+    let values = ParameterValues::resolve(&template, &stack.parameters).ok()?;
+    Some(values_by_name(&values))
+}
+
+fn values_by_name(values: &ParameterValues) -> BTreeMap<String, String> {
+    values
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect()
 }
 
 fn tags(p: &Params) -> Vec<(String, String)> {
@@ -439,7 +455,8 @@ fn compute_change_set(
             .is_some_and(|t| t.body.get("Outputs") == prepared.instance.template().body.get("Outputs"));
         let unchanged = found.is_empty()
             && same_outputs
-            && stack.parameters == prepared.parameters
+            && effective_parameters(stack)
+                .is_some_and(|old| old == values_by_name(prepared.instance.parameters()))
             && (change_set.tags.is_empty() || stack.tags == change_set.tags);
         unchanged.then(|| {
             "The submitted information didn't contain changes. Submit different information to create a change set.".to_string()
