@@ -33,8 +33,10 @@ fi
 
 report="$root/target/ci/conformance-http.json"
 # run.py exits 1 when any output differs; the floors below decide.
+# Its per-case FAIL lines are left out here: the JSONata cases all fail (not supported yet), and
+# the JSONPath failures, if any, are listed below from the report.
 "$venv/bin/python" "$conformance/tools/run.py" "$conformance/cases" "$endpoint" \
-    --jobs "${JOBS:-8}" --report "$report" || true
+    --jobs "${JOBS:-8}" --report "$report" | grep -v '^FAIL ' || true
 
 "$venv/bin/python" - "$conformance/cases" "$report" <<'PY'
 import glob, json, os, sys
@@ -63,6 +65,8 @@ with open(report) as fh:
     results = [r for r in json.load(fh) if r["id"] not in jsonata]
 if not results:
     sys.exit("conformance-http: no JSONPath results")
+for r in [r for r in results if not r["output_ok"] or r["history_ok"] is False][:20]:
+    print(f"JSONPath case failing: {r['id']}")
 outputs = sum(1 for r in results if r["output_ok"]) / len(results)
 scored = [r for r in results if r["history_ok"] is not None]
 histories = sum(1 for r in scored if r["history_ok"]) / max(1, len(scored))
