@@ -15,7 +15,10 @@ const TEMPLATES: [(&str, &str); 4] = [
         "resumer.yaml.tera",
         include_str!("../../templates/resumer.yaml.tera"),
     ),
-    ("demo.yaml.tera", include_str!("../../templates/demo.yaml.tera")),
+    (
+        "demo.yaml.tera",
+        include_str!("../../templates/demo.yaml.tera"),
+    ),
     (
         "partials/pause_task.tera",
         include_str!("../../templates/partials/pause_task.tera"),
@@ -143,10 +146,7 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
         "log_group_name",
         &encoded(format!("/aws/vendedlogs/states/{stack}")),
     );
-    context.insert(
-        "deletion_policy",
-        resumer.removal_policy.deletion_policy(),
-    );
+    context.insert("deletion_policy", resumer.removal_policy.deletion_policy());
     context.insert(
         "path_to_id_workflow",
         &encoded(resumer.path_to_id_workflow.as_str()),
@@ -155,7 +155,10 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
     context.insert("pause_task", &encoded(task.to_string()));
     let mut all_tags = resumer.tags.clone();
     all_tags.insert("deployer:kind".into(), "resumer".into());
-    all_tags.insert("deployer:name-suffix".into(), resumer.pause.name_suffix.clone());
+    all_tags.insert(
+        "deployer:name-suffix".into(),
+        resumer.pause.name_suffix.clone(),
+    );
     context.insert("tags", &tags(&all_tags));
     render("resumer.yaml.tera", &context)
 }
@@ -171,6 +174,9 @@ pub fn demo_template(artifacts: &DemoArtifacts) -> CliResult<String> {
             {"logical": "SecondLambda", "key": encoded(artifacts.second_key.as_str())},
         ]),
     );
-    context.insert("tags", &tags(&[("deployer:kind".to_string(), "demo".to_string())].into()));
+    context.insert(
+        "tags",
+        &tags(&[("deployer:kind".to_string(), "demo".to_string())].into()),
+    );
     render("demo.yaml.tera", &context)
 }

@@ -193,10 +193,16 @@ pub fn resolve(config: &ConfigFile, suffix: &str, flags: &Overrides) -> ResumerE
         }
     };
     over(&mut entry.event_pattern, &flags.event_pattern);
-    over(&mut entry.path_to_id_pause_task, &flags.path_to_id_pause_task);
+    over(
+        &mut entry.path_to_id_pause_task,
+        &flags.path_to_id_pause_task,
+    );
     over(&mut entry.path_to_id_workflow, &flags.path_to_id_workflow);
     over(&mut entry.removal_policy, &flags.removal_policy);
-    over(&mut entry.failure_event_pattern, &flags.failure_event_pattern);
+    over(
+        &mut entry.failure_event_pattern,
+        &flags.failure_event_pattern,
+    );
     if flags.timeout_seconds.is_some() {
         entry.timeout_seconds = flags.timeout_seconds;
     }
@@ -320,8 +326,9 @@ pub fn validate_pattern(text: &str, field: &str) -> CliResult<Value> {
             "{field} is not JSON ({e}); give a pattern such as '{{\"source\": [\"orders\"]}}'"
         ))
     })?;
-    Pattern::from_value(&value)
-        .map_err(|e| CliError::usage(format!("{field}: {e}; see the EventBridge pattern syntax")))?;
+    Pattern::from_value(&value).map_err(|e| {
+        CliError::usage(format!("{field}: {e}; see the EventBridge pattern syntax"))
+    })?;
     Ok(value)
 }
 

@@ -9,7 +9,11 @@ use crate::resumer::{load_config, resolve, validate_path, Overrides, ResumerEntr
 pub fn run(args: &TaskArgs, output: OutputFormat) -> CliResult {
     let spec = entry(&args.resumer)?.validate_pause()?;
     validate_path(&args.result_path, "--result-path")?;
-    if args.next.as_deref().is_some_and(|n| n.is_empty() || n.len() > 80) {
+    if args
+        .next
+        .as_deref()
+        .is_some_and(|n| n.is_empty() || n.len() > 80)
+    {
         return Err(CliError::usage(
             "--next must name a state (1 to 80 characters)",
         ));
