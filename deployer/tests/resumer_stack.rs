@@ -1,0 +1,316 @@
+//! The rendered resumer stack, deployed through CloudFormation change sets into the in-process
+//! emulator, ends a real workflow's wait: the pause task `deployer task` prints, the rule, the
+//! resume machine, the token table.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_cloudformation::types::{
+    Capability, ChangeSetStatus, ChangeSetType, Stack, StackStatus,
+};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use aws_sdk_sfn::types::ExecutionStatus;
+use deployer::render::{pause_task, resumer_template, PauseOptions};
+use deployer::resumer::{Resumer, ResumerEntry};
+use serde_json::{json, Value};
+
+const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/workflow";
+
+fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::from_keys(
+                "AKIDEMULATOR",
+                "secret",
+                None,
+            )),
+        )
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
+}
+
+async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    for _ in 0..seconds * 20 {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+fn resumer() -> Resumer {
+    ResumerEntry {
+        name_suffix: "orders".into(),
+        event_pattern: Some(
+            r#"{"source": ["shop.orders"], "detail-type": ["OrderShipped"]}"#.into(),
+        ),
+        path_to_id_pause_task: Some("$.orderId".into()),
+        path_to_id_workflow: Some("$.detail.orderId".into()),
+        removal_policy: Some("destroy".into()),
+        ..ResumerEntry::default()
+    }
+    .validate()
+    .expect("a valid resumer")
+}
+
+/// CreateChangeSet (CREATE, CAPABILITY_IAM) + ExecuteChangeSet, then waits for the stack.
+async fn deploy(cfn: &aws_sdk_cloudformation::Client, stack: &str, template: &str) -> Stack {
+    cfn.create_change_set()
+        .stack_name(stack)
+        .change_set_name("deployer-1")
+        .change_set_type(ChangeSetType::Create)
+        .template_body(template)
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("CreateChangeSet");
+    let change_set = eventually(20, || async {
+        let out = cfn
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name("deployer-1")
+            .send()
+            .await
+            .expect("DescribeChangeSet");
+        match out.status() {
+            Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) => None,
+            _ => Some(out),
+        }
+    })
+    .await
+    .expect("the change set settles");
+    assert_eq!(
+        change_set.status(),
+        Some(&ChangeSetStatus::CreateComplete),
+        "{:?}",
+        change_set.status_reason()
+    );
+    cfn.execute_change_set()
+        .stack_name(stack)
+        .change_set_name("deployer-1")
+        .send()
+        .await
+        .expect("ExecuteChangeSet");
+    eventually(30, || async {
+        let out = cfn.describe_stacks().stack_name(stack).send().await.ok()?;
+        let stack = out.stacks().first()?.clone();
+        let status = stack.stack_status()?.as_str().to_string();
+        (!status.ends_with("_IN_PROGRESS")).then_some(stack)
+    })
+    .await
+    .expect("the stack settles")
+}
+
+fn output(stack: &Stack, key: &str) -> String {
+    stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some(key))
+        .and_then(|o| o.output_value())
+        .unwrap_or_else(|| panic!("no output {key}"))
+        .to_string()
+}
+
+/// A workflow that pauses with the printed pause task, then succeeds.
+fn workflow(resumer: &Resumer) -> String {
+    let options = PauseOptions {
+        next: Some("Shipped".into()),
+        ..PauseOptions::default()
+    };
+    let pause = pause_task(&resumer.pause, &options).expect("the pause task renders");
+    json!({
+        "StartAt": "WaitForShipping",
+        "States": {"WaitForShipping": pause, "Shipped": {"Type": "Succeed"}}
+    })
+    .to_string()
+}
+
+fn shipped(order: &str) -> PutEventsRequestEntry {
+    PutEventsRequestEntry::builder()
+        .source("shop.orders")
+        .detail_type("OrderShipped")
+        .detail(json!({"orderId": order, "carrier": "ups"}).to_string())
+        .build()
+}
+
+async fn finished(
+    sfn: &aws_sdk_sfn::Client,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    eventually(15, || async {
+        let d = sfn
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .ok()?;
+        (d.status != ExecutionStatus::Running).then_some(d)
+    })
+    .await
+    .expect("the workflow ends")
+}
+
+#[tokio::test]
+async fn the_rendered_stack_resumes_a_paused_workflow_with_the_events_detail() {
+    let emulator = emulator::start(emulator::Config::ephemeral())
+        .await
+        .expect("the emulator starts");
+    let config = sdk_config(&emulator.endpoint());
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let sfn = aws_sdk_sfn::Client::new(&config);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let events = aws_sdk_eventbridge::Client::new(&config);
+
+    let resumer = resumer();
+    let template = resumer_template(&resumer).expect("the template renders");
+    let stack = deploy(&cfn, &resumer.stack_name(), &template).await;
+    assert_eq!(
+        stack.stack_status(),
+        Some(&StackStatus::CreateComplete),
+        "{:?}",
+        stack.stack_status_reason()
+    );
+    assert_eq!(output(&stack, "TableName"), "sfn-resume-orders");
+    let resume_arn = output(&stack, "ResumeMachineArn");
+    assert!(
+        resume_arn.ends_with(":stateMachine:sfn-resume-orders_orders"),
+        "{resume_arn}"
+    );
+    assert!(output(&stack, "ResumeRuleArn").contains(":rule/"));
+    let printed: Value = serde_json::from_str(&output(&stack, "PauseTask")).unwrap();
+    assert_eq!(printed["Parameters"]["TableName"], "sfn-resume-orders");
+
+    let workflow_arn = sfn
+        .create_state_machine()
+        .name("ship-order")
+        .role_arn(ROLE_ARN)
+        .definition(workflow(&resumer))
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn;
+
+    // Workflow first: it pauses and its token is stored under the order id.
+    let paused = sfn
+        .start_execution()
+        .state_machine_arn(&workflow_arn)
+        .input(json!({"orderId": "o-1"}).to_string())
+        .send()
+        .await
+        .expect("StartExecution")
+        .execution_arn;
+    let key = |id: &str| ("id".to_string(), AttributeValue::S(id.to_string()));
+    let stored = eventually(10, || async {
+        let (k, v) = key("o-1");
+        let item = dynamodb
+            .get_item()
+            .table_name("sfn-resume-orders")
+            .key(k, v)
+            .consistent_read(true)
+            .send()
+            .await
+            .ok()?
+            .item?;
+        item.get("token")?.as_s().ok().cloned()
+    })
+    .await;
+    assert!(
+        stored.is_some_and(|t| !t.is_empty()),
+        "the pause task stores its token"
+    );
+
+    let put = events
+        .put_events()
+        .entries(shipped("o-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.failed_entry_count, 0);
+    let done = finished(&sfn, &paused).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    assert_eq!(
+        output,
+        json!({"orderId": "o-1", "resumeEvent": {"orderId": "o-1", "carrier": "ups"}})
+    );
+    let gone = eventually(10, || async {
+        let (k, v) = key("o-1");
+        let out = dynamodb
+            .get_item()
+            .table_name("sfn-resume-orders")
+            .key(k, v)
+            .consistent_read(true)
+            .send()
+            .await
+            .ok()?;
+        out.item.is_none().then_some(())
+    })
+    .await;
+    assert!(gone.is_some(), "the resume machine deletes the token item");
+
+    // Event first: the resume machine records the arrival, so the workflow does not wait.
+    let put = events
+        .put_events()
+        .entries(shipped("o-2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.failed_entry_count, 0);
+    let arrived = eventually(10, || async {
+        let (k, v) = key("o-2");
+        let item = dynamodb
+            .get_item()
+            .table_name("sfn-resume-orders")
+            .key(k, v)
+            .consistent_read(true)
+            .send()
+            .await
+            .ok()?
+            .item?;
+        item.contains_key("arrived").then_some(())
+    })
+    .await;
+    assert!(arrived.is_some(), "the early event is recorded");
+    let early = sfn
+        .start_execution()
+        .state_machine_arn(&workflow_arn)
+        .input(json!({"orderId": "o-2"}).to_string())
+        .send()
+        .await
+        .expect("StartExecution")
+        .execution_arn;
+    let done = finished(&sfn, &early).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    assert_eq!(
+        output["resumeEvent"]["Error"],
+        "DynamoDb.ConditionalCheckFailedException"
+    );
+
+    // Every resume execution succeeded.
+    let runs = sfn
+        .list_executions()
+        .state_machine_arn(&resume_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runs.executions.len(), 2);
+    assert!(
+        runs.executions
+            .iter()
+            .all(|e| e.status == ExecutionStatus::Succeeded),
+        "{runs:?}"
+    );
+    emulator.shutdown().await;
+}
