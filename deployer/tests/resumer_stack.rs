@@ -50,8 +50,12 @@ where
 }
 
 fn resumer() -> Resumer {
+    entry("orders").validate().expect("a valid resumer")
+}
+
+fn entry(suffix: &str) -> ResumerEntry {
     ResumerEntry {
-        name_suffix: "orders".into(),
+        name_suffix: suffix.into(),
         event_pattern: Some(
             r#"{"source": ["shop.orders"], "detail-type": ["OrderShipped"]}"#.into(),
         ),
@@ -60,8 +64,6 @@ fn resumer() -> Resumer {
         removal_policy: Some("destroy".into()),
         ..ResumerEntry::default()
     }
-    .validate()
-    .expect("a valid resumer")
 }
 
 /// CreateChangeSet (CREATE, CAPABILITY_IAM) + ExecuteChangeSet, then waits for the stack.
@@ -137,9 +139,13 @@ fn workflow(resumer: &Resumer) -> String {
 }
 
 fn shipped(order: &str) -> PutEventsRequestEntry {
+    order_event("OrderShipped", order)
+}
+
+fn order_event(detail_type: &str, order: &str) -> PutEventsRequestEntry {
     PutEventsRequestEntry::builder()
         .source("shop.orders")
-        .detail_type("OrderShipped")
+        .detail_type(detail_type)
         .detail(json!({"orderId": order, "carrier": "ups"}).to_string())
         .build()
 }
@@ -311,6 +317,160 @@ async fn the_rendered_stack_resumes_a_paused_workflow_with_the_events_detail() {
             .iter()
             .all(|e| e.status == ExecutionStatus::Succeeded),
         "{runs:?}"
+    );
+    emulator.shutdown().await;
+}
+
+async fn start(sfn: &aws_sdk_sfn::Client, machine: &str, order: &str) -> String {
+    sfn.start_execution()
+        .state_machine_arn(machine)
+        .input(json!({"orderId": order}).to_string())
+        .send()
+        .await
+        .expect("StartExecution")
+        .execution_arn
+}
+
+async fn item(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+    id: &str,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    dynamodb
+        .get_item()
+        .table_name(table)
+        .key("id", AttributeValue::S(id.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("GetItem")
+        .item
+}
+
+#[tokio::test]
+async fn failure_events_fail_the_wait_and_expired_tokens_are_cleaned_up() {
+    let emulator = emulator::start(emulator::Config::ephemeral())
+        .await
+        .expect("the emulator starts");
+    let config = sdk_config(&emulator.endpoint());
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    let sfn = aws_sdk_sfn::Client::new(&config);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    let events = aws_sdk_eventbridge::Client::new(&config);
+
+    let mut entry = entry("lost");
+    entry.failure_event_pattern =
+        Some(r#"{"source": ["shop.orders"], "detail-type": ["OrderLost"]}"#.into());
+    entry.timeout_seconds = Some(1);
+    let resumer = entry.validate().expect("a valid resumer");
+    let table = resumer.stack_name();
+    let stack = deploy(&cfn, &table, &resumer_template(&resumer).unwrap()).await;
+    assert_eq!(
+        stack.stack_status(),
+        Some(&StackStatus::CreateComplete),
+        "{:?}",
+        stack.stack_status_reason()
+    );
+    let fail_arn = output(&stack, "FailMachineArn");
+    assert!(
+        fail_arn.ends_with(":stateMachine:sfn-resume-lost_lost_fail"),
+        "{fail_arn}"
+    );
+    let workflow_arn = sfn
+        .create_state_machine()
+        .name("ship-order")
+        .role_arn(ROLE_ARN)
+        .definition(workflow(&resumer))
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn;
+
+    // A failure event ends the wait with SendTaskFailure: the workflow fails with the detail.
+    let lost = start(&sfn, &workflow_arn, "o-9").await;
+    eventually(10, || async {
+        item(&dynamodb, &table, "o-9")
+            .await
+            .filter(|i| i.contains_key("token"))
+    })
+    .await
+    .expect("the pause task stores its token");
+    let put = events
+        .put_events()
+        .entries(order_event("OrderLost", "o-9"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.failed_entry_count, 0);
+    let done = finished(&sfn, &lost).await;
+    assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
+    assert_eq!(done.error(), Some("ResumeFailureEvent"));
+    let cause: Value = serde_json::from_str(done.cause().unwrap()).unwrap();
+    assert_eq!(cause, json!({"orderId": "o-9", "carrier": "ups"}));
+    eventually(10, || async {
+        item(&dynamodb, &table, "o-9").await.is_none().then_some(())
+    })
+    .await
+    .expect("the failure machine deletes the token item");
+
+    // A token whose task timed out: the late event cleans the item up and the resume succeeds.
+    let late = start(&sfn, &workflow_arn, "o-10").await;
+    let done = finished(&sfn, &late).await;
+    assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
+    assert_eq!(done.error(), Some("States.Timeout"));
+    assert!(
+        item(&dynamodb, &table, "o-10").await.is_some(),
+        "the expired token is still stored"
+    );
+    let put = events
+        .put_events()
+        .entries(shipped("o-10"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.failed_entry_count, 0);
+    eventually(10, || async {
+        item(&dynamodb, &table, "o-10")
+            .await
+            .is_none()
+            .then_some(())
+    })
+    .await
+    .expect("the expired token is deleted, not retried forever");
+    let resume_arn = output(&stack, "ResumeMachineArn");
+    let runs = eventually(10, || async {
+        let list = sfn
+            .list_executions()
+            .state_machine_arn(&resume_arn)
+            .send()
+            .await
+            .ok()?;
+        list.executions
+            .iter()
+            .all(|e| e.status != ExecutionStatus::Running)
+            .then_some(list.executions)
+    })
+    .await
+    .expect("the resume machine ends");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, ExecutionStatus::Succeeded, "{runs:?}");
+    // It got there through the catch: SendTaskSuccess was refused for the dead token.
+    let history = sfn
+        .get_execution_history()
+        .execution_arn(runs[0].execution_arn())
+        .send()
+        .await
+        .unwrap();
+    let refused: Vec<_> = history
+        .events()
+        .iter()
+        .filter_map(|e| e.task_failed_event_details()?.error().map(str::to_string))
+        .collect();
+    assert!(
+        refused
+            .iter()
+            .any(|e| e == "Sfn.TaskTimedOutException" || e == "Sfn.TaskDoesNotExistException"),
+        "{refused:?}"
     );
     emulator.shutdown().await;
 }
