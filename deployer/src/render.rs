@@ -64,9 +64,15 @@ impl Default for PauseOptions {
 }
 
 fn engine() -> CliResult<Tera> {
+    engine_with(TEMPLATES)
+}
+
+fn engine_with(
+    templates: impl IntoIterator<Item = (&'static str, &'static str)>,
+) -> CliResult<Tera> {
     let mut tera = Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
-    tera.add_raw_templates(TEMPLATES).map_err(template_error)?;
+    tera.add_raw_templates(templates).map_err(template_error)?;
     Ok(tera)
 }
 
@@ -179,4 +185,49 @@ pub fn demo_template(artifacts: &DemoArtifacts) -> CliResult<String> {
         &tags(&[("deployer:kind".to_string(), "demo".to_string())].into()),
     );
     render("demo.yaml.tera", &context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(result: CliResult<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(e) => e.to_string(),
+            Ok(v) => panic!("expected an error, got {v:?}"),
+        }
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_template_and_line() {
+        let m = message(engine_with([(
+            "broken.yaml.tera",
+            "a: 1\nb: 2\nc: {{ oops(\n",
+        )]));
+        assert!(m.contains("broken.yaml.tera"), "{m}");
+        assert!(
+            m.contains(":3:") || m.contains("line 3") || m.contains("3 |"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_missing_variable_names_the_template_and_line() {
+        let tera = engine_with([("t.yaml.tera", "a: 1\nb: {{ missing }}\n")]).unwrap();
+        let m = message(
+            tera.render("t.yaml.tera", &Context::new())
+                .map_err(template_error),
+        );
+        assert!(m.contains("t.yaml.tera"), "{m}");
+        assert!(
+            m.contains(":2:") || m.contains("line 2") || m.contains("2 |"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn every_embedded_template_parses() {
+        let tera = engine().unwrap();
+        assert_eq!(tera.get_template_names().count(), TEMPLATES.len());
+    }
 }
