@@ -2,14 +2,9 @@
 //! emulator, ends a real workflow's wait: the pause task `deployer task` prints, the rule, the
 //! resume machine, the token table.
 
-use std::future::Future;
-use std::time::Duration;
+mod common;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
-use aws_sdk_cloudformation::types::{
-    Capability, ChangeSetStatus, ChangeSetType, Stack, StackStatus,
-};
+use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_sdk_sfn::types::ExecutionStatus;
@@ -17,37 +12,7 @@ use deployer::render::{pause_task, resumer_template, PauseOptions};
 use deployer::resumer::{Resumer, ResumerEntry};
 use serde_json::{json, Value};
 
-const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/workflow";
-
-fn sdk_config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::from_keys(
-                "AKIDEMULATOR",
-                "secret",
-                None,
-            )),
-        )
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .build()
-}
-
-async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    for _ in 0..seconds * 20 {
-        if let Some(value) = check().await {
-            return Some(value);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    None
-}
+use common::{deploy, eventually, output, sdk_config, ROLE_ARN};
 
 fn resumer() -> Resumer {
     entry("orders").validate().expect("a valid resumer")
@@ -64,64 +29,6 @@ fn entry(suffix: &str) -> ResumerEntry {
         removal_policy: Some("destroy".into()),
         ..ResumerEntry::default()
     }
-}
-
-/// CreateChangeSet (CREATE, CAPABILITY_IAM) + ExecuteChangeSet, then waits for the stack.
-async fn deploy(cfn: &aws_sdk_cloudformation::Client, stack: &str, template: &str) -> Stack {
-    cfn.create_change_set()
-        .stack_name(stack)
-        .change_set_name("deployer-1")
-        .change_set_type(ChangeSetType::Create)
-        .template_body(template)
-        .capabilities(Capability::CapabilityIam)
-        .send()
-        .await
-        .expect("CreateChangeSet");
-    let change_set = eventually(20, || async {
-        let out = cfn
-            .describe_change_set()
-            .stack_name(stack)
-            .change_set_name("deployer-1")
-            .send()
-            .await
-            .expect("DescribeChangeSet");
-        match out.status() {
-            Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) => None,
-            _ => Some(out),
-        }
-    })
-    .await
-    .expect("the change set settles");
-    assert_eq!(
-        change_set.status(),
-        Some(&ChangeSetStatus::CreateComplete),
-        "{:?}",
-        change_set.status_reason()
-    );
-    cfn.execute_change_set()
-        .stack_name(stack)
-        .change_set_name("deployer-1")
-        .send()
-        .await
-        .expect("ExecuteChangeSet");
-    eventually(30, || async {
-        let out = cfn.describe_stacks().stack_name(stack).send().await.ok()?;
-        let stack = out.stacks().first()?.clone();
-        let status = stack.stack_status()?.as_str().to_string();
-        (!status.ends_with("_IN_PROGRESS")).then_some(stack)
-    })
-    .await
-    .expect("the stack settles")
-}
-
-fn output(stack: &Stack, key: &str) -> String {
-    stack
-        .outputs()
-        .iter()
-        .find(|o| o.output_key() == Some(key))
-        .and_then(|o| o.output_value())
-        .unwrap_or_else(|| panic!("no output {key}"))
-        .to_string()
 }
 
 /// A workflow that pauses with the printed pause task, then succeeds.
