@@ -32,6 +32,11 @@ pub enum Command {
     /// Plan (and, against AWS, create) a copy of a failed execution's state machine that
     /// resumes from the failed state.
     Resume(ResumeArgs),
+    /// Print a CloudFormation template: the demo stack or a resumer stack.
+    #[command(subcommand)]
+    Render(RenderCommand),
+    /// Print the pause task of a resumer, ready to paste into a workflow definition.
+    Task(TaskArgs),
     /// Run the embedded AWS emulator (Step Functions, Lambda, DynamoDB, EventBridge, IAM, S3,
     /// STS, Logs) for offline use.
     #[command(subcommand)]
@@ -93,4 +98,70 @@ pub struct ResumeArgs {
     /// Print the plan and the rewritten definition; create nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `deployer render …`.
+#[derive(Debug, Subcommand)]
+pub enum RenderCommand {
+    /// The ResumeFromStateExample demo stack.
+    Demo(DemoRenderArgs),
+    /// A resumer stack `sfn-resume-<name-suffix>`.
+    Resumer(ResumerArgs),
+}
+
+/// Where the demo's Lambda code is (`deployer render demo`).
+#[derive(Debug, Args)]
+pub struct DemoRenderArgs {
+    /// The S3 bucket holding the zipped Lambda functions.
+    #[arg(long, value_name = "BUCKET", default_value = "sfn-resume-artifacts")]
+    pub artifact_bucket: String,
+    /// The first function's object key.
+    #[arg(long, value_name = "KEY", default_value = "demo/first.zip")]
+    pub first_key: String,
+    /// The second function's object key.
+    #[arg(long, value_name = "KEY", default_value = "demo/second.zip")]
+    pub second_key: String,
+}
+
+/// One resumer instance: flags, or a `[[resumer]]` entry of deployer.toml, or both (flags win).
+#[derive(Debug, Args)]
+pub struct ResumerArgs {
+    /// Names the stack sfn-resume-<NAME_SUFFIX> (letters, digits, hyphens).
+    #[arg(long, value_name = "NAME_SUFFIX")]
+    pub name_suffix: String,
+    /// The EventBridge pattern of the completion event (JSON).
+    #[arg(long, value_name = "JSON")]
+    pub event_pattern: Option<String>,
+    /// Where the pause task finds the id in the workflow's state, e.g. $.orderId.
+    #[arg(long, value_name = "JSONPATH")]
+    pub path_to_id_pause_task: Option<String>,
+    /// Where the resume machine finds the id in the event, e.g. $.detail.orderId.
+    #[arg(long, value_name = "JSONPATH")]
+    pub path_to_id_workflow: Option<String>,
+    /// Keep (retain, the default) or delete (destroy) the table and log group with the stack.
+    #[arg(long, value_name = "POLICY")]
+    pub removal_policy: Option<String>,
+    /// An EventBridge pattern (JSON) whose events end the wait with a failure.
+    #[arg(long, value_name = "JSON")]
+    pub failure_event_pattern: Option<String>,
+    /// How long the workflow waits for the event, in seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout_seconds: Option<u64>,
+    /// The configuration file (default: deployer.toml in the current directory, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `deployer task`.
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    /// The resumer.
+    #[command(flatten)]
+    pub resumer: ResumerArgs,
+    /// The state to go to after the pause (printed as a placeholder to replace when not given).
+    #[arg(long, value_name = "STATE")]
+    pub next: Option<String>,
+    /// Where the event's detail goes in the state.
+    #[arg(long, value_name = "JSONPATH", default_value = "$.resumeEvent")]
+    pub result_path: String,
 }

@@ -4,4 +4,6 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod input;
+pub mod render;
+pub mod resumer;
 pub mod ui;

@@ -1,0 +1,50 @@
+//! `deployer task`: print a resumer's pause task.
+
+use crate::cli::{OutputFormat, ResumerArgs, TaskArgs};
+use crate::error::{CliError, CliResult};
+use crate::render::{pause_task, PauseOptions, NEXT_PLACEHOLDER};
+use crate::resumer::{load_config, resolve, validate_path, Overrides, ResumerEntry};
+
+/// Prints the pause task (JSON), and on a text run a note when `Next` is a placeholder.
+pub fn run(args: &TaskArgs, output: OutputFormat) -> CliResult {
+    let spec = entry(&args.resumer)?.validate_pause()?;
+    validate_path(&args.result_path, "--result-path")?;
+    if args
+        .next
+        .as_deref()
+        .is_some_and(|n| n.is_empty() || n.len() > 80)
+    {
+        return Err(CliError::usage(
+            "--next must name a state (1 to 80 characters)",
+        ));
+    }
+    let options = PauseOptions {
+        next: args.next.clone(),
+        result_path: args.result_path.clone(),
+    };
+    let task = pause_task(&spec, &options)?;
+    let text = serde_json::to_string_pretty(&task)
+        .map_err(|e| CliError::Failed(format!("cannot print the pause task: {e}")))?;
+    println!("{text}");
+    if args.next.is_none() && output == OutputFormat::Text {
+        eprintln!(
+            "note: \"Next\" is the placeholder \"{NEXT_PLACEHOLDER}\": replace it with the state \
+             that follows the pause (or pass --next STATE)"
+        );
+    }
+    Ok(())
+}
+
+/// The instance the flags name, from deployer.toml (if any) with the flags laid over it.
+pub fn entry(args: &ResumerArgs) -> CliResult<ResumerEntry> {
+    let config = load_config(args.config.as_deref())?;
+    let flags = Overrides {
+        event_pattern: args.event_pattern.clone(),
+        path_to_id_pause_task: args.path_to_id_pause_task.clone(),
+        path_to_id_workflow: args.path_to_id_workflow.clone(),
+        removal_policy: args.removal_policy.clone(),
+        failure_event_pattern: args.failure_event_pattern.clone(),
+        timeout_seconds: args.timeout_seconds,
+    };
+    Ok(resolve(&config, &args.name_suffix, &flags))
+}

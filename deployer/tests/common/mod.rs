@@ -1,0 +1,104 @@
+//! What the deployer's emulator tests share: an SDK config for the in-process emulator, polling,
+//! and a change-set deployment as `deployer up` will do it.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Stack};
+
+/// The role workflows run as (IAM is stored, not enforced).
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/workflow";
+
+/// Fixed region, static credentials, no retries.
+pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::from_keys(
+                "AKIDEMULATOR",
+                "secret",
+                None,
+            )),
+        )
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
+}
+
+/// Polls `check` every 50 ms for up to `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    for _ in 0..seconds * 20 {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// CreateChangeSet (CREATE, CAPABILITY_IAM) + ExecuteChangeSet, then waits for the stack.
+pub async fn deploy(cfn: &aws_sdk_cloudformation::Client, stack: &str, template: &str) -> Stack {
+    cfn.create_change_set()
+        .stack_name(stack)
+        .change_set_name("deployer-1")
+        .change_set_type(ChangeSetType::Create)
+        .template_body(template)
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .expect("CreateChangeSet");
+    let change_set = eventually(20, || async {
+        let out = cfn
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name("deployer-1")
+            .send()
+            .await
+            .expect("DescribeChangeSet");
+        match out.status() {
+            Some(ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress) => None,
+            _ => Some(out),
+        }
+    })
+    .await
+    .expect("the change set settles");
+    assert_eq!(
+        change_set.status(),
+        Some(&ChangeSetStatus::CreateComplete),
+        "{:?}",
+        change_set.status_reason()
+    );
+    cfn.execute_change_set()
+        .stack_name(stack)
+        .change_set_name("deployer-1")
+        .send()
+        .await
+        .expect("ExecuteChangeSet");
+    eventually(30, || async {
+        let out = cfn.describe_stacks().stack_name(stack).send().await.ok()?;
+        let stack = out.stacks().first()?.clone();
+        let status = stack.stack_status()?.as_str().to_string();
+        (!status.ends_with("_IN_PROGRESS")).then_some(stack)
+    })
+    .await
+    .expect("the stack settles")
+}
+
+/// A stack output's value.
+pub fn output(stack: &Stack, key: &str) -> String {
+    stack
+        .outputs()
+        .iter()
+        .find(|o| o.output_key() == Some(key))
+        .and_then(|o| o.output_value())
+        .unwrap_or_else(|| panic!("no output {key}"))
+        .to_string()
+}
