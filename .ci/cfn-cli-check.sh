@@ -79,6 +79,9 @@ Outputs:
 YAML
 
 deploy() { # deploy [parameter overrides...]
+  # The CLI names its change set awscli-cloudformation-package-deploy-<unix seconds>; two deploys
+  # within one second would reuse the name, which CloudFormation refuses (AlreadyExists).
+  sleep 1
   $aws cloudformation deploy --template-file "$work/stack.yaml" --stack-name cli-stack \
     --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset \
     ${1:+--parameter-overrides "$@"} 2>&1
