@@ -693,24 +693,34 @@ Resources:
         reason.contains("HandlerErrorCode: InvalidRequest"),
         "{reason}"
     );
-    let cancelled = all
-        .iter()
-        .find(|e| {
-            e.logical_resource_id() == Some("Other")
-                && e.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED")
+    // Other is independent of Broken: created in the same wave, concurrently; it succeeded, so
+    // the rollback deletes it with Logs.
+    let status_of = |id: &str, status: &str| {
+        all.iter().any(|e| {
+            e.logical_resource_id() == Some(id)
+                && e.resource_status().map(|s| s.as_str()) == Some(status)
         })
-        .unwrap();
-    assert_eq!(
-        cancelled.resource_status_reason(),
-        Some("Resource creation cancelled")
-    );
+    };
+    assert!(status_of("Other", "CREATE_COMPLETE"));
+    assert!(status_of("Other", "DELETE_COMPLETE"));
+    // Events are newest first: both were in progress before either ended.
+    let position = |id: &str, status: &str| {
+        all.iter()
+            .position(|e| {
+                e.logical_resource_id() == Some(id)
+                    && e.resource_status().map(|s| s.as_str()) == Some(status)
+            })
+            .unwrap()
+    };
+    assert!(position("Other", "CREATE_IN_PROGRESS") > position("Broken", "CREATE_FAILED"));
+    assert!(position("Broken", "CREATE_IN_PROGRESS") > position("Other", "CREATE_COMPLETE"));
     let rollback = all
         .iter()
         .find(|e| e.resource_status().map(|s| s.as_str()) == Some("ROLLBACK_IN_PROGRESS"))
         .unwrap();
     assert_eq!(
         rollback.resource_status_reason(),
-        Some("The following resource(s) failed to create: [Broken, Other]. Rollback requested by user.")
+        Some("The following resource(s) failed to create: [Broken]. Rollback requested by user.")
     );
     assert!(all.iter().any(|e| e.logical_resource_id() == Some("Logs")
         && e.resource_status().map(|s| s.as_str()) == Some("DELETE_COMPLETE")));

@@ -2,8 +2,9 @@
 //! dependency order, updates in place or by replacement, deletion in reverse order, and the
 //! rollback of a failed create or update. Each step is journaled with its event.
 //!
-//! The resources of one wave are announced together (`…_IN_PROGRESS`), then provided one
-//! after another; when one fails, those of its wave not yet done are cancelled.
+//! The resources of one wave are independent: they are announced together (`…_IN_PROGRESS`)
+//! and provided concurrently; the operation stops after the first wave with a failure (the
+//! resources of that wave that succeeded are rolled back with the rest).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -264,27 +265,17 @@ async fn deploy(
             upsert(resources, &resource);
             started.push((resource, step, properties));
         }
-        for (mut resource, step, properties) in started {
-            let is_add = matches!(step, Step::Add);
-            if !failed.is_empty() {
-                let (status, reason) = if is_add {
-                    ("CREATE_FAILED", "Resource creation cancelled")
-                } else {
-                    ("UPDATE_FAILED", "Resource update cancelled")
+        let provided = started
+            .into_iter()
+            .map(|(mut resource, step, properties)| async move {
+                let outcome = match properties {
+                    Err(reason) => Err(reason),
+                    Ok(props) => run_step(rec, stack, &mut resource, &step, &props).await,
                 };
-                rec.resource(&mut resource, status, Some(reason))?;
-                upsert(resources, &resource);
-                if is_add {
-                    failed.create.push(resource.logical_id.clone());
-                } else {
-                    failed.update.push(resource.logical_id.clone());
-                }
-                continue;
-            }
-            let outcome = match properties {
-                Err(reason) => Err(reason),
-                Ok(props) => run_step(rec, stack, &mut resource, &step, &props).await,
-            };
+                (resource, step, outcome)
+            });
+        for (mut resource, step, outcome) in futures::future::join_all(provided).await {
+            let is_add = matches!(step, Step::Add);
             match outcome {
                 Ok(()) => {
                     touched.push(match step {
