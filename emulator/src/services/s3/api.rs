@@ -337,6 +337,37 @@ fn get_bucket_tagging(store: &Store<State>, bucket: &str) -> AwsResult<Response>
     Ok(rest_xml::ok(StatusCode::OK, w.finish()))
 }
 
+/// How listed keys are written: as they are, or percent-encoded (keeping `/`) when the request
+/// says `encoding-type=url`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct KeyEncoding {
+    /// `encoding-type=url` was asked for (and is echoed as `EncodingType`).
+    pub(super) url: bool,
+}
+
+impl KeyEncoding {
+    /// The request's encoding; any other than `url` is refused as S3 refuses it.
+    pub(super) fn of(request: &AwsRequest) -> AwsResult<KeyEncoding> {
+        match request.query_param("encoding-type").as_deref() {
+            None => Ok(KeyEncoding { url: false }),
+            Some("url") => Ok(KeyEncoding { url: true }),
+            Some(_) => Err(AwsError::new(
+                "InvalidArgument",
+                "Invalid Encoding Method specified in Request",
+            )),
+        }
+    }
+
+    /// A key (or prefix, marker, delimiter) as the listing writes it.
+    pub(super) fn encode(self, text: &str) -> String {
+        if self.url {
+            percent_encode(text, b"/")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
 /// ListObjectsV2 (`list-type=2`) and ListObjects (v1, markers).
 fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> AwsResult<Response> {
     let param = |name: &str| request.query_param(name);
@@ -344,16 +375,9 @@ fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> Aws
     let prefix = param("prefix").unwrap_or_default();
     let delimiter = param("delimiter").filter(|d| !d.is_empty());
     let max_keys = max_param(request, "max-keys")?;
-    let url = match param("encoding-type").as_deref() {
-        None => false,
-        Some("url") => true,
-        Some(_) => {
-            return Err(AwsError::new(
-                "InvalidArgument",
-                "Invalid Encoding Method specified in Request",
-            ))
-        }
-    };
+    let encoding = KeyEncoding::of(request)?;
+    let url = encoding.url;
+    let encode = |text: &str| encoding.encode(text);
     let token = param("continuation-token");
     let after = match (&token, v2) {
         (Some(token), true) => Some(decode_token(token)?),
@@ -361,13 +385,6 @@ fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> Aws
         (_, false) => param("marker"),
     };
     let fetch_owner = param("fetch-owner").as_deref() == Some("true");
-    let encode = |text: &str| {
-        if url {
-            percent_encode(text, b"/")
-        } else {
-            text.to_string()
-        }
-    };
     let query = ListQuery {
         prefix: &prefix,
         delimiter: delimiter.as_deref(),

@@ -9,12 +9,12 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::xml::XmlWriter;
 use crate::protocol::{iso8601, rest_xml, Response};
-use crate::request::{percent_encode, AwsRequest};
+use crate::request::AwsRequest;
 use crate::services::store::Store;
 
 use super::api::{
     copy_source, empty, max_param, metadata, owner, precondition_failed, stored_headers,
-    with_header, NAMESPACE,
+    with_header, KeyEncoding, NAMESPACE,
 };
 use super::chunked::read_payload;
 use super::model::{etag, Change, State};
@@ -275,14 +275,9 @@ pub fn list_uploads(
     let key_marker = param("key-marker").filter(|m| !m.is_empty());
     let upload_id_marker = param("upload-id-marker").filter(|m| !m.is_empty());
     let max_uploads = max_param(request, "max-uploads")?;
-    let url = param("encoding-type").as_deref() == Some("url");
-    let encode = |text: &str| {
-        if url {
-            percent_encode(text, b"/")
-        } else {
-            text.to_string()
-        }
-    };
+    let encoding = KeyEncoding::of(request)?;
+    let url = encoding.url;
+    let encode = |text: &str| encoding.encode(text);
     let query = UploadQuery {
         prefix: &prefix,
         delimiter: delimiter.as_deref(),
