@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{response, Response};
 use crate::error::{AwsError, AwsResult};
-use crate::request::AwsRequest;
+use crate::request::{AwsRequest, RequestContext};
 
 /// The JSON protocol version a service speaks, which is its content type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +31,8 @@ impl JsonVersion {
 }
 
 /// Serves one awsJson request: finds the operation in `X-Amz-Target` (which must start with
-/// `target_prefix` and a dot), parses the body as a JSON object, calls `operation`, and writes
-/// its result or error.
+/// `target_prefix` and a dot), parses the body as a JSON object, calls `operation` with the
+/// request's context, the operation name and the input, and writes its result or error.
 pub async fn serve<F, Fut>(
     request: AwsRequest,
     target_prefix: &str,
@@ -40,7 +40,7 @@ pub async fn serve<F, Fut>(
     operation: F,
 ) -> Response
 where
-    F: FnOnce(String, Map<String, Value>) -> Fut,
+    F: FnOnce(RequestContext, String, Map<String, Value>) -> Fut,
     Fut: Future<Output = AwsResult<Value>>,
 {
     let parsed = operation_name(&request, target_prefix).and_then(|name| {
@@ -48,7 +48,7 @@ where
         Ok((name, body))
     });
     let result = match parsed {
-        Ok((name, body)) => operation(name, body).await,
+        Ok((name, body)) => operation(request.ctx, name, body).await,
         Err(err) => Err(err),
     };
     match result {

@@ -107,12 +107,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Serves one request.
 pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    let request_ctx = request.ctx.clone();
     json::serve(
         request,
         "AWSEvents",
         json::JsonVersion::V1_1,
-        |op, input| async move { call(cloud, &request_ctx, &op, input).await },
+        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
     )
     .await
 }

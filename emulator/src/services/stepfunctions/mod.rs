@@ -142,12 +142,11 @@ pub(crate) fn commit(cloud: &Cloud, state: &mut State, change: Change) -> AwsRes
 
 /// Serves one request.
 pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    let request_ctx = request.ctx.clone();
     json::serve(
         request,
         "AWSStepFunctions",
         json::JsonVersion::V1_0,
-        |op, input| async move { call(cloud, &request_ctx, &op, input).await },
+        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
     )
     .await
 }
