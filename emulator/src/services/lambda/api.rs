@@ -203,16 +203,22 @@ fn code(cloud: &Cloud, request: &AwsRequest, input: &Input<'_>) -> AwsResult<Cod
             .map_err(|_| {
                 model::invalid("Could not unzip uploaded file. Please check your file, then try to upload again.")
             })?,
-        (None, Some(bucket), Some(key)) => cloud.s3.get_object(bucket, key).map_err(|e| {
-            model::invalid(format!(
-                "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
-                e.code, e.message
-            ))
-        })?,
+        (None, Some(bucket), Some(key)) => code_from_s3(cloud, bucket, key)?,
         _ => return Err(model::invalid("Please provide a source for function code.")),
     };
     package::check(&zip)?;
     Ok(Code(zip))
+}
+
+/// A package stored in S3 (`S3Bucket`/`S3Key`), as CreateFunction, UpdateFunctionCode and
+/// CloudFormation read it, with Lambda's error when the object cannot be read.
+pub fn code_from_s3(cloud: &Cloud, bucket: &str, key: &str) -> AwsResult<Bytes> {
+    cloud.s3.get_object(bucket, key).map_err(|e| {
+        model::invalid(format!(
+            "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
+            e.code, e.message
+        ))
+    })
 }
 
 fn create(cloud: &Cloud, request: &AwsRequest) -> AwsResult<Response> {

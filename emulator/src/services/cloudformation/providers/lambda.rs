@@ -147,12 +147,7 @@ fn code(cx: &Context<'_>, properties: &Map<String, Value>) -> AwsResult<Code> {
         code.get("S3Key").and_then(Value::as_str),
     ) {
         (Some(source), _, _) => inline_zip(source)?,
-        (None, Some(bucket), Some(key)) => cx.cloud.s3.get_object(bucket, key).map_err(|e| {
-            model::invalid(format!(
-                "Error occurred while GetObject. S3 Error Code: {}. S3 Error Message: {}",
-                e.code, e.message
-            ))
-        })?,
+        (None, Some(bucket), Some(key)) => api::code_from_s3(cx.cloud, bucket, key)?,
         _ => return Err(model::invalid("Please provide a source for function code.")),
     };
     package::check(&zip)?;
