@@ -529,11 +529,16 @@ fn put_object(
             object,
         ))
     })?;
-    let mut reply = with_header(empty(StatusCode::OK), "etag", &tag);
-    for (name, value) in &payload.checksums {
+    Ok(stored(&tag, &payload.checksums))
+}
+
+/// The reply to a stored body (PutObject, UploadPart): its ETag and the checksums it carried.
+pub(super) fn stored(etag: &str, checksums: &[(String, String)]) -> Response {
+    let mut reply = with_header(empty(StatusCode::OK), "etag", etag);
+    for (name, value) in checksums {
         reply = with_header(reply, name, value);
     }
-    Ok(reply)
+    reply
 }
 
 fn copy_object(

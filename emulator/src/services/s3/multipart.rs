@@ -13,7 +13,7 @@ use crate::request::AwsRequest;
 use crate::services::store::Store;
 
 use super::api::{
-    copy_source, empty, max_param, metadata, owner, precondition_failed, stored_headers,
+    copy_source, empty, max_param, metadata, owner, precondition_failed, stored, stored_headers,
     with_header, KeyEncoding, NAMESPACE,
 };
 use super::chunked::read_payload;
@@ -90,11 +90,7 @@ pub fn upload_part(
             part,
         ))
     })?;
-    let mut reply = with_header(empty(StatusCode::OK), "etag", &tag);
-    for (name, value) in &payload.checksums {
-        reply = with_header(reply, name, value);
-    }
-    Ok(reply)
+    Ok(stored(&tag, &payload.checksums))
 }
 
 /// UploadPartCopy: a part cut from an existing object (`x-amz-copy-source-range`, or whole).
