@@ -12,9 +12,45 @@ pub struct Cli {
     /// How to print results: text for people, json for scripts.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// Where and as whom to call AWS, and how much to say.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Flags every command takes: the AWS target and the verbosity.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// The AWS region (default: the standard chain: AWS_REGION, the profile, ...).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The named profile of ~/.aws/config to use.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint, e.g. a running `deployer local serve`.
+    #[arg(
+        long,
+        global = true,
+        env = "AWS_ENDPOINT_URL",
+        value_name = "URL",
+        conflicts_with = "local"
+    )]
+    pub endpoint_url: Option<String>,
+    /// Use the emulator of `deployer local serve` on its default port (127.0.0.1:4566), with
+    /// test credentials and us-east-1 unless told otherwise.
+    #[arg(long, global = true)]
+    pub local: bool,
+    /// Print only results and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Also print every AWS call's progress detail.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long, global = true, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_color: bool,
 }
 
 /// Output formats.
@@ -32,6 +68,12 @@ pub enum Command {
     /// Plan (and, against AWS, create) a copy of a failed execution's state machine that
     /// resumes from the failed state.
     Resume(ResumeArgs),
+    /// Deploy resumer stacks: the one --name-suffix names, or every [[resumer]] of deployer.toml.
+    Up(UpArgs),
+    /// Delete resumer stacks: the one --name-suffix names, or (--all) every stack deployer made.
+    Down(DownArgs),
+    /// List the stacks deployer made, with their status.
+    Ls,
     /// Print a CloudFormation template: the demo stack or a resumer stack.
     #[command(subcommand)]
     Render(RenderCommand),
@@ -129,6 +171,25 @@ pub struct ResumerArgs {
     /// Names the stack sfn-resume-<NAME_SUFFIX> (letters, digits, hyphens).
     #[arg(long, value_name = "NAME_SUFFIX")]
     pub name_suffix: String,
+    /// The instance's settings.
+    #[command(flatten)]
+    pub settings: ResumerSettings,
+}
+
+/// `deployer up`'s resumer: one named by --name-suffix (with optional settings), or all of them.
+#[derive(Debug, Args)]
+pub struct ResumerSelection {
+    /// Names the stack sfn-resume-<NAME_SUFFIX> (letters, digits, hyphens).
+    #[arg(long, value_name = "NAME_SUFFIX")]
+    pub name_suffix: Option<String>,
+    /// The instance's settings.
+    #[command(flatten)]
+    pub settings: ResumerSettings,
+}
+
+/// A resumer's settings as flags; each overrides the deployer.toml entry of the same suffix.
+#[derive(Debug, Args)]
+pub struct ResumerSettings {
     /// The EventBridge pattern of the completion event (JSON).
     #[arg(long, value_name = "JSON")]
     pub event_pattern: Option<String>,
@@ -150,6 +211,43 @@ pub struct ResumerArgs {
     /// The configuration file (default: deployer.toml in the current directory, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// `deployer up`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  deployer up --name-suffix Orders --event-pattern \
+    '{\"source\":[\"demo.orders\"]}' --path-to-id-pause-task '$.orderId' \
+    --path-to-id-workflow '$.detail.orderId' --yes"
+)]
+pub struct UpArgs {
+    /// The resumer (without --name-suffix: every [[resumer]] of deployer.toml).
+    #[command(flatten)]
+    pub resumer: ResumerSelection,
+    /// Show the plan, then delete the change set: change nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub preview: bool,
+    /// Execute the change set without asking (required without a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Grant this IAM role (name or ARN; your workflow's role) the pause task's dynamodb:PutItem
+    /// on the resumer's table; `down` takes it back.
+    #[arg(long, value_name = "ROLE")]
+    pub workflow_role: Option<String>,
+}
+
+/// `deployer down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// The resumer whose stack to delete.
+    #[arg(long, value_name = "NAME_SUFFIX", required_unless_present = "all")]
+    pub name_suffix: Option<String>,
+    /// Delete every stack deployer made (resumers and the demo).
+    #[arg(long, conflicts_with = "name_suffix")]
+    pub all: bool,
+    /// Delete without asking (required without a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// `deployer task`.

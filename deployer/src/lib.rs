@@ -1,9 +1,12 @@
 //! The `deployer` command line as a library: argument parsing, the commands, terminal output.
 
+pub mod aws;
 pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod input;
+pub mod operation;
 pub mod render;
 pub mod resumer;
+pub mod stacks;
 pub mod ui;

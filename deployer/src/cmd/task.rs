@@ -1,6 +1,6 @@
 //! `deployer task`: print a resumer's pause task.
 
-use crate::cli::{OutputFormat, ResumerArgs, TaskArgs};
+use crate::cli::{OutputFormat, ResumerArgs, ResumerSettings, TaskArgs};
 use crate::error::{CliError, CliResult};
 use crate::render::{pause_task, PauseOptions, NEXT_PLACEHOLDER};
 use crate::resumer::{load_config, resolve, validate_path, Overrides, ResumerEntry};
@@ -37,14 +37,22 @@ pub fn run(args: &TaskArgs, output: OutputFormat) -> CliResult {
 
 /// The instance the flags name, from deployer.toml (if any) with the flags laid over it.
 pub fn entry(args: &ResumerArgs) -> CliResult<ResumerEntry> {
-    let config = load_config(args.config.as_deref())?;
-    let flags = Overrides {
-        event_pattern: args.event_pattern.clone(),
-        path_to_id_pause_task: args.path_to_id_pause_task.clone(),
-        path_to_id_workflow: args.path_to_id_workflow.clone(),
-        removal_policy: args.removal_policy.clone(),
-        failure_event_pattern: args.failure_event_pattern.clone(),
-        timeout_seconds: args.timeout_seconds,
-    };
-    Ok(resolve(&config, &args.name_suffix, &flags))
+    let config = load_config(args.settings.config.as_deref())?;
+    Ok(resolve(
+        &config,
+        &args.name_suffix,
+        &overrides(&args.settings),
+    ))
+}
+
+/// The settings flags as overrides of a deployer.toml entry.
+pub fn overrides(settings: &ResumerSettings) -> Overrides {
+    Overrides {
+        event_pattern: settings.event_pattern.clone(),
+        path_to_id_pause_task: settings.path_to_id_pause_task.clone(),
+        path_to_id_workflow: settings.path_to_id_workflow.clone(),
+        removal_policy: settings.removal_policy.clone(),
+        failure_event_pattern: settings.failure_event_pattern.clone(),
+        timeout_seconds: settings.timeout_seconds,
+    }
 }

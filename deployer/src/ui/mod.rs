@@ -1,3 +1,5 @@
 //! Terminal output: how plans and results look to people.
 
+pub mod console;
 pub mod plan;
+pub mod stack;

@@ -1,0 +1,87 @@
+//! `deployer down`: delete a resumer stack (or every stack deployer made) and take back the
+//! workflow role's grant.
+
+use aws_sdk_cloudformation::types::Stack;
+
+use crate::aws::stack::{describe, tag};
+use crate::aws::{iam, Aws};
+use crate::cli::{DownArgs, GlobalArgs};
+use crate::error::{CliError, CliResult};
+use crate::operation::{check_approval, delete, Approval};
+use crate::resumer::{validate_suffix, STACK_PREFIX};
+use crate::stacks::{self, WORKFLOW_ROLE_TAG};
+use crate::ui::console::Console;
+
+/// Runs `deployer down`.
+pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> CliResult {
+    if let Some(suffix) = &args.name_suffix {
+        validate_suffix(suffix)?;
+    }
+    let approval = Approval {
+        preview: false,
+        yes: args.yes,
+    };
+    check_approval(console, approval, "delete")?;
+    let aws = Aws::connect(global).await?;
+    let targets = match &args.name_suffix {
+        Some(suffix) => vec![one(&aws, &format!("{STACK_PREFIX}{suffix}")).await?],
+        None => stacks::owned(&aws).await?,
+    };
+    if targets.is_empty() {
+        console.note(format!(
+            "no stacks made by deployer in {}: nothing to delete",
+            aws.region()
+        ));
+    }
+    let names: Vec<&str> = targets.iter().filter_map(Stack::stack_name).collect();
+    if !targets.is_empty()
+        && !args.yes
+        && !console.confirm(&format!(
+            "Delete {} and all its resources?",
+            names.join(", ")
+        ))
+    {
+        console.note("nothing deleted");
+        return Ok(());
+    }
+    let mut reports = Vec::new();
+    for stack in &targets {
+        let name = stack.stack_name().unwrap_or_default();
+        if let Some(role) = tag(stack, WORKFLOW_ROLE_TAG) {
+            if iam::revoke(&aws, role, name).await? {
+                console.note(format!(
+                    "removed {role}'s inline policy {}",
+                    iam::policy_name(name)
+                ));
+            }
+        }
+        reports.push(delete(&aws, console, stack).await?);
+    }
+    if console.json() {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// The stack to delete: it must exist and be deployer's.
+async fn one(aws: &Aws, name: &str) -> CliResult<Stack> {
+    let stack = describe(aws, &aws.cloudformation(), name)
+        .await?
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "there is no stack {name} in {}: nothing to delete (`deployer ls` lists the \
+                 stacks deployer made)",
+                aws.region()
+            ))
+        })?;
+    if !stacks::is_owned(&stack) {
+        return Err(CliError::usage(format!(
+            "{name} was not made by deployer (it has no managed-by=deployer tag): delete it \
+             with CloudFormation directly if you mean to"
+        )));
+    }
+    Ok(stack)
+}

@@ -1,0 +1,156 @@
+//! `deployer up`: deploy resumer stacks through change sets and print their pause tasks.
+
+use serde_json::Value;
+
+use crate::aws::stack::{describe, tag, Output};
+use crate::aws::{iam, Aws};
+use crate::cli::{GlobalArgs, ResumerSettings, UpArgs};
+use crate::error::{CliError, CliResult};
+use crate::operation::{check_approval, deploy, Approval, Deployment, Report};
+use crate::render::{pause_task, resumer_template, PauseOptions};
+use crate::resumer::{load_config, resolve, Resumer};
+use crate::stacks::{self, WORKFLOW_ROLE_TAG};
+use crate::ui::console::Console;
+use crate::ui::stack::outputs_table;
+
+use super::task::overrides;
+
+/// Runs `deployer up`.
+pub async fn run(args: &UpArgs, global: &GlobalArgs, console: &Console) -> CliResult {
+    let resumers = selected(args)?;
+    let role = args
+        .workflow_role
+        .as_deref()
+        .map(iam::role_name)
+        .transpose()?;
+    let approval = Approval {
+        preview: args.preview,
+        yes: args.yes,
+    };
+    check_approval(console, approval, "deploy")?;
+    let aws = Aws::connect(global).await?;
+    if let Some(role) = &role {
+        iam::require_role(&aws, role).await?;
+    }
+    let mut results = Vec::new();
+    for resumer in &resumers {
+        results.push(up_one(&aws, console, resumer, role.as_deref(), approval).await?);
+    }
+    if console.json() {
+        let value = if results.len() == 1 {
+            results.remove(0)
+        } else {
+            Value::Array(results)
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// The resumers to deploy, all validated before anything is called.
+fn selected(args: &UpArgs) -> CliResult<Vec<Resumer>> {
+    let settings = &args.resumer.settings;
+    let config = load_config(settings.config.as_deref())?;
+    if let Some(suffix) = &args.resumer.name_suffix {
+        return Ok(vec![
+            resolve(&config, suffix, &overrides(settings)).validate()?
+        ]);
+    }
+    if has_settings(settings) {
+        return Err(CliError::usage(
+            "resumer settings (--event-pattern, --path-to-id-…, …) describe one resumer: add \
+             --name-suffix NAME",
+        ));
+    }
+    if config.resumer.is_empty() {
+        return Err(CliError::usage(
+            "nothing to deploy: give a resumer with --name-suffix NAME --event-pattern JSON \
+             --path-to-id-pause-task PATH --path-to-id-workflow PATH, or list [[resumer]] entries \
+             in deployer.toml",
+        ));
+    }
+    config
+        .resumer
+        .iter()
+        .map(|entry| entry.validate())
+        .collect()
+}
+
+fn has_settings(s: &ResumerSettings) -> bool {
+    s.event_pattern.is_some()
+        || s.path_to_id_pause_task.is_some()
+        || s.path_to_id_workflow.is_some()
+        || s.removal_policy.is_some()
+        || s.failure_event_pattern.is_some()
+        || s.timeout_seconds.is_some()
+}
+
+/// Deploys one resumer, grants the workflow role, prints outputs and the pause task.
+async fn up_one(
+    aws: &Aws,
+    console: &Console,
+    resumer: &Resumer,
+    role: Option<&str>,
+    approval: Approval,
+) -> CliResult<Value> {
+    let stack = resumer.stack_name();
+    let mut tags = stacks::tags("resumer", Some(&resumer.pause.name_suffix));
+    let granted = match role {
+        Some(role) => Some(role.to_string()),
+        None => describe(aws, &aws.cloudformation(), &stack)
+            .await?
+            .and_then(|s| tag(&s, WORKFLOW_ROLE_TAG).map(str::to_string)),
+    };
+    if let Some(role) = &granted {
+        tags.push((WORKFLOW_ROLE_TAG.to_string(), role.clone()));
+    }
+    let deployment = Deployment {
+        stack: stack.clone(),
+        template: resumer_template(resumer)?,
+        tags,
+        artifact_bucket: None,
+    };
+    let report = deploy(aws, console, &deployment, approval).await?;
+    let task = pause_task(&resumer.pause, &PauseOptions::default())?;
+    let deployed = matches!(report.result, "created" | "updated" | "no-changes");
+    if let (Some(role), true) = (role, deployed) {
+        let table_arn = report
+            .outputs
+            .iter()
+            .find(|o| o.key == "TableArn")
+            .map(|o| o.value.clone())
+            .ok_or_else(|| CliError::Failed(format!("{stack} has no TableArn output")))?;
+        iam::grant_put_item(aws, role, &stack, &table_arn).await?;
+        console.note(format!(
+            "granted {role} dynamodb:PutItem on {table_arn} (inline policy {})",
+            iam::policy_name(&stack)
+        ));
+    }
+    if deployed && !console.json() {
+        print_text(console, &report, &task);
+    }
+    let mut value = serde_json::to_value(&report).unwrap_or_default();
+    value["pauseTask"] = task;
+    Ok(value)
+}
+
+fn print_text(console: &Console, report: &Report, task: &Value) {
+    // The pause task is printed readably below, not as one long output line.
+    let outputs: Vec<Output> = report
+        .outputs
+        .iter()
+        .filter(|o| o.key != "PauseTask")
+        .cloned()
+        .collect();
+    if !outputs.is_empty() {
+        console.result(outputs_table(&outputs));
+    }
+    console.result(format!(
+        "\nPause task for {} (paste it into your workflow; set \"Next\"):\n{}\n",
+        report.stack,
+        serde_json::to_string_pretty(task).unwrap_or_default()
+    ));
+}

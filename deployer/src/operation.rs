@@ -1,0 +1,476 @@
+//! Stack operations as DESIGN.md's change-set flow describes them: deploy (steps 1 to 9:
+//! recover a failed first creation, read capabilities, create the change set, show the plan,
+//! confirm, execute, follow the events, report the root cause or the outputs) and delete.
+
+use aws_sdk_cloudformation::types::{ChangeSetType, Stack};
+use aws_sdk_cloudformation::Client;
+use serde::Serialize;
+
+use crate::aws::stack::{
+    self, capabilities, create_change_set, delete_change_set, describe, status,
+    wait_for_change_set, Backoff, ChangeSetRequest, ChangeSetState, Event, Output, PlannedChange,
+    TemplateSource, TEMPLATE_BODY_LIMIT,
+};
+use crate::aws::Aws;
+use crate::error::{CliError, CliResult};
+use crate::ui::console::{Console, Paint};
+use crate::ui::stack::{plan_table, Progress};
+
+/// What to deploy.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// The stack's name.
+    pub stack: String,
+    /// The rendered template.
+    pub template: String,
+    /// The stack's tags.
+    pub tags: Vec<(String, String)>,
+    /// A bucket for templates over CloudFormation's inline limit.
+    pub artifact_bucket: Option<String>,
+}
+
+/// How far to go without asking.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Approval {
+    /// Show the plan and change nothing.
+    pub preview: bool,
+    /// Execute without asking.
+    pub yes: bool,
+}
+
+/// How an operation ended, for people (text) and scripts (`--output json`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The stack's name.
+    pub stack: String,
+    /// created, updated, no-changes, previewed, declined or deleted.
+    pub result: &'static str,
+    /// The stack's final status, when it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The planned changes.
+    pub changes: Vec<PlannedChange>,
+    /// The stack's outputs after a deployment.
+    pub outputs: Vec<Output>,
+    /// Resources a deletion kept (DeletionPolicy Retain).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retained: Vec<String>,
+}
+
+impl Report {
+    fn new(stack: &str, result: &'static str) -> Report {
+        Report {
+            stack: stack.to_string(),
+            result,
+            status: None,
+            changes: Vec::new(),
+            outputs: Vec::new(),
+            retained: Vec::new(),
+        }
+    }
+}
+
+/// Refuses what cannot work before any call: a run without a terminal must say `--yes` (or
+/// `--preview`), since nobody can answer the question.
+pub fn check_approval(console: &Console, approval: Approval, verb: &str) -> CliResult {
+    if approval.yes || approval.preview || console.interactive {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "no terminal to confirm on: pass --yes to {verb} without asking{}",
+        if verb == "deploy" {
+            ", or --preview to only see the plan"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// Deploys `deployment` through a change set.
+pub async fn deploy(
+    aws: &Aws,
+    console: &Console,
+    deployment: &Deployment,
+    approval: Approval,
+) -> CliResult<Report> {
+    let cfn = aws.cloudformation();
+    let name = deployment.stack.as_str();
+    let template = template_source(aws, deployment).await?;
+    let existing = settle(aws, &cfn, console, name).await?;
+    let kind = if existing.is_some() {
+        ChangeSetType::Update
+    } else {
+        ChangeSetType::Create
+    };
+    let capabilities = capabilities(aws, &cfn, &template).await?;
+    console.detail(format!("capabilities: {capabilities:?}"));
+    let change_set = create_change_set(
+        aws,
+        &cfn,
+        &ChangeSetRequest {
+            stack: name,
+            kind: kind.clone(),
+            template: &template,
+            capabilities,
+            tags: &deployment.tags,
+        },
+    )
+    .await?;
+    console.detail(format!("change set {change_set}"));
+    let discard = Discard {
+        change_set: &change_set,
+        new_stack: (kind == ChangeSetType::Create).then_some(name),
+    };
+    let changes = match wait_for_change_set(aws, &cfn, &change_set).await? {
+        ChangeSetState::Ready(changes) => changes,
+        ChangeSetState::NoChanges => {
+            discard.run(aws, &cfn).await?;
+            console.note(format!("{name}: no changes"));
+            let mut report = Report::new(name, "no-changes");
+            if let Some(stack) = describe(aws, &cfn, name).await? {
+                report.status = Some(status(&stack).to_string());
+                report.outputs = stack::outputs(&stack);
+            }
+            return Ok(report);
+        }
+        ChangeSetState::Failed(reason) => {
+            discard.run(aws, &cfn).await?;
+            return Err(CliError::Failed(format!(
+                "{name}: CloudFormation could not plan the change: {reason}"
+            )));
+        }
+    };
+    if !console.json() {
+        console.note(format!(
+            "{} {} ({} change{}):",
+            if existing.is_some() {
+                "Plan for"
+            } else {
+                "Plan for new stack"
+            },
+            console.paint(name, Paint::Bold),
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        ));
+        console.result(plan_table(console, &changes));
+    }
+    let mut report = Report::new(name, "previewed");
+    report.changes = changes;
+    if approval.preview {
+        discard.run(aws, &cfn).await?;
+        console.note("preview only: the change set was deleted, nothing changed");
+        return Ok(report);
+    }
+    if !approval.yes && !console.confirm(&format!("Deploy these changes to {name}?")) {
+        discard.run(aws, &cfn).await?;
+        console.note("not deployed: the change set was deleted, nothing changed");
+        report.result = "declined";
+        return Ok(report);
+    }
+    let baseline = stack::newest_event_id(aws, &cfn, name).await?;
+    let token = format!("deployer-{}", uuid::Uuid::new_v4());
+    stack::execute_change_set(aws, &cfn, &change_set, &token).await?;
+    let title = if existing.is_some() {
+        format!("Updating {name}")
+    } else {
+        format!("Creating {name}")
+    };
+    let watched = watch(
+        aws,
+        &cfn,
+        console,
+        Watch {
+            stack: name,
+            baseline: baseline.as_deref(),
+            total: report.changes.len(),
+            title: &title,
+        },
+    )
+    .await?;
+    let final_status = status(&watched.stack).to_string();
+    if !matches!(final_status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
+        return Err(failure(name, &final_status, &watched.events));
+    }
+    console.note(format!(
+        "{} {name}",
+        console.paint(&final_status, Paint::Green)
+    ));
+    report.result = if existing.is_some() {
+        "updated"
+    } else {
+        "created"
+    };
+    report.status = Some(final_status);
+    report.outputs = stack::outputs(&watched.stack);
+    Ok(report)
+}
+
+/// Deletes `stack` and follows the deletion to its end.
+pub async fn delete(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Report> {
+    let cfn = aws.cloudformation();
+    let name = stack.stack_name().unwrap_or_default().to_string();
+    let id = stack.stack_id().unwrap_or(&name).to_string();
+    let total = cfn
+        .describe_stack_resources()
+        .stack_name(&id)
+        .send()
+        .await
+        .map_err(|e| aws.error("DescribeStackResources", e))?
+        .stack_resources()
+        .len();
+    let baseline = stack::newest_event_id(aws, &cfn, &id).await?;
+    let token = format!("deployer-{}", uuid::Uuid::new_v4());
+    stack::delete_stack(aws, &cfn, &id, &token).await?;
+    let watched = watch(
+        aws,
+        &cfn,
+        console,
+        Watch {
+            stack: &id,
+            baseline: baseline.as_deref(),
+            total,
+            title: &format!("Deleting {name}"),
+        },
+    )
+    .await?;
+    let final_status = status(&watched.stack).to_string();
+    if final_status != "DELETE_COMPLETE" {
+        return Err(failure(&name, &final_status, &watched.events));
+    }
+    let mut report = Report::new(&name, "deleted");
+    report.status = Some(final_status);
+    report.retained = watched
+        .events
+        .iter()
+        .filter(|e| e.status == "DELETE_SKIPPED")
+        .map(|e| e.logical_id.clone())
+        .collect();
+    console.note(format!(
+        "{} {name}",
+        console.paint("DELETE_COMPLETE", Paint::Green)
+    ));
+    if !report.retained.is_empty() {
+        console.note(format!(
+            "kept (DeletionPolicy Retain): {}; they keep their names, so delete them before \
+             deploying {name} again",
+            report.retained.join(", ")
+        ));
+    }
+    Ok(report)
+}
+
+/// The template inline, or uploaded to the artifact bucket when it is over the inline limit.
+async fn template_source(aws: &Aws, deployment: &Deployment) -> CliResult<TemplateSource> {
+    let size = deployment.template.len();
+    if size <= TEMPLATE_BODY_LIMIT {
+        return Ok(TemplateSource::Body(deployment.template.clone()));
+    }
+    let Some(bucket) = &deployment.artifact_bucket else {
+        return Err(CliError::usage(format!(
+            "the template of {} is {size} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte \
+             limit for inline templates; give an artifact bucket to upload it to, or shorten it",
+            deployment.stack
+        )));
+    };
+    let key = format!("deployer/templates/{}.yaml", deployment.stack);
+    aws.s3()
+        .put_object()
+        .bucket(bucket)
+        .key(&key)
+        .body(deployment.template.clone().into_bytes().into())
+        .send()
+        .await
+        .map_err(|e| aws.error("S3 PutObject (template)", e))?;
+    Ok(TemplateSource::Url(format!(
+        "https://s3.{}.amazonaws.com/{bucket}/{key}",
+        aws.region()
+    )))
+}
+
+/// Step 2: the stack as a change set can start from it. A stack whose first creation failed
+/// (ROLLBACK_COMPLETE) or that an earlier preview left empty (REVIEW_IN_PROGRESS) is deleted
+/// first; an operation in progress is waited for; a stack stuck in a failed state stops us.
+async fn settle(
+    aws: &Aws,
+    cfn: &Client,
+    console: &Console,
+    name: &str,
+) -> CliResult<Option<Stack>> {
+    let mut backoff = Backoff::default();
+    let mut waiting_said = false;
+    loop {
+        let Some(existing) = describe(aws, cfn, name).await? else {
+            return Ok(None);
+        };
+        let current = status(&existing);
+        match current {
+            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" => {
+                console.note(format!(
+                    "{name} is in {current} ({}): deleting it first",
+                    if current == "ROLLBACK_COMPLETE" {
+                        "its creation failed earlier and it cannot be updated"
+                    } else {
+                        "an earlier change set left it empty"
+                    }
+                ));
+                delete(aws, console, &existing).await?;
+                return Ok(None);
+            }
+            s if s.ends_with("_IN_PROGRESS") => {
+                if !waiting_said {
+                    console.note(format!(
+                        "{name} is busy ({current}): waiting for that operation to finish"
+                    ));
+                    waiting_said = true;
+                }
+                backoff.wait().await;
+            }
+            "ROLLBACK_FAILED" | "DELETE_FAILED" | "UPDATE_ROLLBACK_FAILED" => {
+                return Err(CliError::Failed(format!(
+                    "{name} is in {current}: CloudFormation cannot change it until that is \
+                     resolved (see its events in the console; for UPDATE_ROLLBACK_FAILED, \
+                     `aws cloudformation continue-update-rollback --stack-name {name}`)"
+                )));
+            }
+            _ => return Ok(Some(existing)),
+        }
+    }
+}
+
+/// Deletes a change set that will not be executed, and the empty stack a CREATE change set
+/// leaves behind.
+struct Discard<'a> {
+    change_set: &'a str,
+    new_stack: Option<&'a str>,
+}
+
+impl Discard<'_> {
+    async fn run(&self, aws: &Aws, cfn: &Client) -> CliResult {
+        delete_change_set(aws, cfn, self.change_set).await?;
+        if let Some(stack) = self.new_stack {
+            if let Some(empty) = describe(aws, cfn, stack).await? {
+                if status(&empty) == "REVIEW_IN_PROGRESS" {
+                    cfn.delete_stack()
+                        .stack_name(stack)
+                        .send()
+                        .await
+                        .map_err(|e| aws.error("DeleteStack", e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What to follow.
+struct Watch<'a> {
+    stack: &'a str,
+    baseline: Option<&'a str>,
+    total: usize,
+    title: &'a str,
+}
+
+/// The end of a followed operation.
+struct Watched {
+    stack: Stack,
+    events: Vec<Event>,
+}
+
+/// Steps 7 and 9: streams the operation's events until the stack settles. The first Ctrl-C
+/// cancels an update (and keeps following the rollback); the second stops following.
+async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliResult<Watched> {
+    let mut progress = Progress::start(console, w.title, w.total);
+    let mut events: Vec<Event> = Vec::new();
+    let mut backoff = Backoff::default();
+    let mut interrupted = false;
+    loop {
+        let fresh = stack::events_after(
+            aws,
+            cfn,
+            w.stack,
+            events.last().map(|e| e.event_id.as_str()).or(w.baseline),
+        )
+        .await?;
+        for event in fresh {
+            progress.event(&event);
+            events.push(event);
+        }
+        let current = describe(aws, cfn, w.stack).await?.ok_or_else(|| {
+            CliError::Failed(format!("{} disappeared while it was followed", w.stack))
+        })?;
+        let current_status = status(&current).to_string();
+        if !current_status.ends_with("_IN_PROGRESS") {
+            for event in stack::events_after(
+                aws,
+                cfn,
+                w.stack,
+                events.last().map(|e| e.event_id.as_str()).or(w.baseline),
+            )
+            .await?
+            {
+                progress.event(&event);
+                events.push(event);
+            }
+            progress.finish();
+            return Ok(Watched {
+                stack: current,
+                events,
+            });
+        }
+        tokio::select! {
+            () = backoff.wait() => {}
+            _ = tokio::signal::ctrl_c() => {
+                if interrupted {
+                    progress.finish();
+                    return Err(CliError::Failed(format!(
+                        "stopped following {}: its operation ({current_status}) goes on; \
+                         `deployer ls` shows where it is",
+                        w.stack
+                    )));
+                }
+                interrupted = true;
+                if current_status == "UPDATE_IN_PROGRESS" {
+                    stack::cancel_update(aws, cfn, w.stack).await?;
+                    progress.note("Ctrl-C: cancelling the update; following the rollback \
+                                   (Ctrl-C again to stop following)");
+                } else {
+                    progress.note(&format!(
+                        "Ctrl-C: {current_status} cannot be cancelled; Ctrl-C again to stop \
+                         following (the operation goes on)"
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Step 8: the failure as the user needs it: the first resource that failed for a reason of
+/// its own, and where the stack ended.
+fn failure(stack: &str, final_status: &str, events: &[Event]) -> CliError {
+    let cause = events
+        .iter()
+        .find(|e| !e.is_stack() && e.is_root_failure())
+        .or_else(|| events.iter().find(|e| e.is_root_failure()));
+    let mut message = format!("{stack} ended in {final_status}");
+    match cause {
+        Some(event) => message.push_str(&format!(
+            "\n  root cause: {} ({}) {}: {}",
+            event.logical_id,
+            event.resource_type,
+            event.status,
+            event.reason.as_deref().unwrap_or("no reason given")
+        )),
+        None => message.push_str("\n  root cause: no failed resource event was found"),
+    }
+    let outcome = match final_status {
+        "ROLLBACK_COMPLETE" => {
+            "the creation was rolled back; the next `deployer up` deletes the failed stack first"
+        }
+        "UPDATE_ROLLBACK_COMPLETE" => "the update was rolled back; the stack is as it was before",
+        "DELETE_FAILED" => "some resources could not be deleted; fix the cause and run down again",
+        _ => "see the stack's events for the rollback's outcome",
+    };
+    message.push_str(&format!("\n  {outcome}"));
+    CliError::Failed(message)
+}
