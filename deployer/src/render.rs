@@ -154,6 +154,10 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
     );
     context.insert("deletion_policy", resumer.removal_policy.deletion_policy());
     context.insert(
+        "update_replace_policy",
+        resumer.removal_policy.update_replace_policy(),
+    );
+    context.insert(
         "path_to_id_workflow",
         &encoded(resumer.path_to_id_workflow.as_str()),
     );

@@ -65,8 +65,18 @@ pub enum RemovalPolicy {
 }
 
 impl RemovalPolicy {
-    /// The CloudFormation `DeletionPolicy` value.
+    /// The CloudFormation `DeletionPolicy` value. Retain is `RetainExceptOnCreate`: a table
+    /// in use is kept, but the rollback of a failed first creation removes what it made, so
+    /// the next `deployer up` is not blocked by leftovers with the same names.
     pub fn deletion_policy(self) -> &'static str {
+        match self {
+            RemovalPolicy::Retain => "RetainExceptOnCreate",
+            RemovalPolicy::Destroy => "Delete",
+        }
+    }
+
+    /// The CloudFormation `UpdateReplacePolicy` value (which has no `RetainExceptOnCreate`).
+    pub fn update_replace_policy(self) -> &'static str {
         match self {
             RemovalPolicy::Retain => "Retain",
             RemovalPolicy::Destroy => "Delete",

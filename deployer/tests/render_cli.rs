@@ -66,7 +66,8 @@ fn render_resumer_prints_the_whole_stack() {
     let yaml = stdout(&out);
     for expected in [
         "Type: AWS::DynamoDB::Table",
-        "DeletionPolicy: Retain",
+        "DeletionPolicy: RetainExceptOnCreate",
+        "UpdateReplacePolicy: Retain",
         "TableName: \"sfn-resume-orders\"",
         "StateMachineName: \"sfn-resume-orders_orders\"",
         "ConsistentRead: true",

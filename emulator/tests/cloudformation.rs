@@ -664,6 +664,8 @@ async fn a_failing_resource_rolls_the_stack_back() {
 Resources:
   Logs:
     Type: AWS::Logs::LogGroup
+    # Deleted all the same: the rollback undoes the operation that created it.
+    DeletionPolicy: RetainExceptOnCreate
   Broken:
     Type: AWS::StepFunctions::StateMachine
     DependsOn: Logs
@@ -827,7 +829,7 @@ async fn capabilities_unknown_types_and_bad_templates_are_refused() {
 async fn retained_resources_outlive_the_stack_and_events_page() {
     let emu = common::emulator().await;
     let cfn = client(&emu);
-    let mut template = String::from("Resources:\n  Kept:\n    Type: AWS::Logs::LogGroup\n    DeletionPolicy: Retain\n    Properties:\n      LogGroupName: kept\n");
+    let mut template = String::from("Resources:\n  Kept:\n    Type: AWS::Logs::LogGroup\n    DeletionPolicy: Retain\n    Properties:\n      LogGroupName: kept\n  KeptToo:\n    Type: AWS::Logs::LogGroup\n    DeletionPolicy: RetainExceptOnCreate\n    Properties:\n      LogGroupName: kept-too\n");
     for n in 0..40 {
         template.push_str(&format!("  Group{n}:\n    Type: AWS::Logs::LogGroup\n"));
     }
@@ -869,8 +871,8 @@ async fn retained_resources_outlive_the_stack_and_events_page() {
     assert_eq!(first.stack_events().len(), 100);
     assert!(first.next_token().is_some());
     let all = events(&cfn, stack.stack_id().unwrap()).await;
-    // 2 + 41 * 3 create events, 2 + 40 * 2 + 1 delete events.
-    assert_eq!(all.len(), 2 + 41 * 3 + 2 + 40 * 2 + 1);
+    // 2 + 42 * 3 create events, 2 + 40 * 2 + 2 delete events.
+    assert_eq!(all.len(), 2 + 42 * 3 + 2 + 40 * 2 + 2);
     let skipped = all
         .iter()
         .find(|e| e.logical_resource_id() == Some("Kept"))
@@ -886,7 +888,7 @@ async fn retained_resources_outlive_the_stack_and_events_page() {
         .iter()
         .filter_map(|g| g.log_group_name())
         .collect();
-    assert_eq!(names, ["kept"]);
+    assert_eq!(names, ["kept", "kept-too"]);
 }
 
 /// A deployment package holding `bootstrap` (mode 0755) with this content.

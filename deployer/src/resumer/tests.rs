@@ -23,7 +23,10 @@ fn a_complete_entry_validates_with_retain_by_default() {
     assert_eq!(resumer.stack_name(), "sfn-resume-orders");
     assert_eq!(resumer.machine_name(), "sfn-resume-orders_orders");
     assert_eq!(resumer.removal_policy, RemovalPolicy::Retain);
-    assert_eq!(resumer.removal_policy.deletion_policy(), "Retain");
+    assert_eq!(
+        resumer.removal_policy.deletion_policy(),
+        "RetainExceptOnCreate"
+    );
     assert_eq!(resumer.event_pattern["source"][0], "orders");
 }
 

@@ -102,3 +102,41 @@ pub fn output(stack: &Stack, key: &str) -> String {
         .unwrap_or_else(|| panic!("no output {key}"))
         .to_string()
 }
+
+/// Runs the real `deployer` binary in `dir` against the emulator at `endpoint`, with test
+/// credentials and no terminal (so plain output), off the async runtime the emulator runs on.
+pub async fn deployer_at(
+    endpoint: &str,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_deployer"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env_remove("AWS_PROFILE")
+        .env_remove("NO_COLOR")
+        .stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().expect("run deployer"))
+        .await
+        .expect("deployer ran")
+}
+
+/// Standard output as text.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}

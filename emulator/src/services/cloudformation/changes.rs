@@ -100,7 +100,7 @@ pub fn changes(
                 scope: Vec::new(),
                 details: Vec::new(),
                 policy_action: Some(
-                    if retain.as_deref() == Some("Retain") {
+                    if matches!(retain.as_deref(), Some("Retain" | "RetainExceptOnCreate")) {
                         "Retain"
                     } else {
                         "Delete"

@@ -177,7 +177,7 @@ async fn create(rec: &Recorder) -> AwsResult<()> {
     let reason = format!("{}Rollback requested by user.", failed.reason());
     rec.stack_status("ROLLBACK_IN_PROGRESS", Some(&reason), |_| {})?;
     let order = deletion_order(&inst, &resources);
-    delete_resources(rec, &stack, &inst, &mut resources, &order).await?;
+    delete_resources(rec, &stack, &inst, &mut resources, &order, Undo::Creation).await?;
     rec.stack_status("ROLLBACK_COMPLETE", None, |_| {})
 }
 
@@ -419,21 +419,37 @@ fn deletion_order(inst: &Instance, resources: &[StackResource]) -> Vec<String> {
     order
 }
 
-/// Deletes the resources named in `order`, honouring `DeletionPolicy: Retain`; returns those
-/// that failed to delete.
+/// Whether a rollback is undoing the creation of the resources it deletes: then
+/// `RetainExceptOnCreate` deletes them, as AWS does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Undo {
+    /// A deletion or an update's cleanup: `RetainExceptOnCreate` retains.
+    Established,
+    /// The rollback of the operation that created them.
+    Creation,
+}
+
+/// Deletes the resources named in `order`, honouring `DeletionPolicy: Retain` (and
+/// `RetainExceptOnCreate` unless `undo` is the creation's rollback); returns those that failed
+/// to delete.
 async fn delete_resources(
     rec: &Recorder,
     stack: &Stack,
     inst: &Instance,
     resources: &mut Vec<StackResource>,
     order: &[String],
+    undo: Undo,
 ) -> AwsResult<Vec<String>> {
     let mut failed = Vec::new();
     for id in order {
         let Some(mut resource) = resources.iter().find(|r| r.logical_id == *id).cloned() else {
             continue;
         };
-        let retain = inst.policy(id, "DeletionPolicy").ok().flatten().as_deref() == Some("Retain");
+        let retain = match inst.policy(id, "DeletionPolicy").ok().flatten().as_deref() {
+            Some("Retain") => true,
+            Some("RetainExceptOnCreate") => undo == Undo::Established,
+            _ => false,
+        };
         if resource.physical_id.is_none() {
             rec.resource(&mut resource, "DELETE_COMPLETE", None)?;
         } else if retain {
@@ -480,7 +496,15 @@ async fn delete(rec: &Recorder) -> AwsResult<()> {
     let mut resources = stack.resources.clone();
     if let Ok(inst) = instance(&stack, &stack.template_body, &stack.parameters) {
         let order = deletion_order(&inst, &resources);
-        let failed = delete_resources(rec, &stack, &inst, &mut resources, &order).await?;
+        let failed = delete_resources(
+            rec,
+            &stack,
+            &inst,
+            &mut resources,
+            &order,
+            Undo::Established,
+        )
+        .await?;
         if !failed.is_empty() {
             let reason = format!(
                 "The following resource(s) failed to delete: [{}]. ",
@@ -534,7 +558,15 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
                 .into_iter()
                 .filter(|id| gone.contains(id))
                 .collect();
-            delete_resources(rec, &stack, old_inst, &mut resources, &order).await?;
+            delete_resources(
+                rec,
+                &stack,
+                old_inst,
+                &mut resources,
+                &order,
+                Undo::Established,
+            )
+            .await?;
         }
         return finish(rec, &stack, &inst, &resources, "UPDATE_COMPLETE");
     }
@@ -551,7 +583,8 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
         match touch {
             Touch::Added(id) => {
                 if let Ok(old_inst) = &old_inst {
-                    delete_resources(rec, &stack, old_inst, &mut resources, &[id]).await?;
+                    delete_resources(rec, &stack, old_inst, &mut resources, &[id], Undo::Creation)
+                        .await?;
                 }
             }
             Touch::Modified(mut old) => {
