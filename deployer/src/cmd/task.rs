@@ -45,6 +45,7 @@ pub fn entry(args: &ResumerArgs) -> CliResult<ResumerEntry> {
         removal_policy: args.removal_policy.clone(),
         failure_event_pattern: args.failure_event_pattern.clone(),
         timeout_seconds: args.timeout_seconds,
+        arrival_window_seconds: args.arrival_window_seconds,
     };
     Ok(resolve(&config, &args.name_suffix, &flags))
 }
