@@ -130,9 +130,10 @@ async fn wait_for_task_token_completes_by_callback() {
             "ExecutionSucceeded"
         ]
     );
+    // AWS: TaskTimedOut, "the task associated with the token has already been closed".
     assert_eq!(
         e.send_task_success(&token, json!(1)),
-        Err(CallbackError::TaskDoesNotExist)
+        Err(CallbackError::TaskTimedOut)
     );
     assert_eq!(
         e.send_task_failure("bad token!", None, None),

@@ -208,6 +208,9 @@ pub struct ResumerSettings {
     /// How long the workflow waits for the event, in seconds.
     #[arg(long, value_name = "SECONDS")]
     pub timeout_seconds: Option<u64>,
+    /// How long an event that came before the pause is remembered, in seconds (default 86400).
+    #[arg(long, value_name = "SECONDS")]
+    pub arrival_window_seconds: Option<u64>,
     /// The configuration file (default: deployer.toml in the current directory, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

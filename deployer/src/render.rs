@@ -127,6 +127,7 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
         "machine_name": encoded(resumer.machine_name()),
         "comment": encoded(format!("Ends the wait of {stack}'s pause task with the event's detail")),
         "send_state": "SendTaskSuccess",
+        "outcome": "success",
         "rule_description": encoded(format!("Completion events for {stack}")),
         "event_pattern": encoded(resumer.event_pattern.to_string()),
     })];
@@ -136,6 +137,7 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
             "machine_name": encoded(resumer.fail_machine_name()),
             "comment": encoded(format!("Ends the wait of {stack}'s pause task with a failure")),
             "send_state": "SendTaskFailure",
+            "outcome": "failure",
             "rule_description": encoded(format!("Failure events for {stack}")),
             "event_pattern": encoded(pattern.to_string()),
         }));
@@ -162,6 +164,7 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
         &encoded(resumer.path_to_id_workflow.as_str()),
     );
     context.insert("triggers", &triggers);
+    context.insert("arrival_window_seconds", &resumer.arrival_window_seconds);
     context.insert("pause_task", &encoded(task.to_string()));
     let mut all_tags = resumer.tags.clone();
     all_tags.insert("deployer:kind".into(), "resumer".into());

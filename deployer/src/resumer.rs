@@ -21,6 +21,11 @@ const MACHINE_NAME_MAX: usize = 80;
 const STACK_NAME_MAX: usize = 128;
 /// The suffix of the failure machine's name (`<stack>_<suffix>_fail`).
 const FAIL_SUFFIX: &str = "_fail";
+/// How long an event that came before the pause is remembered, unless told otherwise: a day, as
+/// long as EventBridge keeps retrying the delivery (the rule's `MaximumEventAgeInSeconds`).
+pub const DEFAULT_ARRIVAL_WINDOW_SECONDS: u64 = 86_400;
+/// The longest arrival window: a year, the longest a Standard execution (which waits it out) runs.
+const MAX_ARRIVAL_WINDOW_SECONDS: u64 = 31_536_000;
 
 /// `deployer.toml`.
 #[derive(Debug, Default, Deserialize)]
@@ -50,6 +55,8 @@ pub struct ResumerEntry {
     pub failure_event_pattern: Option<String>,
     /// How long the workflow waits, in seconds.
     pub timeout_seconds: Option<u64>,
+    /// How long an event that came before the pause is remembered, in seconds.
+    pub arrival_window_seconds: Option<u64>,
     /// Tags on every resource of the stack.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -108,6 +115,8 @@ pub struct Resumer {
     pub removal_policy: RemovalPolicy,
     /// The failure event's pattern, as JSON.
     pub failure_event_pattern: Option<Value>,
+    /// How long the marker of an event that came before the pause lives, in seconds.
+    pub arrival_window_seconds: u64,
     /// Tags on every resource.
     pub tags: BTreeMap<String, String>,
 }
@@ -151,6 +160,8 @@ pub struct Overrides {
     pub failure_event_pattern: Option<String>,
     /// `--timeout-seconds`.
     pub timeout_seconds: Option<u64>,
+    /// `--arrival-window-seconds`.
+    pub arrival_window_seconds: Option<u64>,
 }
 
 /// Reads `deployer.toml`: the file given with `--config` (which must exist), else the one in the
@@ -216,6 +227,9 @@ pub fn resolve(config: &ConfigFile, suffix: &str, flags: &Overrides) -> ResumerE
     if flags.timeout_seconds.is_some() {
         entry.timeout_seconds = flags.timeout_seconds;
     }
+    if flags.arrival_window_seconds.is_some() {
+        entry.arrival_window_seconds = flags.arrival_window_seconds;
+    }
     entry
 }
 
@@ -259,12 +273,23 @@ impl ResumerEntry {
                 )))
             }
         };
+        let arrival_window_seconds = self
+            .arrival_window_seconds
+            .unwrap_or(DEFAULT_ARRIVAL_WINDOW_SECONDS);
+        if !(1..=MAX_ARRIVAL_WINDOW_SECONDS).contains(&arrival_window_seconds) {
+            return Err(CliError::usage(format!(
+                "arrival_window_seconds {arrival_window_seconds} is out of range: give 1 to \
+                 {MAX_ARRIVAL_WINDOW_SECONDS} seconds (default {DEFAULT_ARRIVAL_WINDOW_SECONDS}, \
+                 a day), how long an event that came before the pause is remembered"
+            )));
+        }
         let resumer = Resumer {
             pause,
             event_pattern,
             path_to_id_workflow: path.to_string(),
             removal_policy,
             failure_event_pattern,
+            arrival_window_seconds,
             tags: self.tags.clone(),
         };
         let longest = if resumer.failure_event_pattern.is_some() {

@@ -13,11 +13,12 @@ pub enum CallbackError {
     /// The token is not a task token at all (AWS `InvalidToken`).
     #[error("Invalid Token: 'Provided task token is malformed.'")]
     InvalidToken,
-    /// No task waits for this token: never issued, already completed, or its execution ended
-    /// (AWS `TaskDoesNotExist`).
+    /// No task waits for this token: never issued, or its execution ended (AWS
+    /// `TaskDoesNotExist`).
     #[error("Task Token does not exist or the task has already completed.")]
     TaskDoesNotExist,
-    /// The task waiting for this token timed out (AWS `TaskTimedOut`).
+    /// The task for this token timed out, or a callback already ended it (AWS answers
+    /// `TaskTimedOut`, "Provided task does not exist anymore", to a second SendTaskSuccess).
     #[error("Task Timed Out: the task for this token timed out.")]
     TaskTimedOut,
 }
@@ -69,6 +70,7 @@ pub(crate) struct Tokens {
 #[derive(Default)]
 struct Inner {
     open: HashMap<String, mpsc::UnboundedSender<Signal>>,
+    /// Tokens whose task timed out or was ended by a callback: later callbacks get `TaskTimedOut`.
     timed_out: HashSet<String>,
 }
 
@@ -143,8 +145,18 @@ impl Tokens {
         if !well_formed {
             return Err(CallbackError::InvalidToken);
         }
-        let inner = self.lock();
+        let mut inner = self.lock();
+        let ends = !matches!(signal, Signal::Heartbeat);
         match inner.open.get(token) {
+            // The first success or failure closes the token at once, before the task has even
+            // read it, so a concurrent second callback is refused as on AWS.
+            Some(tx) if ends => {
+                tx.send(signal)
+                    .map_err(|_| CallbackError::TaskDoesNotExist)?;
+                inner.open.remove(token);
+                inner.timed_out.insert(token.to_string());
+                Ok(())
+            }
             Some(tx) => tx.send(signal).map_err(|_| CallbackError::TaskDoesNotExist),
             None if inner.timed_out.contains(token) => Err(CallbackError::TaskTimedOut),
             None => Err(CallbackError::TaskDoesNotExist),
@@ -195,5 +207,30 @@ mod tests {
         let (_guard, mut rx) = tokens.register(token.clone());
         assert_eq!(tokens.signal(&token, Signal::Heartbeat), Ok(()));
         assert_eq!(rx.try_recv().ok(), Some(Signal::Heartbeat));
+    }
+
+    #[test]
+    fn a_second_success_before_the_task_reads_the_first_is_refused() {
+        let tokens = Arc::new(Tokens::default());
+        let (_guard, mut rx) = tokens.issue();
+        let token = _guard.token().to_string();
+        let done = Signal::Success(Value::Bool(true));
+        assert_eq!(tokens.signal(&token, done.clone()), Ok(()));
+        assert_eq!(
+            tokens.signal(&token, done.clone()),
+            Err(CallbackError::TaskTimedOut)
+        );
+        assert_eq!(
+            tokens.signal(
+                &token,
+                Signal::Failure {
+                    error: None,
+                    cause: None
+                }
+            ),
+            Err(CallbackError::TaskTimedOut)
+        );
+        assert_eq!(rx.try_recv().ok(), Some(done));
+        assert!(rx.try_recv().is_err(), "one callback reaches the task");
     }
 }

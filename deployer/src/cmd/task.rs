@@ -54,5 +54,6 @@ pub fn overrides(settings: &ResumerSettings) -> Overrides {
         removal_policy: settings.removal_policy.clone(),
         failure_event_pattern: settings.failure_event_pattern.clone(),
         timeout_seconds: settings.timeout_seconds,
+        arrival_window_seconds: settings.arrival_window_seconds,
     }
 }

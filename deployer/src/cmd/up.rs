@@ -86,6 +86,7 @@ fn has_settings(s: &ResumerSettings) -> bool {
         || s.removal_policy.is_some()
         || s.failure_event_pattern.is_some()
         || s.timeout_seconds.is_some()
+        || s.arrival_window_seconds.is_some()
 }
 
 /// Deploys one resumer, grants the workflow role, prints outputs and the pause task.

@@ -130,3 +130,39 @@ tags = { team = "shop" }
     let other = resolve(&config, "other", &flags);
     assert_eq!(other.path_to_id_pause_task, None);
 }
+
+#[test]
+fn the_arrival_window_defaults_to_a_day_and_must_be_one_second_to_a_year() {
+    let mut entry = full("orders");
+    assert_eq!(entry.validate().unwrap().arrival_window_seconds, 86_400);
+    for good in [1, 31_536_000] {
+        entry.arrival_window_seconds = Some(good);
+        assert_eq!(entry.validate().unwrap().arrival_window_seconds, good);
+    }
+    for bad in [0, 31_536_001] {
+        entry.arrival_window_seconds = Some(bad);
+        let message = usage_message(entry.validate());
+        assert!(
+            message.contains("arrival_window_seconds") && message.contains("1 to 31536000"),
+            "{message}"
+        );
+    }
+    let flags = Overrides {
+        arrival_window_seconds: Some(5),
+        ..Overrides::default()
+    };
+    let config = ConfigFile {
+        resumer: vec![ResumerEntry {
+            arrival_window_seconds: Some(60),
+            ..full("orders")
+        }],
+    };
+    assert_eq!(
+        resolve(&config, "orders", &Overrides::default()).arrival_window_seconds,
+        Some(60)
+    );
+    assert_eq!(
+        resolve(&config, "orders", &flags).arrival_window_seconds,
+        Some(5)
+    );
+}
