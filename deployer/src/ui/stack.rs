@@ -15,7 +15,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(visible_len(cell));
         }
     }
     let mut out = String::new();
@@ -27,13 +27,29 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             if i == last {
                 line.push_str(cell);
             } else {
-                let _ = write!(line, "{cell:<width$}  ", width = widths[i]);
+                let pad = widths[i].saturating_sub(visible_len(cell));
+                let _ = write!(line, "{cell}{:pad$}  ", "");
             }
         }
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out
+}
+
+/// The length of `text` on screen: characters outside colour escape sequences.
+fn visible_len(text: &str) -> usize {
+    let mut len = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (false, _) => len += 1,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+        }
+    }
+    len
 }
 
 /// The plan: one line per resource, `+` add, `~` modify, `-` remove, with the replacement
@@ -146,7 +162,10 @@ impl Progress {
             self.console.note(line);
             return;
         };
-        let _ = bars.multi.println(&line);
+        // The spinners show what is in progress; lines stay for what ended.
+        if event.is_terminal() || event.is_stack() {
+            let _ = bars.multi.println(&line);
+        }
         if event.is_stack() {
             return;
         }
@@ -210,6 +229,8 @@ mod tests {
             ],
         );
         assert_eq!(text, "A           B\nlong value  x\ns           y\n");
+        let painted = table(&["", "B"], &[vec!["\x1b[32m+\x1b[0m".into(), "x".into()]]);
+        assert_eq!(painted, "   B\n\x1b[32m+\x1b[0m  x\n");
     }
 
     #[test]
