@@ -284,6 +284,7 @@ async fn a_failed_parallel_branch_resumes_without_redoing_the_branch_that_succee
     assert!(text.contains("aws stepfunctions start-execution"), "{text}");
     assert!(text.contains("Resumed execution SUCCEEDED"), "{text}");
     assert!(stderr(&out).contains("entered Done"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
 
     // The succeeded branch's Lambda ran once in total, across both executions.
     assert_eq!(
@@ -372,6 +373,37 @@ async fn an_execution_of_a_version_resumes_with_the_definition_that_version_ran(
         .await;
     assert!(definition["States"].get("Need").is_some(), "{definition}");
     assert!(definition["States"].get("Other").is_none(), "{definition}");
+
+    // Through an alias of the version: the same definition, and the copy is updated.
+    let alias = cloud
+        .sfn
+        .create_state_machine_alias()
+        .name("live")
+        .routing_configuration(
+            aws_sdk_sfn::types::RoutingConfigurationListItem::builder()
+                .state_machine_version_arn(&version)
+                .weight(100)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let failed = cloud
+        .run(
+            alias.state_machine_alias_arn(),
+            json!({"id": 8}),
+            ExecutionStatus::Failed,
+        )
+        .await;
+    let report = json_out(
+        &cloud
+            .deployer(&["resume", &failed, "--output", "json"])
+            .await,
+    );
+    assert_eq!(report["failedState"], "Need");
+    assert_eq!(report["action"], "updated");
+    assert_eq!(report["startInput"], json!({"id": 8, "resuming": true}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -500,6 +532,24 @@ async fn running_succeeded_unknown_and_malformed_executions_are_refused_creating
         "--patch must be a JSON object",
     );
     assert_eq!(cloud.machine_names().await, ["passes", "waits"]);
+
+    // Once stopped (ABORTED) it can be resumed at the state that was in progress.
+    cloud
+        .sfn
+        .stop_execution()
+        .execution_arn(&running)
+        .send()
+        .await
+        .unwrap();
+    let plan = json_out(
+        &cloud
+            .deployer(&["resume", &running, "--dry-run", "--output", "json"])
+            .await,
+    );
+    assert_eq!(plan["status"], "ABORTED");
+    assert_eq!(plan["failedState"], "W");
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(cloud.machine_names().await, ["passes", "waits"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -523,10 +573,11 @@ async fn a_trust_policy_pinned_to_the_original_machine_stops_before_anything_is_
         .await;
 
     let out = cloud.deployer(&["resume", &failed, "--start"]).await;
-    assert_bad_input(&out, "warning: the trust policy of the role");
-    assert!(stderr(&out).contains(original), "{}", stderr(&out));
+    assert_bad_input(&out, "error: the trust policy of the role");
+    let said = format!("aws:SourceArn = {original} does not match");
+    assert!(stderr(&out).contains(&said), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("nothing was created"),
+        stderr(&out).contains("Nothing was created"),
         "{}",
         stderr(&out)
     );

@@ -129,18 +129,20 @@ async fn check_trust(
             return Ok(());
         }
         Trust::Denied(why) => format!(
-            "the trust policy of the role {} does not let Step Functions assume it for {}: \
-             {why}. Add the copy to the trust policy (e.g. aws:SourceArn {}) and resume again",
-            copy.role_arn, copy.arn, copy.arn
+            "the trust policy of the role {} does not let Step Functions assume it for the \
+             copy {}: {why}",
+            copy.role_arn, copy.arn
         ),
     };
     if args.ignore_trust_policy {
         console.warn(format!("{problem} (going on: --ignore-trust-policy)"));
         Ok(())
     } else {
-        console.warn(&problem);
         Err(CliError::usage(format!(
-            "nothing was created: {problem}, or pass --ignore-trust-policy"
+            "{problem}. Nothing was created. Let the copy assume the role (e.g. add {} to the \
+             policy's aws:SourceArn condition) and resume again, or pass \
+             --ignore-trust-policy",
+            copy.arn
         )))
     }
 }
