@@ -114,13 +114,13 @@ pub struct ServeArgs {
 
 /// `deployer resume`.
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Offline, on saved files:\n  deployer resume --history-file history.json \
+#[command(after_help = "A failed execution, live:\n  deployer resume \
+    arn:aws:states:us-east-1:123456789012:execution:MyMachine:my-run --patch '{\"foo\": 1}' \
+    --start --wait\n\nOffline, on saved files:\n  deployer resume --history-file history.json \
     --definition-file definition.json --dry-run\n\nhistory.json is the output of \
     `aws stepfunctions get-execution-history --execution-arn ARN` (one page or several);\n\
     definition.json is the `definition` of `aws stepfunctions \
-    describe-state-machine-for-execution --execution-arn ARN`."
-)]
+    describe-state-machine-for-execution --execution-arn ARN`.")]
 pub struct ResumeArgs {
     /// The failed execution's ARN (live mode).
     #[arg(value_name = "EXECUTION_ARN")]
@@ -140,6 +140,16 @@ pub struct ResumeArgs {
     /// Print the plan and the rewritten definition; create nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Start the resumed copy with the resume input and `"resuming": true` (live mode).
+    #[arg(long, requires = "execution_arn", conflicts_with = "dry_run")]
+    pub start: bool,
+    /// Follow the started execution to its end and report it; exit 1 unless it succeeds.
+    #[arg(long, requires = "start")]
+    pub wait: bool,
+    /// Create the copy even when its role's trust policy seems not to let Step Functions
+    /// assume the role for it.
+    #[arg(long, requires = "execution_arn")]
+    pub ignore_trust_policy: bool,
 }
 
 /// `deployer render …`.

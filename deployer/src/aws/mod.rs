@@ -2,7 +2,9 @@
 //! IMDS) and the global flags, and errors turned into messages that say what to do.
 
 pub mod iam;
+pub mod sfn;
 pub mod stack;
+pub mod trust;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -70,6 +72,25 @@ impl Aws {
     /// The region every call goes to.
     pub fn region(&self) -> &str {
         self.config.region().map(Region::as_ref).unwrap_or_default()
+    }
+
+    /// The same configuration aimed at another region (for a resource that lives there).
+    pub fn in_region(&self, region: &str) -> Aws {
+        let config = self
+            .config
+            .clone()
+            .into_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        Aws {
+            config,
+            endpoint: self.endpoint.clone(),
+        }
+    }
+
+    /// The endpoint every call goes to, when one was given (`--endpoint-url`, `--local`).
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_deref()
     }
 
     /// CloudFormation.

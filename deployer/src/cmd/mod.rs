@@ -22,7 +22,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Up(args) => block_on(up::run(&args, global, &console)),
         Command::Down(args) => block_on(down::run(&args, global, &console)),
         Command::Ls => block_on(ls::run(global, &console)),
-        Command::Resume(args) => resume::run(&args, cli.output),
+        Command::Resume(args) => resume::run(&args, global, &console),
         Command::Render(RenderCommand::Demo(args)) => render::demo(&args),
         Command::Render(RenderCommand::Resumer(args)) => render::resumer(&args),
         Command::Task(args) => task::run(&args, cli.output),

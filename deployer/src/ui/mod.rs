@@ -2,4 +2,5 @@
 
 pub mod console;
 pub mod plan;
+pub mod resume;
 pub mod stack;

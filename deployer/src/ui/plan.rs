@@ -10,12 +10,19 @@ use crate::cmd::resume::start_input;
 /// Renders the plan: what failed, where it resumes, with which input, what is skipped, the
 /// marked tree of states, and the rewritten definition.
 pub fn render(plan: &ResumePlan) -> String {
-    let mut out = String::new();
-    let _ = write_plan(&mut out, plan);
+    let mut out = summary(plan);
+    let _ = write_details(&mut out, plan);
     out
 }
 
-fn write_plan(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
+/// What failed, where it resumes, with which input, and what is skipped.
+pub fn summary(plan: &ResumePlan) -> String {
+    let mut out = String::new();
+    let _ = write_summary(&mut out, plan);
+    out
+}
+
+fn write_summary(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     writeln!(
         out,
         "Execution {} in state \"{}\"",
@@ -60,6 +67,10 @@ fn write_plan(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     for branch in &plan.branches {
         writeln!(out, "  {}", describe_branch(branch))?;
     }
+    Ok(())
+}
+
+fn write_details(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(out, "States:")?;
     for node in &plan.tree {
@@ -143,11 +154,11 @@ fn symbol(mark: Mark) -> &'static str {
     }
 }
 
-fn pretty(value: &Value) -> String {
+pub(super) fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
 }
 
-fn indent(text: &str, spaces: usize) -> String {
+pub(super) fn indent(text: &str, spaces: usize) -> String {
     let pad = " ".repeat(spaces);
     text.lines()
         .map(|l| format!("{pad}{l}"))

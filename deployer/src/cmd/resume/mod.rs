@@ -1,36 +1,47 @@
-//! `deployer resume`: plan the resumption of a failed execution.
+//! `deployer resume`: plan the resumption of a failed execution, offline on saved files, or
+//! live by ARN (`live`): create the resumed copy, and start and follow it.
+
+mod live;
 
 use asl::history::History;
 use asl::model::Definition;
 use asl::resume::{plan, PlanOptions, ResumePlan};
 use serde_json::{json, Value};
 
-use crate::cli::{OutputFormat, ResumeArgs};
+use crate::cli::{GlobalArgs, ResumeArgs};
 use crate::error::{CliError, CliResult};
 use crate::input::{parse_json, parse_patch, read_file};
 use crate::ui;
+use crate::ui::console::Console;
 
 /// Runs `deployer resume`.
-pub fn run(args: &ResumeArgs, output: OutputFormat) -> CliResult {
-    let (Some(history_file), Some(definition_file)) = (&args.history_file, &args.definition_file)
-    else {
-        return Err(match &args.execution_arn {
-            Some(_) => CliError::usage(
-                "resuming a live execution by ARN is not available in this version yet; save \
-                 its history and definition and plan offline with --history-file and \
-                 --definition-file (see `deployer resume --help`)",
-            ),
-            None => CliError::usage(
-                "say which execution to resume: --history-file FILE --definition-file FILE \
-                 (see `deployer resume --help`)",
-            ),
-        });
-    };
-    if args.execution_arn.is_some() {
-        return Err(CliError::usage(
+pub fn run(args: &ResumeArgs, global: &GlobalArgs, console: &Console) -> CliResult {
+    match (
+        &args.execution_arn,
+        &args.history_file,
+        &args.definition_file,
+    ) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(CliError::usage(
             "give either an execution ARN or --history-file/--definition-file, not both",
-        ));
+        )),
+        (Some(arn), None, None) => super::block_on(live::run(args, arn, global, console)),
+        (None, Some(history_file), Some(definition_file)) => {
+            offline(args, history_file, definition_file, console)
+        }
+        _ => Err(CliError::usage(
+            "say which execution to resume: its ARN, or --history-file FILE \
+             --definition-file FILE (see `deployer resume --help`)",
+        )),
     }
+}
+
+/// Plans on saved files: prints the plan, creates nothing.
+fn offline(
+    args: &ResumeArgs,
+    history_file: &std::path::Path,
+    definition_file: &std::path::Path,
+    console: &Console,
+) -> CliResult {
     let history_text = read_file(history_file, "--history-file")?;
     let history = History::from_json(&history_text).map_err(|e| {
         CliError::usage(format!("--history-file '{}': {e}", history_file.display()))
@@ -42,17 +53,26 @@ pub fn run(args: &ResumeArgs, output: OutputFormat) -> CliResult {
             definition_file.display()
         ))
     })?;
-    let patch = args.patch.as_deref().map(parse_patch).transpose()?;
-    let options = PlanOptions {
-        from_state: args.from_state.clone(),
-        patch,
-    };
-    let plan = plan(&definition, &history, &options).map_err(|e| CliError::usage(e.to_string()))?;
-    match output {
-        OutputFormat::Json => println!("{}", to_pretty(&plan_json(&plan))),
-        OutputFormat::Text => print!("{}", ui::plan::render(&plan)),
+    let plan = plan_for(args, &definition, &history)?;
+    if console.json() {
+        println!("{}", to_pretty(&plan_json(&plan)));
+    } else {
+        print!("{}", ui::plan::render(&plan));
     }
     Ok(())
+}
+
+/// The plan with the user's --from-state and --patch.
+fn plan_for(
+    args: &ResumeArgs,
+    definition: &Definition,
+    history: &History,
+) -> CliResult<ResumePlan> {
+    let options = PlanOptions {
+        from_state: args.from_state.clone(),
+        patch: args.patch.as_deref().map(parse_patch).transpose()?,
+    };
+    plan(definition, history, &options).map_err(|e| CliError::usage(e.to_string()))
 }
 
 /// Reads a definition file: the ASL itself, or the output of DescribeStateMachine /

@@ -1,0 +1,115 @@
+//! A live resume, as text for people: the copy made, how to start it, and how the resumed
+//! execution went.
+
+use std::fmt::Write;
+
+use asl::resume::ResumePlan;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use super::console::{Console, Paint};
+use super::plan::{indent, pretty, summary};
+
+/// What `deployer resume <ARN>` did, for the text report.
+#[derive(Debug)]
+pub struct Report<'a> {
+    /// The plan.
+    pub plan: &'a ResumePlan,
+    /// The copy's ARN.
+    pub machine_arn: &'a str,
+    /// `created`, `updated`, or (dry run) `would be created or updated`.
+    pub action: &'a str,
+    /// The input that starts the copy at the resume point.
+    pub start_input: &'a Value,
+    /// The AWS CLI command that starts it.
+    pub start_command: &'a str,
+    /// The deployer command that starts it.
+    pub resume_command: &'a str,
+}
+
+/// The plan's summary, the copy, and the two ways to start it.
+pub fn render(report: &Report<'_>) -> String {
+    let mut out = summary(report.plan);
+    let _ = write_copy(&mut out, report);
+    out
+}
+
+fn write_copy(out: &mut String, report: &Report<'_>) -> std::fmt::Result {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "State machine {}: {}",
+        report.action, report.machine_arn
+    )?;
+    writeln!(out, "Start input:")?;
+    writeln!(out, "{}", indent(&pretty(report.start_input), 2))?;
+    writeln!(out, "Start it with:")?;
+    writeln!(out, "  {}", report.start_command)?;
+    writeln!(out, "or:")?;
+    writeln!(out, "  {}", report.resume_command)
+}
+
+/// How a finished execution ended: its status, then its output or its error and cause.
+pub fn outcome(
+    status: &str,
+    output: Option<&str>,
+    error: Option<&str>,
+    cause: Option<&str>,
+) -> String {
+    let mut out = format!("Resumed execution {status}\n");
+    if let Some(output) = output {
+        let value = serde_json::from_str(output).unwrap_or(Value::String(output.to_string()));
+        out.push_str(&format!("Output:\n{}\n", indent(&pretty(&value), 2)));
+    }
+    for (label, text) in [("error", error), ("cause", cause)] {
+        if let Some(text) = text {
+            out.push_str(&format!("  {label}: {text}\n"));
+        }
+    }
+    out
+}
+
+/// Progress of a followed execution on standard error: a spinner naming the current state on
+/// a terminal, one plain line per state entered otherwise.
+pub struct Progress {
+    spinner: Option<ProgressBar>,
+    console: Console,
+}
+
+impl Progress {
+    /// Starts showing progress of `execution`.
+    pub fn new(console: &Console, execution: &str) -> Progress {
+        console.note(format!("Following {execution}"));
+        let spinner = (console.terminal && !console.quiet).then(|| {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}") {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress {
+            spinner,
+            console: *console,
+        }
+    }
+
+    /// A state was entered.
+    pub fn entered(&self, state: &str) {
+        let line = format!("  entered {}", self.console.paint(state, Paint::Bold));
+        match &self.spinner {
+            Some(bar) => {
+                bar.println(&line);
+                bar.set_message(state.to_string());
+            }
+            None => self.console.note(line),
+        }
+    }
+
+    /// The execution ended.
+    pub fn finish(self) {
+        if let Some(bar) = self.spinner {
+            bar.finish_and_clear();
+        }
+    }
+}
