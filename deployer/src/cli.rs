@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "deployer", version, about, propagate_version = true)]
 pub struct Cli {
     /// How to print results: text for people, json for scripts.
-    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text, help_heading = "Global options")]
     pub output: OutputFormat,
     /// Where and as whom to call AWS, and how much to say.
     #[command(flatten)]
@@ -22,6 +22,7 @@ pub struct Cli {
 
 /// Flags every command takes: the AWS target and the verbosity.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The AWS region (default: the standard chain: AWS_REGION, the profile, ...).
     #[arg(long, global = true, value_name = "REGION")]
