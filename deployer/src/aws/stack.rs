@@ -212,7 +212,9 @@ pub struct ChangeSetRequest<'a> {
     pub tags: &'a [(String, String)],
 }
 
-/// CreateChangeSet named `deployer-<unix time>`; returns the change set's ARN.
+/// CreateChangeSet named `deployer-<unix time in milliseconds>` (executed change sets stay
+/// behind under their names, so two deployments in one second need finer names); returns the
+/// change set's ARN.
 pub async fn create_change_set(
     aws: &Aws,
     cfn: &Client,
@@ -220,7 +222,7 @@ pub async fn create_change_set(
 ) -> CliResult<String> {
     let unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+        .map_or(0, |d| d.as_millis());
     let mut call = cfn
         .create_change_set()
         .stack_name(request.stack)
