@@ -75,6 +75,9 @@ pub enum Command {
     Down(DownArgs),
     /// List the stacks deployer made, with their status.
     Ls,
+    /// Deploy or delete the tutorial's demo stack (ResumeFromState) and its Lambda code.
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Print a CloudFormation template: the demo stack or a resumer stack.
     #[command(subcommand)]
     Render(RenderCommand),
@@ -84,6 +87,42 @@ pub enum Command {
     /// STS, Logs) for offline use.
     #[command(subcommand)]
     Local(LocalCommand),
+}
+
+/// `deployer demo …`.
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Upload the demo's Lambda packages (built by `cargo xtask lambdas`) to an artifact
+    /// bucket and deploy the ResumeFromState stack; prints the state machine's ARN.
+    Up(DemoUpArgs),
+    /// Delete the demo stack, every state machine `deployer resume` made, and the artifacts.
+    Down(DemoDownArgs),
+}
+
+/// `deployer demo up`.
+#[derive(Debug, Args)]
+pub struct DemoUpArgs {
+    /// The bucket for the Lambda packages (default: sfn-resume-artifacts-<account>-<region>,
+    /// created when missing).
+    #[arg(long, value_name = "BUCKET")]
+    pub artifact_bucket: Option<String>,
+    /// Where first.zip and second.zip are (written by `cargo xtask lambdas`).
+    #[arg(long, value_name = "DIR", default_value = "target/lambda")]
+    pub lambda_dir: PathBuf,
+    /// Show the plan, then delete the change set: change nothing (the packages are uploaded).
+    #[arg(long, conflicts_with = "yes")]
+    pub preview: bool,
+    /// Execute the change set without asking (required without a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+/// `deployer demo down`.
+#[derive(Debug, Args)]
+pub struct DemoDownArgs {
+    /// Delete without asking (required without a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 /// `deployer local …`.
@@ -256,7 +295,7 @@ pub struct DownArgs {
     /// The resumer whose stack to delete.
     #[arg(long, value_name = "NAME_SUFFIX", required_unless_present = "all")]
     pub name_suffix: Option<String>,
-    /// Delete every stack deployer made (resumers and the demo).
+    /// Delete everything deployer made: resumer and demo stacks, and resumed copies.
     #[arg(long, conflicts_with = "name_suffix")]
     pub all: bool,
     /// Delete without asking (required without a terminal).

@@ -6,12 +6,18 @@ use crate::aws::stack::{list, tag};
 use crate::aws::Aws;
 use crate::error::CliResult;
 
+/// The demo stack's name (its resources are named after it, as in the tutorial's recording).
+pub const DEMO_STACK: &str = "ResumeFromState";
 /// Marks every stack (and state machine) deployer creates.
 pub const MANAGED_BY: (&str, &str) = ("managed-by", "deployer");
 /// What the stack is: `resumer` or `demo`.
 pub const KIND_TAG: &str = "deployer:kind";
 /// A resumer stack's name suffix.
 pub const SUFFIX_TAG: &str = "deployer:name-suffix";
+/// The bucket holding a demo stack's Lambda packages (so `demo down` can empty it).
+pub const ARTIFACT_BUCKET_TAG: &str = "deployer:artifact-bucket";
+/// The kind of the state machines `deployer resume` creates.
+pub const RESUMED_COPY: &str = "resumed-copy";
 /// The workflow role `up --workflow-role` granted PutItem to (so `down` can take it back).
 pub const WORKFLOW_ROLE_TAG: &str = "deployer:workflow-role";
 

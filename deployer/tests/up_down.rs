@@ -423,10 +423,43 @@ tags = { team = "billing" }
     stacks.sort();
     assert_eq!(stacks, ["sfn-resume-orders", "sfn-resume-payments"]);
 
+    // A copy `deployer resume` made goes with --all; a machine of the user's stays.
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    let definition = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#;
+    for (name, tagged) in [("Mine-with-GoToState", true), ("Mine", false)] {
+        let mut create = sfn
+            .create_state_machine()
+            .name(name)
+            .definition(definition)
+            .role_arn(common::ROLE_ARN);
+        if tagged {
+            for (key, value) in [
+                ("managed-by", "deployer"),
+                ("deployer:kind", "resumed-copy"),
+            ] {
+                create = create.tags(
+                    aws_sdk_sfn::types::Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build(),
+                );
+            }
+        }
+        create.send().await.expect("CreateStateMachine");
+    }
+
     let down = w.deployer(&["down", "--all", "--yes"]).await;
     assert_ok(&down);
+    assert!(
+        stderr(&down).contains("deleted the resumed copy"),
+        "{}",
+        stderr(&down)
+    );
     assert!(w.live_stacks().await.is_empty());
     assert!(w.tables().await.is_empty());
+    let left = sfn.list_state_machines().send().await.unwrap();
+    let names: Vec<&str> = left.state_machines().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["Mine"]);
 }
 
 /// Asserts exit status 2 with every `needle` in the message.

@@ -1,6 +1,10 @@
-//! Support code for `cargo xtask`: generators of large inputs and the workloads of the
-//! benchmarks, and the summary table of the interpreter benchmarks.
+//! Support code for `cargo xtask`: the demo (the tutorial end to end), the Lambda packages,
+//! generators of large inputs and the workloads of the benchmarks, and the summary table of
+//! the interpreter benchmarks.
 
+pub mod demo;
+pub mod lambdas;
 pub mod summary;
 pub mod synthetic;
 pub mod workloads;
+pub mod workspace;

@@ -1,18 +1,27 @@
 //! `cargo xtask <task>`: project chores that are more than one cargo command.
 //!
+//! - `demo [--aws] [--keep]`: the tutorial end to end (see `xtask::demo`), on the embedded
+//!   emulator by default.
+//! - `lambdas`: the demo's functions built in release mode and zipped for `provided.al2023`
+//!   into `target/lambda/<name>.zip`.
 //! - `bench`: the criterion benchmarks (resume planning on a 25,000-event history; the
 //!   interpreter on a 5000-item inline Map and a 1000-iteration Choice loop), then a summary
 //!   of the interpreter's figures. `--moto` also runs the interpreter's workloads in moto 5.2.5
 //!   (venv under `target/bench-venv`) and adds its figures and the ratio.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::SystemTime;
 
 use serde_json::Value;
-use xtask::{summary, workloads};
+use xtask::lambdas::human_size;
+use xtask::workspace::{cargo, root as workspace_root, run, target_dir};
+use xtask::{demo, lambdas, summary, workloads};
 
-const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  bench [--moto] [criterion args]   \
+const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  demo [--aws] [--keep]             \
+     the tutorial end to end on the embedded emulator (--aws: a real account;\n                                    \
+     --keep: leave what it deployed)\n  lambdas                           \
+     build the demo's Lambda functions into target/lambda/<name>.zip\n  bench [--moto] [criterion args]   \
      run the benchmarks (criterion, release build);\n                                    \
      --moto: compare the interpreter with moto 5.2.5";
 
@@ -23,13 +32,9 @@ const MOTO_VERSION: &str = "5.2.5";
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("bench") => match bench(&args[1..]) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Some("bench") => report(bench(&args[1..])),
+        Some("lambdas") => report(build_lambdas()),
+        Some("demo") => demo_task(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -41,6 +46,59 @@ fn main() -> ExitCode {
         None => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn report(outcome: Result<(), String>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Builds and packages the demo's functions, and says what it wrote.
+fn build_lambdas() -> Result<(), String> {
+    let root = workspace_root();
+    let target = target_dir(&root)?;
+    for package in lambdas::build(&root, &target)? {
+        println!(
+            "{} ({})",
+            package
+                .path
+                .strip_prefix(&root)
+                .unwrap_or(&package.path)
+                .display(),
+            human_size(package.size)
+        );
+    }
+    Ok(())
+}
+
+/// `cargo xtask demo [--aws] [--keep]`.
+fn demo_task(args: &[String]) -> ExitCode {
+    let mut options = demo::Options::default();
+    for arg in args {
+        match arg.as_str() {
+            "--aws" => options.aws = true,
+            "--keep" => options.keep = true,
+            other => {
+                eprintln!("error: unknown demo option '{other}'\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match demo::run(options) {
+        Ok(()) => {
+            println!("demo: every step did what it should");
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            eprintln!("\ndemo failed: {failure}");
+            ExitCode::FAILURE
         }
     }
 }
@@ -111,39 +169,6 @@ fn run_moto(root: &Path, target: &Path) -> Result<Value, String> {
     read_json(&results).ok_or_else(|| format!("moto_bench.py wrote no {}", results.display()))
 }
 
-fn run(command: &mut Command) -> Result<(), String> {
-    let program = command.get_program().to_string_lossy().into_owned();
-    match command.status() {
-        Ok(s) if s.success() => Ok(()),
-        Ok(s) => Err(format!("{program} failed ({s})")),
-        Err(e) => Err(format!("cannot run {program}: {e}")),
-    }
-}
-
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
-}
-
-fn workspace_root() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).to_path_buf()
-}
-
-/// Cargo's target directory (criterion writes its estimates under it).
-fn target_dir(root: &Path) -> Result<PathBuf, String> {
-    let output = Command::new(cargo())
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    let metadata: Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("cannot read cargo metadata: {e}"))?;
-    metadata["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata has no target_directory".to_string())
 }

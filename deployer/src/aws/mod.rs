@@ -1,7 +1,9 @@
 //! AWS clients: one SDK configuration from the standard chain (environment, profiles, SSO,
 //! IMDS) and the global flags, and errors turned into messages that say what to do.
 
+pub mod artifacts;
 pub mod iam;
+pub mod machines;
 pub mod sfn;
 pub mod stack;
 pub mod trust;
@@ -101,6 +103,11 @@ impl Aws {
     /// Step Functions.
     pub fn sfn(&self) -> aws_sdk_sfn::Client {
         aws_sdk_sfn::Client::new(&self.config)
+    }
+
+    /// STS.
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
     }
 
     /// IAM.

@@ -16,10 +16,8 @@ use serde_json::Value;
 
 use super::{error_code, Aws};
 use crate::error::{CliError, CliResult};
-use crate::stacks::{KIND_TAG, MANAGED_BY};
+use crate::stacks::{KIND_TAG, MANAGED_BY, RESUMED_COPY};
 
-/// The kind tag of a resumed copy.
-pub const RESUMED_COPY: &str = "resumed-copy";
 /// The tag naming the state machine a copy was made from.
 pub const SOURCE_TAG: &str = "deployer:source";
 /// GetExecutionHistory's largest page.

@@ -212,8 +212,9 @@ pub struct ChangeSetRequest<'a> {
     pub tags: &'a [(String, String)],
 }
 
-/// CreateChangeSet named `deployer-<unix time in milliseconds>` (seconds would collide when
-/// a script deploys twice in one second); returns the change set's ARN.
+/// CreateChangeSet named `deployer-<unix time in milliseconds>` (executed change sets stay
+/// behind under their names, so two deployments in one second need finer names); returns the
+/// change set's ARN.
 pub async fn create_change_set(
     aws: &Aws,
     cfn: &Client,

@@ -1,15 +1,15 @@
-//! `deployer down`: delete a resumer stack (or every stack deployer made) and take back the
-//! workflow role's grant.
+//! `deployer down`: delete a resumer stack (or everything deployer made: its stacks and the
+//! `-with-GoToState` copies of `deployer resume`) and take back the workflow role's grant.
 
 use aws_sdk_cloudformation::types::Stack;
 
 use crate::aws::stack::{describe, tag};
-use crate::aws::{iam, Aws};
+use crate::aws::{iam, machines, Aws};
 use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, delete, Approval};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
-use crate::stacks::{self, WORKFLOW_ROLE_TAG};
+use crate::stacks::{self, RESUMED_COPY, WORKFLOW_ROLE_TAG};
 use crate::ui::console::Console;
 
 /// Runs `deployer down`.
@@ -23,24 +23,26 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     };
     check_approval(console, approval, "delete")?;
     let aws = Aws::connect(global).await?;
-    let targets = match &args.name_suffix {
-        Some(suffix) => vec![one(&aws, &format!("{STACK_PREFIX}{suffix}")).await?],
-        None => stacks::owned(&aws).await?,
+    let (targets, copies) = match &args.name_suffix {
+        Some(suffix) => (
+            vec![one(&aws, &format!("{STACK_PREFIX}{suffix}")).await?],
+            Vec::new(),
+        ),
+        None => (
+            stacks::owned(&aws).await?,
+            machines::tagged(&aws, RESUMED_COPY).await?,
+        ),
     };
-    if targets.is_empty() {
+    if targets.is_empty() && copies.is_empty() {
         console.note(format!(
-            "no stacks made by deployer in {}: nothing to delete",
+            "nothing made by deployer in {}: nothing to delete",
             aws.region()
         ));
+        return Ok(());
     }
-    let names: Vec<&str> = targets.iter().filter_map(Stack::stack_name).collect();
-    if !targets.is_empty()
-        && !args.yes
-        && !console.confirm(&format!(
-            "Delete {} and all its resources?",
-            names.join(", ")
-        ))
-    {
+    let mut names: Vec<&str> = targets.iter().filter_map(Stack::stack_name).collect();
+    names.extend(copies.iter().map(String::as_str));
+    if !args.yes && !console.confirm(&format!("Delete {}?", names.join(", "))) {
         console.note("nothing deleted");
         return Ok(());
     }
@@ -56,6 +58,10 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
             }
         }
         reports.push(delete(&aws, console, stack).await?);
+    }
+    for arn in &copies {
+        machines::delete(&aws, arn).await?;
+        console.note(format!("deleted the resumed copy {arn}"));
     }
     if console.json() {
         println!(

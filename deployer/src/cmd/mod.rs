@@ -1,5 +1,6 @@
 //! One module per command; each is thin: read input, call the library, print.
 
+pub mod demo;
 pub mod down;
 pub mod local;
 pub mod ls;
@@ -10,7 +11,7 @@ pub mod up;
 
 use std::future::Future;
 
-use crate::cli::{Cli, Command, LocalCommand, RenderCommand};
+use crate::cli::{Cli, Command, DemoCommand, LocalCommand, RenderCommand};
 use crate::error::{CliError, CliResult};
 use crate::ui::console::Console;
 
@@ -21,6 +22,8 @@ pub fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Up(args) => block_on(up::run(&args, global, &console)),
         Command::Down(args) => block_on(down::run(&args, global, &console)),
+        Command::Demo(DemoCommand::Up(args)) => block_on(demo::up(&args, global, &console)),
+        Command::Demo(DemoCommand::Down(args)) => block_on(demo::down(&args, global, &console)),
         Command::Ls => block_on(ls::run(global, &console)),
         Command::Resume(args) => resume::run(&args, global, &console),
         Command::Render(RenderCommand::Demo(args)) => render::demo(&args),

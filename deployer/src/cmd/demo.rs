@@ -1,0 +1,209 @@
+//! `deployer demo up | down`: the tutorial's ResumeFromState stack with its Lambda code.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::aws::artifacts::{self, content_key, default_bucket};
+use crate::aws::stack::{describe, tag};
+use crate::aws::{machines, Aws};
+use crate::cli::{DemoDownArgs, DemoUpArgs, GlobalArgs};
+use crate::error::{CliError, CliResult};
+use crate::operation::{check_approval, delete, deploy, Approval, Deployment};
+use crate::render::{demo_template, DemoArtifacts};
+use crate::stacks::{self, ARTIFACT_BUCKET_TAG, DEMO_STACK, RESUMED_COPY};
+use crate::ui::console::Console;
+use crate::ui::stack::outputs_table;
+
+/// Where the demo's packages go in the artifact bucket.
+const PREFIX: &str = "sfn-resume-demo/";
+/// The packages the demo stack needs, by function.
+const FUNCTIONS: [&str; 2] = ["first", "second"];
+
+/// Runs `deployer demo up`.
+pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> CliResult {
+    let packages = read_packages(&args.lambda_dir)?;
+    if let Some(bucket) = &args.artifact_bucket {
+        validate_bucket(bucket)?;
+    }
+    let approval = Approval {
+        preview: args.preview,
+        yes: args.yes,
+    };
+    check_approval(console, approval, "deploy")?;
+    let aws = Aws::connect(global).await?;
+    let bucket = match &args.artifact_bucket {
+        Some(bucket) => bucket.clone(),
+        None => default_bucket(&artifacts::account_id(&aws).await?, aws.region()),
+    };
+    if artifacts::ensure_bucket(&aws, &bucket).await? {
+        console.note(format!("created the artifact bucket {bucket}"));
+    }
+    let mut keys = Vec::new();
+    for (name, bytes) in packages {
+        let key = content_key(PREFIX, name, &bytes);
+        let size = bytes.len();
+        if artifacts::upload(&aws, &bucket, &key, bytes).await? {
+            console.note(format!("uploaded s3://{bucket}/{key} ({size} bytes)"));
+        } else {
+            console.note(format!("s3://{bucket}/{key} is already there (same code)"));
+        }
+        keys.push(key);
+    }
+    let template = demo_template(&DemoArtifacts {
+        bucket: bucket.clone(),
+        first_key: keys[0].clone(),
+        second_key: keys[1].clone(),
+    })?;
+    let mut tags = stacks::tags("demo", None);
+    tags.push((ARTIFACT_BUCKET_TAG.to_string(), bucket.clone()));
+    let deployment = Deployment {
+        stack: DEMO_STACK.to_string(),
+        template,
+        tags,
+        artifact_bucket: Some(bucket.clone()),
+    };
+    let report = deploy(&aws, console, &deployment, approval).await?;
+    let machine = report
+        .outputs
+        .iter()
+        .find(|o| o.key == "StateMachineArn")
+        .map(|o| o.value.clone());
+    if console.json() {
+        let mut value = serde_json::to_value(&report).unwrap_or_default();
+        value["artifactBucket"] = json!(bucket);
+        value["packages"] = json!(keys);
+        value["stateMachineArn"] = json!(machine);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    } else if let Some(machine) = machine {
+        console.result(outputs_table(&report.outputs));
+        console.result(format!(
+            "\nState machine: {machine}\nRun it (it fails in \"Parallel 2\": the second function \
+             needs $.foo):\n  aws stepfunctions start-execution --state-machine-arn {machine} \
+             --input '{{\"Message\": \"Your message here\"}}'\n"
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `deployer demo down`.
+pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -> CliResult {
+    let approval = Approval {
+        preview: false,
+        yes: args.yes,
+    };
+    check_approval(console, approval, "delete")?;
+    let aws = Aws::connect(global).await?;
+    let stack = describe(&aws, &aws.cloudformation(), DEMO_STACK).await?;
+    if let Some(stack) = stack.as_ref().filter(|s| !stacks::is_owned(s)) {
+        return Err(CliError::usage(format!(
+            "{} was not made by deployer (it has no managed-by=deployer tag): delete it with \
+             CloudFormation directly if you mean to",
+            stack.stack_name().unwrap_or(DEMO_STACK)
+        )));
+    }
+    let copies = machines::tagged(&aws, RESUMED_COPY).await?;
+    let bucket = match stack.as_ref().and_then(|s| tag(s, ARTIFACT_BUCKET_TAG)) {
+        Some(bucket) => bucket.to_string(),
+        None => default_bucket(&artifacts::account_id(&aws).await?, aws.region()),
+    };
+    let mut doomed: Vec<String> = stack.iter().map(|_| DEMO_STACK.to_string()).collect();
+    doomed.extend(copies.iter().cloned());
+    doomed.push(format!("the demo's packages in s3://{bucket}"));
+    if !args.yes && !console.confirm(&format!("Delete {}?", doomed.join(", "))) {
+        console.note("nothing deleted");
+        return Ok(());
+    }
+    let report = match &stack {
+        Some(stack) => Some(delete(&aws, console, stack).await?),
+        None => {
+            console.note(format!(
+                "there is no {DEMO_STACK} stack in {}: nothing to delete there",
+                aws.region()
+            ));
+            None
+        }
+    };
+    for arn in &copies {
+        machines::delete(&aws, arn).await?;
+        console.note(format!("deleted the resumed copy {arn}"));
+    }
+    let owned = artifacts::is_owned(&aws, &bucket).await?;
+    let prefix = if owned { "" } else { PREFIX };
+    let objects = artifacts::delete_objects(&aws, &bucket, prefix).await?;
+    if objects > 0 {
+        console.note(format!("deleted {objects} objects from s3://{bucket}"));
+    }
+    if owned {
+        artifacts::delete_bucket(&aws, &bucket).await?;
+        console.note(format!("deleted the artifact bucket {bucket}"));
+    }
+    if console.json() {
+        let value: Value = json!({
+            "stack": report,
+            "deletedStateMachines": copies,
+            "artifactBucket": {"name": bucket, "objectsDeleted": objects, "bucketDeleted": owned},
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// The packages `cargo xtask lambdas` wrote, read before anything is called.
+fn read_packages(dir: &Path) -> CliResult<Vec<(&'static str, Vec<u8>)>> {
+    FUNCTIONS
+        .iter()
+        .map(|name| {
+            let path = dir.join(format!("{name}.zip"));
+            std::fs::read(&path)
+                .map(|bytes| (*name, bytes))
+                .map_err(|e| {
+                    CliError::usage(format!(
+                    "cannot read the Lambda package {} ({e}): build the demo's functions first \
+                     with `cargo xtask lambdas`, or point --lambda-dir at the directory holding \
+                     first.zip and second.zip",
+                    path.display()
+                ))
+                })
+        })
+        .collect()
+}
+
+/// S3's bucket naming rules (3 to 63 lowercase letters, digits, dots and hyphens, starting
+/// and ending with a letter or digit).
+fn validate_bucket(bucket: &str) -> CliResult {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let valid = (3..=63).contains(&bucket.len())
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && edge(bucket.chars().next())
+        && edge(bucket.chars().last());
+    if valid {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "--artifact-bucket '{bucket}' is not a valid S3 bucket name: 3 to 63 lowercase \
+             letters, digits, dots and hyphens, starting and ending with a letter or digit"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_bucket;
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        assert!(validate_bucket("my-artifacts.2").is_ok());
+        for bad in ["ab", "My-Bucket", "-start", "end-", "under_score"] {
+            assert!(validate_bucket(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! `cargo xtask demo`: the tutorial end to end, as a user would type it. Deploy the demo
+//! stack, run it and watch it fail in "Parallel 2", resume it from the failed state with the
+//! input fixed, watch the copy succeed without running "Parallel" again; then a pause/resume
+//! round trip through a resumer; then tear everything down.
+//!
+//! By default everything runs against the embedded emulator (started in this process);
+//! `--aws` uses a real account through the standard credential chain.
+
+mod deployer;
+mod jobs;
+mod narrate;
+mod sfn;
+mod tutorial;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+
+pub use deployer::Deployer;
+pub use jobs::JOBS_SUFFIX;
+
+use crate::lambdas::{self, human_size};
+use crate::workspace::{cargo, run as run_command};
+use narrate::{command_line, result, seconds};
+
+/// What `cargo xtask demo` was asked to do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Use the account of the standard credential chain instead of the emulator.
+    pub aws: bool,
+    /// Leave the stacks and resources in place at the end.
+    pub keep: bool,
+}
+
+/// The step that did not do what it should, and why.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The step's title.
+    pub step: String,
+    /// What went wrong.
+    pub why: String,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step \"{}\" failed: {}", self.step, self.why)
+    }
+}
+
+/// The region and test credentials used against the emulator.
+const LOCAL_REGION: &str = "us-east-1";
+
+/// What the demo needs built: the Lambda packages and the deployer binary.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The workspace root (where `deployer` runs).
+    pub root: PathBuf,
+    /// Where the packages are (`target/lambda`).
+    pub lambda_dir: PathBuf,
+    /// The `deployer` binary.
+    pub deployer: PathBuf,
+}
+
+/// Builds the Lambda packages (`cargo xtask lambdas`) and the deployer (`cargo build -p
+/// deployer`), printing both as commands.
+pub fn build(root: &Path) -> Result<Built, String> {
+    let target = crate::workspace::target_dir(root)?;
+    command_line("cargo xtask lambdas");
+    for package in lambdas::build(root, &target)? {
+        result(&format!(
+            "{} ({})",
+            package.path.display(),
+            human_size(package.size)
+        ));
+    }
+    command_line("cargo build -p deployer");
+    run_command(
+        Command::new(cargo())
+            .args(["build", "-q", "-p", "deployer"])
+            .current_dir(root),
+    )?;
+    Ok(Built {
+        root: root.to_path_buf(),
+        lambda_dir: target.join("lambda"),
+        deployer: target.join("debug").join("deployer"),
+    })
+}
+
+/// Runs the whole demo; `Ok` only when every step did what it should.
+pub fn run(options: Options) -> Result<(), Failure> {
+    let start = Instant::now();
+    let steps = Steps::default();
+    steps.title("Build the Lambda functions and the deployer");
+    let built = build(&crate::workspace::root()).map_err(|why| steps.failed(why))?;
+    let after_build = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| steps.failed(format!("cannot start the async runtime: {e}")))?;
+    let outcome = runtime.block_on(async {
+        let emulator = if options.aws {
+            None
+        } else {
+            let started = emulator::start(emulator::Config::ephemeral())
+                .await
+                .map_err(|e| steps.failed(format!("the emulator did not start: {e}")))?;
+            Some(started)
+        };
+        let demo = match &emulator {
+            Some(emulator) => Demo::local(&built, &emulator.endpoint()),
+            None => Demo::aws(&built).await,
+        };
+        let outcome = demo.everything(&steps, options.keep).await;
+        if let Some(emulator) = emulator {
+            emulator.shutdown().await;
+        }
+        outcome
+    });
+    println!(
+        "\ntotal {} ({} after the build)",
+        seconds(start),
+        seconds(after_build)
+    );
+    outcome
+}
+
+/// Numbers the steps and names the one that fails.
+#[derive(Debug, Default)]
+pub struct Steps {
+    number: AtomicUsize,
+    current: std::sync::Mutex<String>,
+}
+
+impl Steps {
+    /// Starts the next step.
+    pub fn title(&self, title: &str) {
+        let n = self.number.fetch_add(1, Ordering::Relaxed) + 1;
+        narrate::step(n, title);
+        if let Ok(mut current) = self.current.lock() {
+            *current = title.to_string();
+        }
+    }
+
+    /// The current step failed for `why`.
+    pub fn failed(&self, why: impl Into<String>) -> Failure {
+        Failure {
+            step: self.current.lock().map(|c| c.clone()).unwrap_or_default(),
+            why: why.into(),
+        }
+    }
+}
+
+/// Where the demo runs and with what.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    /// The deployer binary, set up for the target.
+    pub deployer: Deployer,
+    /// The SDK configuration of the checks.
+    pub config: SdkConfig,
+    /// Where the Lambda packages are.
+    pub lambda_dir: PathBuf,
+    /// How long an execution may take.
+    pub limit: Duration,
+}
+
+impl Demo {
+    /// Against the emulator at `endpoint` (region us-east-1, test credentials).
+    pub fn local(built: &Built, endpoint: &str) -> Demo {
+        let env = [
+            ("AWS_ENDPOINT_URL", endpoint),
+            ("AWS_REGION", LOCAL_REGION),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ];
+        command_line(&format!(
+            "export {}",
+            env.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        result("(the emulator runs inside this process: like `deployer local serve`)");
+        let config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(LOCAL_REGION))
+            .endpoint_url(endpoint)
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::from_keys(
+                "test", "test", None,
+            )))
+            .build();
+        let env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Demo {
+            deployer: Deployer {
+                path: built.deployer.clone(),
+                dir: built.root.clone(),
+                env,
+            },
+            config,
+            lambda_dir: built.lambda_dir.clone(),
+            limit: Duration::from_secs(60),
+        }
+    }
+
+    /// Against the account and region of the standard chain.
+    pub async fn aws(built: &Built) -> Demo {
+        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        result(&format!("against AWS, region {region}"));
+        Demo {
+            deployer: Deployer {
+                path: built.deployer.clone(),
+                dir: built.root.clone(),
+                env: vec![("AWS_REGION".into(), region)],
+            },
+            config,
+            lambda_dir: built.lambda_dir.clone(),
+            limit: Duration::from_secs(300),
+        }
+    }
+
+    /// Every step after the build.
+    pub async fn everything(&self, steps: &Steps, keep: bool) -> Result<(), Failure> {
+        let at = |why: String| steps.failed(why);
+        steps.title("Deploy the demo stack (ResumeFromState)");
+        let machine = self.demo_up().await.map_err(at)?;
+        steps.title("Run it: it fails in \"Parallel 2\" (the second function needs $.foo)");
+        let failed = self.failing_run(&machine).await.map_err(at)?;
+        steps.title("Resume from the failed state, with {\"foo\": \"bar\"} added to its input");
+        let resumed = self.resume(&failed).await.map_err(at)?;
+        steps.title("The resumed run succeeds without running \"Parallel\" again");
+        self.check_resumed(&resumed).await.map_err(at)?;
+        steps.title("Pause and resume on events: deploy a resumer");
+        let resumer = self.jobs_up().await.map_err(at)?;
+        steps.title("A workflow starts a job, then pauses on the pause task");
+        let paused = self.start_paused_job(&resumer).await.map_err(at)?;
+        steps.title("The job's completion event resumes the workflow");
+        self.complete_job(&resumer, &paused).await.map_err(at)?;
+        if keep {
+            steps.title("Keep everything (--keep)");
+            result(&format!(
+                "to remove it later: deployer down --name-suffix {JOBS_SUFFIX} --yes; deployer \
+                 demo down --yes; and the workflow {} with its function and role",
+                jobs::WORKFLOW
+            ));
+            return Ok(());
+        }
+        steps.title("Tear down");
+        self.teardown().await.map_err(at)
+    }
+
+    /// Deletes what the demo made.
+    pub async fn teardown(&self) -> Result<(), String> {
+        self.jobs_down().await?;
+        self.deployer.run(&["demo", "down", "--yes"]).await?;
+        Ok(())
+    }
+}
+
+/// An SDK error with its causes.
+fn sdk_error(err: &(dyn std::error::Error + 'static)) -> String {
+    aws_sdk_sfn::error::DisplayErrorContext(err).to_string()
+}

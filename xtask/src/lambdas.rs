@@ -1,0 +1,111 @@
+//! `cargo xtask lambdas`: the demo crate's functions built in release mode and packaged for the
+//! `provided.al2023` runtime, one `target/lambda/<name>.zip` per binary, each holding a single
+//! executable `bootstrap`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::workspace::{cargo, run};
+
+/// The demo crate's binaries, one Lambda function each.
+pub const FUNCTIONS: [&str; 3] = ["first", "second", "start_job"];
+
+/// A written package.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// The function's name (the binary's).
+    pub name: String,
+    /// Where the zip is.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Builds the demo's binaries (`cargo build --release -p demo --bins`) and packages each into
+/// `<target>/lambda/<name>.zip`.
+pub fn build(root: &Path, target: &Path) -> Result<Vec<Package>, String> {
+    run(Command::new(cargo())
+        .args(["build", "--release", "-p", "demo", "--bins"])
+        .current_dir(root))?;
+    let out = target.join("lambda");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    FUNCTIONS
+        .iter()
+        .map(|name| {
+            let binary = target.join("release").join(name);
+            let path = out.join(format!("{name}.zip"));
+            let size = package(&binary, &path)?;
+            Ok(Package {
+                name: name.to_string(),
+                path,
+                size,
+            })
+        })
+        .collect()
+}
+
+/// Writes `binary` as the executable `bootstrap` of the zip at `path`; returns the zip's size.
+/// The entry's timestamp is fixed, so the same binary always makes the same zip (the deployer
+/// keys uploads by content: an unchanged function is not redeployed).
+pub fn package(binary: &Path, path: &Path) -> Result<u64, String> {
+    let bytes =
+        std::fs::read(binary).map_err(|e| format!("cannot read {}: {e}", binary.display()))?;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o755);
+    let zipped = writer
+        .start_file("bootstrap", options)
+        .and_then(|()| writer.write_all(&bytes).map_err(Into::into))
+        .and_then(|()| writer.finish())
+        .map_err(|e| format!("cannot package {}: {e}", binary.display()))?
+        .into_inner();
+    std::fs::write(path, &zipped).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(zipped.len() as u64)
+}
+
+/// `1234567` as `1.2 MB`.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
+        b if b >= 1_000 => format!("{:.1} kB", b as f64 / 1e3),
+        b => format!("{b} B"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn the_package_holds_one_executable_bootstrap_and_is_reproducible() {
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("first");
+        std::fs::write(&binary, b"\x7fELF not really").unwrap();
+        let a = dir.path().join("a.zip");
+        let b = dir.path().join("b.zip");
+        let size = package(&binary, &a).unwrap();
+        package(&binary, &b).unwrap();
+        let bytes = std::fs::read(&a).unwrap();
+        assert_eq!(bytes.len() as u64, size);
+        assert_eq!(bytes, std::fs::read(&b).unwrap(), "same binary, same zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(archive.len(), 1);
+        let mut entry = archive.by_index(0).unwrap();
+        assert_eq!(entry.name(), "bootstrap");
+        assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        assert_eq!(content, b"\x7fELF not really");
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(2_500), "2.5 kB");
+        assert_eq!(human_size(3_400_000), "3.4 MB");
+    }
+}
