@@ -66,12 +66,12 @@ pub enum OutputFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Plan (and, against AWS, create) a copy of a failed execution's state machine that
-    /// resumes from the failed state.
+    /// Resume a failed execution from the state that failed: create (or update) a copy of its
+    /// state machine that starts there, and optionally start it (or plan offline from files).
     Resume(ResumeArgs),
     /// Deploy resumer stacks: the one --name-suffix names, or every [[resumer]] of deployer.toml.
     Up(UpArgs),
-    /// Delete resumer stacks: the one --name-suffix names, or (--all) every stack deployer made.
+    /// Delete resumer stacks: the one --name-suffix names, or (--all) everything deployer made.
     Down(DownArgs),
     /// List the stacks deployer made, with their status.
     Ls,
@@ -83,8 +83,8 @@ pub enum Command {
     Render(RenderCommand),
     /// Print the pause task of a resumer, ready to paste into a workflow definition.
     Task(TaskArgs),
-    /// Run the embedded AWS emulator (Step Functions, Lambda, DynamoDB, EventBridge, IAM, S3,
-    /// STS, Logs) for offline use.
+    /// Run the embedded AWS emulator (CloudFormation, Step Functions, Lambda, DynamoDB,
+    /// EventBridge, IAM, S3, STS, Logs) for offline use.
     #[command(subcommand)]
     Local(LocalCommand),
 }
