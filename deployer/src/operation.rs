@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use crate::aws::stack::{
     self, capabilities, create_change_set, delete_change_set, describe, status,
-    wait_for_change_set, Backoff, ChangeSetRequest, ChangeSetState, Event, Output, PlannedChange,
+    wait_for_change_set, ChangeSetRequest, ChangeSetState, Event, Output, PlannedChange,
     TemplateSource, TEMPLATE_BODY_LIMIT,
 };
-use crate::aws::Aws;
+use crate::aws::{Aws, Backoff};
 use crate::error::{CliError, CliResult};
 use crate::ui::console::{Console, Paint};
 use crate::ui::stack::{plan_table, Progress};

@@ -347,7 +347,8 @@ async fn destroy_and_the_workflow_role_grant_are_undone_by_down() {
         .await
         .expect("the grant exists");
     let document = policy.policy_document();
-    let document = percent_decode(document);
+    // IAM returns policy documents URL-encoded.
+    let document = emulator::request::percent_decode(document);
     assert!(document.contains("dynamodb:PutItem"), "{document}");
     assert!(document.contains(":table/sfn-resume-Pay"), "{document}");
 
@@ -362,29 +363,6 @@ async fn destroy_and_the_workflow_role_grant_are_undone_by_down() {
         .send()
         .await;
     assert!(gone.is_err(), "down takes the grant back");
-}
-
-/// IAM returns policy documents URL-encoded (RFC 3986 percent-encoding).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.map(|h| u8::from_str_radix(h, 16))) {
-            (b'%', Some(Ok(byte))) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread")]

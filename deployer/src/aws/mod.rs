@@ -8,6 +8,8 @@ pub mod sfn;
 pub mod stack;
 pub mod trust;
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -149,6 +151,33 @@ impl Aws {
             }
             _ => format!("{call}: {}", chain(&err)),
         })
+    }
+}
+
+/// Polling intervals: about 250 ms at first, growing by half each time to 5 s, with jitter so
+/// that many deployers do not poll in step.
+#[derive(Debug)]
+pub struct Backoff {
+    next: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            next: Duration::from_millis(250),
+        }
+    }
+}
+
+impl Backoff {
+    /// Sleeps for the next interval.
+    pub async fn wait(&mut self) {
+        let jitter = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() % 100);
+        let delay = self.next.mul_f64(0.9 + f64::from(jitter) / 500.0);
+        tokio::time::sleep(delay).await;
+        self.next = (self.next.mul_f64(1.5)).min(Duration::from_secs(5));
     }
 }
 

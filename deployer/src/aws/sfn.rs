@@ -5,8 +5,6 @@
 pub mod arn;
 mod events;
 
-use std::time::Duration;
-
 use asl::history::History;
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
 use aws_sdk_sfn::operation::describe_state_machine_for_execution::DescribeStateMachineForExecutionOutput;
@@ -14,7 +12,7 @@ use aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryOutput;
 use aws_sdk_sfn::types::{LoggingConfiguration, StateMachineType, Tag, TracingConfiguration};
 use serde_json::Value;
 
-use super::{error_code, Aws};
+use super::{error_code, Aws, Backoff};
 use crate::error::{CliError, CliResult};
 use crate::stacks::{KIND_TAG, MANAGED_BY, RESUMED_COPY};
 
@@ -269,14 +267,14 @@ pub async fn start(aws: &Aws, machine_arn: &str, input: &Value) -> CliResult<Str
     Ok(started.execution_arn().to_string())
 }
 
-/// Polls DescribeExecution until the execution ends (every 250 ms, growing to 5 s), calling
+/// Polls DescribeExecution until the execution ends (with [`Backoff`]: 250 ms growing to 5 s), calling
 /// `entered` with the name of every state it enters, in order.
 pub async fn follow(
     aws: &Aws,
     arn: &str,
     mut entered: impl FnMut(&str),
 ) -> CliResult<DescribeExecutionOutput> {
-    let mut delay = Duration::from_millis(250);
+    let mut backoff = Backoff::default();
     let mut seen = 0;
     loop {
         let described = describe_execution(aws, arn).await?;
@@ -286,7 +284,6 @@ pub async fn follow(
         if described.status().as_str() != "RUNNING" {
             return Ok(described);
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 3 / 2).min(Duration::from_secs(5));
+        backoff.wait().await;
     }
 }

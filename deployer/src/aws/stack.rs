@@ -1,7 +1,7 @@
 //! CloudFormation calls of the change-set flow, one function per step, with the SDK's types
 //! turned into the few fields the deployer shows.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudformation::types::{
     Capability, Change, ChangeSetType, Stack, StackEvent, StackStatus, Tag,
@@ -9,7 +9,7 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
 
-use super::{error_code, error_message, Aws};
+use super::{error_code, error_message, Aws, Backoff};
 use crate::error::{CliError, CliResult};
 
 /// The most CloudFormation takes inline (`TemplateBody`); bigger templates go through S3.
@@ -104,33 +104,6 @@ pub enum ChangeSetState {
     NoChanges,
     /// It could not be created; the reason.
     Failed(String),
-}
-
-/// Polling intervals: about 250 ms at first, growing by half each time to 5 s, with jitter so
-/// that many deployers do not poll in step.
-#[derive(Debug)]
-pub struct Backoff {
-    next: Duration,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            next: Duration::from_millis(250),
-        }
-    }
-}
-
-impl Backoff {
-    /// Sleeps for the next interval.
-    pub async fn wait(&mut self) {
-        let jitter = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos() % 100);
-        let delay = self.next.mul_f64(0.9 + f64::from(jitter) / 500.0);
-        tokio::time::sleep(delay).await;
-        self.next = (self.next.mul_f64(1.5)).min(Duration::from_secs(5));
-    }
 }
 
 /// Whether a failed change set's reason means "nothing to change".

@@ -60,7 +60,8 @@ pub fn evaluate(document: &str, request: Request<'_>) -> Trust {
     let text = if document.trim_start().starts_with('{') {
         document.to_string()
     } else {
-        percent_decode(document)
+        // IAM returns policy documents URL-encoded.
+        emulator::request::percent_decode(document)
     };
     let Ok(policy) = serde_json::from_str::<Value>(&text) else {
         return Trust::Unknown("the trust policy is not JSON".to_string());
@@ -204,30 +205,6 @@ fn values(value: &Value) -> Vec<&str> {
         Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Decodes `%XX` escapes (IAM returns policy documents URL-encoded).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
