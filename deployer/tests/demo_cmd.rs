@@ -9,9 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use aws_sdk_sfn::types::Tag;
-use serde_json::Value;
 
-use common::{sdk_config, ROLE_ARN};
+use common::{json, sdk_config, ROLE_ARN};
 
 const DEFAULT_BUCKET: &str = "sfn-resume-artifacts-123456789012-us-east-1";
 
@@ -33,32 +32,19 @@ fn packages(body: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `deployer ARGS --output json --region us-east-1 --endpoint-url ENDPOINT`.
 async fn deployer(endpoint: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_deployer"));
-    command
-        .args(args)
-        .args([
-            "--output",
-            "json",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1",
-        ])
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_PROFILE");
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
-
-fn json(output: &Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let mut all = args.to_vec();
+    all.extend([
+        "--output",
+        "json",
+        "--endpoint-url",
+        endpoint,
+        "--region",
+        "us-east-1",
+    ]);
+    let dir = tempfile::tempdir().expect("a scratch directory");
+    common::deployer_at(endpoint, dir.path(), &all).await
 }
 
 fn s3(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {

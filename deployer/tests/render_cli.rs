@@ -1,9 +1,12 @@
 //! `deployer render` and `deployer task`, run as a user runs them: the real binary, from a
 //! directory with or without a deployer.toml.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{stderr, stdout};
 use serde_json::Value;
 
 const PATTERN: &str = r#"{"source": ["shop.orders"], "detail-type": ["OrderShipped"]}"#;
@@ -19,14 +22,6 @@ fn deployer_in(dir: &Path, args: &[&str]) -> Output {
 fn deployer(args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     deployer_in(dir.path(), args)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn resumer_flags<'a>(suffix: &'a str, extra: &[&'a str]) -> Vec<&'a str> {

@@ -1,8 +1,11 @@
 //! `deployer resume --dry-run` on files, run as a user runs it: the real binary, real files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{stderr, stdout};
 use serde_json::{json, Value};
 
 fn shared_fixture(name: &str) -> Option<PathBuf> {
@@ -32,14 +35,6 @@ fn deployer(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run deployer")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn resume(history: &Path, definition: &Path, extra: &[&str]) -> Output {

@@ -13,7 +13,7 @@ use aws_sdk_lambda::types::{Environment, FunctionCode, Runtime};
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
 
-use common::ROLE_ARN;
+use common::{stderr, stdout, ROLE_ARN};
 
 const STATES_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
     "Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -176,19 +176,8 @@ impl Cloud {
 
     /// Runs the real `deployer` against this emulator.
     async fn deployer(&self, args: &[&str]) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_deployer"));
-        command
-            .args(args)
-            .arg("--endpoint-url")
-            .arg(self.emulator.endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_ENDPOINT_URL");
-        tokio::task::spawn_blocking(move || command.output().expect("run deployer"))
-            .await
-            .unwrap()
+        let dir = tempfile::tempdir().expect("a scratch directory");
+        common::deployer_at(&self.emulator.endpoint(), dir.path(), args).await
     }
 }
 
@@ -204,19 +193,6 @@ fn invocations(count_file: &Path) -> usize {
     std::fs::read_to_string(count_file)
         .map(|text| text.lines().count())
         .unwrap_or(0)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json_out(out: &Output) -> Value {
-    assert!(out.status.success(), "{}", stderr(out));
-    serde_json::from_str(&stdout(out)).expect("stdout is one JSON document")
 }
 
 fn assert_bad_input(out: &Output, says: &str) {
@@ -354,7 +330,7 @@ async fn an_execution_of_a_version_resumes_with_the_definition_that_version_ran(
             "json",
         ])
         .await;
-    let report = json_out(&out);
+    let report = common::json(&out);
     assert_eq!(report["failedState"], "Need");
     assert_eq!(report["resumeState"], "Need");
     assert_eq!(report["status"], "SUCCEEDED");
@@ -396,7 +372,7 @@ async fn an_execution_of_a_version_resumes_with_the_definition_that_version_ran(
             ExecutionStatus::Failed,
         )
         .await;
-    let report = json_out(
+    let report = common::json(
         &cloud
             .deployer(&["resume", &failed, "--output", "json"])
             .await,
@@ -428,7 +404,7 @@ async fn resuming_twice_updates_the_copy_and_a_dry_run_creates_nothing() {
     );
     assert_eq!(cloud.machine_names().await, ["twice"]);
 
-    let first = json_out(
+    let first = common::json(
         &cloud
             .deployer(&["resume", &failed, "--output", "json"])
             .await,
@@ -460,7 +436,7 @@ async fn resuming_twice_updates_the_copy_and_a_dry_run_creates_nothing() {
     assert_eq!(tag("deployer:kind").as_deref(), Some("resumed-copy"));
     assert_eq!(tag("deployer:source").as_deref(), Some(machine.as_str()));
 
-    let second = json_out(
+    let second = common::json(
         &cloud
             .deployer(&[
                 "resume",
@@ -541,7 +517,7 @@ async fn running_succeeded_unknown_and_malformed_executions_are_refused_creating
         .send()
         .await
         .unwrap();
-    let plan = json_out(
+    let plan = common::json(
         &cloud
             .deployer(&["resume", &running, "--dry-run", "--output", "json"])
             .await,

@@ -7,8 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use aws_sdk_cloudformation::types::ChangeSetStatus;
-use common::{deployer_at, sdk_config, stderr, stdout};
-use serde_json::Value;
+use common::{deployer_at, json, sdk_config, stderr, stdout};
 
 const PATTERN: &str = r#"{"source":["demo.orders"]}"#;
 
@@ -123,11 +122,6 @@ fn assert_ok(out: &Output) {
         stdout(out),
         stderr(out)
     );
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_str(&stdout(out))
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(out)))
 }
 
 #[tokio::test(flavor = "multi_thread")]

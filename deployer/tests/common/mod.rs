@@ -103,8 +103,9 @@ pub fn output(stack: &Stack, key: &str) -> String {
         .to_string()
 }
 
-/// Runs the real `deployer` binary in `dir` against the emulator at `endpoint`, with test
-/// credentials and no terminal (so plain output), off the async runtime the emulator runs on.
+/// Runs the real `deployer` binary in `dir` against the emulator at `endpoint`, with no
+/// credentials in the environment (a loopback endpoint gets test ones), no AWS config files and
+/// no terminal (so plain output), off the async runtime the emulator runs on.
 pub async fn deployer_at(
     endpoint: &str,
     dir: &std::path::Path,
@@ -116,8 +117,8 @@ pub async fn deployer_at(
         .args(args)
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
         .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",
@@ -139,4 +140,16 @@ pub fn stdout(out: &std::process::Output) -> String {
 /// Standard error as text.
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Standard output as one JSON document, from a run that must have succeeded.
+pub fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", stdout(out)))
 }
