@@ -385,6 +385,11 @@ async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliR
     let mut backoff = Backoff::default();
     let mut interrupted = false;
     loop {
+        // The status first: once it has settled, the events read next include the last one.
+        let current = describe(aws, cfn, w.stack).await?.ok_or_else(|| {
+            CliError::Failed(format!("{} disappeared while it was followed", w.stack))
+        })?;
+        let current_status = status(&current).to_string();
         let fresh = stack::events_after(
             aws,
             cfn,
@@ -396,22 +401,7 @@ async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliR
             progress.event(&event);
             events.push(event);
         }
-        let current = describe(aws, cfn, w.stack).await?.ok_or_else(|| {
-            CliError::Failed(format!("{} disappeared while it was followed", w.stack))
-        })?;
-        let current_status = status(&current).to_string();
         if !current_status.ends_with("_IN_PROGRESS") {
-            for event in stack::events_after(
-                aws,
-                cfn,
-                w.stack,
-                events.last().map(|e| e.event_id.as_str()).or(w.baseline),
-            )
-            .await?
-            {
-                progress.event(&event);
-                events.push(event);
-            }
             progress.finish();
             return Ok(Watched {
                 stack: current,
