@@ -5,9 +5,7 @@
 //!
 //! `cargo run --release -p emulator --example load -- [N]`
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-#[path = "../tests/common/pause_resume.rs"]
+#[path = "../tests/it/pause_resume_kit.rs"]
 mod pause_resume;
 
 use std::time::{Duration, Instant};
@@ -21,8 +19,8 @@ async fn main() {
         .nth(1)
         .map(|a| a.parse().expect("N must be a whole number"))
         .unwrap_or(1000);
-    let emulator = common::emulator().await;
-    let config = common::sdk_config(&emulator.endpoint());
+    let emulator = testkit::aws::emulator().await;
+    let config = testkit::aws::sdk_config(&emulator.endpoint());
     let sfn = aws_sdk_sfn::Client::new(&config);
     let dynamodb = aws_sdk_dynamodb::Client::new(&config);
     let events = aws_sdk_eventbridge::Client::new(&config);
@@ -55,7 +53,7 @@ async fn main() {
     let start_wall = started.elapsed();
 
     // 2. Every workflow has paused: N tokens stored.
-    let paused = pause_resume::eventually(120, || async {
+    let paused = testkit::eventually(120, || async {
         (count_items(&dynamodb, &deployed.table).await == n).then_some(())
     })
     .await;
@@ -89,7 +87,7 @@ async fn main() {
     }
 
     // 4. All N succeed, each with its own job's detail; N resumes; no token left.
-    let done = pause_resume::eventually(300, || async {
+    let done = testkit::eventually(300, || async {
         let succeeded = list_executions(&sfn, &deployed.workflow_arn).await;
         let ok = succeeded
             .iter()

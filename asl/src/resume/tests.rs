@@ -146,19 +146,10 @@ fn jump_of(machine: &Machine) -> (String, String, String) {
 }
 
 fn shared_fixture(name: &str) -> Option<String> {
-    let dir = std::env::var("SFN_SHARED_DIR")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_string());
-    let path = std::path::Path::new(&dir).join("fixtures").join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!(
-                "skipped: {} not found (the shared fixtures are not beside this clone)",
-                path.display()
-            );
-            None
-        }
-    }
+    testkit::shared::read(
+        &format!("fixtures/{name}"),
+        "the plan of the recorded execution",
+    )
 }
 
 fn fixture_pair() -> Option<(Definition, String)> {

@@ -1,0 +1,226 @@
+//! `deployer demo up | down` (the binary) against the in-process emulator: packages checked
+//! before any call, uploads keyed by content, the stack deployed and updated, and the teardown
+//! of the stack, of the resumed copies and of the artifacts.
+
+use crate::common;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aws_sdk_sfn::types::Tag;
+
+use common::{json, sdk_config, ROLE_ARN};
+
+const DEFAULT_BUCKET: &str = "sfn-resume-artifacts-123456789012-us-east-1";
+
+/// A package holding an executable `bootstrap` with `body` (never run here).
+fn write_package(dir: &Path, name: &str, body: &str) {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    writer.start_file("bootstrap", options).unwrap();
+    writer.write_all(body.as_bytes()).unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+    std::fs::write(dir.join(format!("{name}.zip")), bytes).unwrap();
+}
+
+fn packages(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["first", "second"] {
+        write_package(dir.path(), name, body);
+    }
+    dir
+}
+
+/// `deployer ARGS --output json --region us-east-1 --endpoint-url ENDPOINT`.
+async fn deployer(endpoint: &str, args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend([
+        "--output",
+        "json",
+        "--endpoint-url",
+        endpoint,
+        "--region",
+        "us-east-1",
+    ]);
+    let dir = tempfile::tempdir().expect("a scratch directory");
+    common::deployer_at(endpoint, dir.path(), &all).await
+}
+
+fn s3(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+async fn machine(sfn: &aws_sdk_sfn::Client, name: &str, tags: &[(&str, &str)]) -> String {
+    sfn.create_state_machine()
+        .name(name)
+        .role_arn(ROLE_ARN)
+        .definition(r#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#)
+        .set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn
+}
+
+#[test]
+fn missing_packages_are_bad_input_that_names_the_build_command() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(["demo", "up", "--yes", "--lambda-dir"])
+        .arg(empty.path())
+        .args(["--endpoint-url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("first.zip"), "{stderr}");
+    assert!(stderr.contains("cargo xtask lambdas"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_bucket_name_is_bad_input() {
+    let dir = packages("#!/bin/sh\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(["demo", "up", "--yes", "--artifact-bucket", "Not_A_Bucket"])
+        .arg("--lambda-dir")
+        .arg(dir.path())
+        .args(["--endpoint-url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Not_A_Bucket"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_up_deploys_and_updates_and_demo_down_removes_everything_it_made() {
+    let emulator = emulator::start(emulator::Config::ephemeral())
+        .await
+        .expect("the emulator starts");
+    let endpoint = emulator.endpoint();
+    let config = sdk_config(&endpoint);
+    let sfn = aws_sdk_sfn::Client::new(&config);
+    let dir = packages("#!/bin/sh\necho one\n");
+    let lambda_dir = dir.path().to_str().unwrap();
+
+    let up = json(
+        &deployer(
+            &endpoint,
+            &["demo", "up", "--yes", "--lambda-dir", lambda_dir],
+        )
+        .await,
+    );
+    assert_eq!(up["result"], "created");
+    assert_eq!(up["artifactBucket"], DEFAULT_BUCKET);
+    let machine_arn = up["stateMachineArn"].as_str().unwrap().to_string();
+    assert!(machine_arn.ends_with(":stateMachine:ResumeFromStateExample"));
+    let first_key = up["packages"][0].as_str().unwrap().to_string();
+    assert!(
+        first_key.starts_with("sfn-resume-demo/first-"),
+        "{first_key}"
+    );
+
+    // New code: new keys, and CloudFormation updates the functions.
+    write_package(dir.path(), "second", "#!/bin/sh\necho two\n");
+    let again = json(
+        &deployer(
+            &endpoint,
+            &["demo", "up", "--yes", "--lambda-dir", lambda_dir],
+        )
+        .await,
+    );
+    assert_eq!(again["result"], "updated");
+    assert_eq!(again["packages"][0], first_key.as_str());
+    assert_ne!(again["packages"][1], up["packages"][1]);
+
+    let copy = machine(
+        &sfn,
+        "ResumeFromStateExample-with-GoToState",
+        &[
+            ("managed-by", "deployer"),
+            ("deployer:kind", "resumed-copy"),
+        ],
+    )
+    .await;
+    let unrelated = machine(&sfn, "mine", &[("deployer:kind", "resumed-copy")]).await;
+
+    let down = json(&deployer(&endpoint, &["demo", "down", "--yes"]).await);
+    assert_eq!(down["stack"]["result"], "deleted");
+    assert_eq!(down["deletedStateMachines"], serde_json::json!([copy]));
+    assert_eq!(down["artifactBucket"]["objectsDeleted"], 3);
+    assert_eq!(down["artifactBucket"]["bucketDeleted"], true);
+    let left: Vec<String> = sfn
+        .list_state_machines()
+        .send()
+        .await
+        .unwrap()
+        .state_machines()
+        .iter()
+        .map(|m| m.state_machine_arn().to_string())
+        .collect();
+    assert_eq!(left, vec![unrelated]);
+    assert!(s3(&config)
+        .list_buckets()
+        .send()
+        .await
+        .unwrap()
+        .buckets()
+        .is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_bucket_keeps_its_other_objects_and_stays() {
+    let emulator = emulator::start(emulator::Config::ephemeral())
+        .await
+        .expect("the emulator starts");
+    let endpoint = emulator.endpoint();
+    let s3 = s3(&sdk_config(&endpoint));
+    s3.create_bucket().bucket("my-bucket").send().await.unwrap();
+    s3.put_object()
+        .bucket("my-bucket")
+        .key("keep/me.txt")
+        .body(b"mine".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let dir = packages("#!/bin/sh\n");
+    let args = [
+        "demo",
+        "up",
+        "--yes",
+        "--artifact-bucket",
+        "my-bucket",
+        "--lambda-dir",
+        dir.path().to_str().unwrap(),
+    ];
+    assert_eq!(
+        json(&deployer(&endpoint, &args).await)["artifactBucket"],
+        "my-bucket"
+    );
+
+    let down = json(&deployer(&endpoint, &["demo", "down", "--yes"]).await);
+    assert_eq!(down["artifactBucket"]["name"], "my-bucket");
+    assert_eq!(down["artifactBucket"]["objectsDeleted"], 2);
+    assert_eq!(down["artifactBucket"]["bucketDeleted"], false);
+    let keys: Vec<String> = s3
+        .list_objects_v2()
+        .bucket("my-bucket")
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    assert_eq!(keys, vec!["keep/me.txt".to_string()]);
+    emulator.shutdown().await;
+}

@@ -1,0 +1,12 @@
+//! The deployer's integration tests, one binary: the real `deployer` binary and the library
+//! against an in-process emulator, checked with the real aws-sdk clients.
+
+mod common;
+mod demo_cmd;
+mod demo_stack;
+mod local_serve;
+mod render_cli;
+mod resume_cli;
+mod resume_live;
+mod resumer_stack;
+mod up_down;

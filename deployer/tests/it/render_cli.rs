@@ -1,0 +1,359 @@
+//! `deployer render` and `deployer task`, run as a user runs them: the real binary, from a
+//! directory with or without a deployer.toml.
+
+use crate::common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{stderr, stdout};
+use serde_json::Value;
+
+const PATTERN: &str = r#"{"source": ["shop.orders"], "detail-type": ["OrderShipped"]}"#;
+
+fn deployer_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run deployer")
+}
+
+fn deployer(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    deployer_in(dir.path(), args)
+}
+
+fn resumer_flags<'a>(suffix: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "render",
+        "resumer",
+        "--name-suffix",
+        suffix,
+        "--event-pattern",
+        PATTERN,
+        "--path-to-id-pause-task",
+        "$.orderId",
+        "--path-to-id-workflow",
+        "$.detail.orderId",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// Asserts a usage error (exit 2, nothing on stdout) whose message contains every `needle`.
+fn assert_usage(out: &Output, needles: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    assert!(stdout(out).is_empty(), "stdout: {}", stdout(out));
+    for needle in needles {
+        assert!(
+            stderr(out).contains(needle),
+            "'{needle}' not in: {}",
+            stderr(out)
+        );
+    }
+}
+
+#[test]
+fn render_resumer_prints_the_whole_stack() {
+    let out = deployer(&resumer_flags("orders", &[]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let yaml = stdout(&out);
+    for expected in [
+        "Type: AWS::DynamoDB::Table",
+        "DeletionPolicy: RetainExceptOnCreate",
+        "UpdateReplacePolicy: Retain",
+        "TableName: \"sfn-resume-orders\"",
+        "StateMachineName: \"sfn-resume-orders_orders\"",
+        "ConsistentRead: true",
+        "Output.$: States.JsonToString($.detail)",
+        "\"#token\": token",
+        "Sfn.TaskDoesNotExistException",
+        "Sfn.ThrottlingException",
+        "S.$: \"$.detail.orderId\"",
+        "Action: states:StartExecution",
+        "Resource: !GetAtt Table.Arn",
+        "MaximumRetryAttempts: 185",
+        "LogGroupArn: !GetAtt LogGroup.Arn",
+        "Value: !GetAtt ResumeRule.Arn",
+        "PauseTask:",
+    ] {
+        assert!(yaml.contains(expected), "missing {expected:?} in:\n{yaml}");
+    }
+    assert!(
+        !yaml.contains("FailMachine"),
+        "no failure machine unless asked"
+    );
+    assert!(yaml.contains(
+        r#"EventPattern: "{\"source\":[\"shop.orders\"],\"detail-type\":[\"OrderShipped\"]}""#
+    ));
+}
+
+#[test]
+fn render_resumer_with_destroy_and_a_failure_pattern() {
+    let out = deployer(&resumer_flags(
+        "pay",
+        &[
+            "--removal-policy",
+            "destroy",
+            "--failure-event-pattern",
+            r#"{"source": ["shop.orders"], "detail-type": ["OrderLost"]}"#,
+        ],
+    ));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let yaml = stdout(&out);
+    assert!(yaml.contains("DeletionPolicy: Delete"));
+    assert!(!yaml.contains("Retain"));
+    assert!(yaml.contains("StateMachineName: \"sfn-resume-pay_pay_fail\""));
+    assert!(yaml.contains("arn:aws:states:::aws-sdk:sfn:sendTaskFailure"));
+    assert!(yaml.contains("Value: !GetAtt FailRule.Arn"));
+}
+
+#[test]
+fn task_prints_the_pause_task_with_a_marked_placeholder() {
+    let out = deployer(&[
+        "task",
+        "--name-suffix",
+        "orders",
+        "--path-to-id-pause-task",
+        "$.orderId",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        task["Resource"],
+        "arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken"
+    );
+    assert_eq!(task["Parameters"]["TableName"], "sfn-resume-orders");
+    assert_eq!(task["Parameters"]["Item"]["id"]["S.$"], "$.orderId");
+    assert_eq!(task["Parameters"]["Item"]["token"]["S.$"], "$$.Task.Token");
+    assert_eq!(
+        task["Parameters"]["ConditionExpression"],
+        "attribute_not_exists(id)"
+    );
+    assert_eq!(task["ResultPath"], "$.resumeEvent");
+    assert!(task.get("TimeoutSeconds").is_none());
+    assert_eq!(
+        task["Catch"][0]["ErrorEquals"][0],
+        "DynamoDb.ConditionalCheckFailedException"
+    );
+    assert_eq!(task["Next"], "<your next state: replace me>");
+    assert_eq!(task["Catch"][0]["Next"], task["Next"]);
+    assert!(stderr(&out).contains("placeholder"));
+}
+
+#[test]
+fn task_takes_next_result_path_and_timeout() {
+    let out = deployer(&[
+        "task",
+        "--name-suffix",
+        "orders",
+        "--path-to-id-pause-task",
+        "$.orderId",
+        "--next",
+        "Ship",
+        "--result-path",
+        "$.shipped",
+        "--timeout-seconds",
+        "600",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(task["Next"], "Ship");
+    assert_eq!(task["ResultPath"], "$.shipped");
+    assert_eq!(task["TimeoutSeconds"], 600);
+    assert!(stderr(&out).is_empty());
+}
+
+#[test]
+fn the_stack_output_carries_the_same_pause_task() {
+    let task = stdout(&deployer(&[
+        "task",
+        "--name-suffix",
+        "orders",
+        "--path-to-id-pause-task",
+        "$.orderId",
+    ]));
+    let task: Value = serde_json::from_str(&task).unwrap();
+    let yaml = stdout(&deployer(&resumer_flags("orders", &[])));
+    let line = yaml
+        .lines()
+        .skip_while(|l| !l.contains("PauseTask:"))
+        .nth(2)
+        .unwrap();
+    let quoted = line.trim().strip_prefix("Value: ").unwrap();
+    let text: String = serde_json::from_str(quoted).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), task);
+}
+
+#[test]
+fn deployer_toml_in_the_current_directory_defines_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deployer.toml"),
+        r#"
+[[resumer]]
+name_suffix = "orders"
+event_pattern = '{"source": ["from-file"]}'
+path_to_id_pause_task = "$.order.id"
+path_to_id_workflow = "$.detail.id"
+timeout_seconds = 120
+tags = { team = "shop" }
+"#,
+    )
+    .unwrap();
+    let out = deployer_in(
+        dir.path(),
+        &["render", "resumer", "--name-suffix", "orders"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let yaml = stdout(&out);
+    assert!(yaml.contains(r#"\"from-file\""#));
+    assert!(yaml.contains("Key: \"team\""));
+    // A flag overrides the file.
+    let out = deployer_in(
+        dir.path(),
+        &["task", "--name-suffix", "orders", "--timeout-seconds", "5"],
+    );
+    let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(task["TimeoutSeconds"], 5);
+    assert_eq!(task["Parameters"]["Item"]["id"]["S.$"], "$.order.id");
+}
+
+#[test]
+fn render_demo_uses_the_artifact_location() {
+    let out = deployer(&[
+        "render",
+        "demo",
+        "--artifact-bucket",
+        "my-bucket",
+        "--first-key",
+        "a/first.zip",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let yaml = stdout(&out);
+    assert!(yaml.contains("S3Bucket: \"my-bucket\""));
+    assert!(yaml.contains("S3Key: \"a/first.zip\""));
+    assert!(yaml.contains("Runtime: provided.al2023"));
+    for state in [
+        "Parallel Step 1, Process 2:",
+        "Parallel Step 2, Process 1:",
+        "Final Processing:",
+    ] {
+        assert!(yaml.contains(state), "missing {state}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_what_to_do() {
+    assert_usage(
+        &deployer(&resumer_flags("my_orders", &[])),
+        &["invalid name suffix", "letters, digits and hyphens"],
+    );
+    assert_usage(
+        &deployer(&resumer_flags(&"a".repeat(40), &[])),
+        &["too long"],
+    );
+    let bad_pattern = [
+        "render",
+        "resumer",
+        "--name-suffix",
+        "o",
+        "--event-pattern",
+        r#"{"source": "x"}"#,
+        "--path-to-id-pause-task",
+        "$.id",
+        "--path-to-id-workflow",
+        "$.detail.id",
+    ];
+    assert_usage(&deployer(&bad_pattern), &["Event pattern is not valid"]);
+    let not_json = [
+        "render",
+        "resumer",
+        "--name-suffix",
+        "o",
+        "--event-pattern",
+        "{source",
+        "--path-to-id-pause-task",
+        "$.id",
+        "--path-to-id-workflow",
+        "$.detail.id",
+    ];
+    assert_usage(&deployer(&not_json), &["not JSON"]);
+    assert_usage(
+        &deployer(&resumer_flags("o", &["--removal-policy", "keep"])),
+        &["removal_policy 'keep'"],
+    );
+    assert_usage(
+        &deployer(&resumer_flags("o", &["--failure-event-pattern", "[1]"])),
+        &["failure_event_pattern"],
+    );
+    assert_usage(
+        &deployer(&[
+            "task",
+            "--name-suffix",
+            "o",
+            "--path-to-id-pause-task",
+            "orderId",
+        ]),
+        &["path_to_id_pause_task", "$.detail.orderId"],
+    );
+    assert_usage(
+        &deployer(&["task", "--name-suffix", "o"]),
+        &["--path-to-id-pause-task"],
+    );
+    assert_usage(
+        &deployer(&[
+            "render",
+            "resumer",
+            "--name-suffix",
+            "o",
+            "--path-to-id-pause-task",
+            "$.id",
+        ]),
+        &["--event-pattern"],
+    );
+    assert_usage(
+        &deployer(&[
+            "task",
+            "--name-suffix",
+            "o",
+            "--path-to-id-pause-task",
+            "$.id",
+            "--timeout-seconds",
+            "0",
+        ]),
+        &["timeout_seconds"],
+    );
+}
+
+#[test]
+fn bad_config_files_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("custom.toml");
+    std::fs::write(
+        &file,
+        "[[resumer]]\nname_suffix = \"o\"\npath_to_id = \"$.id\"\n",
+    )
+    .unwrap();
+    let config = file.to_str().unwrap();
+    assert_usage(
+        &deployer(&["task", "--name-suffix", "o", "--config", config]),
+        &["custom.toml", "path_to_id"],
+    );
+    std::fs::write(&file, "[[resumer]]\nevent_pattern = \"{}\"\n").unwrap();
+    assert_usage(
+        &deployer(&["task", "--name-suffix", "o", "--config", config]),
+        &["name_suffix"],
+    );
+    assert_usage(
+        &deployer(&[
+            "task",
+            "--name-suffix",
+            "o",
+            "--config",
+            "/nonexistent/deployer.toml",
+        ]),
+        &["/nonexistent/deployer.toml"],
+    );
+}

@@ -1,0 +1,271 @@
+//! `deployer resume --dry-run` on files, run as a user runs it: the real binary, real files.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{stderr, stdout};
+use serde_json::{json, Value};
+
+fn fixture_files() -> Option<(PathBuf, PathBuf)> {
+    Some((
+        testkit::shared::path(
+            "fixtures/resume-from-state-example.history.json",
+            "the resume of the recorded execution",
+        )?,
+        testkit::shared::path(
+            "fixtures/resume-from-state-example.asl.json",
+            "the resume of the recorded execution",
+        )?,
+    ))
+}
+
+fn deployer(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .args(args)
+        .output()
+        .expect("run deployer")
+}
+
+fn resume(history: &Path, definition: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "resume",
+        "--history-file",
+        history.to_str().unwrap(),
+        "--definition-file",
+        definition.to_str().unwrap(),
+        "--dry-run",
+    ];
+    args.extend_from_slice(extra);
+    deployer(&args)
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, content: &str) -> PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn json_plan_for_the_real_aws_execution() {
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
+    let out = resume(&history, &definition, &["--output", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
+    assert_eq!(plan["failedState"], "Parallel Step 2, Process 2");
+    assert_eq!(plan["error"], "Lambda.Unknown");
+    assert_eq!(
+        plan["cause"],
+        "The cause could not be determined because Lambda did not return an error type."
+    );
+    assert_eq!(plan["resumeState"], "Parallel 2");
+    assert_eq!(
+        plan["resumeInput"],
+        json!({"Message":"Your message here","output":[{"Message":"Your message here"},{"Message":"Your message here"}]})
+    );
+    assert_eq!(plan["skippedStates"], json!(["Parallel"]));
+    let def = &plan["definition"];
+    assert_eq!(def["StartAt"], "GoToState");
+    let choice = &def["States"]["GoToState"];
+    assert_eq!(choice["Type"], "Choice");
+    assert_eq!(choice["Default"], "Parallel");
+    assert_eq!(choice["Choices"][0]["Next"], "Parallel 2");
+    assert_eq!(
+        choice["Choices"][0]["And"],
+        json!([{"Variable": "$.resuming", "IsPresent": true}, {"Variable": "$.resuming", "BooleanEquals": true}])
+    );
+    assert_eq!(plan["startInput"]["resuming"], true);
+}
+
+#[test]
+fn text_plan_shows_the_tree_and_the_definition() {
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
+    let out = resume(&history, &definition, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Execution FAILED in state \"Parallel Step 2, Process 2\""),
+        "{text}"
+    );
+    assert!(text.contains("Resume at: \"Parallel 2\""));
+    assert!(text.contains("Skipped (finished, will not run again): \"Parallel\""));
+    assert!(text.contains("x Parallel 2 (Parallel): failed   <- resume here"));
+    assert!(text.contains("! [branch 1] Parallel Step 2, Process 1 (Task): aborted"));
+    assert!(text.contains(". Final Processing (Task): not reached"));
+    assert!(text.contains("\"StartAt\": \"GoToState\""));
+}
+
+#[test]
+fn from_state_and_patch_flags() {
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
+    let out = resume(
+        &history,
+        &definition,
+        &[
+            "--from-state",
+            "Parallel",
+            "--patch",
+            r#"{"foo": "bar"}"#,
+            "--output",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plan["resumeState"], "Parallel");
+    assert_eq!(
+        plan["resumeInput"],
+        json!({"Message": "Your message here", "foo": "bar"})
+    );
+    assert_eq!(
+        plan["definition"]["States"]["GoToState"]["Choices"][0]["Next"],
+        "Parallel"
+    );
+}
+
+#[test]
+fn accepts_describe_state_machine_output_as_definition() {
+    let Some((history, definition)) = fixture_files() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let asl = std::fs::read_to_string(&definition).unwrap();
+    let described =
+        json!({"stateMachineArn": "arn:aws:states:us-west-2:1:stateMachine:x", "definition": asl});
+    let file = write(&dir, "described.json", &described.to_string());
+    let out = resume(&history, &file, &["--output", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plan["resumeState"], "Parallel 2");
+}
+
+/// Asserts a bad-input failure: exit status 2, nothing on stdout, the message on stderr.
+fn assert_bad_input(out: &Output, expected: &str) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    assert!(
+        stdout(out).is_empty(),
+        "nothing printed on stdout: {}",
+        stdout(out)
+    );
+    assert!(
+        stderr(out).contains(expected),
+        "expected {expected:?} in: {}",
+        stderr(out)
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let definition = write(
+        &dir,
+        "def.json",
+        &json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": true}}}).to_string(),
+    );
+    let ev = |id: i64, prev: i64, t: &str, details: Value| {
+        let mut e = json!({"timestamp": 1, "type": t, "id": id, "previousEventId": prev});
+        if let Value::Object(d) = details {
+            for (k, v) in d {
+                e[k] = v;
+            }
+        }
+        e
+    };
+    let started = ev(
+        1,
+        0,
+        "ExecutionStarted",
+        json!({"executionStartedEventDetails": {"input": "{}"}}),
+    );
+    let entered = |id, prev, name: &str| {
+        ev(
+            id,
+            prev,
+            "PassStateEntered",
+            json!({"stateEnteredEventDetails": {"name": name, "input": "{}"}}),
+        )
+    };
+    let succeeded = write(
+        &dir,
+        "ok.json",
+        &json!({"events": [started.clone(), entered(2, 1, "A"), ev(3, 2, "ExecutionSucceeded", json!({}))]}).to_string(),
+    );
+    let running = write(
+        &dir,
+        "running.json",
+        &json!({"events": [started.clone(), entered(2, 1, "A")]}).to_string(),
+    );
+    let failed = write(
+        &dir,
+        "failed.json",
+        &json!({"events": [started.clone(), entered(2, 1, "B"), ev(3, 2, "ExecutionFailed", json!({"executionFailedEventDetails": {"error": "E"}}))]}).to_string(),
+    );
+    let foreign = write(
+        &dir,
+        "foreign.json",
+        &json!({"events": [started, entered(2, 1, "Elsewhere"), ev(3, 2, "ExecutionFailed", json!({}))]}).to_string(),
+    );
+    let not_json = write(&dir, "broken.json", "{\"events\": [");
+    let missing = dir.path().join("missing.json");
+
+    assert_bad_input(
+        &resume(&missing, &definition, &[]),
+        "cannot read --history-file",
+    );
+    assert_bad_input(
+        &resume(&failed, &missing, &[]),
+        "cannot read --definition-file",
+    );
+    assert_bad_input(
+        &resume(&not_json, &definition, &[]),
+        "is not valid GetExecutionHistory JSON",
+    );
+    assert_bad_input(&resume(&failed, &not_json, &[]), "is not valid JSON");
+    assert_bad_input(
+        &resume(&succeeded, &definition, &[]),
+        "the execution is SUCCEEDED",
+    );
+    assert_bad_input(
+        &resume(&running, &definition, &[]),
+        "the execution is RUNNING",
+    );
+    assert_bad_input(
+        &resume(&failed, &definition, &["--from-state", "Nope"]),
+        "no state named 'Nope'",
+    );
+    assert_bad_input(
+        &resume(&foreign, &definition, &[]),
+        "does not belong to this definition",
+    );
+    assert_bad_input(
+        &resume(&failed, &definition, &["--patch", "[1]"]),
+        "--patch must be a JSON object",
+    );
+    assert_bad_input(
+        &resume(&failed, &definition, &["--patch", "{nope"]),
+        "--patch is not valid JSON",
+    );
+    let bad_def = write(
+        &dir,
+        "bad-def.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pause"}}}"#,
+    );
+    assert_bad_input(
+        &resume(&failed, &bad_def, &[]),
+        "unknown state type 'Pause'",
+    );
+    assert_bad_input(&deployer(&["resume"]), "say which execution to resume");
+
+    let ok = resume(&failed, &definition, &["--output", "json"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let plan: Value = serde_json::from_str(&stdout(&ok)).unwrap();
+    assert_eq!(plan["resumeState"], "B");
+    assert_eq!(plan["skippedStates"], json!([]));
+}

@@ -1,0 +1,523 @@
+//! `deployer up`, `ls` and `down` as a user runs them: the real binary, without a terminal,
+//! against the in-process emulator, checked with the real SDK clients.
+
+use crate::common;
+
+use std::path::Path;
+use std::process::Output;
+
+use aws_sdk_cloudformation::types::ChangeSetStatus;
+use common::{deployer_at, json, sdk_config, stderr, stdout};
+
+const PATTERN: &str = r#"{"source":["demo.orders"]}"#;
+
+/// An emulator, its SDK config and a scratch directory to run `deployer` in.
+struct World {
+    emulator: emulator::Emulator,
+    config: aws_config::SdkConfig,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new() -> World {
+        let emulator = emulator::start(emulator::Config::ephemeral())
+            .await
+            .expect("emulator");
+        let config = sdk_config(&emulator.endpoint());
+        World {
+            emulator,
+            config,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    async fn deployer(&self, args: &[&str]) -> Output {
+        deployer_at(&self.emulator.endpoint(), self.dir.path(), args).await
+    }
+
+    /// `deployer up` of resumer `suffix` with `pattern` and `extra` flags.
+    async fn up(&self, suffix: &str, pattern: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "up",
+            "--name-suffix",
+            suffix,
+            "--event-pattern",
+            pattern,
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--path-to-id-workflow",
+            "$.detail.orderId",
+        ];
+        args.extend_from_slice(extra);
+        self.deployer(&args).await
+    }
+
+    fn cfn(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.config)
+    }
+
+    fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.config)
+    }
+
+    fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.config)
+    }
+
+    /// The stack's status, or `None` when it does not exist.
+    async fn stack_status(&self, stack: &str) -> Option<String> {
+        let out = self
+            .cfn()
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+            .ok()?;
+        Some(out.stacks()[0].stack_status()?.as_str().to_string())
+    }
+
+    async fn change_sets(&self, stack: &str) -> Vec<ChangeSetStatus> {
+        let out = self
+            .cfn()
+            .list_change_sets()
+            .stack_name(stack)
+            .send()
+            .await
+            .expect("ListChangeSets");
+        out.summaries()
+            .iter()
+            .filter_map(|s| s.status().cloned())
+            .collect()
+    }
+
+    async fn tables(&self) -> Vec<String> {
+        let out = self
+            .dynamodb()
+            .list_tables()
+            .send()
+            .await
+            .expect("ListTables");
+        out.table_names().to_vec()
+    }
+
+    async fn live_stacks(&self) -> Vec<String> {
+        let out = self
+            .cfn()
+            .describe_stacks()
+            .send()
+            .await
+            .expect("DescribeStacks");
+        out.stacks()
+            .iter()
+            .filter_map(|s| s.stack_name().map(str::to_string))
+            .collect()
+    }
+}
+
+fn assert_ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_again_update_ls_and_down_as_a_user_sees_them() {
+    let w = World::new().await;
+    let stack = "sfn-resume-Orders";
+
+    let first = w.up("Orders", PATTERN, &["--yes"]).await;
+    assert_ok(&first);
+    let (out, err) = (stdout(&first), stderr(&first));
+    assert!(
+        out.contains("TableArn") && out.contains(":table/sfn-resume-Orders"),
+        "{out}"
+    );
+    assert!(out.contains("Pause task for sfn-resume-Orders"), "{out}");
+    assert!(out.contains("putItem.waitForTaskToken"), "{out}");
+    assert!(
+        err.contains("Creating sfn-resume-Orders (6 resources)"),
+        "{err}"
+    );
+    // Without a terminal: one plain line per event, no colour, no spinner.
+    assert!(!err.contains('\x1b') && !err.contains('\r'), "{err:?}");
+    let table_done = err
+        .lines()
+        .find(|l| l.contains("CREATE_COMPLETE") && l.contains("AWS::DynamoDB::Table"));
+    assert!(table_done.is_some(), "{err}");
+    assert_eq!(
+        w.stack_status(stack).await.as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+
+    let again = w.up("Orders", PATTERN, &["--yes"]).await;
+    assert_ok(&again);
+    assert!(stderr(&again).contains("sfn-resume-Orders: no changes"));
+    assert_eq!(
+        w.change_sets(stack).await,
+        vec![ChangeSetStatus::CreateComplete],
+        "the empty change set is deleted"
+    );
+
+    let other = r#"{"source":["demo.orders"],"detail-type":["Shipped"]}"#;
+    let preview = w
+        .up("Orders", other, &["--preview", "--output", "json"])
+        .await;
+    assert_ok(&preview);
+    let plan = json(&preview);
+    assert_eq!(plan["result"], "previewed");
+    assert_eq!(plan["changes"][0]["logicalId"], "ResumeRule");
+    assert_eq!(plan["changes"][0]["action"], "Modify");
+    assert_eq!(plan["changes"][0]["replacement"], "False");
+    assert_eq!(
+        w.change_sets(stack).await.len(),
+        1,
+        "a preview leaves nothing"
+    );
+
+    let update = w.up("Orders", other, &["--yes", "--output", "json"]).await;
+    assert_ok(&update);
+    let report = json(&update);
+    assert_eq!(report["result"], "updated");
+    assert_eq!(report["status"], "UPDATE_COMPLETE");
+    assert_eq!(
+        report["pauseTask"]["Parameters"]["TableName"],
+        "sfn-resume-Orders"
+    );
+    let rule_arn = report["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["key"] == "ResumeRuleArn")
+        .map(|o| o["value"].as_str().unwrap().to_string())
+        .expect("ResumeRuleArn output");
+    let rule_name = rule_arn.rsplit('/').next().unwrap();
+    let rule = aws_sdk_eventbridge::Client::new(&w.config)
+        .describe_rule()
+        .name(rule_name)
+        .send()
+        .await
+        .expect("DescribeRule");
+    assert!(rule.event_pattern().unwrap().contains("Shipped"));
+
+    let ls = w.deployer(&["ls"]).await;
+    assert_ok(&ls);
+    let line = stdout(&ls)
+        .lines()
+        .find(|l| l.starts_with(stack))
+        .map(|l| l.split_whitespace().take(4).collect::<Vec<_>>().join(" "));
+    assert_eq!(
+        line.as_deref(),
+        Some("sfn-resume-Orders resumer Orders UPDATE_COMPLETE")
+    );
+    let listed = json(&w.deployer(&["ls", "--output", "json"]).await);
+    assert_eq!(listed[0]["stack"], stack);
+
+    let down = w
+        .deployer(&["down", "--name-suffix", "Orders", "--yes"])
+        .await;
+    assert_ok(&down);
+    assert!(stderr(&down).contains("DELETE_COMPLETE sfn-resume-Orders"));
+    assert!(stderr(&down).contains("kept (DeletionPolicy Retain): LogGroup, Table"));
+    assert_eq!(w.stack_status(stack).await, None);
+    assert_eq!(
+        w.tables().await,
+        vec![stack.to_string()],
+        "retain keeps the table"
+    );
+    let machines = aws_sdk_sfn::Client::new(&w.config)
+        .list_state_machines()
+        .send()
+        .await
+        .unwrap();
+    assert!(machines.state_machines().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_preview_of_a_new_stack_leaves_nothing_behind() {
+    let w = World::new().await;
+    let out = w.up("Peek", PATTERN, &["--preview"]).await;
+    assert_ok(&out);
+    assert!(stdout(&out).contains("+  Table"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("preview only"));
+    assert_eq!(w.stack_status("sfn-resume-Peek").await, None);
+    assert!(w.tables().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_creation_names_its_root_cause_and_the_next_up_recovers() {
+    let w = World::new().await;
+    // A table left behind by an earlier `down` (removal policy retain) blocks the creation.
+    w.dynamodb()
+        .create_table()
+        .table_name("sfn-resume-Clash")
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .attribute_definitions(
+            aws_sdk_dynamodb::types::AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            aws_sdk_dynamodb::types::KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("CreateTable");
+
+    let failed = w.up("Clash", PATTERN, &["--yes"]).await;
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    let err = stderr(&failed);
+    assert!(
+        err.contains("root cause: Table (AWS::DynamoDB::Table) CREATE_FAILED"),
+        "{err}"
+    );
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains("ended in ROLLBACK_COMPLETE"), "{err}");
+    assert_eq!(
+        w.stack_status("sfn-resume-Clash").await.as_deref(),
+        Some("ROLLBACK_COMPLETE")
+    );
+
+    w.dynamodb()
+        .delete_table()
+        .table_name("sfn-resume-Clash")
+        .send()
+        .await
+        .expect("DeleteTable");
+    let recovered = w.up("Clash", PATTERN, &["--yes"]).await;
+    assert_ok(&recovered);
+    assert!(
+        stderr(&recovered).contains("sfn-resume-Clash is in ROLLBACK_COMPLETE"),
+        "{}",
+        stderr(&recovered)
+    );
+    assert_eq!(
+        w.stack_status("sfn-resume-Clash").await.as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_and_the_workflow_role_grant_are_undone_by_down() {
+    let w = World::new().await;
+    w.iam()
+        .create_role()
+        .role_name("Workflow")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    let up = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "arn:aws:iam::123456789012:role/Workflow",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&up);
+    let policy = w
+        .iam()
+        .get_role_policy()
+        .role_name("Workflow")
+        .policy_name("sfn-resume-Pay-pause-task")
+        .send()
+        .await
+        .expect("the grant exists");
+    let document = policy.policy_document();
+    // IAM returns policy documents URL-encoded.
+    let document = emulator::request::percent_decode(document);
+    assert!(document.contains("dynamodb:PutItem"), "{document}");
+    assert!(document.contains(":table/sfn-resume-Pay"), "{document}");
+
+    let down = w.deployer(&["down", "--name-suffix", "Pay", "--yes"]).await;
+    assert_ok(&down);
+    assert!(w.tables().await.is_empty(), "destroy deletes the table");
+    let gone = w
+        .iam()
+        .get_role_policy()
+        .role_name("Workflow")
+        .policy_name("sfn-resume-Pay-pause-task")
+        .send()
+        .await;
+    assert!(gone.is_err(), "down takes the grant back");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_without_a_suffix_deploys_every_resumer_of_deployer_toml_and_down_all_removes_them() {
+    let w = World::new().await;
+    std::fs::write(
+        w.dir.path().join("deployer.toml"),
+        r#"
+[[resumer]]
+name_suffix = "orders"
+event_pattern = '{"source": ["shop.orders"]}'
+path_to_id_pause_task = "$.orderId"
+path_to_id_workflow = "$.detail.orderId"
+removal_policy = "destroy"
+
+[[resumer]]
+name_suffix = "payments"
+event_pattern = '{"source": ["shop.payments"]}'
+path_to_id_pause_task = "$.paymentId"
+path_to_id_workflow = "$.detail.paymentId"
+removal_policy = "destroy"
+tags = { team = "billing" }
+"#,
+    )
+    .unwrap();
+    let up = w.deployer(&["up", "--yes", "--output", "json"]).await;
+    assert_ok(&up);
+    let reports = json(&up);
+    assert_eq!(reports[0]["stack"], "sfn-resume-orders");
+    assert_eq!(reports[1]["stack"], "sfn-resume-payments");
+    assert_eq!(
+        reports[1]["pauseTask"]["Parameters"]["Item"]["id"]["S.$"],
+        "$.paymentId"
+    );
+    let mut stacks = w.live_stacks().await;
+    stacks.sort();
+    assert_eq!(stacks, ["sfn-resume-orders", "sfn-resume-payments"]);
+
+    // A copy `deployer resume` made goes with --all; a machine of the user's stays.
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    let definition = r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#;
+    for (name, tagged) in [("Mine-with-GoToState", true), ("Mine", false)] {
+        let mut create = sfn
+            .create_state_machine()
+            .name(name)
+            .definition(definition)
+            .role_arn(common::ROLE_ARN);
+        if tagged {
+            for (key, value) in [
+                ("managed-by", "deployer"),
+                ("deployer:kind", "resumed-copy"),
+            ] {
+                create = create.tags(
+                    aws_sdk_sfn::types::Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build(),
+                );
+            }
+        }
+        create.send().await.expect("CreateStateMachine");
+    }
+
+    let down = w.deployer(&["down", "--all", "--yes"]).await;
+    assert_ok(&down);
+    assert!(
+        stderr(&down).contains("deleted the resumed copy"),
+        "{}",
+        stderr(&down)
+    );
+    assert!(w.live_stacks().await.is_empty());
+    assert!(w.tables().await.is_empty());
+    let left = sfn.list_state_machines().send().await.unwrap();
+    let names: Vec<&str> = left.state_machines().iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["Mine"]);
+}
+
+/// Asserts exit status 2 with every `needle` in the message.
+fn assert_usage(out: &Output, needles: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    for needle in needles {
+        assert!(
+            stderr(out).contains(needle),
+            "'{needle}' not in: {}",
+            stderr(out)
+        );
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
+    let w = World::new().await;
+    assert_usage(
+        &w.up("bad_suffix", PATTERN, &["--yes"]).await,
+        &["invalid name suffix 'bad_suffix'", "'_' is not a letter"],
+    );
+    assert_usage(
+        &w.up("Orders", r#"{"source":"demo"}"#, &["--yes"]).await,
+        &["event_pattern"],
+    );
+    assert_usage(
+        &w.up("Orders", "{not json", &["--yes"]).await,
+        &["event_pattern is not JSON"],
+    );
+    let bad_path = w
+        .deployer(&[
+            "up",
+            "--name-suffix",
+            "Orders",
+            "--event-pattern",
+            PATTERN,
+            "--path-to-id-pause-task",
+            "orderId",
+            "--path-to-id-workflow",
+            "$.detail.orderId",
+            "--yes",
+        ])
+        .await;
+    assert_usage(&bad_path, &["path_to_id_pause_task"]);
+    assert_usage(
+        &w.up("Orders", PATTERN, &[]).await,
+        &["no terminal to confirm on", "--yes"],
+    );
+    assert_usage(
+        &w.deployer(&["down", "--name-suffix", "Missing", "--yes"])
+            .await,
+        &["there is no stack sfn-resume-Missing"],
+    );
+    assert_usage(
+        &w.up(
+            "Orders",
+            PATTERN,
+            &["--workflow-role", "NoSuchRole", "--yes"],
+        )
+        .await,
+        &["no IAM role named 'NoSuchRole'"],
+    );
+
+    write(
+        w.dir.path(),
+        "deployer.toml",
+        "[[resumer]]\nname_suffix = \"a\"\nevent_patern = '{}'\n",
+    );
+    assert_usage(
+        &w.deployer(&["up", "--yes"]).await,
+        &["unknown field `event_patern`"],
+    );
+    write(
+        w.dir.path(),
+        "deployer.toml",
+        "[[resumer]]\nname_suffix = \"a\"\nevent_pattern = '{\"source\": [\"x\"]}'\n",
+    );
+    assert_usage(
+        &w.deployer(&["up", "--yes"]).await,
+        &["resumer 'a' has no path_to_id_pause_task"],
+    );
+
+    assert!(w.live_stacks().await.is_empty(), "nothing was created");
+    assert!(w.tables().await.is_empty(), "nothing was created");
+}

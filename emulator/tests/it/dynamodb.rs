@@ -1,0 +1,1036 @@
+//! DynamoDB through the real aws-sdk-dynamodb client against the in-process emulator.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType, Select, Tag, TimeToLiveSpecification,
+};
+use aws_sdk_dynamodb::Client;
+use emulator::request::RequestContext;
+use serde_json::json;
+
+fn client(emulator: &emulator::Emulator) -> Client {
+    Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
+}
+
+fn s(v: &str) -> Av {
+    Av::S(v.to_string())
+}
+
+fn n(v: &str) -> Av {
+    Av::N(v.to_string())
+}
+
+/// The code and message of a failed call.
+fn failure<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> (String, String)
+where
+    aws_sdk_dynamodb::Error: From<aws_sdk_dynamodb::error::SdkError<E, R>>,
+{
+    let err = aws_sdk_dynamodb::Error::from(err);
+    (
+        err.code().unwrap_or_default().to_string(),
+        err.message().unwrap_or_default().to_string(),
+    )
+}
+
+fn key_element(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .unwrap()
+}
+
+fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .unwrap()
+}
+
+/// A PAY_PER_REQUEST table keyed by `id` (S).
+async fn simple_table(client: &Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A table keyed by `pk` (S) and `sk` (N), with a GSI on `status` (S) / `sk`.
+async fn sorted_table(client: &Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .key_schema(key_element("sk", KeyType::Range))
+        .attribute_definitions(attribute("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute("sk", ScalarAttributeType::N))
+        .attribute_definitions(attribute("status", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by-status")
+                .key_schema(key_element("status", KeyType::Hash))
+                .key_schema(key_element("sk", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn table_lifecycle_tags_and_ttl() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    let created = ddb
+        .create_table()
+        .table_name("jobs")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .tags(Tag::builder().key("team").value("core").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let description = created.table_description().unwrap();
+    assert_eq!(
+        description.table_arn(),
+        Some("arn:aws:dynamodb:us-east-1:123456789012:table/jobs")
+    );
+    simple_table(&ddb, "other").await;
+
+    let table = ddb
+        .describe_table()
+        .table_name("jobs")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.table_status().map(|s| s.as_str()), Some("ACTIVE"));
+    assert_eq!(table.item_count(), Some(0));
+    assert_eq!(table.key_schema()[0].attribute_name(), "id");
+    assert_eq!(
+        table
+            .billing_mode_summary()
+            .and_then(|b| b.billing_mode())
+            .map(|b| b.as_str()),
+        Some("PAY_PER_REQUEST")
+    );
+
+    let again = ddb
+        .create_table()
+        .table_name("jobs")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(again),
+        (
+            "ResourceInUseException".into(),
+            "Table already exists: jobs".into()
+        )
+    );
+
+    let first = ddb.list_tables().limit(1).send().await.unwrap();
+    assert_eq!(first.table_names(), ["jobs"]);
+    assert_eq!(first.last_evaluated_table_name(), Some("jobs"));
+    let second = ddb
+        .list_tables()
+        .exclusive_start_table_name("jobs")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.table_names(), ["other"]);
+    assert_eq!(second.last_evaluated_table_name(), None);
+
+    let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/jobs";
+    ddb.tag_resource()
+        .resource_arn(arn)
+        .tags(Tag::builder().key("env").value("test").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    ddb.untag_resource()
+        .resource_arn(arn)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    let tags = ddb
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(tags, [("env", "test")]);
+
+    ddb.update_time_to_live()
+        .table_name("jobs")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let ttl = ddb
+        .describe_time_to_live()
+        .table_name("jobs")
+        .send()
+        .await
+        .unwrap();
+    let ttl = ttl.time_to_live_description().unwrap();
+    assert_eq!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED")
+    );
+    assert_eq!(ttl.attribute_name(), Some("expires"));
+
+    let deleted = ddb.delete_table().table_name("jobs").send().await.unwrap();
+    assert_eq!(
+        deleted
+            .table_description()
+            .and_then(|t| t.table_status())
+            .map(|s| s.as_str()),
+        Some("DELETING")
+    );
+    let gone = ddb
+        .describe_table()
+        .table_name("jobs")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(gone),
+        (
+            "ResourceNotFoundException".into(),
+            "Requested resource not found: Table: jobs not found".into()
+        )
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn put_get_delete_every_type() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "things").await;
+    let item = HashMap::from([
+        ("id".to_string(), s("a")),
+        ("price".to_string(), n("01.50")),
+        ("flag".to_string(), Av::Bool(true)),
+        ("nothing".to_string(), Av::Null(true)),
+        ("blob".to_string(), Av::B(vec![0, 1, 2].into())),
+        ("tags".to_string(), Av::Ss(vec!["x".into(), "y".into()])),
+        ("scores".to_string(), Av::Ns(vec!["1".into(), "2.5".into()])),
+        (
+            "nested".to_string(),
+            Av::M(HashMap::from([(
+                "elems".to_string(),
+                Av::L(vec![s("p"), n("2")]),
+            )])),
+        ),
+    ]);
+    ddb.put_item()
+        .table_name("things")
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+
+    let got = ddb
+        .get_item()
+        .table_name("things")
+        .key("id", s("a"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    let got = got.item().unwrap();
+    assert_eq!(got["price"], n("1.5")); // numbers come back canonical
+    assert_eq!(got["blob"], Av::B(vec![0, 1, 2].into()));
+    assert_eq!(got["nothing"], Av::Null(true));
+    assert_eq!(
+        got["nested"].as_m().unwrap()["elems"].as_l().unwrap()[1],
+        n("2")
+    );
+
+    let projected = ddb
+        .get_item()
+        .table_name("things")
+        .key("id", s("a"))
+        .projection_expression("#n.elems[0], price")
+        .expression_attribute_names("#n", "nested")
+        .send()
+        .await
+        .unwrap();
+    let projected = projected.item().unwrap();
+    assert_eq!(projected.len(), 2);
+    assert_eq!(
+        projected["nested"],
+        Av::M(HashMap::from([("elems".to_string(), Av::L(vec![s("p")]))]))
+    );
+
+    let deleted = ddb
+        .delete_item()
+        .table_name("things")
+        .key("id", s("a"))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.attributes().unwrap()["flag"], Av::Bool(true));
+    let missing = ddb
+        .get_item()
+        .table_name("things")
+        .key("id", s("a"))
+        .send()
+        .await
+        .unwrap();
+    assert!(missing.item().is_none());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn conditional_put_fails_the_second_time() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "tokens").await;
+    let put = || {
+        ddb.put_item()
+            .table_name("tokens")
+            .item("id", s("job-1"))
+            .item("token", s("t1"))
+            .condition_expression("attribute_not_exists(id)")
+    };
+    put().send().await.unwrap();
+    let err = put()
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await
+        .unwrap_err();
+    let service = err.into_service_error();
+    let aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(ccf) =
+        service
+    else {
+        panic!("expected ConditionalCheckFailedException, got {service:?}");
+    };
+    assert_eq!(ccf.message(), Some("The conditional request failed"));
+    assert_eq!(ccf.item().unwrap()["token"], s("t1"));
+
+    // Delete conditioned on the stored token.
+    let wrong = ddb
+        .delete_item()
+        .table_name("tokens")
+        .key("id", s("job-1"))
+        .condition_expression("#t = :t")
+        .expression_attribute_names("#t", "token")
+        .expression_attribute_values(":t", s("other"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(wrong).0, "ConditionalCheckFailedException");
+    ddb.delete_item()
+        .table_name("tokens")
+        .key("id", s("job-1"))
+        .condition_expression("#t = :t")
+        .expression_attribute_names("#t", "token")
+        .expression_attribute_values(":t", s("t1"))
+        .send()
+        .await
+        .unwrap();
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn update_expressions_with_return_values() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "counters").await;
+    let created = ddb
+        .update_item()
+        .table_name("counters")
+        .key("id", s("c"))
+        .update_expression(
+            "SET hits = if_not_exists(hits, :zero) + :one, notes = :empty ADD tags :tags",
+        )
+        .expression_attribute_values(":zero", n("0"))
+        .expression_attribute_values(":one", n("1"))
+        .expression_attribute_values(":empty", Av::L(vec![]))
+        .expression_attribute_values(":tags", Av::Ss(vec!["a".into(), "b".into()]))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await
+        .unwrap();
+    let all_new = created.attributes().unwrap();
+    assert_eq!(all_new["id"], s("c"));
+    assert_eq!(all_new["hits"], n("1"));
+
+    let updated = ddb
+        .update_item()
+        .table_name("counters")
+        .key("id", s("c"))
+        .update_expression(
+            "SET hits = hits + :big, notes = list_append(notes, :more), price = :p - :q REMOVE gone DELETE tags :a",
+        )
+        .expression_attribute_values(":big", n("99999999999999999999999999999999999998"))
+        .expression_attribute_values(":more", Av::L(vec![s("x")]))
+        .expression_attribute_values(":p", n("0.3"))
+        .expression_attribute_values(":q", n("0.1"))
+        .expression_attribute_values(":a", Av::Ss(vec!["a".into()]))
+        .return_values(ReturnValue::UpdatedNew)
+        .send()
+        .await
+        .unwrap();
+    let new = updated.attributes().unwrap();
+    assert_eq!(new["hits"], n("99999999999999999999999999999999999999"));
+    assert_eq!(new["price"], n("0.2"));
+    assert_eq!(new["notes"], Av::L(vec![s("x")]));
+    assert_eq!(new["tags"], Av::Ss(vec!["b".into()]));
+    assert!(!new.contains_key("id"));
+
+    let old = ddb
+        .update_item()
+        .table_name("counters")
+        .key("id", s("c"))
+        .update_expression("ADD hits :minus")
+        .expression_attribute_values(":minus", n("-99999999999999999999999999999999999999"))
+        .return_values(ReturnValue::UpdatedOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.attributes().unwrap().len(), 1);
+    assert_eq!(
+        old.attributes().unwrap()["hits"],
+        n("99999999999999999999999999999999999999")
+    );
+    let item = ddb
+        .get_item()
+        .table_name("counters")
+        .key("id", s("c"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(item.item().unwrap()["hits"], n("0"));
+
+    let overflow = ddb
+        .update_item()
+        .table_name("counters")
+        .key("id", s("c"))
+        .update_expression("SET hits = :big + :big")
+        .expression_attribute_values(":big", n("99999999999999999999999999999999999999"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(overflow).0, "ValidationException");
+
+    let key_update = ddb
+        .update_item()
+        .table_name("counters")
+        .key("id", s("c"))
+        .update_expression("SET id = :v")
+        .expression_attribute_values(":v", s("d"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(key_update).1,
+        "One or more parameter values were invalid: Cannot update attribute id. This attribute is part of the key"
+    );
+    emulator.shutdown().await;
+}
+
+async fn fill_sorted(ddb: &Client, table: &str) {
+    for i in 1..=10 {
+        ddb.put_item()
+            .table_name(table)
+            .item("pk", s("user"))
+            .item("sk", n(&i.to_string()))
+            .item("status", s(if i % 2 == 0 { "even" } else { "odd" }))
+            .item("payload", s(&format!("p{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    ddb.put_item()
+        .table_name(table)
+        .item("pk", s("other"))
+        .item("sk", n("5"))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn query_with_sort_key_range_and_pagination() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    sorted_table(&ddb, "events").await;
+    fill_sorted(&ddb, "events").await;
+
+    let mut seen = Vec::new();
+    let mut start = None;
+    let mut pages = 0;
+    loop {
+        let page = ddb
+            .query()
+            .table_name("events")
+            .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
+            .expression_attribute_values(":pk", s("user"))
+            .expression_attribute_values(":lo", n("2"))
+            .expression_attribute_values(":hi", n("9"))
+            .limit(3)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.items().iter().map(|i| i["sk"].as_n().unwrap().clone()));
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["2", "3", "4", "5", "6", "7", "8", "9"]);
+    assert_eq!(pages, 3);
+
+    let backwards = ddb
+        .query()
+        .table_name("events")
+        .key_condition_expression("pk = :pk AND sk > :lo")
+        .filter_expression("#s = :odd")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":pk", s("user"))
+        .expression_attribute_values(":lo", n("4"))
+        .expression_attribute_values(":odd", s("odd"))
+        .scan_index_forward(false)
+        .send()
+        .await
+        .unwrap();
+    let sks: Vec<&str> = backwards
+        .items()
+        .iter()
+        .map(|i| i["sk"].as_n().unwrap().as_str())
+        .collect();
+    assert_eq!(sks, ["9", "7", "5"]);
+    assert_eq!(backwards.scanned_count(), 6);
+
+    let count = ddb
+        .query()
+        .table_name("events")
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", s("user"))
+        .select(Select::Count)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count.count(), 10);
+    assert!(count.items().is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn scan_with_filter_and_gsi_query() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    sorted_table(&ddb, "events").await;
+    fill_sorted(&ddb, "events").await;
+
+    let mut total = 0;
+    let mut start = None;
+    loop {
+        let page = ddb
+            .scan()
+            .table_name("events")
+            .filter_expression("begins_with(payload, :p) AND sk >= :five")
+            .expression_attribute_values(":p", s("p"))
+            .expression_attribute_values(":five", n("5"))
+            .limit(4)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        total += page.count();
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    assert_eq!(total, 6); // user items 5..=10; "other" has no payload
+
+    let gsi = ddb
+        .query()
+        .table_name("events")
+        .index_name("by-status")
+        .key_condition_expression("#s = :even AND sk < :seven")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":even", s("even"))
+        .expression_attribute_values(":seven", n("7"))
+        .send()
+        .await
+        .unwrap();
+    let items = gsi.items();
+    let sks: Vec<&str> = items
+        .iter()
+        .map(|i| i["sk"].as_n().unwrap().as_str())
+        .collect();
+    assert_eq!(sks, ["2", "4", "6"]);
+    // KEYS_ONLY: the table's and the index's keys, not the payload.
+    let mut names: Vec<&String> = items[0].keys().collect();
+    names.sort();
+    assert_eq!(names, ["pk", "sk", "status"]);
+    let describe = ddb
+        .describe_table()
+        .table_name("events")
+        .send()
+        .await
+        .unwrap();
+    let index = &describe.table().unwrap().global_secondary_indexes()[0];
+    assert_eq!(index.item_count(), Some(10));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_aws_errors() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    sorted_table(&ddb, "events").await;
+
+    let missing = ddb
+        .get_item()
+        .table_name("nope")
+        .key("id", s("a"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(missing),
+        (
+            "ResourceNotFoundException".into(),
+            "Requested resource not found".into()
+        )
+    );
+
+    let wrong_type = ddb
+        .put_item()
+        .table_name("events")
+        .item("pk", s("a"))
+        .item("sk", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(wrong_type),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S".into()
+        )
+    );
+    let missing_key = ddb
+        .put_item()
+        .table_name("events")
+        .item("pk", s("a"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(missing_key).1,
+        "One or more parameter values were invalid: Missing the key sk in the item"
+    );
+    let bad_key = ddb
+        .get_item()
+        .table_name("events")
+        .key("pk", s("a"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(bad_key).1,
+        "The provided key element does not match the schema"
+    );
+
+    let syntax = ddb
+        .put_item()
+        .table_name("events")
+        .item("pk", s("a"))
+        .item("sk", n("1"))
+        .condition_expression("attribute_not_exists(pk")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(syntax),
+        (
+            "ValidationException".into(),
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"pk\"".into()
+        )
+    );
+    let reserved = ddb
+        .scan()
+        .table_name("events")
+        .filter_expression("status = :s")
+        .expression_attribute_values(":s", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(reserved).1,
+        "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: status"
+    );
+    let unused = ddb
+        .scan()
+        .table_name("events")
+        .filter_expression("payload = :a")
+        .expression_attribute_values(":a", s("x"))
+        .expression_attribute_values(":b", s("y"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(unused).1,
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:b}"
+    );
+    let undefined = ddb
+        .query()
+        .table_name("events")
+        .key_condition_expression("pk = :pk")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(undefined).1,
+        "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :pk"
+    );
+    let key_in_filter = ddb
+        .query()
+        .table_name("events")
+        .key_condition_expression("pk = :pk")
+        .filter_expression("sk > :n")
+        .expression_attribute_values(":pk", s("a"))
+        .expression_attribute_values(":n", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(key_in_filter).1,
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"
+    );
+    let too_big = ddb
+        .put_item()
+        .table_name("events")
+        .item("pk", s("a"))
+        .item("sk", n("1"))
+        .item("blob", s(&"x".repeat(410 * 1024)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(too_big).1,
+        "Item size has exceeded the maximum allowed size"
+    );
+
+    let unused_definition = ddb
+        .create_table()
+        .table_name("extra-def")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .attribute_definitions(attribute("extra", ScalarAttributeType::N))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        failure(unused_definition),
+        (
+            "ValidationException".into(),
+            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions".into()
+        )
+    );
+    let no_throughput = ddb
+        .create_table()
+        .table_name("no-capacity")
+        .key_schema(key_element("id", KeyType::Hash))
+        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(no_throughput).0, "ValidationException");
+
+    // Wrong JSON types reach the same code path as HTTP requests.
+    let cloud = emulator.cloud();
+    let ctx = RequestContext::internal("dynamodb", "us-east-1");
+    let input = json!({"TableName": 5}).as_object().unwrap().clone();
+    let err = emulator::services::dynamodb::call(cloud, &ctx, "GetItem", input)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "SerializationException");
+    let input = json!({"TableName": "events", "Item": {"pk": {"S": 1}, "sk": {"N": "1"}}})
+        .as_object()
+        .unwrap()
+        .clone();
+    let err = emulator::services::dynamodb::call(cloud, &ctx, "PutItem", input)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "SerializationException");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn internal_callers_use_the_same_json() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "pauses").await;
+    let cloud = emulator.cloud();
+    let ctx = RequestContext::internal("dynamodb", "us-east-1");
+    let put = json!({
+        "TableName": "pauses",
+        "Item": {"id": {"S": "job"}, "token": {"S": "tok"}},
+        "ConditionExpression": "attribute_not_exists(id)"
+    });
+    let input = put.as_object().unwrap().clone();
+    let out = emulator::services::dynamodb::call(cloud, &ctx, "PutItem", input.clone())
+        .await
+        .unwrap();
+    assert_eq!(out, json!({}));
+    let err = emulator::services::dynamodb::call(cloud, &ctx, "PutItem", input)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, "ConditionalCheckFailedException");
+    let got = ddb
+        .get_item()
+        .table_name("pauses")
+        .key("id", s("job"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.item().unwrap()["token"], s("tok"));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn batch_operations() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "batch").await;
+    use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
+    let put = |id: &str| {
+        WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .item("id", s(id))
+                    .item("v", n("1"))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    ddb.batch_write_item()
+        .request_items("batch", vec![put("a"), put("b"), put("c")])
+        .send()
+        .await
+        .unwrap();
+    let delete = WriteRequest::builder()
+        .delete_request(DeleteRequest::builder().key("id", s("b")).build().unwrap())
+        .build();
+    ddb.batch_write_item()
+        .request_items("batch", vec![delete])
+        .send()
+        .await
+        .unwrap();
+    let keys = KeysAndAttributes::builder()
+        .keys(HashMap::from([("id".to_string(), s("a"))]))
+        .keys(HashMap::from([("id".to_string(), s("b"))]))
+        .keys(HashMap::from([("id".to_string(), s("c"))]))
+        .projection_expression("id")
+        .build()
+        .unwrap();
+    let got = ddb
+        .batch_get_item()
+        .request_items("batch", keys)
+        .send()
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = got.responses().unwrap()["batch"]
+        .iter()
+        .map(|i| i["id"].as_s().unwrap().as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["a", "c"]);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn tables_and_items_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = emulator::Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..emulator::Config::ephemeral()
+    };
+    {
+        let emulator = emulator::start(config.clone()).await.unwrap();
+        let ddb = client(&emulator);
+        sorted_table(&ddb, "events").await;
+        fill_sorted(&ddb, "events").await;
+        ddb.update_item()
+            .table_name("events")
+            .key("pk", s("user"))
+            .key("sk", n("3"))
+            .update_expression("SET payload = :p")
+            .expression_attribute_values(":p", s("changed"))
+            .send()
+            .await
+            .unwrap();
+        ddb.delete_item()
+            .table_name("events")
+            .key("pk", s("user"))
+            .key("sk", n("4"))
+            .send()
+            .await
+            .unwrap();
+        ddb.update_time_to_live()
+            .table_name("events")
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name("exp")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        emulator.shutdown().await;
+    }
+    let emulator = emulator::start(config).await.unwrap();
+    let ddb = client(&emulator);
+    let table = ddb
+        .describe_table()
+        .table_name("events")
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.item_count(), Some(10));
+    assert_eq!(
+        table.global_secondary_indexes()[0].index_name(),
+        Some("by-status")
+    );
+    let item = ddb
+        .get_item()
+        .table_name("events")
+        .key("pk", s("user"))
+        .key("sk", n("3"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(item.item().unwrap()["payload"], s("changed"));
+    let gone = ddb
+        .get_item()
+        .table_name("events")
+        .key("pk", s("user"))
+        .key("sk", n("4"))
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.item().is_none());
+    let ttl = ddb
+        .describe_time_to_live()
+        .table_name("events")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl.time_to_live_description().unwrap().attribute_name(),
+        Some("exp")
+    );
+    let gsi = ddb
+        .query()
+        .table_name("events")
+        .index_name("by-status")
+        .key_condition_expression("#s = :odd")
+        .expression_attribute_names("#s", "status")
+        .expression_attribute_values(":odd", s("odd"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gsi.count(), 5);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_items_are_deleted_once_ttl_is_on() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "leases").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (id, expires) in [
+        ("past", now - 60),
+        ("future", now + 3600),
+        ("ancient", now - 6 * 365 * 24 * 3600),
+    ] {
+        ddb.put_item()
+            .table_name("leases")
+            .item("id", s(id))
+            .item("expires", n(&expires.to_string()))
+            .send()
+            .await
+            .unwrap();
+    }
+    ddb.put_item()
+        .table_name("leases")
+        .item("id", s("text"))
+        .item("expires", s("0"))
+        .send()
+        .await
+        .unwrap();
+    ddb.update_time_to_live()
+        .table_name("leases")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let scan = ddb.scan().table_name("leases").send().await.unwrap();
+    let mut ids: Vec<&str> = scan
+        .items()
+        .iter()
+        .map(|i| i["id"].as_s().unwrap().as_str())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["ancient", "future", "text"]);
+    emulator.shutdown().await;
+}

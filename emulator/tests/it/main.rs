@@ -1,0 +1,18 @@
+//! The emulator's integration tests, one binary: each module drives one service (or the front
+//! door) through the real aws-sdk clients against an in-process emulator on an ephemeral port.
+
+mod cloudformation;
+mod dynamodb;
+mod events;
+mod front_door;
+mod front_door_fuzz;
+mod iam;
+mod lambda;
+mod logs;
+mod pause_resume;
+mod pause_resume_kit;
+mod s3;
+mod s3_multipart;
+mod stepfunctions;
+mod stepfunctions_integrations;
+mod sts;

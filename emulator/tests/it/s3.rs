@@ -1,0 +1,814 @@
+//! S3 with the real SDK client (path style): buckets, objects with metadata, ranges and
+//! conditions, streamed `aws-chunked` uploads, multi-megabyte bodies, listings with delimiters
+//! and pages, AWS's error codes and statuses, virtual-hosted addressing, and persistence.
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+};
+use aws_sdk_s3::Client;
+
+/// The error code and HTTP status of a failed call.
+fn code_status<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (String, u16) {
+    (
+        err.code().unwrap_or_default().to_string(),
+        err.raw_response().map_or(0, |r| r.status().as_u16()),
+    )
+}
+
+fn client_in(endpoint: &str, region: &'static str) -> Client {
+    let config = aws_sdk_s3::config::Builder::from(&testkit::aws::sdk_config(endpoint))
+        .region(aws_config::Region::new(region))
+        .force_path_style(true)
+        .build();
+    Client::from_conf(config)
+}
+
+async fn start() -> (emulator::Emulator, Client) {
+    let emulator = testkit::aws::emulator().await;
+    let client = client_in(&emulator.endpoint(), "us-east-1");
+    (emulator, client)
+}
+
+fn md5_etag(body: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    let hex: String = Md5::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+async fn body_of(s3: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    let object = s3
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    object.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+#[tokio::test]
+async fn buckets_are_created_located_listed_and_deleted() {
+    let (emulator, s3) = start().await;
+    s3.create_bucket().bucket("code").send().await.unwrap();
+    // Re-creating a bucket you own in us-east-1 succeeds (AWS's legacy behaviour) …
+    s3.create_bucket().bucket("code").send().await.unwrap();
+    s3.head_bucket().bucket("code").send().await.unwrap();
+    let location = s3
+        .get_bucket_location()
+        .bucket("code")
+        .send()
+        .await
+        .unwrap();
+    // us-east-1 is the empty constraint: an empty element on the wire, as AWS sends it.
+    let constraint = location
+        .location_constraint()
+        .map(BucketLocationConstraint::as_str);
+    assert_eq!(constraint.unwrap_or_default(), "");
+
+    // … but elsewhere it is BucketAlreadyOwnedByYou.
+    let paris = client_in(&emulator.endpoint(), "eu-west-3");
+    let in_paris = || {
+        paris
+            .create_bucket()
+            .bucket("artifacts-paris")
+            .create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::EuWest3)
+                    .build(),
+            )
+            .send()
+    };
+    in_paris().await.unwrap();
+    let err = in_paris().await.unwrap_err();
+    assert_eq!(code_status(&err), ("BucketAlreadyOwnedByYou".into(), 409));
+    let location = s3
+        .get_bucket_location()
+        .bucket("artifacts-paris")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location.location_constraint(),
+        Some(&BucketLocationConstraint::EuWest3)
+    );
+    let err = paris
+        .create_bucket()
+        .bucket("no-constraint")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code_status(&err),
+        ("IllegalLocationConstraintException".into(), 400)
+    );
+
+    let listed = s3.list_buckets().send().await.unwrap();
+    let names: Vec<_> = listed.buckets().iter().map(|b| b.name().unwrap()).collect();
+    assert_eq!(names, ["artifacts-paris", "code"]);
+    assert!(listed.buckets()[0].creation_date().is_some());
+
+    for bad in ["UPPER", "ab", "has_underscore", "-dash"] {
+        let err = s3.create_bucket().bucket(bad).send().await.unwrap_err();
+        assert_eq!(
+            code_status(&err),
+            ("InvalidBucketName".into(), 400),
+            "{bad}"
+        );
+    }
+    s3.put_object()
+        .bucket("code")
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let err = s3.delete_bucket().bucket("code").send().await.unwrap_err();
+    assert_eq!(code_status(&err), ("BucketNotEmpty".into(), 409));
+    s3.delete_object()
+        .bucket("code")
+        .key("k")
+        .send()
+        .await
+        .unwrap();
+    s3.delete_bucket().bucket("code").send().await.unwrap();
+    let err = s3.head_bucket().bucket("code").send().await.unwrap_err();
+    assert_eq!(code_status(&err).1, 404);
+    let err = s3.delete_bucket().bucket("code").send().await.unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn objects_keep_their_bytes_type_and_metadata() {
+    let (emulator, s3) = start().await;
+    s3.create_bucket().bucket("data").send().await.unwrap();
+    let body = b"hello, emulated world".to_vec();
+    let put = s3
+        .put_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .body(ByteStream::from(body.clone()))
+        .content_type("text/plain")
+        .metadata("owner", "team-a")
+        .cache_control("max-age=60")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.e_tag(), Some(md5_etag(&body).as_str()));
+
+    let got = s3
+        .get_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("text/plain"));
+    assert_eq!(got.e_tag(), Some(md5_etag(&body).as_str()));
+    assert_eq!(got.content_length(), Some(body.len() as i64));
+    assert_eq!(got.cache_control(), Some("max-age=60"));
+    assert_eq!(
+        got.metadata().unwrap().get("owner").map(String::as_str),
+        Some("team-a")
+    );
+    assert!(got.last_modified().is_some());
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().as_ref(),
+        body.as_slice()
+    );
+
+    let head = s3
+        .head_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.content_length(), Some(body.len() as i64));
+    assert_eq!(head.e_tag(), Some(md5_etag(&body).as_str()));
+
+    let part = s3
+        .get_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .range("bytes=7-14")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.content_range(), Some("bytes 7-14/21"));
+    assert_eq!(
+        part.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"emulated"
+    );
+    let err = s3
+        .get_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .range("bytes=100-")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("InvalidRange".into(), 416));
+    let err = s3
+        .get_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .if_none_match(md5_etag(&body))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err).1, 304);
+    let err = s3
+        .get_object()
+        .bucket("data")
+        .key("dir/a b+c.txt")
+        .if_match("\"0000\"")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("PreconditionFailed".into(), 412));
+
+    // The accessor Lambda and CloudFormation use.
+    let bytes = emulator
+        .cloud()
+        .s3
+        .get_object("data", "dir/a b+c.txt")
+        .unwrap();
+    assert_eq!(bytes.as_ref(), body.as_slice());
+    let err = emulator.cloud().s3.get_object("data", "nope").unwrap_err();
+    assert_eq!((err.code.as_str(), err.status.as_u16()), ("NoSuchKey", 404));
+    let err = emulator.cloud().s3.get_object("nobucket", "k").unwrap_err();
+    assert_eq!(err.code, "NoSuchBucket");
+
+    let err = s3
+        .get_object()
+        .bucket("data")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchKey".into(), 404));
+    assert!(err.into_service_error().is_no_such_key());
+    let err = s3
+        .head_object()
+        .bucket("data")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err).1, 404);
+    let err = s3
+        .put_object()
+        .bucket("nobucket")
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+
+    // Copy, then delete one and many.
+    let copied = s3
+        .copy_object()
+        .bucket("data")
+        .key("copy.txt")
+        .copy_source("data/dir/a%20b%2Bc.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        copied.copy_object_result().unwrap().e_tag(),
+        Some(md5_etag(&body).as_str())
+    );
+    assert_eq!(body_of(&s3, "data", "copy.txt").await, body);
+    let err = s3
+        .copy_object()
+        .bucket("data")
+        .key("copy.txt")
+        .copy_source("data/copy.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err).0, "InvalidRequest");
+    let err = s3
+        .copy_object()
+        .bucket("data")
+        .key("x")
+        .copy_source("data/none")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchKey".into(), 404));
+    s3.delete_object()
+        .bucket("data")
+        .key("copy.txt")
+        .send()
+        .await
+        .unwrap();
+    let objects = ["dir/a b+c.txt", "never-existed"]
+        .iter()
+        .map(|k| ObjectIdentifier::builder().key(*k).build().unwrap())
+        .collect();
+    let deleted = s3
+        .delete_objects()
+        .bucket("data")
+        .delete(
+            Delete::builder()
+                .set_objects(Some(objects))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.deleted().len(), 2);
+    let listed = s3.list_objects_v2().bucket("data").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(0));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn streamed_and_multi_megabyte_uploads_arrive_whole() {
+    let (emulator, s3) = start().await;
+    s3.create_bucket().bucket("big").send().await.unwrap();
+    let body: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blob.bin");
+    std::fs::write(&path, &body).unwrap();
+    // A file body streams: the SDK sends it aws-chunked with a trailing checksum.
+    let put = s3
+        .put_object()
+        .bucket("big")
+        .key("streamed.bin")
+        .body(ByteStream::from_path(&path).await.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.e_tag(), Some(md5_etag(&body).as_str()));
+    assert_eq!(body_of(&s3, "big", "streamed.bin").await, body);
+    // An in-memory body of the same size.
+    s3.put_object()
+        .bucket("big")
+        .key("memory.bin")
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .unwrap();
+    let got = emulator.cloud().s3.get_object("big", "memory.bin").unwrap();
+    assert_eq!(got.len(), body.len());
+    assert!(got.as_ref() == body.as_slice());
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn raw_aws_chunked_bodies_are_decoded_and_checked() {
+    let emulator = testkit::aws::emulator().await;
+    let s3 = client_in(&emulator.endpoint(), "us-east-1");
+    s3.create_bucket().bucket("raw").send().await.unwrap();
+    let chunked = "5;chunk-signature=aa\r\nhello\r\n6;chunk-signature=bb\r\n world\r\n0;chunk-signature=cc\r\n\r\n";
+    let headers = "x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD\r\nContent-Encoding: aws-chunked\r\nx-amz-decoded-content-length: 11\r\n";
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/signed.txt",
+        "127.0.0.1",
+        headers,
+        chunked,
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert_eq!(body_of(&s3, "raw", "signed.txt").await, b"hello world");
+
+    // Unsigned with a trailing CRC32 of "abc".
+    let trailer = "3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n";
+    let headers = "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\nContent-Encoding: aws-chunked\r\nx-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 3\r\n";
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/trailer.txt",
+        "127.0.0.1",
+        headers,
+        trailer,
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert_eq!(body_of(&s3, "raw", "trailer.txt").await, b"abc");
+
+    let bad_crc = "3\r\nabd\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n";
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/bad.txt",
+        "127.0.0.1",
+        headers,
+        bad_crc,
+    )
+    .await;
+    assert!(
+        reply.starts_with("HTTP/1.1 400") && reply.contains("<Code>BadDigest</Code>"),
+        "{reply}"
+    );
+    let wrong_length = headers.replace("length: 3", "length: 4");
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/bad.txt",
+        "127.0.0.1",
+        &wrong_length,
+        trailer,
+    )
+    .await;
+    assert!(reply.contains("<Code>IncompleteBody</Code>"), "{reply}");
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/bad.txt",
+        "127.0.0.1",
+        headers,
+        "zz\r\n",
+    )
+    .await;
+    assert!(reply.contains("<Code>IncompleteBody</Code>"), "{reply}");
+    let err = s3
+        .head_object()
+        .bucket("raw")
+        .key("bad.txt")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err).1, 404, "nothing was stored");
+
+    // Content-MD5 and x-amz-content-sha256 are checked.
+    let md5 = "Content-MD5: XrY7u+Ae7tCTyyK7j1rNww==\r\n"; // MD5 of "hello world"
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/md5.txt",
+        "127.0.0.1",
+        md5,
+        "hello world",
+    )
+    .await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/md5.txt",
+        "127.0.0.1",
+        md5,
+        "hello there",
+    )
+    .await;
+    assert!(reply.contains("<Code>BadDigest</Code>"), "{reply}");
+    let reply = raw(
+        &emulator,
+        "PUT",
+        "/raw/md5.txt",
+        "127.0.0.1",
+        "Content-MD5: nope\r\n",
+        "x",
+    )
+    .await;
+    assert!(reply.contains("<Code>InvalidDigest</Code>"), "{reply}");
+    let sha = format!("x-amz-content-sha256: {}\r\n", "0".repeat(64));
+    let reply = raw(&emulator, "PUT", "/raw/sha.txt", "127.0.0.1", &sha, "x").await;
+    assert!(
+        reply.contains("<Code>XAmzContentSHA256Mismatch</Code>"),
+        "{reply}"
+    );
+
+    // Virtual-hosted style: the bucket is in the Host header.
+    let reply = raw(&emulator, "GET", "/signed.txt", "raw.localhost", "", "").await;
+    assert!(
+        reply.starts_with("HTTP/1.1 200") && reply.ends_with("hello world"),
+        "{reply}"
+    );
+    let reply = raw(
+        &emulator,
+        "GET",
+        "/?list-type=2",
+        "raw.s3.us-east-1.amazonaws.com",
+        "",
+        "",
+    )
+    .await;
+    assert!(reply.contains("<Key>signed.txt</Key>"), "{reply}");
+    emulator.shutdown().await;
+}
+
+/// One signed-looking HTTP request over a socket (the emulator routes by the credential
+/// scope and checks no signature), returning the whole reply.
+async fn raw(
+    emulator: &emulator::Emulator,
+    method: &str,
+    path: &str,
+    host: &str,
+    headers: &str,
+    body: &str,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(emulator.addr())
+        .await
+        .unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}:{}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        emulator.addr().port(),
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn listings_roll_up_at_delimiters_and_page() {
+    let (emulator, s3) = start().await;
+    s3.create_bucket().bucket("tree").send().await.unwrap();
+    let keys = [
+        "a.txt",
+        "logs/2024/1",
+        "logs/2024/2",
+        "logs/2025/1",
+        "logs/top",
+        "src/lib.rs",
+        "src/main.rs",
+        "z.txt",
+    ];
+    for key in keys {
+        s3.put_object()
+            .bucket("tree")
+            .key(key)
+            .body(ByteStream::from_static(b"12345"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let top = s3
+        .list_objects_v2()
+        .bucket("tree")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let objects: Vec<_> = top.contents().iter().map(|o| o.key().unwrap()).collect();
+    let prefixes: Vec<_> = top
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(objects, ["a.txt", "z.txt"]);
+    assert_eq!(prefixes, ["logs/", "src/"]);
+    assert_eq!(top.key_count(), Some(4));
+    assert_eq!(top.contents()[0].size(), Some(5));
+    assert_eq!(top.contents()[0].e_tag(), Some(md5_etag(b"12345").as_str()));
+
+    let logs = s3
+        .list_objects_v2()
+        .bucket("tree")
+        .prefix("logs/")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let objects: Vec<_> = logs.contents().iter().map(|o| o.key().unwrap()).collect();
+    let prefixes: Vec<_> = logs
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(objects, ["logs/top"]);
+    assert_eq!(prefixes, ["logs/2024/", "logs/2025/"]);
+
+    // Pages of two with the delimiter: every key or prefix exactly once, in order.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = s3
+            .list_objects_v2()
+            .bucket("tree")
+            .delimiter("/")
+            .max_keys(2)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(page.contents().iter().map(|o| o.key().unwrap().to_string()));
+        seen.extend(
+            page.common_prefixes()
+                .iter()
+                .map(|p| p.prefix().unwrap().to_string()),
+        );
+        match page.next_continuation_token() {
+            Some(next) => {
+                assert_eq!(page.is_truncated(), Some(true));
+                token = Some(next.to_string());
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 2);
+    seen.sort();
+    assert_eq!(seen, ["a.txt", "logs/", "src/", "z.txt"]);
+
+    // The SDK's paginator, without delimiter, three keys a page.
+    let all: Vec<String> = s3
+        .list_objects_v2()
+        .bucket("tree")
+        .max_keys(3)
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .flat_map(|page| {
+            page.unwrap()
+                .contents()
+                .iter()
+                .map(|o| o.key().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(all, keys);
+
+    let after = s3
+        .list_objects_v2()
+        .bucket("tree")
+        .start_after("logs/top")
+        .send()
+        .await
+        .unwrap();
+    let objects: Vec<_> = after.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(objects, ["src/lib.rs", "src/main.rs", "z.txt"]);
+
+    // ListObjects (v1) with a marker.
+    let v1 = s3
+        .list_objects()
+        .bucket("tree")
+        .marker("src/lib.rs")
+        .max_keys(1)
+        .send()
+        .await
+        .unwrap();
+    let objects: Vec<_> = v1.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(objects, ["src/main.rs"]);
+    assert_eq!(v1.is_truncated(), Some(true));
+
+    let err = s3
+        .list_objects_v2()
+        .bucket("none")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+    let err = s3
+        .list_objects_v2()
+        .bucket("tree")
+        .continuation_token("not base64!")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("InvalidArgument".into(), 400));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn bucket_tags_are_kept_and_removed() {
+    let (emulator, s3) = start().await;
+    s3.create_bucket().bucket("tagged").send().await.unwrap();
+    let err = s3
+        .get_bucket_tagging()
+        .bucket("tagged")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchTagSet".into(), 404));
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    s3.put_bucket_tagging()
+        .bucket("tagged")
+        .tagging(
+            Tagging::builder()
+                .tag_set(tag("env", "dev"))
+                .tag_set(tag("app", "sfn & co"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tags = s3
+        .get_bucket_tagging()
+        .bucket("tagged")
+        .send()
+        .await
+        .unwrap();
+    let pairs: Vec<_> = tags
+        .tag_set()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    assert_eq!(pairs, [("env", "dev"), ("app", "sfn & co")]);
+    let err = s3
+        .put_bucket_tagging()
+        .bucket("tagged")
+        .tagging(
+            Tagging::builder()
+                .tag_set(tag("a", "1"))
+                .tag_set(tag("a", "2"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("InvalidTag".into(), 400));
+    s3.delete_bucket_tagging()
+        .bucket("tagged")
+        .send()
+        .await
+        .unwrap();
+    let err = s3
+        .get_bucket_tagging()
+        .bucket("tagged")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err).0, "NoSuchTagSet");
+    let err = s3
+        .get_bucket_versioning()
+        .bucket("tagged")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NotImplemented".into(), 501));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn buckets_and_objects_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || emulator::Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..emulator::Config::ephemeral()
+    };
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 256) as u8).collect();
+    let emulator = emulator::start(config()).await.unwrap();
+    let s3 = client_in(&emulator.endpoint(), "us-east-1");
+    s3.create_bucket().bucket("kept").send().await.unwrap();
+    s3.put_object()
+        .bucket("kept")
+        .key("code.zip")
+        .content_type("application/zip")
+        .metadata("sha", "abc")
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket("kept")
+        .key("gone")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    s3.delete_object()
+        .bucket("kept")
+        .key("gone")
+        .send()
+        .await
+        .unwrap();
+    s3.create_bucket().bucket("dropped").send().await.unwrap();
+    s3.delete_bucket().bucket("dropped").send().await.unwrap();
+    emulator.shutdown().await;
+
+    let emulator = emulator::start(config()).await.unwrap();
+    let s3 = client_in(&emulator.endpoint(), "us-east-1");
+    let got = s3
+        .get_object()
+        .bucket("kept")
+        .key("code.zip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_type(), Some("application/zip"));
+    assert_eq!(
+        got.metadata().unwrap().get("sha").map(String::as_str),
+        Some("abc")
+    );
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().as_ref(),
+        body.as_slice()
+    );
+    let listed = s3.list_objects_v2().bucket("kept").send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(1));
+    let buckets = s3.list_buckets().send().await.unwrap();
+    assert_eq!(buckets.buckets().len(), 1);
+    emulator.shutdown().await;
+}

@@ -1,0 +1,40 @@
+//! The emulator in-process, and SDK configs for the real AWS clients that talk to it.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+
+/// The region every test uses.
+pub const REGION: &str = "us-east-1";
+
+/// The account the emulator answers for.
+pub const ACCOUNT: &str = "123456789012";
+
+/// An in-memory emulator on a free loopback port.
+pub async fn emulator() -> emulator::Emulator {
+    emulator::start(emulator::Config::ephemeral())
+        .await
+        .expect("the emulator starts")
+}
+
+/// An SDK config for `endpoint`: fixed region and static credentials (so nothing probes the
+/// instance metadata address), no retries (tests expect errors to surface).
+pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::from_keys(
+            "AKIDEMULATOR",
+            "secret",
+            None,
+        )))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
+}
+
+/// The ARN of the IAM role `name` in the emulator's account (IAM is stored, not enforced, so
+/// the role need not exist).
+pub fn role_arn(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
