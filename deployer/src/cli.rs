@@ -141,7 +141,7 @@ pub enum LocalCommand {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The port to listen on (0 picks a free one).
-    #[arg(long, default_value_t = emulator::DEFAULT_PORT)]
+    #[arg(long, default_value_t = crate::aws::LOCAL_PORT)]
     pub port: u16,
     /// The address to listen on. Anything but loopback exposes an unauthenticated AWS API.
     #[arg(long, default_value = "127.0.0.1")]

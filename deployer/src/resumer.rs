@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use asl::path::ReferencePath;
-use emulator::services::events::pattern::Pattern;
+use event_pattern::Pattern;
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -8,6 +8,7 @@
 //!   interpreter on a 5000-item inline Map and a 1000-iteration Choice loop), then a summary
 //!   of the interpreter's figures. `--moto` also runs the interpreter's workloads in moto 5.2.5
 //!   (venv under `target/bench-venv`) and adds its figures and the ratio.
+//! - `tidy`: the layering invariants and the dependencies' MSRV (see `xtask::tidy`).
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -16,14 +17,15 @@ use std::time::SystemTime;
 use serde_json::Value;
 use xtask::lambdas::human_size;
 use xtask::workspace::{cargo, root as workspace_root, run, target_dir};
-use xtask::{demo, lambdas, summary, workloads};
+use xtask::{demo, lambdas, summary, tidy, workloads};
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  demo [--aws] [--keep]             \
      the tutorial end to end on the embedded emulator (--aws: a real account;\n                                    \
      --keep: leave what it deployed)\n  lambdas                           \
      build the demo's Lambda functions into target/lambda/<name>.zip\n  bench [--moto] [criterion args]   \
      run the benchmarks (criterion, release build);\n                                    \
-     --moto: compare the interpreter with moto 5.2.5";
+     --moto: compare the interpreter with moto 5.2.5\n  tidy                              \
+     check the layers (asl pure, deployer without the emulator, ui without cmd) and the MSRV";
 
 /// The moto release the interpreter is compared with (issue #3).
 const MOTO: &str = "moto[stepfunctions]==5.2.5";
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Some("bench") => report(bench(&args[1..])),
         Some("lambdas") => report(build_lambdas()),
         Some("demo") => demo_task(&args[1..]),
+        Some("tidy") => report(tidy::run(&workspace_root())),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -20,6 +20,10 @@ use crate::error::{CliError, CliResult};
 
 /// Where `deployer local serve` listens by default (`--local`).
 pub const LOCAL_ENDPOINT: &str = "http://127.0.0.1:4566";
+
+/// The port of [`LOCAL_ENDPOINT`], the default of `deployer local serve --port`.
+pub const LOCAL_PORT: u16 = 4566;
+
 /// The region used against the emulator when none is configured.
 const LOCAL_REGION: &str = "us-east-1";
 

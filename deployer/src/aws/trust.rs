@@ -61,7 +61,9 @@ pub fn evaluate(document: &str, request: Request<'_>) -> Trust {
         document.to_string()
     } else {
         // IAM returns policy documents URL-encoded.
-        emulator::request::percent_decode(document)
+        percent_encoding::percent_decode_str(document)
+            .decode_utf8_lossy()
+            .into_owned()
     };
     let Ok(policy) = serde_json::from_str::<Value>(&text) else {
         return Trust::Unknown("the trust policy is not JSON".to_string());

@@ -3,7 +3,17 @@
 use crate::cli::ServeArgs;
 use crate::error::{CliError, CliResult};
 
+/// Without the `local` feature there is no emulator in this build.
+#[cfg(not(feature = "local"))]
+pub fn serve(_args: &ServeArgs) -> CliResult {
+    Err(CliError::usage(
+        "this deployer was built without the embedded emulator (cargo feature `local`): \
+         build it with default features to use `deployer local serve`",
+    ))
+}
+
 /// Runs the emulator until Ctrl-C or SIGTERM.
+#[cfg(feature = "local")]
 pub fn serve(args: &ServeArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
@@ -44,6 +54,7 @@ pub fn serve(args: &ServeArgs) -> CliResult {
 }
 
 /// Waits for Ctrl-C (SIGINT) or SIGTERM.
+#[cfg(feature = "local")]
 async fn wait_for_stop_signal() {
     #[cfg(unix)]
     {

@@ -13,13 +13,13 @@ use super::model::{
     bus_arn, now_ms, rule_arn, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, Target,
     DEFAULT_BUS,
 };
-use super::pattern::Pattern;
 use super::targets::{self, Delivered, Job};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, wrong_type, Input};
 use crate::protocol::{epoch_seconds, iso8601};
 use crate::request::{RequestContext, ACCOUNT_ID};
+use event_pattern::Pattern;
 
 /// Most targets one rule may have.
 const MAX_TARGETS_PER_RULE: usize = 5;
@@ -824,7 +824,7 @@ fn tag_list(input: Input) -> AwsResult<BTreeMap<String, String>> {
 // Input helpers
 
 /// Turns a pattern error into `InvalidEventPatternException`.
-fn invalid_pattern(parsed: Result<Pattern, super::pattern::PatternError>) -> AwsResult<Pattern> {
+fn invalid_pattern(parsed: Result<Pattern, event_pattern::PatternError>) -> AwsResult<Pattern> {
     parsed.map_err(|e| AwsError::new("InvalidEventPatternException", e.to_string()))
 }
 

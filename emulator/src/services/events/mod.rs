@@ -8,7 +8,6 @@
 
 pub mod api;
 pub mod model;
-pub mod pattern;
 pub mod targets;
 
 use std::collections::VecDeque;

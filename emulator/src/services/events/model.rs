@@ -7,9 +7,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::pattern::Pattern;
 use crate::error::{AwsError, AwsResult};
 use crate::request::ACCOUNT_ID;
+use event_pattern::Pattern;
 
 /// The bus every region has.
 pub const DEFAULT_BUS: &str = "default";
