@@ -1,5 +1,9 @@
 //! The command line: every command, flag and help text.
 
+// The doc comments here are clap's help text, written for a terminal: `[[resumer]]` and
+// `<account>` are words for the user, not rustdoc links or HTML.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -1,5 +1,5 @@
 //! What the tests of every crate in the workspace share, so that no test file carries its own
-//! copy: the emulator on an ephemeral port and an SDK config pointing at it ([`aws`]), Lambda
+//! copy: the emulator on an ephemeral port and an SDK config pointing at it (`aws`), Lambda
 //! deployment packages ([`package`]), polling ([`eventually`]) and the data recorded on real
 //! AWS under `../shared` ([`shared`]).
 

@@ -64,7 +64,7 @@ impl<'s> Cursor<'s> {
         }
     }
 
-    /// "Expected X at position N but found 'c'" (or "but the <what> ended").
+    /// "Expected X at position N but found 'c'" (or "but the `<what>` ended").
     pub fn unexpected(&self, expected: &str, what: &str) -> String {
         match self.peek() {
             Some(c) => format!(

@@ -3,7 +3,7 @@
 //!
 //! - [`model`]: buses, rules, targets and the journaled [`model::Change`]s.
 //! - [`api`]: the awsJson 1.1 wire format of each operation.
-//! - [`pattern`]: event patterns (parsing, validation, matching).
+//! - event patterns (parsing, validation, matching) live in the `event_pattern` crate.
 //! - [`targets`]: input shaping and delivery with retries.
 
 pub mod api;

@@ -1,6 +1,6 @@
 //! Evaluation of intrinsic functions: `Ref`, `Fn::GetAtt`, `Fn::Sub`, `Fn::Join`, `Fn::Select`,
 //! `Fn::Split`, `Fn::If`, `Fn::Equals`, `Fn::And`, `Fn::Or`, `Fn::Not`, `Fn::FindInMap`,
-//! `Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` and `Fn::Cidr` ([`super::cidr`]). Resources' physical ids and
+//! `Fn::Base64`, `Fn::GetAZs`, `Fn::ImportValue` and `Fn::Cidr` ([`super::cidr()`]). Resources' physical ids and
 //! attributes come from the caller through [`ResourceValues`], exports through [`Exports`].
 
 use std::collections::{BTreeMap, HashMap};
