@@ -318,6 +318,7 @@ impl Evaluator {
         let input_flags = input.flags();
         let mut result = Value::Undefined;
         let mut tuples: Option<Vec<Value>> = None;
+        let mut tuple_stream = Value::Undefined;
         let mut is_tuple = false;
         for (i, step) in steps.iter().enumerate() {
             if step.tuple {
@@ -355,6 +356,13 @@ impl Evaluator {
         }
         if is_tuple {
             let t = tuples.unwrap_or_default();
+            tuple_stream = Value::Array(
+                Rc::new(t.clone()),
+                Flags {
+                    tuple_stream: true,
+                    ..Flags::SEQ
+                },
+            );
             if node.tuple {
                 result = Value::Array(
                     Rc::new(t),
@@ -394,7 +402,8 @@ impl Evaluator {
             };
         }
         if let Some(group) = &node.group {
-            result = self.group(group, &result, env, node.pos)?;
+            let source = if is_tuple { &tuple_stream } else { &result };
+            result = self.group(group, source, env, node.pos)?;
         }
         Ok(result)
     }
@@ -1210,12 +1219,15 @@ fn wildcard(input: &Value) -> Value {
         v => v.clone(),
     };
     let mut out = Vec::new();
-    if let Value::Object(o) = &input {
-        for v in o.borrow().values() {
-            match v {
-                Value::Array(..) => flatten_into(v, &mut out),
-                v => out.push(v.clone()),
-            }
+    let values: Vec<Value> = match &input {
+        Value::Object(o) => o.borrow().values().cloned().collect(),
+        Value::Array(a, _) => a.as_ref().clone(),
+        _ => Vec::new(),
+    };
+    for v in values {
+        match v {
+            Value::Array(..) => flatten_into(&v, &mut out),
+            v => out.push(v),
         }
     }
     Value::seq(out)

@@ -119,6 +119,7 @@ impl Expression {
         let raw = parser.parse_all()?;
         let mut processor = process::Processor::default();
         let mut ast = processor.process(raw)?;
+        processor.check_root(&ast)?;
         process::relabel(&mut ast, &processor.labels());
         Ok(Expression { ast: Arc::new(ast) })
     }
@@ -193,6 +194,10 @@ impl Expression {
         root.clear();
         let result = result?;
         Ok(result.to_json())
+    }
+
+    pub(crate) fn root(&self) -> &ast::Node {
+        &self.ast
     }
 
     /// The free variable names referenced (without `$`), for validation (unknown variables).

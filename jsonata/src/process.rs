@@ -34,6 +34,20 @@ fn steps_mut(node: &mut Node) -> &mut Vec<Node> {
 }
 
 impl Processor {
+    /// Error S0217 if the root still seeks a parent (nothing above it to be the parent of).
+    pub(crate) fn check_root(&self, root: &Node) -> Result<(), Error> {
+        let unresolved = matches!(root.kind, Kind::Parent(_))
+            || root.seeking_parent.iter().any(|s| self.slots[*s].level > 0);
+        if unresolved {
+            return Err(err(
+                "S0217",
+                "The object representing the 'parent' cannot be derived from this expression",
+            )
+            .at(root.pos));
+        }
+        Ok(())
+    }
+
     /// The final label of each slot (index = slot id).
     pub(crate) fn labels(&self) -> Vec<usize> {
         self.slots.iter().map(|s| s.label).collect()

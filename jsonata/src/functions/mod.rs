@@ -10,6 +10,7 @@ use crate::value::{Func, NativeFn, Value};
 
 pub(crate) mod array;
 pub(crate) mod datetime;
+pub(crate) mod dynamic;
 pub(crate) mod format;
 pub(crate) mod higher_order;
 pub(crate) mod numeric;
@@ -29,6 +30,7 @@ fn all_defs() -> impl Iterator<Item = &'static Def> {
         .chain(higher_order::FUNCTIONS)
         .chain(datetime::FUNCTIONS)
         .chain(format::FUNCTIONS)
+        .chain(dynamic::FUNCTIONS)
         .chain(crate::aws::FUNCTIONS)
 }
 
@@ -81,6 +83,10 @@ pub(crate) fn builtin(name: &str, options: &crate::Options) -> Option<Value> {
             }
             if options.aws_functions {
                 for d in crate::aws::FUNCTIONS {
+                    map.insert(d.0, make(d, d.0));
+                }
+            } else {
+                for d in dynamic::FUNCTIONS {
                     map.insert(d.0, make(d, d.0));
                 }
             }

@@ -9,6 +9,11 @@ use crate::value::{deep_equal, Value};
 pub(crate) fn binary(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, Error> {
     match op {
         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+            if matches!(lhs, Value::Num(n) if !n.is_finite())
+                || matches!(rhs, Value::Num(n) if !n.is_finite())
+            {
+                return Err(err("D1001", "Number out of range"));
+            }
             if !lhs.is_undefined() && lhs.as_num().is_none() {
                 return Err(err(
                     "T2001",
@@ -31,9 +36,6 @@ pub(crate) fn binary(op: BinOp, lhs: &Value, rhs: &Value) -> Result<Value, Error
                 BinOp::Div => a / b,
                 _ => a % b,
             };
-            if !r.is_finite() {
-                return Err(err("D1001", "Number out of range"));
-            }
             Ok(Value::Num(r))
         }
         BinOp::Eq | BinOp::Ne => {

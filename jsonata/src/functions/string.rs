@@ -81,6 +81,9 @@ pub(crate) fn js_num(n: f64) -> String {
 
 /// `Number(n.toPrecision(15))`.
 pub(crate) fn precision15(n: f64) -> f64 {
+    if n.fract() == 0.0 {
+        return n;
+    }
     format!("{n:.14e}").parse().unwrap_or(n)
 }
 
@@ -112,13 +115,7 @@ fn write_json(v: &Value, pretty: bool, indent: usize, out: &mut String) {
     match v {
         Value::Undefined | Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Num(n) => {
-            if n.is_finite() {
-                out.push_str(&js_num(precision15(*n)))
-            } else {
-                out.push_str("null")
-            }
-        }
+        Value::Num(n) => out.push_str(&js_num(precision15(*n))),
         Value::Str(s) => json_string(s, out),
         Value::Func(_) => out.push_str("\"\""),
         Value::Array(a, _) => {
@@ -177,11 +174,23 @@ pub(crate) fn stringify(v: &Value, pretty: bool) -> Result<String, Error> {
         Value::Num(n) => js_num(precision15(*n)),
         Value::Array(a, f) if f.outer_wrapper && !a.is_empty() => stringify(&a[0], pretty)?,
         v => {
+            if has_infinite(v) {
+                return Err(err("D1001", "Number out of range"));
+            }
             let mut s = String::new();
             write_json(v, pretty, 0, &mut s);
             s
         }
     })
+}
+
+fn has_infinite(v: &Value) -> bool {
+    match v {
+        Value::Num(n) => !n.is_finite(),
+        Value::Array(a, _) => a.iter().any(has_infinite),
+        Value::Object(o) => o.borrow().values().any(has_infinite),
+        _ => false,
+    }
 }
 
 fn s_arg(args: &[Value], i: usize) -> Option<String> {
@@ -477,6 +486,9 @@ fn f_contains(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error
         return Ok(Value::Undefined);
     };
     let pat = arg(args, 1);
+    if pat.is_undefined() {
+        return Ok(Value::Undefined);
+    }
     Ok(Value::Bool(match &pat {
         Value::Str(p) => s.contains(&**p),
         v => match regex_of(v) {
