@@ -867,8 +867,7 @@ fn format_number(value: f64, picture: &str, p: &Props) -> Result<String, Error> 
     v.extend(s);
     v.extend(std::iter::repeat_n(p.zero, pad_right));
     let mut dpos = v.iter().position(|c| *c == p.decimal).unwrap_or(v.len());
-    if pic.regular > 0 {
-        let groups = (dpos.saturating_sub(1)) / pic.regular;
+    if let Some(groups) = dpos.saturating_sub(1).checked_div(pic.regular) {
         for g in 1..=groups {
             v.insert(dpos - g * pic.regular, p.grouping);
         }
