@@ -123,11 +123,13 @@ pub(crate) struct Node {
     pub seeking_parent: Vec<usize>,
     /// On a lambda body: a tail call to be run by the trampoline.
     pub thunk: bool,
+    /// The height of the tree below this node (bounded, so walks cannot exhaust the stack).
+    pub height: usize,
 }
 
 impl Node {
     pub(crate) fn new(kind: Kind, pos: usize) -> Node {
-        Node {
+        let mut n = Node {
             kind,
             pos,
             keep_array: false,
@@ -142,7 +144,10 @@ impl Node {
             ancestor: None,
             seeking_parent: Vec::new(),
             thunk: false,
-        }
+            height: 1,
+        };
+        n.height = 1 + n.children().iter().map(|c| c.height).max().unwrap_or(0);
+        n
     }
 }
 

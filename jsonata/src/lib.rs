@@ -96,7 +96,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_depth: 300,
+            max_depth: 500,
             max_time: Duration::from_secs(10),
         }
     }

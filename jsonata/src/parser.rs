@@ -8,7 +8,10 @@ use crate::lexer::{Lexer, Tok, Token};
 use crate::signature::Signature;
 
 /// Deepest nesting of sub-expressions the parser accepts.
-pub(crate) const MAX_PARSE_DEPTH: usize = 400;
+pub(crate) const MAX_PARSE_DEPTH: usize = 200;
+
+/// The tallest expression tree accepted (long operator chains nest as deeply as brackets do).
+pub(crate) const MAX_TREE_HEIGHT: usize = 300;
 
 pub(crate) struct Parser {
     lex: Lexer,
@@ -146,6 +149,9 @@ impl Parser {
             let t = self.cur.clone();
             self.advance(None, false)?;
             left = self.led(t, left)?;
+            if left.height > MAX_TREE_HEIGHT {
+                return Err(err("U1001", "Expression is nested too deeply").at(self.cur.pos));
+            }
         }
         self.depth -= 1;
         Ok(left)
