@@ -86,7 +86,8 @@ fn f_range(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
         }
         x += step;
     }
-    Ok(Value::array(out))
+    // A sequence, as AWS returns it: a single number is not wrapped in an array.
+    Ok(Value::seq(out))
 }
 
 fn f_hash(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
