@@ -26,6 +26,9 @@ pub(crate) struct Evaluator {
     /// `$now()`/`$millis()`: fixed for the whole evaluation.
     pub(crate) now_ms: f64,
     pub(crate) options: crate::Options,
+    /// Frames that `:=` bound into: cleared at the end, which breaks the reference cycles a
+    /// recursive function makes with the frame that holds it.
+    bound_frames: Vec<Env>,
 }
 
 fn seq_or_single(items: Vec<Value>) -> Value {
@@ -86,6 +89,14 @@ impl Evaluator {
             ticks: 0,
             now_ms: now,
             options,
+            bound_frames: Vec::new(),
+        }
+    }
+
+    /// Clears the frames bindings were made in (call once the result is converted).
+    pub(crate) fn release(&mut self) {
+        for f in self.bound_frames.drain(..) {
+            f.clear();
         }
     }
 
@@ -229,6 +240,9 @@ impl Evaluator {
             Kind::Bind(name, rhs) => {
                 let v = self.eval(rhs, input, env)?;
                 env.bind(name, v.clone());
+                if !self.bound_frames.last().is_some_and(|f| Rc::ptr_eq(f, env)) {
+                    self.bound_frames.push(env.clone());
+                }
                 v
             }
             Kind::Apply(l, r) => self.apply_expr(l, r, input, env, node.pos)?,

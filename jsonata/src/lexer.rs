@@ -29,6 +29,8 @@ const DOUBLE: [&str; 9] = ["..", ":=", "!=", ">=", "<=", "**", "~>", "?:", "??"]
 pub(crate) struct Lexer {
     src: Vec<char>,
     pos: usize,
+    /// jsonata 2.0 has no `??` or `?:` (they came in 2.1): lex them as two tokens.
+    pub(crate) v2_0: bool,
 }
 
 fn op_static(s: &str) -> &'static str {
@@ -49,6 +51,7 @@ impl Lexer {
         Lexer {
             src: source.chars().collect(),
             pos: 0,
+            v2_0: false,
         }
     }
 
@@ -91,7 +94,7 @@ impl Lexer {
             return self.regex();
         }
         let two: String = [c, self.at(self.pos + 1)].iter().collect();
-        if DOUBLE.contains(&two.as_str()) {
+        if DOUBLE.contains(&two.as_str()) && !(self.v2_0 && (two == "??" || two == "?:")) {
             self.pos += 2;
             return Ok(self.tok(Tok::Op(op_static(&two))));
         }

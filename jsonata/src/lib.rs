@@ -107,6 +107,7 @@ impl Default for Limits {
 pub struct Options {
     /// The AWS Step Functions function set: adds `$partition`, `$range`, `$hash`, `$random(seed)`,
     /// `$uuid`, `$parse`; removes `$eval` (calling it fails with `T1006`, as an unknown function).
+    /// For [`Expression::parse_with`]: the jsonata 2.0.6 grammar AWS implements.
     pub aws_functions: bool,
     /// Depth and time limits.
     pub limits: Limits,
@@ -115,7 +116,13 @@ pub struct Options {
 impl Expression {
     /// Parses once; errors carry a JSONata error code (e.g. "S0201") and position.
     pub fn parse(source: &str) -> Result<Expression, Error> {
-        let mut parser = parser::Parser::new(source)?;
+        Expression::parse_with(source, &Options::default())
+    }
+
+    /// Parses under options: with [`Options::aws_functions`], the grammar of jsonata 2.0.6,
+    /// the version AWS implements (`??` and `?:` came in 2.1 and are syntax errors there).
+    pub fn parse_with(source: &str, options: &Options) -> Result<Expression, Error> {
+        let mut parser = parser::Parser::new(source, options.aws_functions)?;
         let raw = parser.parse_all()?;
         let mut processor = process::Processor::default();
         let mut ast = processor.process(raw)?;
@@ -190,10 +197,10 @@ impl Expression {
                 );
             }
         }
-        let result = ev.eval(&self.ast, &input, &root);
+        let result = ev.eval(&self.ast, &input, &root).map(|v| v.to_json());
+        ev.release();
         root.clear();
-        let result = result?;
-        Ok(result.to_json())
+        result
     }
 
     pub(crate) fn root(&self) -> &ast::Node {

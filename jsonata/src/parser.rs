@@ -86,8 +86,10 @@ pub(crate) fn compile_regex(pattern: &str, flags: &str) -> Result<regex::Regex, 
 }
 
 impl Parser {
-    pub(crate) fn new(source: &str) -> Result<Parser, Error> {
+    /// A parser; `v2_0` follows jsonata 2.0's grammar (no `??`, no `?:`).
+    pub(crate) fn new(source: &str, v2_0: bool) -> Result<Parser, Error> {
         let mut lex = Lexer::new(source);
+        lex.v2_0 = v2_0;
         let cur = lex.next(false)?;
         Ok(Parser { lex, cur, depth: 0 })
     }

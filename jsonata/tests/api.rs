@@ -267,3 +267,43 @@ fn conformance_expressions_parse() {
     );
     assert!(failed.is_empty(), "{failed:?}");
 }
+
+#[test]
+fn recursive_functions_do_not_leak() {
+    // A recursive closure is held by the frame it captures; evaluation clears such frames.
+    struct Probe(Arc<()>);
+    let probe = Probe(Arc::new(()));
+    let weak = Arc::downgrade(&probe.0);
+    let mut b = Bindings::default();
+    let held = probe.0.clone();
+    b.insert_function(
+        "probe",
+        None,
+        Arc::new(move |_: &[Value]| Ok(Some(json!(Arc::strong_count(&held))))),
+    );
+    drop(probe);
+    // `$p` lives in the block's frame, which the recursive `$f` captures: a cycle until cleared.
+    let e = Expression::parse(
+        "($p := $probe; $f := function($n){ $n = 0 ? $p() : $f($n - 1) }; $f(3))",
+    )
+    .expect("parses");
+    assert!(e.evaluate(&json!(null), &b).expect("ok").is_some());
+    drop(b);
+    assert!(weak.upgrade().is_none(), "the bindings' function was freed");
+}
+
+#[test]
+fn aws_grammar_is_jsonata_2_0() {
+    assert!(Expression::parse("a ?? 1").is_ok());
+    assert!(Expression::parse("a ?: 1").is_ok());
+    for src in ["a ?? 1", "a ?: 1"] {
+        assert_eq!(
+            Expression::parse_with(src, &aws())
+                .expect_err("2.1 syntax")
+                .code,
+            "S0211",
+            "{src}"
+        );
+    }
+    assert!(Expression::parse_with("a ? b : c", &aws()).is_ok());
+}

@@ -21,7 +21,14 @@ pub(crate) mod string;
 /// A native's definition: name, signature, arity (as higher-order functions see it), code.
 pub(crate) type Def = (&'static str, &'static str, usize, NativeFn);
 
-fn all_defs() -> impl Iterator<Item = &'static Def> {
+/// The functions of a set: jsonata-js's, plus `$eval` (standard) or AWS's additions, which
+/// come last so that AWS's `$random(seed)` replaces the standard one.
+fn defs(aws: bool) -> impl Iterator<Item = &'static Def> {
+    let extra: &'static [Def] = if aws {
+        crate::aws::FUNCTIONS
+    } else {
+        dynamic::FUNCTIONS
+    };
     string::FUNCTIONS
         .iter()
         .chain(numeric::FUNCTIONS)
@@ -30,28 +37,19 @@ fn all_defs() -> impl Iterator<Item = &'static Def> {
         .chain(higher_order::FUNCTIONS)
         .chain(datetime::FUNCTIONS)
         .chain(format::FUNCTIONS)
-        .chain(dynamic::FUNCTIONS)
-        .chain(crate::aws::FUNCTIONS)
+        .chain(extra)
 }
 
-/// Signatures parsed once per process.
-fn signatures() -> &'static HashMap<&'static str, Arc<Signature>> {
-    static SIGS: OnceLock<HashMap<&'static str, Arc<Signature>>> = OnceLock::new();
-    SIGS.get_or_init(|| {
-        all_defs()
-            .filter(|d| !d.1.is_empty())
+/// Each set's signatures, parsed once per process.
+fn signatures(aws: bool) -> &'static HashMap<&'static str, Arc<Signature>> {
+    static STANDARD_SIGS: OnceLock<HashMap<&'static str, Arc<Signature>>> = OnceLock::new();
+    static AWS_SIGS: OnceLock<HashMap<&'static str, Arc<Signature>>> = OnceLock::new();
+    let cell = if aws { &AWS_SIGS } else { &STANDARD_SIGS };
+    cell.get_or_init(|| {
+        defs(aws)
             .filter_map(|d| Signature::parse(d.1).ok().map(|s| (d.0, Arc::new(s))))
             .collect()
     })
-}
-
-fn make(def: &Def, key: &'static str) -> Value {
-    Value::Func(Rc::new(Func::Native {
-        name: def.0,
-        sig: signatures().get(key).cloned(),
-        imp: def.3,
-        arity: def.2,
-    }))
 }
 
 thread_local! {
@@ -61,36 +59,23 @@ thread_local! {
 
 /// The built-in function `name` (without `$`), if there is one under these options.
 pub(crate) fn builtin(name: &str, options: &crate::Options) -> Option<Value> {
-    let table = if options.aws_functions {
-        &AWS
-    } else {
-        &STANDARD
-    };
+    let aws = options.aws_functions;
+    let table = if aws { &AWS } else { &STANDARD };
     table.with(|t| {
         let mut t = t.borrow_mut();
         let map = t.get_or_insert_with(|| {
-            let mut map = HashMap::new();
-            for d in string::FUNCTIONS
-                .iter()
-                .chain(numeric::FUNCTIONS)
-                .chain(array::FUNCTIONS)
-                .chain(object::FUNCTIONS)
-                .chain(higher_order::FUNCTIONS)
-                .chain(datetime::FUNCTIONS)
-                .chain(format::FUNCTIONS)
-            {
-                map.insert(d.0, make(d, d.0));
-            }
-            if options.aws_functions {
-                for d in crate::aws::FUNCTIONS {
-                    map.insert(d.0, make(d, d.0));
-                }
-            } else {
-                for d in dynamic::FUNCTIONS {
-                    map.insert(d.0, make(d, d.0));
-                }
-            }
-            map
+            let sigs = signatures(aws);
+            defs(aws)
+                .map(|d| {
+                    let f = Func::Native {
+                        name: d.0,
+                        sig: sigs.get(d.0).cloned(),
+                        imp: d.3,
+                        arity: d.2,
+                    };
+                    (d.0, Value::Func(Rc::new(f)))
+                })
+                .collect()
         });
         map.get(name).cloned()
     })
