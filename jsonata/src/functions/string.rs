@@ -459,7 +459,72 @@ fn limit_arg(args: &[Value], i: usize) -> Option<usize> {
         .map(|n| if n < 0.0 { 0 } else { n as usize })
 }
 
-fn f_match(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
+fn byte_of_char(s: &str, chars: usize) -> usize {
+    s.char_indices()
+        .nth(chars)
+        .map(|(b, _)| b)
+        .unwrap_or(s.len())
+}
+
+/// The matches of `pattern` (a regex, or a custom matcher function returning jsonata's match
+/// objects with a `next` function) in `s`, at most `limit`.
+fn find_matches(
+    ev: &mut Evaluator,
+    ctx: &Ctx,
+    pattern: &Value,
+    s: &str,
+    limit: Option<usize>,
+) -> Result<Vec<Match>, Error> {
+    if let Some(re) = regex_of(pattern) {
+        return regex_matches(&re, s, limit);
+    }
+    let bad = || {
+        err("T1010", "The matcher function argument passed to function split does not return the correct object structure")
+    };
+    let mut out = Vec::new();
+    let mut r = ev.apply(pattern, vec![Value::str(s)], ctx.input, ctx.env)?;
+    while !limit.is_some_and(|l| out.len() >= l) {
+        let Value::Object(o) = &r else {
+            if r.is_undefined() {
+                break;
+            }
+            return Err(bad());
+        };
+        let (text, start, end, groups, next) = {
+            let o = o.borrow();
+            let text = o.get("match").and_then(|v| v.as_str().map(str::to_string));
+            let start = o.get("start").and_then(Value::as_num);
+            let end = o.get("end").and_then(Value::as_num);
+            let groups = o.get("groups").cloned();
+            (text, start, end, groups, o.get("next").cloned())
+        };
+        let (Some(text), Some(start), Some(end), Some(groups @ Value::Array(..))) =
+            (text, start, end, groups)
+        else {
+            return Err(bad());
+        };
+        let (start, end) = (start.max(0.0) as usize, end.max(0.0) as usize);
+        out.push(Match {
+            text,
+            start,
+            end,
+            groups: groups
+                .members()
+                .iter()
+                .map(|g| g.as_str().map(str::to_string))
+                .collect(),
+            byte_start: byte_of_char(s, start),
+            byte_end: byte_of_char(s, end.max(start)),
+        });
+        match next {
+            Some(f) if f.is_function() => r = ev.apply(&f, Vec::new(), ctx.input, ctx.env)?,
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+fn f_match(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
     let Some(s) = s_arg(args, 0) else {
         return Ok(Value::Undefined);
     };
@@ -469,19 +534,13 @@ fn f_match(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
             "Third argument of match function must evaluate to a positive number",
         ));
     }
-    let Some(re) = regex_of(&arg(args, 1)) else {
-        return Err(err(
-            "T0410",
-            "Argument 2 of function match does not match function signature",
-        ));
-    };
-    let ms = regex_matches(&re, &s, limit_arg(args, 2))?;
+    let ms = find_matches(ev, ctx, &arg(args, 1), &s, limit_arg(args, 2))?;
     Ok(Value::seq(
         ms.iter().map(|m| match_object(m, true)).collect(),
     ))
 }
 
-fn f_contains(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
+fn f_contains(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
     let Some(s) = s_arg(args, 0) else {
         return Ok(Value::Undefined);
     };
@@ -491,10 +550,7 @@ fn f_contains(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error
     }
     Ok(Value::Bool(match &pat {
         Value::Str(p) => s.contains(&**p),
-        v => match regex_of(v) {
-            Some(re) => re.is_match(&s),
-            None => false,
-        },
+        v => !find_matches(ev, ctx, v, &s, Some(1))?.is_empty(),
     }))
 }
 
@@ -589,14 +645,11 @@ fn f_replace(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Err
         out.push_str(rest);
         return Ok(Value::string(out));
     }
-    let Some(re) = regex_of(&pattern) else {
-        return Ok(Value::string(s));
-    };
-    let ms = regex_matches(&re, &s, limit)?;
+    let ms = find_matches(ev, ctx, &pattern, &s, limit)?;
     let mut out = String::new();
     let mut pos = 0;
     for m in &ms {
-        out.push_str(&s[pos..m.byte_start]);
+        out.push_str(&s[pos.min(m.byte_start)..m.byte_start]);
         match &replacement {
             Value::Str(r) => out.push_str(&substitute(r, m)),
             f if f.is_function() => {
@@ -615,11 +668,11 @@ fn f_replace(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Err
         }
         pos = m.byte_end;
     }
-    out.push_str(&s[pos..]);
+    out.push_str(&s[pos.min(s.len())..]);
     Ok(Value::string(out))
 }
 
-fn f_split(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
+fn f_split(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
     let Some(s) = s_arg(args, 0) else {
         return Ok(Value::Undefined);
     };
@@ -634,22 +687,19 @@ fn f_split(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
     let mut parts: Vec<String> = match &sep {
         Value::Str(p) if p.is_empty() => s.chars().map(|c| c.to_string()).collect(),
         Value::Str(p) => s.split(&**p).map(str::to_string).collect(),
-        v => match regex_of(v) {
-            Some(re) => {
-                let ms = regex_matches(&re, &s, limit)?;
-                let mut out = Vec::new();
-                let mut pos = 0;
-                for m in &ms {
-                    out.push(s[pos..m.byte_start].to_string());
-                    pos = m.byte_end;
-                }
-                if limit.is_none_or(|l| ms.len() < l) {
-                    out.push(s[pos..].to_string());
-                }
-                out
+        v => {
+            let ms = find_matches(ev, ctx, v, &s, limit)?;
+            let mut out = Vec::new();
+            let mut pos = 0;
+            for m in &ms {
+                out.push(s[pos.min(m.byte_start)..m.byte_start].to_string());
+                pos = m.byte_end;
             }
-            None => vec![s.clone()],
-        },
+            if limit.is_none_or(|l| ms.len() < l) {
+                out.push(s[pos.min(s.len())..].to_string());
+            }
+            out
+        }
     };
     if let Some(l) = limit {
         parts.truncate(l);
