@@ -483,7 +483,7 @@ fn find_matches(
     };
     let mut out = Vec::new();
     let mut r = ev.apply(pattern, vec![Value::str(s)], ctx.input, ctx.env)?;
-    while !limit.is_some_and(|l| out.len() >= l) {
+    while limit.is_none_or(|l| out.len() < l) {
         let Value::Object(o) = &r else {
             if r.is_undefined() {
                 break;
