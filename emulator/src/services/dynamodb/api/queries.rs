@@ -129,7 +129,7 @@ fn read(
         )));
     }
 
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let table = state.table(&ctx.region, name)?;
     let index = input
         .opt_str("IndexName")?
