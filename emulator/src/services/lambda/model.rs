@@ -12,6 +12,7 @@ use sha2::Digest;
 
 use crate::error::{AwsError, AwsResult};
 use crate::request::ACCOUNT_ID;
+use crate::services::store::Journaled;
 
 /// The runtimes this emulator runs: those that start the package's own `bootstrap`.
 pub const RUNTIMES: &[&str] = &["provided.al2023", "provided.al2"];
@@ -223,9 +224,11 @@ pub struct State {
     pub functions: BTreeMap<String, Function>,
 }
 
-impl State {
+impl Journaled for State {
+    type Change = Change;
+
     /// Applies a change (from an operation or from the journal).
-    pub fn apply(&mut self, change: Change) -> Result<(), String> {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::Create(function) => {
                 self.functions
@@ -269,7 +272,9 @@ impl State {
         }
         Ok(())
     }
+}
 
+impl State {
     fn get_mut(&mut self, arn: &str) -> Result<&mut Function, String> {
         self.functions
             .get_mut(arn)
