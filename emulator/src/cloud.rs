@@ -88,7 +88,7 @@ impl Cloud {
             };
             result.map_err(|e| format!("journal record {}: {e}", n + 1))?;
         }
-        self.states.after_replay();
+        self.states.after_replay(self);
         self.cloudformation.after_replay(self)
     }
 }
