@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::error::AwsResult;
 use crate::journal::{Journal, Record};
-use crate::services::{cloudformation, dynamodb, events, iam, lambda, logs, s3, stepfunctions};
+use crate::services::{
+    cloudformation, dynamodb, events, iam, lambda, logs, registry, s3, stepfunctions,
+};
 
 /// All the services' state.
 pub struct Cloud {
@@ -75,16 +77,9 @@ impl Cloud {
     /// (executions that were running continue).
     pub fn replay(&self, records: Vec<Record>) -> Result<(), String> {
         for (n, record) in records.into_iter().enumerate() {
-            let result = match record.service.as_str() {
-                "states" => self.states.replay(record.change),
-                "lambda" => self.lambda.replay(record.change),
-                "dynamodb" => self.dynamodb.replay(record.change),
-                "events" => self.events.replay(record.change),
-                "iam" => self.iam.replay(record.change),
-                "s3" => self.s3.replay(record.change),
-                "logs" => self.logs.replay(record.change),
-                "cloudformation" => self.cloudformation.replay(record.change),
-                other => Err(format!("unknown service '{other}'")),
+            let result = match registry::find(&record.service).and_then(|s| s.replay) {
+                Some(replay) => replay(self, record.change),
+                None => Err(format!("unknown service '{}'", record.service)),
             };
             result.map_err(|e| format!("journal record {}: {e}", n + 1))?;
         }

@@ -24,9 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::AwsError;
-use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
 use crate::services::store::Store;
 use model::{Change, State};
 
@@ -88,17 +86,6 @@ impl DynamoDb {
         }
         Ok(())
     }
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "DynamoDB_20120810",
-        json::JsonVersion::V1_0,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one DynamoDB operation on its JSON input: the HTTP API and other services (Step

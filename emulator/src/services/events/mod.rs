@@ -18,9 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
 use crate::services::store::Store;
 use model::{Change, Region, State};
 use targets::Attempt;
@@ -98,17 +96,6 @@ impl EventBridge {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "AWSEvents",
-        json::JsonVersion::V1_1,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one EventBridge operation on its JSON input: the HTTP API and other services (Step

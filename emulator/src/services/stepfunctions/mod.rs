@@ -24,8 +24,7 @@ use serde_json::{Map, Value};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
 use crate::services::store::Store;
 use model::{Change, State};
 
@@ -126,17 +125,6 @@ impl StepFunctions {
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "AWSStepFunctions",
-        json::JsonVersion::V1_0,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one Step Functions operation on its JSON input: the HTTP API and other services (Step

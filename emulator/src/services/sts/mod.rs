@@ -1,35 +1,31 @@
 //! STS over awsQuery: GetCallerIdentity (always the account's root) and AssumeRole (fake
 //! temporary credentials for a role that exists in IAM; trust policies are not evaluated).
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::query::{self, Params};
+use crate::protocol::iso8601;
+use crate::protocol::query::Params;
 use crate::protocol::xml::XmlWriter;
-use crate::protocol::{iso8601, Response};
-use crate::request::{AwsRequest, ACCOUNT_ID};
+use crate::request::ACCOUNT_ID;
 use crate::services::iam::model::{new_id, random_base32};
 
 /// The XML namespace of STS's replies.
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    query::serve(request, NAMESPACE, |action, params| async move {
-        match action.as_str() {
-            "GetCallerIdentity" => Ok(Some(caller_identity())),
-            "AssumeRole" => assume_role(cloud, &params).map(Some),
-            other => Err(AwsError::new(
-                "InvalidAction",
-                format!("Could not find operation {other} for version 2011-06-15"),
-            )),
-        }
-    })
-    .await
+/// Runs one STS action: the inside of its `…Result` element.
+pub fn call(cloud: &Cloud, action: &str, params: &Params) -> AwsResult<Option<String>> {
+    match action {
+        "GetCallerIdentity" => Ok(Some(caller_identity())),
+        "AssumeRole" => assume_role(cloud, params).map(Some),
+        other => Err(AwsError::new(
+            "InvalidAction",
+            format!("Could not find operation {other} for version 2011-06-15"),
+        )),
+    }
 }
 
 /// Every caller is the account's root user.
