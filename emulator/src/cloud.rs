@@ -87,3 +87,35 @@ impl Cloud {
         self.cloudformation.after_replay(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::JOURNAL_FILE;
+
+    /// A journal written before lines carried a format version replays as it did.
+    #[test]
+    fn a_journal_of_version_less_lines_replays() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (journal, _) = Journal::open(dir.path()).unwrap();
+            let cloud = Cloud::new(Some(journal));
+            cloud
+                .s3
+                .create_bucket(&cloud, "old-bucket", "eu-west-1")
+                .unwrap();
+        }
+        let path = dir.path().join(JOURNAL_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = text.replace("{\"v\":1,", "{");
+        assert_ne!(old, text);
+        std::fs::write(&path, old).unwrap();
+        let (journal, records) = Journal::open(dir.path()).unwrap();
+        assert!(records.iter().all(|r| r.version == 0));
+        let cloud = Cloud::new(Some(journal));
+        cloud.replay(records).unwrap();
+        cloud.s3.delete_bucket(&cloud, "old-bucket").unwrap();
+        let err = cloud.s3.delete_bucket(&cloud, "old-bucket").unwrap_err();
+        assert_eq!(err.code, "NoSuchBucket");
+    }
+}
