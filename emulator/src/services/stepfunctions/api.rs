@@ -13,6 +13,7 @@ use super::pagination;
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::Input;
+use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 
 /// The most tags a resource may have.
@@ -59,9 +60,11 @@ pub(crate) fn check_definition(definition: &str) -> AwsResult<()> {
 fn machine_type(value: Option<&str>) -> AwsResult<String> {
     match value.unwrap_or("STANDARD") {
         t @ ("STANDARD" | "EXPRESS") => Ok(t.to_string()),
-        other => Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-        ))),
+        other => Err(constraint(
+            "type",
+            other,
+            &rule::one_of(&["STANDARD", "EXPRESS"]),
+        )),
     }
 }
 
@@ -71,9 +74,11 @@ fn logging(config: Option<&Map<String, Value>>) -> AwsResult<Value> {
     };
     let level = config.get("level").and_then(Value::as_str).unwrap_or("OFF");
     if !["ALL", "ERROR", "FATAL", "OFF"].contains(&level) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{level}' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]"
-        )));
+        return Err(constraint(
+            "loggingConfiguration.level",
+            level,
+            &rule::one_of(&["ALL", "ERROR", "FATAL", "OFF"]),
+        ));
     }
     let destinations = config
         .get("destinations")
@@ -143,9 +148,7 @@ fn check_tag_count(tags: &[(String, String)], arn: &str) -> AwsResult<()> {
 fn version_description(input: Input<'_>, member: &str) -> AwsResult<Option<String>> {
     let description = input.opt_str(member)?;
     if description.is_some_and(|d| d.chars().count() > 256) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to 256"
-        )));
+        return Err(constraint_hidden(member, &rule::max_length(256)));
     }
     Ok(description.map(str::to_string))
 }
@@ -499,8 +502,9 @@ pub fn delete_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aws
 /// 100. Returns the machine's ARN with the routes.
 fn routing(state: &State, list: &[Value]) -> AwsResult<(String, Vec<Route>)> {
     if list.is_empty() || list.len() > 2 {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length less than or equal to 2 and greater than or equal to 1",
+        return Err(constraint_hidden(
+            "routingConfiguration",
+            "Member must have length less than or equal to 2 and greater than or equal to 1",
         ));
     }
     let mut routes: Vec<Route> = Vec::new();
@@ -716,18 +720,22 @@ pub fn validate_state_machine_definition(input: Input<'_>) -> AwsResult<Value> {
         "ERROR" => false,
         "WARNING" => true,
         other => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]"
-            )))
+            return Err(constraint(
+                "severity",
+                other,
+                &rule::one_of(&["ERROR", "WARNING"]),
+            ))
         }
     };
     let max = match input.opt_i64("maxResults")? {
         None | Some(0) => 100,
         Some(n @ 1..=100) => n as usize,
         Some(n) => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"
-            )))
+            return Err(constraint(
+                "maxResults",
+                &n.to_string(),
+                &rule::max_value(100),
+            ))
         }
     };
     let diagnostics = validate::validate_json(definition);

@@ -18,6 +18,7 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::epoch_seconds;
 use crate::protocol::json::Input;
+use crate::protocol::validation::{constraint, constraint_hidden, rule};
 
 /// The largest execution input or task output, in bytes (256 KiB).
 pub const MAX_DATA_BYTES: usize = 262_144;
@@ -35,9 +36,7 @@ fn execution_does_not_exist(arn: &str) -> AwsError {
 }
 
 fn too_long(member: &str, max: usize) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
-    ))
+    constraint_hidden(member, &rule::max_length(max))
 }
 
 /// An optional text member no longer than `max` characters.
@@ -450,10 +449,7 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
             "PENDING_REDRIVE",
         ];
         if !known.contains(&status) {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                known.join(", ")
-            )));
+            return Err(constraint("statusFilter", status, &rule::one_of(&known)));
         }
     }
     let mut items: Vec<(f64, Value)> = {

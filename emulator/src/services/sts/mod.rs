@@ -9,6 +9,7 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::iso8601;
 use crate::protocol::query::Params;
+use crate::protocol::validation::{self, rule, Shown};
 use crate::protocol::xml::XmlWriter;
 use crate::request::ACCOUNT_ID;
 use crate::services::iam::model::{new_id, random_base32};
@@ -90,8 +91,13 @@ fn check_session_name(session: &str) -> AwsResult<()> {
     }
     Err(AwsError::new(
         "ValidationError",
-        format!(
-            "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and length between 2 and 64"
+        validation::message(
+            "roleSessionName",
+            Shown::Value(session),
+            &format!(
+                "{} and length between 2 and 64",
+                rule::pattern("[\\w+=,.@-]*")
+            ),
         ),
     ))
 }
@@ -102,11 +108,19 @@ fn duration_seconds(text: &str) -> AwsResult<i64> {
         Ok(n) if (900..=43_200).contains(&n) => Ok(n),
         Ok(n) if n < 900 => Err(AwsError::new(
             "ValidationError",
-            format!("1 validation error detected: Value '{n}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"),
+            validation::message(
+                "durationSeconds",
+                Shown::Value(&n.to_string()),
+                &rule::min_value(900),
+            ),
         )),
         _ => Err(AwsError::new(
             "ValidationError",
-            format!("1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200"),
+            validation::message(
+                "durationSeconds",
+                Shown::Value(text),
+                &rule::max_value(43_200),
+            ),
         )),
     }
 }

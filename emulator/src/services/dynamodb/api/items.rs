@@ -12,6 +12,7 @@ use super::{
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, wrong_type, Input};
+use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::paths::PathSet;
 use crate::services::dynamodb::expressions::{update, Kind};
@@ -214,9 +215,7 @@ const MAX_BATCH_WRITE: usize = 25;
 fn request_items(input: Input<'_>) -> Result<&Map<String, Value>, AwsError> {
     let items = object(input, "RequestItems")?;
     if items.is_empty() {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
-        ));
+        return Err(constraint("requestItems", "{}", &rule::min_length(1)));
     }
     for name in items.keys() {
         check_table_name(name, "requestItems")?;
@@ -346,8 +345,13 @@ pub fn batch_write(
         }
     }
     if writes.len() > MAX_BATCH_WRITE {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        return Err(constraint_hidden(
+            "requestItems",
+            &format!(
+                "Map value must satisfy constraint: [{}, {}]",
+                rule::max_length(MAX_BATCH_WRITE),
+                rule::min_length(1)
+            ),
         ));
     }
     for (name, write) in writes {

@@ -46,8 +46,8 @@ fn attribute_definitions(input: Input<'_>) -> Result<Vec<(String, ScalarType)>, 
             let kind = d.str("AttributeType")?;
             let kind = ScalarType::parse(kind).ok_or_else(|| {
                 constraint(
-                    kind,
                     &format!("attributeDefinitions.{}.member.attributeType", i + 1),
+                    kind,
                     "Member must satisfy enum value set: [B, N, S]",
                 )
             })?;
@@ -69,8 +69,8 @@ fn key_schema(
         let kind = element.str("KeyType")?;
         if kind != "HASH" && kind != "RANGE" {
             return Err(constraint(
-                kind,
                 "keySchema.1.member.keyType",
+                kind,
                 "Member must satisfy enum value set: [HASH, RANGE]",
             ));
         }
@@ -107,13 +107,13 @@ fn key_schema(
             })
         }
         [] => Err(constraint(
-            "[]",
             "keySchema",
+            "[]",
             "Member must have length greater than or equal to 1",
         )),
         [_, _, _, ..] => Err(constraint(
-            "[…]",
             "keySchema",
+            "[…]",
             "Member must have length less than or equal to 2",
         )),
         [(_, "RANGE"), ..] => Err(invalid(format!(
@@ -176,7 +176,7 @@ fn throughput(
             let read = t.opt_i64("ReadCapacityUnits")?.ok_or_else(|| missing("ReadCapacityUnits"))?;
             let write = t.opt_i64("WriteCapacityUnits")?.ok_or_else(|| missing("WriteCapacityUnits"))?;
             if read < 1 || write < 1 {
-                return Err(constraint(&read.min(write).to_string(), "provisionedThroughput.readCapacityUnits", "Member must have value greater than or equal to 1"));
+                return Err(constraint("provisionedThroughput.readCapacityUnits", &read.min(write).to_string(), "Member must have value greater than or equal to 1"));
             }
             Ok(Some(Throughput { read, write }))
         }
@@ -449,8 +449,8 @@ pub fn list(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Resul
     let limit = match input.opt_i64("Limit")? {
         Some(l) if !(1..=100).contains(&l) => {
             return Err(constraint(
-                &l.to_string(),
                 "limit",
+                &l.to_string(),
                 if l < 1 {
                     "Member must have value greater than or equal to 1"
                 } else {
