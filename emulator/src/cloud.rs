@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::error::AwsResult;
 use crate::journal::{Journal, Record};
-use crate::services::{cloudformation, dynamodb, events, iam, lambda, logs, s3, stepfunctions};
+use crate::services::{
+    cloudformation, dynamodb, events, iam, lambda, logs, registry, s3, stepfunctions,
+};
 
 /// All the services' state.
 pub struct Cloud {
@@ -75,20 +77,45 @@ impl Cloud {
     /// (executions that were running continue).
     pub fn replay(&self, records: Vec<Record>) -> Result<(), String> {
         for (n, record) in records.into_iter().enumerate() {
-            let result = match record.service.as_str() {
-                "states" => self.states.replay(record.change),
-                "lambda" => self.lambda.replay(record.change),
-                "dynamodb" => self.dynamodb.replay(record.change),
-                "events" => self.events.replay(record.change),
-                "iam" => self.iam.replay(record.change),
-                "s3" => self.s3.replay(record.change),
-                "logs" => self.logs.replay(record.change),
-                "cloudformation" => self.cloudformation.replay(record.change),
-                other => Err(format!("unknown service '{other}'")),
+            let result = match registry::find(&record.service).and_then(|s| s.replay) {
+                Some(replay) => replay(self, record.change),
+                None => Err(format!("unknown service '{}'", record.service)),
             };
             result.map_err(|e| format!("journal record {}: {e}", n + 1))?;
         }
-        self.states.after_replay();
+        self.states.after_replay(self);
         self.cloudformation.after_replay(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::JOURNAL_FILE;
+
+    /// A journal written before lines carried a format version replays as it did.
+    #[test]
+    fn a_journal_of_version_less_lines_replays() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let (journal, _) = Journal::open(dir.path()).unwrap();
+            let cloud = Cloud::new(Some(journal));
+            cloud
+                .s3
+                .create_bucket(&cloud, "old-bucket", "eu-west-1")
+                .unwrap();
+        }
+        let path = dir.path().join(JOURNAL_FILE);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let old = text.replace("{\"v\":1,", "{");
+        assert_ne!(old, text);
+        std::fs::write(&path, old).unwrap();
+        let (journal, records) = Journal::open(dir.path()).unwrap();
+        assert!(records.iter().all(|r| r.version == 0));
+        let cloud = Cloud::new(Some(journal));
+        cloud.replay(records).unwrap();
+        cloud.s3.delete_bucket(&cloud, "old-bucket").unwrap();
+        let err = cloud.s3.delete_bucket(&cloud, "old-bucket").unwrap_err();
+        assert_eq!(err.code, "NoSuchBucket");
     }
 }

@@ -1,5 +1,9 @@
 //! Persistence for `--state-dir`: an append-only journal of every acknowledged change, one JSON
-//! line each (`{"s": "<service>", "c": <change>}`), replayed on start.
+//! line each (`{"v": 1, "s": "<service>", "c": <change>}`), replayed on start.
+//!
+//! `v` is the line's format version ([`FORMAT_VERSION`]). Lines written before there was one
+//! have none and read as version 0, whose changes have the same shape as version 1's; a line
+//! from a newer emulator is refused rather than misread.
 //!
 //! Each line is written with one `write` call before the operation replies, so a change the
 //! client saw acknowledged survives `kill -9` (the kernel holds the written bytes). A last line
@@ -18,9 +22,15 @@ use crate::error::AwsError;
 /// The journal's file name inside the state directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 
+/// The format version of the lines this emulator writes.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// One journal line.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Record {
+    /// The line's format version: 0 for lines written before versions were recorded.
+    #[serde(rename = "v", default)]
+    pub version: u32,
     /// The service that made the change (`dynamodb`, `states`, …).
     #[serde(rename = "s")]
     pub service: String,
@@ -87,6 +97,7 @@ impl Journal {
     /// Appends one change. Returns once the line is written.
     pub fn append(&self, service: &str, change: &impl Serialize) -> Result<(), AwsError> {
         let record = Record {
+            version: FORMAT_VERSION,
             service: service.to_string(),
             change: serde_json::to_value(change)
                 .map_err(|e| AwsError::internal(format!("cannot record the change: {e}")))?,
@@ -135,6 +146,13 @@ fn read_records(reader: impl BufRead) -> Result<Vec<Record>, String> {
             continue;
         }
         match serde_json::from_str::<Record>(line) {
+            Ok(record) if record.version > FORMAT_VERSION => {
+                return Err(format!(
+                    "line {} has format version {}; this emulator reads up to {FORMAT_VERSION}",
+                    i + 1,
+                    record.version
+                ))
+            }
             Ok(record) => records.push(record),
             Err(_) if i == last => {}
             Err(e) => return Err(format!("line {} is damaged: {e}", i + 1)),
@@ -172,6 +190,35 @@ mod tests {
         let (_, records) = Journal::open(dir.path()).unwrap();
         assert_eq!(records.len(), 3);
         assert_eq!(records[2].service, "s3");
+    }
+
+    #[test]
+    fn lines_carry_a_version_and_older_lines_without_one_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        std::fs::write(&path, "{\"s\":\"logs\",\"c\":1}\n").unwrap();
+        let (journal, records) = Journal::open(dir.path()).unwrap();
+        assert_eq!(records[0].version, 0);
+        journal.append("logs", &2).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.lines().nth(1).unwrap().starts_with("{\"v\":1,"),
+            "{text}"
+        );
+        let (_, records) = Journal::open(dir.path()).unwrap();
+        assert_eq!(records[1].version, FORMAT_VERSION);
+    }
+
+    #[test]
+    fn lines_from_a_newer_format_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(JOURNAL_FILE),
+            "{\"v\":99,\"s\":\"x\",\"c\":1}\n{\"s\":\"x\",\"c\":1}\n",
+        )
+        .unwrap();
+        let err = Journal::open(dir.path()).unwrap_err();
+        assert!(err.message.contains("format version 99"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use http::HeaderMap;
 
 use crate::request::DEFAULT_REGION;
+use crate::services::registry;
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,14 +70,7 @@ fn scope_in_credential(credential: &str) -> Option<Route> {
 
 /// The service of an awsJson target prefix.
 fn service_of_target(target: &str) -> Option<&'static str> {
-    let prefix = target.split('.').next()?;
-    Some(match prefix {
-        "AWSStepFunctions" => "states",
-        "DynamoDB_20120810" => "dynamodb",
-        "AWSEvents" => "events",
-        "Logs_20140328" => "logs",
-        _ => return None,
-    })
+    registry::by_target_prefix(target.split('.').next()?)
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ async fn handle(
             request_id: request_id.clone(),
         },
     };
-    let reply = services::dispatch(&cloud, request).await;
+    let reply = services::registry::dispatch(&cloud, request).await;
     finish(reply, &request_id)
 }
 

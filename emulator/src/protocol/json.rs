@@ -7,6 +7,7 @@ use std::future::Future;
 use http::StatusCode;
 use serde_json::{Map, Value};
 
+use super::validation::{self, rule, Shown};
 use super::{response, Response};
 use crate::error::{AwsError, AwsResult};
 use crate::request::{AwsRequest, RequestContext};
@@ -173,9 +174,10 @@ impl<'a> Input<'a> {
 
 /// The ValidationException AWS returns for a required member that is absent.
 pub fn missing(member: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-        lower_first(member)
+    AwsError::validation(validation::message(
+        &lower_first(member),
+        Shown::Null,
+        rule::NOT_NULL,
     ))
 }
 

@@ -5,11 +5,13 @@
 //! - [`query`]: awsQuery (form `Action`, XML replies): IAM, STS, CloudFormation.
 //! - [`rest_json`]: restJson1 (method + path): Lambda.
 //! - [`rest_xml`]: restXml (method + path, XML): S3.
+//! - [`validation`]: AWS's constraint-violation messages, for every protocol.
 
 pub mod json;
 pub mod query;
 pub mod rest_json;
 pub mod rest_xml;
+pub mod validation;
 pub mod xml;
 
 use bytes::Bytes;

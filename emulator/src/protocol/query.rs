@@ -9,6 +9,7 @@ use std::future::Future;
 
 use http::StatusCode;
 
+use super::validation::{self, rule, Shown};
 use super::xml::XmlWriter;
 use super::{response, Response};
 use crate::error::{AwsError, AwsResult};
@@ -61,10 +62,7 @@ impl Params {
         self.get(name).ok_or_else(|| {
             AwsError::new(
                 "ValidationError",
-                format!(
-                    "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                    super::json::lower_first(name)
-                ),
+                validation::message(&super::json::lower_first(name), Shown::Null, rule::NOT_NULL),
             )
         })
     }

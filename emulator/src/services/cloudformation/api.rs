@@ -18,6 +18,7 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::iso8601;
 use crate::protocol::query::Params;
+use crate::protocol::validation::{self, rule, Shown};
 use crate::protocol::xml::XmlWriter;
 use crate::request::RequestContext;
 
@@ -101,8 +102,10 @@ fn check_stack_name(name: &str) -> AwsResult<()> {
     if shaped {
         Ok(())
     } else {
-        Err(validation_error(format!(
-            "1 validation error detected: Value '{name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
+        Err(validation_error(validation::message(
+            "stackName",
+            Shown::Value(name),
+            &rule::pattern("[a-zA-Z][-a-zA-Z0-9]*"),
         )))
     }
 }
@@ -351,8 +354,10 @@ fn create_change_set(cloud: &Arc<Cloud>, ctx: &RequestContext, p: &Params) -> Aw
         ("UPDATE", Some(stack)) => check_updatable(stack)?,
         ("CREATE", _) => {}
         (other, _) => {
-            return Err(validation_error(format!(
-                "1 validation error detected: Value '{other}' at 'changeSetType' failed to satisfy constraint: Member must satisfy enum value set: [UPDATE, CREATE, IMPORT]"
+            return Err(validation_error(validation::message(
+                "changeSetType",
+                Shown::Value(other),
+                &rule::one_of(&["UPDATE", "CREATE", "IMPORT"]),
             )))
         }
     }

@@ -25,8 +25,7 @@ use serde_json::Value;
 use crate::cloud::Cloud;
 use crate::error::AwsResult;
 use crate::protocol::query;
-use crate::protocol::Response;
-use crate::request::AwsRequest;
+use crate::request::RequestContext;
 use crate::services::store::Store;
 use model::{Change, State};
 
@@ -200,11 +199,12 @@ fn interrupted(state: &State) -> Vec<Change> {
     out
 }
 
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    let ctx = request.ctx.clone();
-    query::serve(request, NAMESPACE, |action, params| async move {
-        api::call(cloud, &ctx, &action, &params)
-    })
-    .await
+/// Runs one CloudFormation action: the inside of its `…Result` element.
+pub fn call(
+    cloud: &Arc<Cloud>,
+    ctx: &RequestContext,
+    action: &str,
+    params: &query::Params,
+) -> AwsResult<Option<String>> {
+    api::call(cloud, ctx, action, params)
 }

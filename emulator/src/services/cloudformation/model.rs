@@ -247,7 +247,7 @@ pub enum Change {
 impl Journaled for State {
     type Change = Change;
 
-    fn apply(&mut self, change: Change) {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::PutStack(stack) => {
                 self.stacks.insert(stack.id.clone(), *stack);
@@ -285,6 +285,7 @@ impl Journaled for State {
                 self.change_sets.remove(&id);
             }
         }
+        Ok(())
     }
 }
 

@@ -17,16 +17,15 @@ pub mod read;
 pub mod value;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::AwsError;
-use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
+use crate::services::store::Store;
 use model::{Change, State};
 
 /// The journal's name for this service.
@@ -36,9 +35,9 @@ const SERVICE: &str = "dynamodb";
 const TTL_SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// DynamoDB's state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DynamoDb {
-    state: Mutex<State>,
+    store: Store<State>,
     /// When each region was last swept for expired items.
     swept: Mutex<HashMap<String, Instant>>,
 }
@@ -46,13 +45,15 @@ pub struct DynamoDb {
 impl DynamoDb {
     /// Empty state.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        DynamoDb::default()
+        DynamoDb {
+            store: Store::new(SERVICE),
+            swept: Mutex::default(),
+        }
     }
 
     /// Applies a journaled change.
     pub fn replay(&self, change: Value) -> Result<(), String> {
-        let change: Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
-        self.lock().apply(change)
+        self.store.replay(change)
     }
 
     /// Deletes the items whose time to live has passed (journaled like any delete). AWS does
@@ -74,40 +75,17 @@ impl DynamoDb {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs() as i64;
-        let mut state = self.lock();
+        let mut state = self.store.writer(cloud);
         for (table, key) in state.expired(region, now) {
             let change = Change::DeleteItem {
                 region: region.to_string(),
                 table,
                 key,
             };
-            commit(cloud, &mut state, change)?;
+            state.commit(change)?;
         }
         Ok(())
     }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// Journals a change, then applies it: the one way state changes while serving.
-fn commit(cloud: &Cloud, state: &mut State, change: Change) -> Result<(), AwsError> {
-    cloud.record(SERVICE, &change)?;
-    state.apply(change).map_err(AwsError::internal)
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "DynamoDB_20120810",
-        json::JsonVersion::V1_0,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one DynamoDB operation on its JSON input: the HTTP API and other services (Step

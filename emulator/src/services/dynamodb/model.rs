@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::number::Number;
 use super::value::{AttributeValue, Item};
 use crate::error::AwsError;
+use crate::services::store::Journaled;
 
 /// The scalar types a key attribute may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -348,30 +349,11 @@ pub fn table_not_found() -> AwsError {
     AwsError::new("ResourceNotFoundException", "Requested resource not found")
 }
 
-impl State {
-    /// The tables of a region, by name.
-    pub fn tables(&self, region: &str) -> impl Iterator<Item = &Table> {
-        self.regions
-            .get(region)
-            .into_iter()
-            .flat_map(|t| t.values())
-    }
-
-    /// A table, or `ResourceNotFoundException`.
-    pub fn table(&self, region: &str, name: &str) -> Result<&Table, AwsError> {
-        self.regions
-            .get(region)
-            .and_then(|t| t.get(name))
-            .ok_or_else(table_not_found)
-    }
-
-    /// True when the table exists.
-    pub fn has_table(&self, region: &str, name: &str) -> bool {
-        self.table(region, name).is_ok()
-    }
+impl Journaled for State {
+    type Change = Change;
 
     /// Applies a change (live, after journaling it, and on replay).
-    pub fn apply(&mut self, change: Change) -> Result<(), String> {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::DefineTable { region, table } => {
                 let tables = self.regions.entry(region).or_default();
@@ -407,6 +389,29 @@ impl State {
             }
         }
         Ok(())
+    }
+}
+
+impl State {
+    /// The tables of a region, by name.
+    pub fn tables(&self, region: &str) -> impl Iterator<Item = &Table> {
+        self.regions
+            .get(region)
+            .into_iter()
+            .flat_map(|t| t.values())
+    }
+
+    /// A table, or `ResourceNotFoundException`.
+    pub fn table(&self, region: &str, name: &str) -> Result<&Table, AwsError> {
+        self.regions
+            .get(region)
+            .and_then(|t| t.get(name))
+            .ok_or_else(table_not_found)
+    }
+
+    /// True when the table exists.
+    pub fn has_table(&self, region: &str, name: &str) -> bool {
+        self.table(region, name).is_ok()
     }
 
     /// Items whose time to live has passed at `now` (epoch seconds), as (table, key): the TTL

@@ -17,6 +17,7 @@ use super::targets::{self, Delivered, Job};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, wrong_type, Input};
+use crate::protocol::validation::constraint;
 use crate::protocol::{epoch_seconds, iso8601};
 use crate::request::{RequestContext, ACCOUNT_ID};
 use event_pattern::Pattern;
@@ -954,13 +955,6 @@ fn full_match(pattern: &str, value: &str) -> bool {
         Regex::new(&format!("^(?:{pattern})$")).expect("the service model's patterns are regexes")
     })
     .is_match(value)
-}
-
-/// AWS's one-violation `ValidationException`.
-fn constraint(member: &str, value: &str, rule: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {rule}"
-    ))
 }
 
 fn put_opt(out: &mut Map<String, Value>, key: &str, value: &Option<String>) {

@@ -17,9 +17,8 @@ use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
+use crate::services::store::Store;
 use model::{Change, Region, State};
 use targets::Attempt;
 
@@ -32,7 +31,7 @@ const DELIVERY_LOG_SIZE: usize = 1000;
 /// EventBridge's state.
 #[derive(Debug)]
 pub struct EventBridge {
-    state: Mutex<State>,
+    store: Store<State>,
     cloud: Weak<Cloud>,
     deliveries: Mutex<VecDeque<Attempt>>,
 }
@@ -41,7 +40,7 @@ impl EventBridge {
     /// Empty state: each region gets its `default` bus when first used.
     pub fn new(cloud: Weak<Cloud>) -> Self {
         EventBridge {
-            state: Mutex::new(State::default()),
+            store: Store::new(SERVICE),
             cloud,
             deliveries: Mutex::new(VecDeque::new()),
         }
@@ -49,8 +48,7 @@ impl EventBridge {
 
     /// Applies a journaled change.
     pub fn replay(&self, change: Value) -> Result<(), String> {
-        let change: Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
-        self.lock().apply(change)
+        self.store.replay(change)
     }
 
     /// The most recent delivery attempts, oldest first: which target received which input,
@@ -73,13 +71,9 @@ impl EventBridge {
         self.cloud.clone()
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        lock(&self.state)
-    }
-
     /// Reads a region's state.
     fn read<T>(&self, region: &str, f: impl FnOnce(&Region) -> AwsResult<T>) -> AwsResult<T> {
-        f(self.lock().region(region))
+        self.store.live(|state| f(state.region(region)))
     }
 
     /// A write: `f` validates against the region's state and returns the change to make (if
@@ -90,11 +84,10 @@ impl EventBridge {
         region: &str,
         f: impl FnOnce(&Region) -> AwsResult<(Option<Change>, T)>,
     ) -> AwsResult<T> {
-        let mut state = self.lock();
-        let (change, reply) = f(state.region(region))?;
+        let mut state = self.store.writer(cloud);
+        let (change, reply) = f(state.live().region(region))?;
         if let Some(change) = change {
-            cloud.record(SERVICE, &change)?;
-            state.apply(change).map_err(AwsError::internal)?;
+            state.commit(change)?;
         }
         Ok(reply)
     }
@@ -102,17 +95,6 @@ impl EventBridge {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "AWSEvents",
-        json::JsonVersion::V1_1,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one EventBridge operation on its JSON input: the HTTP API and other services (Step

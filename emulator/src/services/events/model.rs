@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::error::{AwsError, AwsResult};
 use crate::request::ACCOUNT_ID;
+use crate::services::store::Journaled;
 use event_pattern::Pattern;
 
 /// The bus every region has.
@@ -411,18 +412,22 @@ impl Change {
     }
 }
 
+impl Journaled for State {
+    type Change = Change;
+
+    /// Applies a change: the one function both live writes and replay go through.
+    fn apply(&mut self, change: Change) -> Result<(), String> {
+        let region = change.region().to_string();
+        self.region(&region).apply(change)
+    }
+}
+
 impl State {
     /// A region's state, created (with its default bus) on first use.
     pub fn region(&mut self, region: &str) -> &mut Region {
         self.regions
             .entry(region.to_string())
             .or_insert_with(|| Region::new(region, now_ms()))
-    }
-
-    /// Applies a change: the one function both live writes and replay go through.
-    pub fn apply(&mut self, change: Change) -> Result<(), String> {
-        let region = change.region().to_string();
-        self.region(&region).apply(change)
     }
 }
 

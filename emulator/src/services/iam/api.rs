@@ -11,6 +11,7 @@ use crate::protocol::xml::XmlWriter;
 use super::model::{
     merge_tags, Change, ManagedPolicy, NewPolicy, NewRole, Role, State, Tag, DEFAULT_VERSION_ID,
 };
+use crate::protocol::validation::{self, rule, Shown};
 use crate::services::store::Store;
 
 const ROLE_NAME: Constraint = Constraint::text(1, 64, Some(r"[\w+=,.@-]+"));
@@ -262,9 +263,11 @@ pub fn call(
 fn list_policies(iam: &Store<State>, p: &Params) -> AwsResult<Option<String>> {
     let scope = p.get("Scope").unwrap_or("All");
     if !["All", "AWS", "Local"].contains(&scope) {
-        return Err(validation(format!(
-            "Value '{scope}' at 'scope' failed to satisfy constraint: Member must satisfy enum value set: [All, AWS, Local]"
-        )));
+        return Err(validation(
+            "scope",
+            Shown::Value(scope),
+            &rule::one_of(&["All", "AWS", "Local"]),
+        ));
     }
     let only_attached = p.get("OnlyAttached") == Some("true");
     let prefix = POLICY_PATH.opt(p, "PathPrefix")?.unwrap_or("/");
@@ -299,22 +302,25 @@ fn integer(p: &Params, member: &str, min: i64, max: i64) -> AwsResult<Option<i64
         return Ok(None);
     };
     let value: i64 = text.parse().map_err(|_| {
-        validation(format!(
-            "Value '{text}' at '{}' failed to satisfy constraint: Member must be a number",
-            lower_first(member)
-        ))
+        validation(
+            &lower_first(member),
+            Shown::Value(text),
+            "Member must be a number",
+        )
     })?;
     if value < min {
-        return Err(validation(format!(
-            "Value '{value}' at '{}' failed to satisfy constraint: Member must have value greater than or equal to {min}",
-            lower_first(member)
-        )));
+        return Err(validation(
+            &lower_first(member),
+            Shown::Value(&value.to_string()),
+            &rule::min_value(min),
+        ));
     }
     if value > max {
-        return Err(validation(format!(
-            "Value '{value}' at '{}' failed to satisfy constraint: Member must have value less than or equal to {max}",
-            lower_first(member)
-        )));
+        return Err(validation(
+            &lower_first(member),
+            Shown::Value(&value.to_string()),
+            &rule::max_value(max),
+        ));
     }
     Ok(Some(value))
 }
@@ -486,25 +492,29 @@ impl Constraint {
         let field = lower_first(member);
         let length = value.chars().count();
         if length < self.min {
-            return Err(validation(format!(
-                "Value '{value}' at '{field}' failed to satisfy constraint: Member must have length greater than or equal to {}",
-                self.min
-            )));
+            return Err(validation(
+                &field,
+                Shown::Value(value),
+                &rule::min_length(self.min),
+            ));
         }
         if length > self.max {
-            return Err(validation(format!(
-                "Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {}",
-                self.max
-            )));
+            return Err(validation(
+                &field,
+                Shown::Hidden,
+                &rule::max_length(self.max),
+            ));
         }
         if let Some(pattern) = self.pattern {
             let matches = regex::Regex::new(&format!("^(?:{pattern})$"))
                 .map(|re| re.is_match(value))
                 .unwrap_or(true);
             if !matches {
-                return Err(validation(format!(
-                    "Value '{value}' at '{field}' failed to satisfy constraint: Member must satisfy regular expression pattern: {pattern}"
-                )));
+                return Err(validation(
+                    &field,
+                    Shown::Value(value),
+                    &rule::pattern(pattern),
+                ));
             }
         }
         Ok(())
@@ -515,12 +525,9 @@ fn lower_first(member: &str) -> String {
     crate::protocol::json::lower_first(member)
 }
 
-/// IAM's `ValidationError` (400), with AWS's "1 validation error detected" preamble.
-fn validation(detail: String) -> AwsError {
-    AwsError::new(
-        "ValidationError",
-        format!("1 validation error detected: {detail}"),
-    )
+/// IAM's `ValidationError` (400) for one violated constraint.
+fn validation(member: &str, value: Shown<'_>, rule: &str) -> AwsError {
+    AwsError::new("ValidationError", validation::message(member, value, rule))
 }
 
 #[cfg(test)]

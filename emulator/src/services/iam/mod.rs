@@ -4,14 +4,12 @@
 mod api;
 pub mod model;
 
-use std::sync::{Arc, Weak};
+use std::sync::Weak;
 
 use serde_json::Value;
 
 use crate::cloud::Cloud;
 use crate::protocol::query;
-use crate::protocol::Response;
-use crate::request::AwsRequest;
 use crate::services::store::Store;
 
 pub use model::{ManagedPolicy, Role, Tag};
@@ -57,12 +55,4 @@ impl Iam {
     pub fn replay(&self, change: Value) -> Result<(), String> {
         self.store.replay(change)
     }
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    query::serve(request, NAMESPACE, |action, params| async move {
-        api::call(&cloud.iam.store, cloud, &action, &params)
-    })
-    .await
 }

@@ -103,7 +103,7 @@ pub struct State {
 impl Journaled for State {
     type Change = Change;
 
-    fn apply(&mut self, change: Change) {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::PutRole(role) => {
                 self.roles.insert(role.name.to_lowercase(), role);
@@ -118,6 +118,7 @@ impl Journaled for State {
                 self.policies.remove(&arn);
             }
         }
+        Ok(())
     }
 }
 
@@ -484,7 +485,7 @@ mod tests {
     fn role_names_are_unique_case_insensitively() {
         let mut state = State::default();
         let role = state.create_role(new_role("Worker")).unwrap();
-        state.apply(Change::PutRole(role));
+        state.apply(Change::PutRole(role)).unwrap();
         let err = state.create_role(new_role("worker")).unwrap_err();
         assert_eq!(err.code, "EntityAlreadyExists");
         assert_eq!(state.role("WORKER").unwrap().name, "Worker");

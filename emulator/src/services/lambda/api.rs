@@ -15,6 +15,7 @@ use super::{package, InvocationType};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{parse_body, wrong_type, Input};
+use crate::protocol::validation::{constraint, rule};
 use crate::protocol::{rest_json, Response};
 use crate::request::AwsRequest;
 
@@ -279,9 +280,11 @@ fn page(
         Some(text) => match text.parse::<usize>() {
             Ok(n) if (1..=10_000).contains(&n) => n,
             _ => {
-                return Err(AwsError::validation(format!(
-                    "1 validation error detected: Value '{text}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000"
-                )))
+                return Err(constraint(
+                    "maxItems",
+                    &text,
+                    &rule::value_between(1, 10_000),
+                ))
             }
         },
     };
@@ -501,9 +504,11 @@ async fn invocation(
 }
 
 fn enum_error(member: &str, value: &str, allowed: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: {allowed}"
-    ))
+    constraint(
+        member,
+        value,
+        &format!("Member must satisfy enum value set: {allowed}"),
+    )
 }
 
 /// The policy statement AddPermission stores.
@@ -602,9 +607,11 @@ fn get_policy(cloud: &Cloud, reference: &FunctionRef) -> AwsResult<Response> {
 
 fn tags(cloud: &Cloud, request: &AwsRequest, arn: &str) -> AwsResult<Response> {
     if !arn.starts_with("arn:") {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{arn}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
-        )));
+        return Err(constraint(
+            "resource",
+            arn,
+            &rule::pattern("arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?"),
+        ));
     }
     let reference = FunctionRef::parse(arn, &request.ctx.region, None)?;
     match request.method {

@@ -15,7 +15,7 @@ pub mod package;
 pub mod runtime_api;
 pub mod sandbox;
 
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 
 use serde_json::Value;
 
@@ -23,6 +23,7 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::Response;
 use crate::request::{AwsRequest, RequestContext};
+use crate::services::store::Store;
 use model::{Change, Code, FunctionConfig, FunctionRef, State};
 pub use sandbox::SandboxStats;
 
@@ -30,9 +31,9 @@ pub use sandbox::SandboxStats;
 const SERVICE: &str = "lambda";
 
 /// Lambda's state: the functions, and the sandboxes running them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Lambda {
-    state: Mutex<State>,
+    store: Store<State>,
     /// The warm pools.
     pub(crate) sandboxes: sandbox::Sandboxes,
 }
@@ -40,7 +41,10 @@ pub struct Lambda {
 impl Lambda {
     /// No functions yet.
     pub fn new(_cloud: Weak<Cloud>) -> Self {
-        Lambda::default()
+        Lambda {
+            store: Store::new(SERVICE),
+            sandboxes: sandbox::Sandboxes::default(),
+        }
     }
 
     /// Tells sandboxes where the emulator listens, so functions reach the emulated services
@@ -51,8 +55,7 @@ impl Lambda {
 
     /// Applies a journaled change.
     pub fn replay(&self, change: Value) -> Result<(), String> {
-        let change: Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
-        self.lock().apply(change)
+        self.store.replay(change)
     }
 
     /// Stops every sandbox.
@@ -65,15 +68,9 @@ impl Lambda {
         self.sandboxes.stats(function_arn, version)
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
     /// Reads the state.
     pub fn read<T>(&self, read: impl FnOnce(&State) -> AwsResult<T>) -> AwsResult<T> {
-        read(&self.lock())
+        self.store.read(read)
     }
 
     /// Makes a change: checks it against the state, journals it, applies it, and reads the
@@ -84,15 +81,14 @@ impl Lambda {
         change: impl FnOnce(&State) -> AwsResult<Change>,
         read: impl FnOnce(&State) -> AwsResult<T>,
     ) -> AwsResult<T> {
-        let mut state = self.lock();
+        let mut state = self.store.writer(cloud);
         let change = change(&state)?;
-        cloud.record(SERVICE, &change)?;
         let stopped = match &change {
             Change::Update { config, .. } => Some(config.arn.clone()),
             Change::Delete { arn } | Change::DeleteVersion { arn, .. } => Some(arn.clone()),
             _ => None,
         };
-        state.apply(change).map_err(AwsError::internal)?;
+        state.commit(change)?;
         if let Some(arn) = stopped {
             self.sandboxes.retire(&arn);
         }

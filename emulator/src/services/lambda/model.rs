@@ -11,7 +11,9 @@ use serde_json::Value;
 use sha2::Digest;
 
 use crate::error::{AwsError, AwsResult};
+use crate::protocol::validation::{constraint, rule};
 use crate::request::ACCOUNT_ID;
+use crate::services::store::Journaled;
 
 /// The runtimes this emulator runs: those that start the package's own `bootstrap`.
 pub const RUNTIMES: &[&str] = &["provided.al2023", "provided.al2"];
@@ -223,9 +225,11 @@ pub struct State {
     pub functions: BTreeMap<String, Function>,
 }
 
-impl State {
+impl Journaled for State {
+    type Change = Change;
+
     /// Applies a change (from an operation or from the journal).
-    pub fn apply(&mut self, change: Change) -> Result<(), String> {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::Create(function) => {
                 self.functions
@@ -269,7 +273,9 @@ impl State {
         }
         Ok(())
     }
+}
 
+impl State {
     fn get_mut(&mut self, arn: &str) -> Result<&mut Function, String> {
         self.functions
             .get_mut(arn)
@@ -405,9 +411,11 @@ fn valid_qualifier(q: &str) -> bool {
 }
 
 fn bad_name(text: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value '{text}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
-    ))
+    constraint(
+        "functionName",
+        text,
+        &rule::pattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"),
+    )
 }
 
 /// Refuses a runtime this emulator cannot run.
@@ -437,14 +445,18 @@ pub fn check_memory(memory: i64) -> AwsResult<u32> {
 
 fn bounded(member: &str, value: i64, min: i64, max: i64) -> AwsResult<u32> {
     if value < min {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have value greater than or equal to {min}"
-        )));
+        return Err(constraint(
+            member,
+            &value.to_string(),
+            &rule::min_value(min),
+        ));
     }
     if value > max {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have value less than or equal to {max}"
-        )));
+        return Err(constraint(
+            member,
+            &value.to_string(),
+            &rule::max_value(max),
+        ));
     }
     u32::try_from(value).map_err(|_| invalid(format!("{member} is out of range")))
 }
@@ -469,10 +481,15 @@ pub fn check_environment(variables: &BTreeMap<String, String>) -> AwsResult<()> 
 pub fn check_architectures(architectures: Vec<String>) -> AwsResult<Vec<String>> {
     match architectures.as_slice() {
         [a] if a == "x86_64" || a == "arm64" => Ok(architectures),
-        _ => Err(AwsError::validation(format!(
-            "1 validation error detected: Value '[{}]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]] and Member must have length less than or equal to 1",
-            architectures.join(", ")
-        ))),
+        _ => Err(constraint(
+            "architectures",
+            &format!("[{}]", architectures.join(", ")),
+            &format!(
+                "Member must satisfy constraint: [{}] and {}",
+                rule::one_of(&["x86_64", "arm64"]),
+                rule::max_length(1)
+            ),
+        )),
     }
 }
 
@@ -551,9 +568,11 @@ pub fn check_role(role: &str) -> AwsResult<String> {
     if shaped {
         Ok(role.to_string())
     } else {
-        Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{{12}}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
-        )))
+        Err(constraint(
+            "role",
+            role,
+            &rule::pattern("arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"),
+        ))
     }
 }
 

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, Input};
+use crate::protocol::validation::{self, rule, Shown};
 use crate::request::RequestContext;
 use crate::services::store::Store;
 
@@ -59,8 +60,10 @@ pub fn call(
                 .opt_i64("retentionInDays")?
                 .ok_or_else(|| missing("retentionInDays"))?;
             if !RETENTION_DAYS.contains(&days) {
-                return Err(invalid(format!(
-                    "1 validation error detected: Value '{days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: {RETENTION_DAYS:?}"
+                return Err(invalid(validation::message(
+                    "retentionInDays",
+                    Shown::Value(&days.to_string()),
+                    &format!("Member must satisfy enum value set: {RETENTION_DAYS:?}"),
                 )));
             }
             store.write(cloud, |s| {
@@ -202,8 +205,10 @@ fn describe_log_streams(
         None | Some("LogStreamName") => false,
         Some("LastEventTime") => true,
         Some(other) => {
-            return Err(invalid(format!(
-                "1 validation error detected: Value '{other}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]"
+            return Err(invalid(validation::message(
+                "orderBy",
+                Shown::Value(other),
+                &rule::one_of(&["LogStreamName", "LastEventTime"]),
             )))
         }
     };
@@ -266,9 +271,13 @@ fn put_log_events(
         .opt_array("logEvents")?
         .ok_or_else(|| missing("logEvents"))?;
     if raw.is_empty() || raw.len() > 10_000 {
-        return Err(invalid(format!(
-            "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length between 1 and 10000 (it has {})",
-            raw.len()
+        return Err(invalid(validation::message(
+            "logEvents",
+            Shown::Hidden,
+            &format!(
+                "Member must have length between 1 and 10000 (it has {})",
+                raw.len()
+            ),
         )));
     }
     let now = now_ms();
@@ -483,8 +492,10 @@ fn limit(input: &Input<'_>, max: usize) -> AwsResult<usize> {
     match input.opt_i64("limit")? {
         None => Ok(max),
         Some(n) if n >= 1 && n as usize <= max => Ok(n as usize),
-        Some(n) => Err(invalid(format!(
-            "1 validation error detected: Value '{n}' at 'limit' failed to satisfy constraint: Member must have value between 1 and {max}"
+        Some(n) => Err(invalid(validation::message(
+            "limit",
+            Shown::Value(&n.to_string()),
+            &rule::value_between(1, max),
         ))),
     }
 }
@@ -537,9 +548,10 @@ fn group_name<'a>(input: &Input<'a>, member: &str) -> AwsResult<&'a str> {
     if (1..=512).contains(&name.len()) && name.chars().all(allowed) {
         Ok(name)
     } else {
-        Err(invalid(format!(
-            "1 validation error detected: Value '{name}' at '{}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
-            lower_first(member)
+        Err(invalid(validation::message(
+            &lower_first(member),
+            Shown::Value(name),
+            &rule::pattern("[\\.\\-_/#A-Za-z0-9]+"),
         )))
     }
 }
@@ -549,8 +561,10 @@ fn stream_name(name: &str) -> AwsResult<&str> {
     if (1..=512).contains(&name.len()) && !name.contains([':', '*']) {
         Ok(name)
     } else {
-        Err(invalid(format!(
-            "1 validation error detected: Value '{name}' at 'logStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [^:*]*"
+        Err(invalid(validation::message(
+            "logStreamName",
+            Shown::Value(name),
+            &rule::pattern("[^:*]*"),
         )))
     }
 }

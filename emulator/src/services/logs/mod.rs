@@ -11,9 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::AwsError;
-use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
 use crate::services::store::Store;
 
 /// CloudWatch Logs's state.
@@ -34,17 +32,6 @@ impl Logs {
     pub fn replay(&self, change: Value) -> Result<(), String> {
         self.store.replay(change)
     }
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "Logs_20140328",
-        json::JsonVersion::V1_1,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one CloudWatch Logs operation on its JSON input: the HTTP API and other services (Step

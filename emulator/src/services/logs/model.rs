@@ -94,7 +94,7 @@ pub struct State {
 impl Journaled for State {
     type Change = Change;
 
-    fn apply(&mut self, change: Change) {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::CreateGroup(id, group) => {
                 self.regions
@@ -147,6 +147,7 @@ impl Journaled for State {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -310,29 +311,37 @@ mod tests {
             region: "us-east-1".into(),
             name: "g".into(),
         };
-        state.apply(Change::CreateGroup(id.clone(), LogGroup::default()));
+        state
+            .apply(Change::CreateGroup(id.clone(), LogGroup::default()))
+            .unwrap();
         let stream = LogStream {
             name: "s".into(),
             ..LogStream::default()
         };
-        state.apply(Change::CreateStream(id.clone(), stream));
+        state
+            .apply(Change::CreateStream(id.clone(), stream))
+            .unwrap();
         let event = |t: i64, m: &str| Event {
             timestamp: t,
             message: m.into(),
             ingestion_time: 0,
         };
-        state.apply(Change::PutEvents(
-            id.clone(),
-            "s".into(),
-            vec![event(5, "b"), event(9, "c")],
-            1,
-        ));
-        state.apply(Change::PutEvents(
-            id.clone(),
-            "s".into(),
-            vec![event(1, "a"), event(5, "b2")],
-            2,
-        ));
+        state
+            .apply(Change::PutEvents(
+                id.clone(),
+                "s".into(),
+                vec![event(5, "b"), event(9, "c")],
+                1,
+            ))
+            .unwrap();
+        state
+            .apply(Change::PutEvents(
+                id.clone(),
+                "s".into(),
+                vec![event(1, "a"), event(5, "b2")],
+                2,
+            ))
+            .unwrap();
         let messages: Vec<_> = state
             .stream(&id, "s")
             .unwrap()

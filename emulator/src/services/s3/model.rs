@@ -111,7 +111,7 @@ pub struct ListQuery<'a> {
 impl Journaled for State {
     type Change = Change;
 
-    fn apply(&mut self, change: Change) {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::CreateBucket(bucket) => {
                 self.buckets.insert(bucket.name.clone(), bucket);
@@ -161,6 +161,7 @@ impl Journaled for State {
                 }
             }
         }
+        Ok(())
     }
 }
 
@@ -379,7 +380,7 @@ mod tests {
             .create_bucket("bkt", "us-east-1", None)
             .unwrap()
             .unwrap();
-        state.apply(change);
+        state.apply(change).unwrap();
         for key in keys {
             let object = Object {
                 body: Bytes::from_static(b"x"),
@@ -389,7 +390,9 @@ mod tests {
                 headers: BTreeMap::new(),
                 metadata: BTreeMap::new(),
             };
-            state.apply(Change::PutObject("bkt".into(), key.to_string(), object));
+            state
+                .apply(Change::PutObject("bkt".into(), key.to_string(), object))
+                .unwrap();
         }
         state
     }

@@ -9,10 +9,11 @@ use serde_json::{json, Map, Value};
 
 use super::model::{Alias, Change, Revision, Route, State, StateMachine, Version};
 use super::names::{self, Qualifier};
-use super::{commit, pagination};
+use super::pagination;
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::Input;
+use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 
 /// The most tags a resource may have.
@@ -59,9 +60,11 @@ pub(crate) fn check_definition(definition: &str) -> AwsResult<()> {
 fn machine_type(value: Option<&str>) -> AwsResult<String> {
     match value.unwrap_or("STANDARD") {
         t @ ("STANDARD" | "EXPRESS") => Ok(t.to_string()),
-        other => Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]"
-        ))),
+        other => Err(constraint(
+            "type",
+            other,
+            &rule::one_of(&["STANDARD", "EXPRESS"]),
+        )),
     }
 }
 
@@ -71,9 +74,11 @@ fn logging(config: Option<&Map<String, Value>>) -> AwsResult<Value> {
     };
     let level = config.get("level").and_then(Value::as_str).unwrap_or("OFF");
     if !["ALL", "ERROR", "FATAL", "OFF"].contains(&level) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{level}' at 'loggingConfiguration.level' failed to satisfy constraint: Member must satisfy enum value set: [ALL, ERROR, FATAL, OFF]"
-        )));
+        return Err(constraint(
+            "loggingConfiguration.level",
+            level,
+            &rule::one_of(&["ALL", "ERROR", "FATAL", "OFF"]),
+        ));
     }
     let destinations = config
         .get("destinations")
@@ -143,9 +148,7 @@ fn check_tag_count(tags: &[(String, String)], arn: &str) -> AwsResult<()> {
 fn version_description(input: Input<'_>, member: &str) -> AwsResult<Option<String>> {
     let description = input.opt_str(member)?;
     if description.is_some_and(|d| d.chars().count() > 256) {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to 256"
-        )));
+        return Err(constraint_hidden(member, &rule::max_length(256)));
     }
     Ok(description.map(str::to_string))
 }
@@ -198,7 +201,7 @@ pub fn create_state_machine(
     let arn = ctx.arn("states", &format!("stateMachine:{name}"));
     check_tag_count(&tags, &arn)?;
     let now = now();
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     if let Some(existing) = state.machines.get(&arn) {
         let same = existing.current.definition == definition
             && existing.current.role_arn == role_arn
@@ -238,7 +241,7 @@ pub fn create_state_machine(
         aliases: Default::default(),
     };
     let version_arn = publish_version.then(|| publish(&mut machine, description, now));
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     let mut reply = json!({"stateMachineArn": arn, "creationDate": now});
     if let Some(version_arn) = version_arn {
         reply["stateMachineVersionArn"] = json!(version_arn);
@@ -260,7 +263,7 @@ fn describe_revision(revision: &Revision) -> Map<String, Value> {
 pub fn describe_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let given = input.str("stateMachineArn")?;
     let arn = names::parse_machine_arn(given)?;
-    let state = cloud.states.lock();
+    let state = cloud.states.store.reader();
     let machine = state
         .machines
         .get(&arn.arn)
@@ -341,7 +344,7 @@ pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<V
     let logging = logging_given.map(|c| logging(Some(c))).transpose()?;
     let tracing = tracing_given.map(|c| tracing(Some(c)));
     let now = now();
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let mut machine = find_machine(&state, &arn)?.clone();
     let mut next = machine.current.clone();
     if let Some(definition) = definition {
@@ -364,7 +367,7 @@ pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<V
     let version_arn = publish_version.then(|| publish(&mut machine, description, now));
     let reply_revision = machine.current.revision_id.clone();
     let update_date = machine.current.update_date;
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     let mut reply = json!({"updateDate": update_date, "revisionId": reply_revision});
     if let Some(version_arn) = version_arn {
         reply["stateMachineVersionArn"] = json!(version_arn);
@@ -375,9 +378,9 @@ pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<V
 /// DeleteStateMachine (its versions and aliases go with it; executions stay readable).
 pub fn delete_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let arn = unqualified(input.str("stateMachineArn")?)?;
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     if state.machines.contains_key(&arn) {
-        commit(cloud, &mut state, Change::MachineDeleted { arn })?;
+        state.commit(Change::MachineDeleted { arn })?;
     }
     Ok(json!({}))
 }
@@ -391,7 +394,7 @@ pub fn list_state_machines(
     let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
     let prefix = ctx.arn("states", "stateMachine:");
     let items: Vec<Value> = {
-        let state = cloud.states.lock();
+        let state = cloud.states.store.reader();
         let mut machines: Vec<&StateMachine> = state
             .machines
             .values()
@@ -422,7 +425,7 @@ pub fn publish_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aw
     let revision_id = input.opt_str("revisionId")?;
     let description = version_description(input, "description")?;
     let now = now();
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let mut machine = find_machine(&state, &arn)?.clone();
     if let Some(revision_id) = revision_id {
         if revision_id != machine.current.revision_id {
@@ -438,7 +441,7 @@ pub fn publish_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aw
     let version_arn = publish(&mut machine, description, now);
     let number = machine.version_of(&version_arn).unwrap_or_default();
     let creation_date = machine.versions[&number].creation_date;
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({"creationDate": creation_date, "stateMachineVersionArn": version_arn}))
 }
 
@@ -447,7 +450,7 @@ pub fn list_state_machine_versions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsR
     let arn = unqualified(input.str("stateMachineArn")?)?;
     let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
     let items: Vec<Value> = {
-        let state = cloud.states.lock();
+        let state = cloud.states.store.reader();
         let machine = find_machine(&state, &arn)?;
         machine
             .versions
@@ -469,7 +472,7 @@ pub fn delete_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aws
             "Invalid version ARN: {given}"
         )));
     };
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let Some(machine) = state.machines.get(&arn.arn) else {
         return Ok(json!({}));
     };
@@ -490,7 +493,7 @@ pub fn delete_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aws
         ));
     }
     if machine.versions.remove(&number).is_some() {
-        commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+        state.commit(Change::Machine(Box::new(machine)))?;
     }
     Ok(json!({}))
 }
@@ -499,8 +502,9 @@ pub fn delete_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aws
 /// 100. Returns the machine's ARN with the routes.
 fn routing(state: &State, list: &[Value]) -> AwsResult<(String, Vec<Route>)> {
     if list.is_empty() || list.len() > 2 {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value at 'routingConfiguration' failed to satisfy constraint: Member must have length less than or equal to 2 and greater than or equal to 1",
+        return Err(constraint_hidden(
+            "routingConfiguration",
+            "Member must have length less than or equal to 2 and greater than or equal to 1",
         ));
     }
     let mut routes: Vec<Route> = Vec::new();
@@ -570,7 +574,7 @@ pub fn create_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
         .opt_array("routingConfiguration")?
         .ok_or_else(|| crate::protocol::json::missing("routingConfiguration"))?;
     let now = now();
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let (machine_arn, routes) = routing(&state, list)?;
     let mut machine = find_machine(&state, &machine_arn)?.clone();
     let alias_arn = machine.alias_arn(name);
@@ -595,7 +599,7 @@ pub fn create_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
             update_date: now,
         },
     );
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({"stateMachineAliasArn": alias_arn, "creationDate": now}))
 }
 
@@ -612,7 +616,7 @@ fn alias_arn(given: &str) -> AwsResult<(String, String)> {
 pub fn describe_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let given = input.str("stateMachineAliasArn")?;
     let (machine_arn, name) = alias_arn(given)?;
-    let state = cloud.states.lock();
+    let state = cloud.states.store.reader();
     let alias = state
         .machines
         .get(&machine_arn)
@@ -643,7 +647,7 @@ pub fn update_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
         ));
     }
     let now = now();
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let routes = match list {
         Some(list) => {
             let (owner, routes) = routing(&state, list)?;
@@ -671,7 +675,7 @@ pub fn update_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
         }
         alias.update_date = now;
     }
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({ "updateDate": now }))
 }
 
@@ -679,7 +683,7 @@ pub fn update_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
 pub fn delete_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let given = input.str("stateMachineAliasArn")?;
     let (machine_arn, name) = alias_arn(given)?;
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let mut machine = state
         .machines
         .get(&machine_arn)
@@ -687,7 +691,7 @@ pub fn delete_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
         .ok_or_else(|| resource_not_found(given))?
         .clone();
     machine.aliases.remove(&name);
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({}))
 }
 
@@ -696,7 +700,7 @@ pub fn list_state_machine_aliases(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
     let arn = unqualified(input.str("stateMachineArn")?)?;
     let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
     let items: Vec<Value> = {
-        let state = cloud.states.lock();
+        let state = cloud.states.store.reader();
         let machine = find_machine(&state, &arn)?;
         machine
             .aliases
@@ -716,18 +720,22 @@ pub fn validate_state_machine_definition(input: Input<'_>) -> AwsResult<Value> {
         "ERROR" => false,
         "WARNING" => true,
         other => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{other}' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [ERROR, WARNING]"
-            )))
+            return Err(constraint(
+                "severity",
+                other,
+                &rule::one_of(&["ERROR", "WARNING"]),
+            ))
         }
     };
     let max = match input.opt_i64("maxResults")? {
         None | Some(0) => 100,
         Some(n @ 1..=100) => n as usize,
         Some(n) => {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100"
-            )))
+            return Err(constraint(
+                "maxResults",
+                &n.to_string(),
+                &rule::max_value(100),
+            ))
         }
     };
     let diagnostics = validate::validate_json(definition);
@@ -776,7 +784,7 @@ pub fn tag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
             .opt_array("tags")?
             .ok_or_else(|| crate::protocol::json::missing("tags"))?,
     ))?;
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let mut machine = state
         .machines
         .get(&arn)
@@ -786,7 +794,7 @@ pub fn tag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
         set_tag(&mut machine.tags, key, value);
     }
     check_tag_count(&machine.tags, given)?;
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({}))
 }
 
@@ -800,14 +808,14 @@ pub fn untag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> 
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let mut machine = state
         .machines
         .get(&arn)
         .ok_or_else(|| resource_not_found(given))?
         .clone();
     machine.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
-    commit(cloud, &mut state, Change::Machine(Box::new(machine)))?;
+    state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({}))
 }
 
@@ -815,7 +823,7 @@ pub fn untag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> 
 pub fn list_tags_for_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let given = input.str("resourceArn")?;
     let arn = tagged_machine(given)?;
-    let state = cloud.states.lock();
+    let state = cloud.states.store.reader();
     let machine = state
         .machines
         .get(&arn)

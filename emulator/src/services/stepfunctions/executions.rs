@@ -13,11 +13,12 @@ use super::api::{find_machine, machine_does_not_exist, now};
 use super::history::{self, HistoryQuery};
 use super::model::{Change, Execution, ExecutionRecord, Outcome, Revision, Run, StateMachine};
 use super::names::{self, Qualifier};
-use super::{commit, pagination, SERVICE};
+use super::pagination;
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::epoch_seconds;
 use crate::protocol::json::Input;
+use crate::protocol::validation::{constraint, constraint_hidden, rule};
 
 /// The largest execution input or task output, in bytes (256 KiB).
 pub const MAX_DATA_BYTES: usize = 262_144;
@@ -35,9 +36,7 @@ fn execution_does_not_exist(arn: &str) -> AwsError {
 }
 
 fn too_long(member: &str, max: usize) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length less than or equal to {max}"
-    ))
+    constraint_hidden(member, &rule::max_length(max))
 }
 
 /// An optional text member no longer than `max` characters.
@@ -168,7 +167,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
         )
     })?;
     let sfn = &cloud.states;
-    let mut state = sfn.lock();
+    let mut state = sfn.store.writer(cloud);
     let machine = state
         .machines
         .get(&arn.arn)
@@ -227,7 +226,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
     };
     if !sync {
         let change = Change::ExecutionStarted(Box::new(record.clone()));
-        if let Err(e) = cloud.record(SERVICE, &change) {
+        if let Err(e) = state.journal(&change) {
             // Not acknowledged, so not kept: stop what the engine already started.
             let engine = sfn.engine().clone();
             tokio::spawn(async move {
@@ -235,7 +234,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
             });
             return Err(e);
         }
-        state.insert_live(record.clone(), execution.clone());
+        state.live().insert_live(record.clone(), execution.clone());
     }
     Ok(Started {
         record,
@@ -303,7 +302,8 @@ fn find_execution(cloud: &Cloud, given: &str) -> AwsResult<Execution> {
     names::check_execution_arn(given)?;
     cloud
         .states
-        .lock()
+        .store
+        .reader()
         .executions
         .get(given)
         .cloned()
@@ -391,7 +391,7 @@ fn abort_recorded(
     error: Option<String>,
     cause: Option<String>,
 ) -> AwsResult<Value> {
-    let mut state = cloud.states.lock();
+    let mut state = cloud.states.store.writer(cloud);
     let execution = state
         .executions
         .get(arn)
@@ -425,7 +425,7 @@ fn abort_recorded(
         execution_arn: arn.to_string(),
         event,
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     Ok(json!({ "stopDate": now }))
 }
 
@@ -449,14 +449,11 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
             "PENDING_REDRIVE",
         ];
         if !known.contains(&status) {
-            return Err(AwsError::validation(format!(
-                "1 validation error detected: Value '{status}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                known.join(", ")
-            )));
+            return Err(constraint("statusFilter", status, &rule::one_of(&known)));
         }
     }
     let mut items: Vec<(f64, Value)> = {
-        let state = cloud.states.lock();
+        let state = cloud.states.store.reader();
         let machine = find_machine(&state, &arn.arn)?;
         let belongs = |record: &ExecutionRecord| match &arn.qualifier {
             None => record.state_machine_arn == machine.arn,

@@ -15,17 +15,17 @@ pub mod model;
 pub mod names;
 pub mod pagination;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Weak};
 
 use asl::engine::{Engine, EventSink, SystemClock};
 use asl::history::HistoryEvent;
 use serde_json::{Map, Value};
 
 use crate::cloud::Cloud;
-use crate::error::{AwsError, AwsResult};
+use crate::error::AwsError;
 use crate::protocol::json;
-use crate::protocol::Response;
-use crate::request::{AwsRequest, RequestContext};
+use crate::request::RequestContext;
+use crate::services::store::Store;
 use model::{Change, State};
 
 /// The journal's name for this service.
@@ -33,7 +33,7 @@ pub const SERVICE: &str = "states";
 
 /// Step Functions's state and the engine that runs its executions.
 pub struct StepFunctions {
-    state: Mutex<State>,
+    store: Store<State>,
     engine: Engine,
 }
 
@@ -60,7 +60,7 @@ impl EventSink for JournalSink {
             execution_arn: execution_arn.to_string(),
             event: event.clone(),
         };
-        if let Err(e) = cloud.record(SERVICE, &change) {
+        if let Err(e) = cloud.states.store.journal(&cloud, &change) {
             eprintln!(
                 "emulator: Step Functions could not journal an event of {execution_arn}: {e}"
             );
@@ -74,17 +74,16 @@ impl StepFunctions {
         let invoker = Arc::new(integrations::Integrations::new(cloud.clone()));
         let sink = Arc::new(JournalSink { cloud });
         StepFunctions {
-            state: Mutex::new(State::default()),
+            store: Store::new(SERVICE),
             engine: Engine::with_event_sink(invoker, Arc::new(SystemClock), sink),
         }
     }
 
     /// Applies a journaled change.
     pub fn replay(&self, change: Value) -> Result<(), String> {
-        let change: Change = serde_json::from_value(change)
-            .map_err(|e| format!("not a Step Functions change: {e}"))?;
-        self.lock().apply(change);
-        Ok(())
+        self.store
+            .replay(change)
+            .map_err(|e| format!("not a Step Functions change: {e}"))
     }
 
     /// Continues executions that were running when the state was saved: each is handed to
@@ -92,8 +91,8 @@ impl StepFunctions {
     /// still completes with that token, and other states in progress run again from their
     /// recorded input. An execution that cannot be continued is left as recorded, and why is
     /// printed.
-    pub fn after_replay(&self) {
-        let mut state = self.lock();
+    pub fn after_replay(&self, cloud: &Cloud) {
+        let mut state = self.store.writer(cloud);
         let running: Vec<(model::ExecutionRecord, Vec<HistoryEvent>)> = state
             .executions
             .values()
@@ -113,7 +112,7 @@ impl StepFunctions {
                         .map_err(|e| e.to_string())
                 });
             match resumed {
-                Ok(execution) => state.insert_live(record, execution),
+                Ok(execution) => state.live().insert_live(record, execution),
                 Err(e) => eprintln!(
                     "emulator: execution {} cannot continue after the restart: {e}",
                     record.arn
@@ -126,29 +125,6 @@ impl StepFunctions {
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
-
-    /// The state, locked (never held across an `.await`).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Journals `change` and applies it to `state` (locked by the caller, which orders changes).
-pub(crate) fn commit(cloud: &Cloud, state: &mut State, change: Change) -> AwsResult<()> {
-    cloud.record(SERVICE, &change)?;
-    state.apply(change);
-    Ok(())
-}
-
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    json::serve(
-        request,
-        "AWSStepFunctions",
-        json::JsonVersion::V1_0,
-        |ctx, op, input| async move { call(cloud, &ctx, &op, input).await },
-    )
-    .await
 }
 
 /// Runs one Step Functions operation on its JSON input: the HTTP API and other services (Step

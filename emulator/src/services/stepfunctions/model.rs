@@ -8,6 +8,8 @@ use asl::history::{ExecutionStatus, HistoryEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::services::store::Journaled;
+
 /// What a state machine (or one of its versions, or an execution) runs: the definition and
 /// the settings that go with it. A new revision id is drawn whenever one of them changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -268,10 +270,12 @@ pub struct State {
     early_events: HashMap<String, Vec<HistoryEvent>>,
 }
 
-impl State {
+impl Journaled for State {
+    type Change = Change;
+
     /// Applies a change; executions started by replay are [`Run::Recorded`] (a live start is
     /// inserted with [`State::insert_live`] instead).
-    pub fn apply(&mut self, change: Change) {
+    fn apply(&mut self, change: Change) -> Result<(), String> {
         match change {
             Change::Machine(machine) => {
                 self.machines.insert(machine.arn.clone(), *machine);
@@ -304,8 +308,11 @@ impl State {
                     .push(event),
             },
         }
+        Ok(())
     }
+}
 
+impl State {
     /// Adds an execution this process's engine runs.
     pub fn insert_live(&mut self, record: ExecutionRecord, execution: asl::engine::Execution) {
         self.executions.insert(
@@ -358,23 +365,29 @@ mod tests {
         let mut state = State::default();
         let arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
         let started = event(1, "ExecutionStarted", json!({}));
-        state.apply(Change::Event {
-            execution_arn: arn.into(),
-            event: started,
-        });
-        state.apply(Change::ExecutionStarted(Box::new(record(arn))));
+        state
+            .apply(Change::Event {
+                execution_arn: arn.into(),
+                event: started,
+            })
+            .unwrap();
+        state
+            .apply(Change::ExecutionStarted(Box::new(record(arn))))
+            .unwrap();
         assert_eq!(
             state.executions[arn].outcome().status,
             ExecutionStatus::Running
         );
-        state.apply(Change::Event {
-            execution_arn: arn.into(),
-            event: event(
-                2,
-                "ExecutionSucceeded",
-                json!({"executionSucceededEventDetails": {"output": "{\"a\":1}"}}),
-            ),
-        });
+        state
+            .apply(Change::Event {
+                execution_arn: arn.into(),
+                event: event(
+                    2,
+                    "ExecutionSucceeded",
+                    json!({"executionSucceededEventDetails": {"output": "{\"a\":1}"}}),
+                ),
+            })
+            .unwrap();
         let execution = &state.executions[arn];
         assert_eq!(execution.history().len(), 2);
         let outcome = execution.outcome();

@@ -5,6 +5,7 @@
 use base64::Engine as _;
 
 use crate::error::{AwsError, AwsResult};
+use crate::protocol::validation::{constraint, rule};
 
 /// The largest page any Step Functions List operation returns.
 pub const MAX_PAGE: usize = 1000;
@@ -15,11 +16,15 @@ pub fn page_size(max_results: Option<i64>, default: usize) -> AwsResult<usize> {
     match max_results {
         None | Some(0) => Ok(default),
         Some(n) if (1..=MAX_PAGE as i64).contains(&n) => Ok(n as usize),
-        Some(n) => Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{n}' at 'maxResults' failed to satisfy constraint: Member must have value {} {}",
-            if n < 0 { "greater than or equal to" } else { "less than or equal to" },
-            if n < 0 { 0 } else { MAX_PAGE },
-        ))),
+        Some(n) => Err(constraint(
+            "maxResults",
+            &n.to_string(),
+            &if n < 0 {
+                rule::min_value(0)
+            } else {
+                rule::max_value(MAX_PAGE)
+            },
+        )),
     }
 }
 

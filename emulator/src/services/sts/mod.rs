@@ -1,35 +1,32 @@
 //! STS over awsQuery: GetCallerIdentity (always the account's root) and AssumeRole (fake
 //! temporary credentials for a role that exists in IAM; trust policies are not evaluated).
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::query::{self, Params};
+use crate::protocol::iso8601;
+use crate::protocol::query::Params;
+use crate::protocol::validation::{self, rule, Shown};
 use crate::protocol::xml::XmlWriter;
-use crate::protocol::{iso8601, Response};
-use crate::request::{AwsRequest, ACCOUNT_ID};
+use crate::request::ACCOUNT_ID;
 use crate::services::iam::model::{new_id, random_base32};
 
 /// The XML namespace of STS's replies.
 pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-/// Serves one request.
-pub async fn handle(cloud: &Arc<Cloud>, request: AwsRequest) -> Response {
-    query::serve(request, NAMESPACE, |action, params| async move {
-        match action.as_str() {
-            "GetCallerIdentity" => Ok(Some(caller_identity())),
-            "AssumeRole" => assume_role(cloud, &params).map(Some),
-            other => Err(AwsError::new(
-                "InvalidAction",
-                format!("Could not find operation {other} for version 2011-06-15"),
-            )),
-        }
-    })
-    .await
+/// Runs one STS action: the inside of its `…Result` element.
+pub fn call(cloud: &Cloud, action: &str, params: &Params) -> AwsResult<Option<String>> {
+    match action {
+        "GetCallerIdentity" => Ok(Some(caller_identity())),
+        "AssumeRole" => assume_role(cloud, params).map(Some),
+        other => Err(AwsError::new(
+            "InvalidAction",
+            format!("Could not find operation {other} for version 2011-06-15"),
+        )),
+    }
 }
 
 /// Every caller is the account's root user.
@@ -94,8 +91,13 @@ fn check_session_name(session: &str) -> AwsResult<()> {
     }
     Err(AwsError::new(
         "ValidationError",
-        format!(
-            "1 validation error detected: Value '{session}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]* and length between 2 and 64"
+        validation::message(
+            "roleSessionName",
+            Shown::Value(session),
+            &format!(
+                "{} and length between 2 and 64",
+                rule::pattern("[\\w+=,.@-]*")
+            ),
         ),
     ))
 }
@@ -106,11 +108,19 @@ fn duration_seconds(text: &str) -> AwsResult<i64> {
         Ok(n) if (900..=43_200).contains(&n) => Ok(n),
         Ok(n) if n < 900 => Err(AwsError::new(
             "ValidationError",
-            format!("1 validation error detected: Value '{n}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"),
+            validation::message(
+                "durationSeconds",
+                Shown::Value(&n.to_string()),
+                &rule::min_value(900),
+            ),
         )),
         _ => Err(AwsError::new(
             "ValidationError",
-            format!("1 validation error detected: Value '{text}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200"),
+            validation::message(
+                "durationSeconds",
+                Shown::Value(text),
+                &rule::max_value(43_200),
+            ),
         )),
     }
 }

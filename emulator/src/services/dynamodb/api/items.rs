@@ -12,8 +12,8 @@ use super::{
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, wrong_type, Input};
+use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
-use crate::services::dynamodb::commit;
 use crate::services::dynamodb::expressions::paths::PathSet;
 use crate::services::dynamodb::expressions::{update, Kind};
 use crate::services::dynamodb::model::{Change, Table};
@@ -73,7 +73,7 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
     let condition = expressions.condition(input, Kind::Condition)?;
     expressions.finish()?;
     let size = check_size(&item)?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let table = state.table(&ctx.region, name)?;
     let key = table.key_of_item(&item)?;
     let old = table.items.get(&key).cloned();
@@ -83,7 +83,7 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
         table: name.to_string(),
         item,
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     let attributes = old.filter(|_| return_old);
     output(input, name, attributes, capacity_units(size, true, true))
 }
@@ -96,7 +96,7 @@ pub fn get(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
     let mut expressions = Expressions::new(input, &["ProjectionExpression"])?;
     let projection = expressions.projection(input)?;
     expressions.finish()?;
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let table = state.table(&ctx.region, name)?;
     let found = table.items.get(&table.key_from_param(&key)?);
     let mut out = Map::new();
@@ -128,7 +128,7 @@ pub fn delete(
     let mut expressions = Expressions::new(input, &["ConditionExpression"])?;
     let condition = expressions.condition(input, Kind::Condition)?;
     expressions.finish()?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let table = state.table(&ctx.region, name)?;
     let old = table.items.get(&table.key_from_param(&key)?).cloned();
     check_condition(condition.as_ref(), old.as_ref(), old_on_failure)?;
@@ -138,7 +138,7 @@ pub fn delete(
             table: name.to_string(),
             key,
         };
-        commit(cloud, &mut state, change)?;
+        state.commit(change)?;
     }
     let size = old.as_ref().map_or(0, item_size);
     let attributes = old.filter(|_| return_old);
@@ -168,7 +168,7 @@ pub fn update(
     let actions = expressions.update(input)?.unwrap_or_default();
     let condition = expressions.condition(input, Kind::Condition)?;
     expressions.finish()?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let table = state.table(&ctx.region, name)?;
     let primary_key = table.key_from_param(&key)?;
     for action in &actions {
@@ -202,7 +202,7 @@ pub fn update(
             table: name.to_string(),
             item: new,
         };
-        commit(cloud, &mut state, change)?;
+        state.commit(change)?;
     }
     output(input, name, attributes, capacity_units(size, true, true))
 }
@@ -215,9 +215,7 @@ const MAX_BATCH_WRITE: usize = 25;
 fn request_items(input: Input<'_>) -> Result<&Map<String, Value>, AwsError> {
     let items = object(input, "RequestItems")?;
     if items.is_empty() {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
-        ));
+        return Err(constraint("requestItems", "{}", &rule::min_length(1)));
     }
     for name in items.keys() {
         check_table_name(name, "requestItems")?;
@@ -263,7 +261,7 @@ pub fn batch_get(
             "Too many items requested for the BatchGetItem call",
         ));
     }
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let mut responses = Map::new();
     for (name, keys, projection) in reads {
         let table = state.table(&ctx.region, name)?;
@@ -326,7 +324,7 @@ pub fn batch_write(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let requests = request_items(input)?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let mut writes = Vec::new();
     for (name, list) in requests {
         let Value::Array(list) = list else {
@@ -347,8 +345,13 @@ pub fn batch_write(
         }
     }
     if writes.len() > MAX_BATCH_WRITE {
-        return Err(AwsError::validation(
-            "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+        return Err(constraint_hidden(
+            "requestItems",
+            &format!(
+                "Map value must satisfy constraint: [{}, {}]",
+                rule::max_length(MAX_BATCH_WRITE),
+                rule::min_length(1)
+            ),
         ));
     }
     for (name, write) in writes {
@@ -362,7 +365,7 @@ pub fn batch_write(
             },
             Write::Delete(key) => Change::DeleteItem { region, table, key },
         };
-        commit(cloud, &mut state, change)?;
+        state.commit(change)?;
     }
     Ok(json!({ "UnprocessedItems": {} }))
 }

@@ -17,6 +17,7 @@ use super::value::{item_to_json, Item};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, Input};
+use crate::protocol::validation::constraint;
 use crate::request::RequestContext;
 
 /// Runs one operation.
@@ -50,14 +51,6 @@ pub fn call(
     }
 }
 
-/// A constraint violation in AWS's wording:
-/// `1 validation error detected: Value 'x' at 'member' failed to satisfy constraint: …`.
-fn constraint(value: &str, member: &str, constraint: &str) -> AwsError {
-    AwsError::validation(format!(
-        "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
-    ))
-}
-
 /// A table name member (`TableName`), checked against DynamoDB's length and character rules.
 fn table_name<'a>(input: Input<'a>, member: &str) -> Result<&'a str, AwsError> {
     let name = input.str(member)?;
@@ -69,15 +62,15 @@ fn table_name<'a>(input: Input<'a>, member: &str) -> Result<&'a str, AwsError> {
 fn check_table_name(name: &str, field: &str) -> Result<(), AwsError> {
     if name.len() < 3 {
         return Err(constraint(
-            name,
             field,
+            name,
             "Member must have length greater than or equal to 3",
         ));
     }
     if name.len() > 255 {
         return Err(constraint(
-            name,
             field,
+            name,
             "Member must have length less than or equal to 255",
         ));
     }
@@ -86,8 +79,8 @@ fn check_table_name(name: &str, field: &str) -> Result<(), AwsError> {
         .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
     {
         return Err(constraint(
-            name,
             field,
+            name,
             "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
         ));
     }
@@ -120,8 +113,8 @@ fn choice<'a>(
         None => Ok(default),
         Some(v) if allowed.contains(&v) => Ok(v),
         Some(v) => Err(constraint(
-            v,
             &crate::protocol::json::lower_first(member),
+            v,
             &format!(
                 "Member must satisfy enum value set: [{}]",
                 allowed.join(", ")

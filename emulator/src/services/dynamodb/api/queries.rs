@@ -34,7 +34,7 @@ fn segment(input: Input<'_>) -> Result<Option<(usize, usize)>, AwsError> {
         (None, None) => Ok(None),
         (Some(segment), Some(total)) => {
             if !(1..=1_000_000).contains(&total) {
-                return Err(constraint(&total.to_string(), "totalSegments", "Member must have value less than or equal to 1000000"));
+                return Err(constraint("totalSegments", &total.to_string(), "Member must have value less than or equal to 1000000"));
             }
             if !(0..total).contains(&segment) {
                 return Err(AwsError::validation(format!(
@@ -71,8 +71,8 @@ fn read(
     let limit = match input.opt_i64("Limit")? {
         Some(l) if l < 1 => {
             return Err(constraint(
-                &l.to_string(),
                 "limit",
+                &l.to_string(),
                 "Member must have value greater than or equal to 1",
             ))
         }
@@ -129,7 +129,7 @@ fn read(
         )));
     }
 
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let table = state.table(&ctx.region, name)?;
     let index = input
         .opt_str("IndexName")?

@@ -10,7 +10,6 @@ use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, wrong_type, Input};
 use crate::request::RequestContext;
-use crate::services::dynamodb::commit;
 use crate::services::dynamodb::model::{
     Change, IndexDef, KeyElement, KeySchema, Projection, ScalarType, State, Table, TableDef,
     Throughput, TimeToLive,
@@ -47,8 +46,8 @@ fn attribute_definitions(input: Input<'_>) -> Result<Vec<(String, ScalarType)>, 
             let kind = d.str("AttributeType")?;
             let kind = ScalarType::parse(kind).ok_or_else(|| {
                 constraint(
-                    kind,
                     &format!("attributeDefinitions.{}.member.attributeType", i + 1),
+                    kind,
                     "Member must satisfy enum value set: [B, N, S]",
                 )
             })?;
@@ -70,8 +69,8 @@ fn key_schema(
         let kind = element.str("KeyType")?;
         if kind != "HASH" && kind != "RANGE" {
             return Err(constraint(
-                kind,
                 "keySchema.1.member.keyType",
+                kind,
                 "Member must satisfy enum value set: [HASH, RANGE]",
             ));
         }
@@ -108,13 +107,13 @@ fn key_schema(
             })
         }
         [] => Err(constraint(
-            "[]",
             "keySchema",
+            "[]",
             "Member must have length greater than or equal to 1",
         )),
         [_, _, _, ..] => Err(constraint(
-            "[…]",
             "keySchema",
+            "[…]",
             "Member must have length less than or equal to 2",
         )),
         [(_, "RANGE"), ..] => Err(invalid(format!(
@@ -177,7 +176,7 @@ fn throughput(
             let read = t.opt_i64("ReadCapacityUnits")?.ok_or_else(|| missing("ReadCapacityUnits"))?;
             let write = t.opt_i64("WriteCapacityUnits")?.ok_or_else(|| missing("WriteCapacityUnits"))?;
             if read < 1 || write < 1 {
-                return Err(constraint(&read.min(write).to_string(), "provisionedThroughput.readCapacityUnits", "Member must have value greater than or equal to 1"));
+                return Err(constraint("provisionedThroughput.readCapacityUnits", &read.min(write).to_string(), "Member must have value greater than or equal to 1"));
             }
             Ok(Some(Throughput { read, write }))
         }
@@ -298,7 +297,7 @@ pub fn create(
             .unwrap_or(false),
         table_class: input.opt_str("TableClass")?.map(str::to_string),
     };
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     if state.has_table(&ctx.region, name) {
         return Err(AwsError::new(
             "ResourceInUseException",
@@ -309,7 +308,7 @@ pub fn create(
         region: ctx.region.clone(),
         table: Box::new(table),
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     let table = state.table(&ctx.region, name)?;
     Ok(json!({ "TableDescription": description(table, "CREATING") }))
 }
@@ -333,7 +332,7 @@ pub fn describe(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let table = described(&state, &ctx.region, name)?;
     Ok(json!({ "Table": description(table, "ACTIVE") }))
 }
@@ -345,7 +344,7 @@ pub fn delete(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let table = described(&state, &ctx.region, name)?;
     if table.def.deletion_protection {
         return Err(AwsError::validation(
@@ -357,7 +356,7 @@ pub fn delete(
         region: ctx.region.clone(),
         name: name.to_string(),
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     Ok(out)
 }
 
@@ -369,7 +368,7 @@ pub fn update(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let table = described(&state, &ctx.region, name)?;
     let mut def = table.def.clone();
     if let Some(definitions) = input
@@ -439,7 +438,7 @@ pub fn update(
         region: ctx.region.clone(),
         table: Box::new(def),
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     let table = described(&state, &ctx.region, name)?;
     Ok(json!({ "TableDescription": description(table, "ACTIVE") }))
 }
@@ -450,8 +449,8 @@ pub fn list(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Resul
     let limit = match input.opt_i64("Limit")? {
         Some(l) if !(1..=100).contains(&l) => {
             return Err(constraint(
-                &l.to_string(),
                 "limit",
+                &l.to_string(),
                 if l < 1 {
                     "Member must have value greater than or equal to 1"
                 } else {
@@ -462,7 +461,7 @@ pub fn list(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Resul
         Some(l) => l as usize,
         None => 100,
     };
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let names: Vec<&str> = state
         .tables(&ctx.region)
         .map(|t| t.def.name.as_str())
@@ -492,7 +491,7 @@ pub fn update_ttl(
         .opt_bool("Enabled")?
         .ok_or_else(|| missing("Enabled"))?;
     let attribute = spec_input.str("AttributeName")?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let table = described(&state, &ctx.region, name)?;
     let mut def = table.def.clone();
     match (&def.ttl, enabled) {
@@ -519,7 +518,7 @@ pub fn update_ttl(
         region: ctx.region.clone(),
         table: Box::new(def),
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     Ok(json!({ "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute } }))
 }
 
@@ -530,7 +529,7 @@ pub fn describe_ttl(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let table = described(&state, &ctx.region, name)?;
     let description = match &table.def.ttl {
         Some(ttl) if ttl.enabled => {
@@ -570,14 +569,14 @@ fn retag(
     change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), AwsError>,
 ) -> Result<Value, AwsError> {
     let arn = input.str("ResourceArn")?;
-    let mut state = cloud.dynamodb.lock();
+    let mut state = cloud.dynamodb.store.writer(cloud);
     let mut def = table_by_arn(&state, ctx, arn)?.def.clone();
     change(&mut def.tags)?;
     let change = Change::DefineTable {
         region: ctx.region.clone(),
         table: Box::new(def),
     };
-    commit(cloud, &mut state, change)?;
+    state.commit(change)?;
     Ok(json!({}))
 }
 
@@ -622,7 +621,7 @@ pub fn list_tags(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let arn = input.str("ResourceArn")?;
-    let state = cloud.dynamodb.lock();
+    let state = cloud.dynamodb.store.reader();
     let table = table_by_arn(&state, ctx, arn)?;
     let tags: Vec<Value> = table
         .def
