@@ -38,6 +38,9 @@ use value::{Func, Value};
 #[derive(Clone, Debug)]
 pub struct Expression {
     ast: Arc<ast::Node>,
+    /// The variable names it references: only those bindings are converted per evaluation
+    /// (`None` when it calls `$eval`, whose expression may reference any).
+    referenced: Option<Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// A host function: receives its arguments as JSON (undefined as `null`), returns `None` for undefined.
@@ -128,7 +131,12 @@ impl Expression {
         let mut ast = processor.process(raw)?;
         processor.check_root(&ast)?;
         process::relabel(&mut ast, &processor.labels());
-        Ok(Expression { ast: Arc::new(ast) })
+        let names = variables::referenced(&ast);
+        let referenced = (!names.contains("eval")).then(|| Arc::new(names));
+        Ok(Expression {
+            ast: Arc::new(ast),
+            referenced,
+        })
     }
 
     /// Evaluates against `input` ($ / $$) with variable bindings (name without `$`).
@@ -167,7 +175,8 @@ impl Expression {
     ) -> Result<Option<serde_json::Value>, Error> {
         let mut ev = eval::Evaluator::new(&options.limits, options.clone());
         let root = env::root();
-        for (k, v) in &bindings.vars {
+        let wanted = |k: &str| self.referenced.as_ref().is_none_or(|r| r.contains(k));
+        for (k, v) in bindings.vars.iter().filter(|(k, _)| wanted(k)) {
             root.bind(k, Value::from_json(v));
         }
         for (k, (sig, f)) in &bindings.functions {
