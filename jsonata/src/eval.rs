@@ -17,8 +17,11 @@ pub(crate) struct Ctx<'a> {
     pub env: &'a Env,
 }
 
-/// One evaluation's state: limits and the clock.
-pub(crate) struct Evaluator {
+/// One evaluation's state: limits, the clock and the caller's bindings.
+pub(crate) struct Evaluator<'a> {
+    /// The caller's variable bindings, still JSON: converted when first used.
+    raw: std::collections::HashMap<&'a str, &'a serde_json::Value>,
+    converted: std::collections::HashMap<String, Value>,
     depth: usize,
     max_depth: usize,
     deadline: Option<Instant>,
@@ -76,13 +79,19 @@ fn new_tuple(entries: Vec<(String, Value)>) -> Value {
     Value::object(entries.into_iter().collect())
 }
 
-impl Evaluator {
-    pub(crate) fn new(limits: &crate::Limits, options: crate::Options) -> Evaluator {
+impl<'a> Evaluator<'a> {
+    pub(crate) fn new(
+        limits: &crate::Limits,
+        options: crate::Options,
+        raw: std::collections::HashMap<&'a str, &'a serde_json::Value>,
+    ) -> Evaluator<'a> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis() as f64)
             .unwrap_or(0.0);
         Evaluator {
+            raw,
+            converted: std::collections::HashMap::new(),
             depth: 0,
             max_depth: limits.max_depth,
             deadline: Instant::now().checked_add(limits.max_time),
@@ -93,11 +102,25 @@ impl Evaluator {
         }
     }
 
+    /// A caller's binding (converted once) or a built-in function.
+    pub(crate) fn binding(&mut self, name: &str) -> Option<Value> {
+        if let Some(v) = self.converted.get(name) {
+            return Some(v.clone());
+        }
+        if let Some(raw) = self.raw.get(name) {
+            let v = Value::from_json(raw);
+            self.converted.insert(name.to_string(), v.clone());
+            return Some(v);
+        }
+        functions::builtin(name, &self.options)
+    }
+
     /// Clears the frames bindings were made in (call once the result is converted).
     pub(crate) fn release(&mut self) {
         for f in self.bound_frames.drain(..) {
             f.clear();
         }
+        self.converted.clear();
     }
 
     fn enter(&mut self) -> Result<(), Error> {
@@ -180,7 +203,7 @@ impl Evaluator {
                 } else {
                     let v = env.lookup(name);
                     if v.is_undefined() {
-                        functions::builtin(name, &self.options).unwrap_or(Value::Undefined)
+                        self.binding(name).unwrap_or(Value::Undefined)
                     } else {
                         v
                     }
@@ -325,16 +348,30 @@ impl Evaluator {
         input: &Value,
         env: &Env,
     ) -> Result<Value, Error> {
-        let mut input_seq: Vec<Value> = match input {
-            Value::Array(a, _) if !matches!(steps[0].kind, Kind::Var(_)) => a.as_ref().clone(),
-            v => vec![v.clone()],
+        let (start, mut input_seq, mut result) = match self.raw_prefix(node, steps, env) {
+            Some((k, v)) => {
+                let seq = match &v {
+                    Value::Array(a, _) => a.as_ref().clone(),
+                    Value::Undefined => Vec::new(),
+                    v => vec![v.clone()],
+                };
+                (k, seq, v)
+            }
+            None => {
+                let seq = match input {
+                    Value::Array(a, _) if !matches!(steps[0].kind, Kind::Var(_)) => {
+                        a.as_ref().clone()
+                    }
+                    v => vec![v.clone()],
+                };
+                (0, seq, Value::Undefined)
+            }
         };
         let input_flags = input.flags();
-        let mut result = Value::Undefined;
         let mut tuples: Option<Vec<Value>> = None;
         let mut tuple_stream = Value::Undefined;
         let mut is_tuple = false;
-        for (i, step) in steps.iter().enumerate() {
+        for (i, step) in steps.iter().enumerate().skip(start) {
             if step.tuple {
                 is_tuple = true;
             }
@@ -420,6 +457,53 @@ impl Evaluator {
             result = self.group(group, source, env, node.pos)?;
         }
         Ok(result)
+    }
+
+    /// A path that starts `$binding.name.name...` reads the binding's JSON directly, converting
+    /// only the value it reaches (not the whole of, say, `$states`). Returns how many steps it
+    /// took and the value; `None` where the general evaluation is needed.
+    fn raw_prefix(&mut self, node: &Node, steps: &[Node], env: &Env) -> Option<(usize, Value)> {
+        let simple = |s: &Node| {
+            s.stages.is_empty()
+                && s.predicate.is_empty()
+                && s.group.is_none()
+                && s.focus.is_none()
+                && s.index.is_none()
+                && !s.tuple
+                && !s.keep_array
+                && !s.consarray
+                && s.ancestor.is_none()
+        };
+        if node.keep_singleton_array || node.group.is_some() || node.tuple || steps.len() < 2 {
+            return None;
+        }
+        let Kind::Var(name) = &steps[0].kind else {
+            return None;
+        };
+        if !simple(&steps[0])
+            || self.converted.contains_key(name)
+            || !env.lookup(name).is_undefined()
+        {
+            return None;
+        }
+        let mut cur: &serde_json::Value = self.raw.get(name.as_str())?;
+        let mut k = 1;
+        while k < steps.len() && simple(&steps[k]) {
+            let (Kind::Name(field), serde_json::Value::Object(o)) = (&steps[k].kind, cur) else {
+                break;
+            };
+            k += 1;
+            match o.get(field) {
+                Some(v) => {
+                    cur = v;
+                    if v.is_array() {
+                        break;
+                    }
+                }
+                None => return Some((steps.len(), Value::Undefined)),
+            }
+        }
+        (k > 1).then(|| (k, Value::from_json(cur)))
     }
 
     fn step(
@@ -824,9 +908,7 @@ impl Evaluator {
         if f.is_undefined() {
             if let Kind::Path(steps) = &proc.kind {
                 if let Kind::Name(n) = &steps[0].kind {
-                    if !env.lookup(n).is_undefined()
-                        || functions::builtin(n, &self.options).is_some()
-                    {
+                    if !env.lookup(n).is_undefined() || self.binding(n).is_some() {
                         return Err(err(
                             "T1005",
                             format!("Attempted to invoke a non-function. Did you mean ${n}?"),
@@ -868,9 +950,7 @@ impl Evaluator {
         if f.is_undefined() {
             if let Kind::Path(steps) = &proc.kind {
                 if let Kind::Name(n) = &steps[0].kind {
-                    if !env.lookup(n).is_undefined()
-                        || functions::builtin(n, &self.options).is_some()
-                    {
+                    if !env.lookup(n).is_undefined() || self.binding(n).is_some() {
                         return Err(err(
                             "T1007",
                             format!(

@@ -173,12 +173,15 @@ impl Expression {
         bindings: &Bindings,
         options: &Options,
     ) -> Result<Option<serde_json::Value>, Error> {
-        let mut ev = eval::Evaluator::new(&options.limits, options.clone());
-        let root = env::root();
         let wanted = |k: &str| self.referenced.as_ref().is_none_or(|r| r.contains(k));
-        for (k, v) in bindings.vars.iter().filter(|(k, _)| wanted(k)) {
-            root.bind(k, Value::from_json(v));
-        }
+        let raw = bindings
+            .vars
+            .iter()
+            .filter(|(k, _)| wanted(k))
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        let mut ev = eval::Evaluator::new(&options.limits, options.clone(), raw);
+        let root = env::root();
         for (k, (sig, f)) in &bindings.functions {
             let sig = match sig {
                 Some(s) => Some(Arc::new(signature::Signature::parse(s)?)),

@@ -43,7 +43,7 @@ impl Flags {
 
 /// The context a native function runs in.
 pub(crate) type NativeFn =
-    fn(&mut crate::eval::Evaluator, &[Value], &crate::eval::Ctx) -> Result<Value, Error>;
+    fn(&mut crate::eval::Evaluator<'_>, &[Value], &crate::eval::Ctx) -> Result<Value, Error>;
 
 /// A host function registered through [`crate::Bindings`].
 pub(crate) type HostFn =

@@ -307,3 +307,60 @@ fn aws_grammar_is_jsonata_2_0() {
     }
     assert!(Expression::parse_with("a ? b : c", &aws()).is_ok());
 }
+
+#[test]
+fn binding_paths_match_general_evaluation() {
+    let states = json!({
+        "input": {"a": {"b": [1, 2, 3]}, "s": "x", "n": null, "list": [{"k": 1}, {"k": 2}]},
+        "context": {"Execution": {"Input": {"items": [1, 2]}}}
+    });
+    let mut b = Bindings::default();
+    b.insert("states", states.clone());
+    let cases = [
+        ("$states.input.s", json!("x")),
+        ("$states.input.a.b", json!([1, 2, 3])),
+        ("$states.input.a.b[1]", json!(2)),
+        ("$states.input.list.k", json!([1, 2])),
+        ("$states.input.list[k = 2].k", json!(2)),
+        ("$states.input.n", json!(null)),
+        ("$states.input", states["input"].clone()),
+        ("$count($states.context.Execution.Input.items)", json!(2)),
+        ("($states := {'input': 5}; $states.input)", json!(5)),
+        ("$states.input.s.t", Value::Null),
+        ("$states.nothing.deeper", Value::Null),
+    ];
+    for (src, want) in cases {
+        let got = Expression::parse(src)
+            .expect("parses")
+            .evaluate(&json!(null), &b)
+            .expect("evaluates");
+        let want = if want.is_null() && src.contains("deeper") || src.ends_with(".s.t") {
+            None
+        } else {
+            Some(want)
+        };
+        assert_eq!(got, want, "{src}");
+    }
+}
+
+#[test]
+fn a_large_context_is_not_converted_per_evaluation() {
+    let big: Vec<Value> = (0..20_000)
+        .map(|i| json!({"id": i, "name": format!("item {i}")}))
+        .collect();
+    let mut b = Bindings::default();
+    b.insert(
+        "states",
+        json!({"input": {"x": 1}, "context": {"Execution": {"Input": big}}}),
+    );
+    let e = Expression::parse("$states.input.x + 1").expect("parses");
+    let start = std::time::Instant::now();
+    for _ in 0..2_000 {
+        assert_eq!(e.evaluate(&json!(null), &b).expect("ok"), Some(json!(2)));
+    }
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+}
