@@ -186,10 +186,8 @@ const ROMAN: [(u64, &str); 13] = [
 fn to_roman(mut v: u64) -> String {
     let mut s = String::new();
     for (n, r) in ROMAN {
-        while v >= n {
-            s.push_str(r);
-            v -= n;
-        }
+        s.push_str(&r.repeat((v / n) as usize));
+        v %= n;
     }
     s
 }
@@ -394,6 +392,12 @@ pub(crate) fn analyse_integer_picture(picture: &str) -> Result<IntegerFormat, Er
 pub(crate) fn format_integer_with(value: f64, f: &IntegerFormat) -> Result<String, Error> {
     let negative = value < 0.0;
     let v = value.abs();
+    if f.primary == Primary::Roman && v > 1e9 {
+        return Err(err(
+            "U1001",
+            "The number is too large to write in roman numerals",
+        ));
+    }
     let mut s = match &f.primary {
         Primary::Letters => to_letters(v as u64, if f.case == Case::Upper { 'A' } else { 'a' }),
         Primary::Roman => {

@@ -30,6 +30,9 @@ pub(crate) const FUNCTIONS: &[Def] = &[
     ("decodeUrl", "<s-:s>", 1, f_decode_url),
 ];
 
+/// The longest string a function builds on request (`$pad` widths): 16 Mi characters.
+pub(crate) const MAX_STRING: usize = 16 << 20;
+
 /// String ordering as JavaScript compares strings (UTF-16 code units).
 pub(crate) fn js_cmp(a: &str, b: &str) -> Ordering {
     a.encode_utf16().cmp(b.encode_utf16())
@@ -329,6 +332,9 @@ fn f_pad(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
     let n = width.abs().trunc() - len;
     if n <= 0.0 {
         return Ok(Value::string(s));
+    }
+    if n > MAX_STRING as f64 {
+        return Err(err("U1001", "The padded string would be too long"));
     }
     let padding: String = pad.chars().cycle().take(n as usize).collect();
     Ok(Value::string(if width > 0.0 {
