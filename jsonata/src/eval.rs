@@ -162,6 +162,9 @@ impl<'a> Evaluator<'a> {
             }
         }
         self.depth -= 1;
+        if matches!(node.kind, Kind::Array(_) | Kind::Object(_)) || node.group.is_some() {
+            check_nesting(&result).map_err(|e| e.at(node.pos))?;
+        }
         Ok(self.normalize(result, node.keep_array))
     }
 
@@ -1005,6 +1008,7 @@ impl<'a> Evaluator<'a> {
                 .apply_inner(&next, vals, input, env)
                 .map_err(|e| e.at(pos).with_token(name))?;
         }
+        check_nesting(&result)?;
         Ok(result)
     }
 
@@ -1164,6 +1168,23 @@ impl<'a> Evaluator<'a> {
         let args: Vec<Value> = args.into_iter().take(n).collect();
         self.apply(f, args, ctx.input, ctx.env)
     }
+}
+
+/// Results of the constructs that can nest values deeper (constructors, function results) are
+/// bounded, so converting or dropping them cannot exhaust the stack.
+fn check_nesting(v: &Value) -> Result<(), Error> {
+    if matches!(v, Value::Array(..) | Value::Object(_))
+        && crate::value::nests_deeper_than(v, crate::value::MAX_VALUE_DEPTH)
+    {
+        return Err(err(
+            "U1001",
+            format!(
+                "The result nests arrays and objects deeper than {}",
+                crate::value::MAX_VALUE_DEPTH
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn proc_name(proc: &Node) -> String {

@@ -239,6 +239,35 @@ impl Value {
     }
 }
 
+/// The deepest nesting of arrays and objects a result may have (JSON parsers stop at 128).
+pub(crate) const MAX_VALUE_DEPTH: usize = 1000;
+
+/// Whether `v` nests arrays and objects deeper than `limit` (walked without recursion).
+pub(crate) fn nests_deeper_than(v: &Value, limit: usize) -> bool {
+    let mut stack: Vec<(Value, usize)> = vec![(v.clone(), 1)];
+    while let Some((v, d)) = stack.pop() {
+        let children: Vec<Value> = match &v {
+            Value::Array(a, _) => a
+                .iter()
+                .filter(|c| matches!(c, Value::Array(..) | Value::Object(_)))
+                .cloned()
+                .collect(),
+            Value::Object(o) => o
+                .borrow()
+                .values()
+                .filter(|c| matches!(c, Value::Array(..) | Value::Object(_)))
+                .cloned()
+                .collect(),
+            _ => continue,
+        };
+        if !children.is_empty() && d + 1 > limit {
+            return true;
+        }
+        stack.extend(children.into_iter().map(|c| (c, d + 1)));
+    }
+    false
+}
+
 /// A number as JSON: integral values as integers, others as floats.
 pub(crate) fn number_to_json(n: f64) -> serde_json::Value {
     if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
