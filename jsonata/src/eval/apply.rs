@@ -221,7 +221,7 @@ impl Evaluator<'_> {
             Func::Regex(re) => {
                 let s = args.first().and_then(|a| a.as_str().map(str::to_string));
                 match s {
-                    Some(s) => Ok(functions::string::regex_match_object(re, &s, 0)),
+                    Some(s) => Ok(functions::matching::regex_match_object(re, &s)),
                     None => Ok(Value::Undefined),
                 }
             }

@@ -3,7 +3,7 @@
 
 use crate::error::{err, Error};
 use crate::eval::{Ctx, Evaluator};
-use crate::functions::format::{
+use crate::functions::integer_picture::{
     analyse_integer_picture, format_integer_with, parse_integer_with, Case, IntegerFormat, Primary,
 };
 use crate::functions::{arg, Def};
