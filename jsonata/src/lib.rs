@@ -50,7 +50,7 @@ pub type NativeFunction =
 /// Variable bindings and extra functions for one evaluation.
 #[derive(Clone, Default)]
 pub struct Bindings {
-    vars: HashMap<String, serde_json::Value>,
+    vars: HashMap<String, Arc<serde_json::Value>>,
     functions: HashMap<String, (Option<String>, NativeFunction)>,
 }
 
@@ -66,6 +66,12 @@ impl std::fmt::Debug for Bindings {
 impl Bindings {
     /// Binds `$name` (give the name without `$`).
     pub fn insert(&mut self, name: impl Into<String>, value: serde_json::Value) {
+        self.vars.insert(name.into(), Arc::new(value));
+    }
+
+    /// Binds `$name` to a shared value: many evaluations can bind one large document (say, an
+    /// execution's context) without copying it. Only what an expression reads is converted.
+    pub fn insert_shared(&mut self, name: impl Into<String>, value: Arc<serde_json::Value>) {
         self.vars.insert(name.into(), value);
     }
 
@@ -83,7 +89,7 @@ impl Bindings {
 
     /// The bound value of `$name`, if any.
     pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
-        self.vars.get(name)
+        self.vars.get(name).map(|v| v.as_ref())
     }
 }
 
@@ -178,7 +184,7 @@ impl Expression {
             .vars
             .iter()
             .filter(|(k, _)| wanted(k))
-            .map(|(k, v)| (k.as_str(), v))
+            .map(|(k, v)| (k.as_str(), v.as_ref()))
             .collect();
         let mut ev = eval::Evaluator::new(&options.limits, options.clone(), raw);
         let root = env::root();
