@@ -362,3 +362,33 @@ fn a_large_context_is_not_converted_per_evaluation() {
         start.elapsed()
     );
 }
+
+#[test]
+fn number_casts_follow_jsonata() {
+    assert_eq!(
+        eval("$number('1e5')", json!(null)).expect("ok"),
+        Some(json!(100000))
+    );
+    assert_eq!(
+        eval("$number('0x1F')", json!(null)).expect("ok"),
+        Some(json!(31))
+    );
+    assert_eq!(
+        eval("$number(' 12 ')", json!(null))
+            .expect_err("spaces")
+            .code,
+        "D3030"
+    );
+    assert_eq!(
+        eval("$string(1e21)", json!(null)).expect("ok"),
+        Some(json!("1e+21"))
+    );
+    assert_eq!(
+        eval("$string(0.1 + 0.2)", json!(null)).expect("ok"),
+        Some(json!("0.3"))
+    );
+    assert_eq!(
+        eval("0.1 + 0.2", json!(null)).expect("ok"),
+        Some(json!(0.30000000000000004))
+    );
+}
