@@ -11,6 +11,20 @@
 //! let out = e.evaluate(&serde_json::json!({"items": [{"price": 1}, {"price": 2}]}), &b).unwrap();
 //! assert_eq!(out, Some(serde_json::json!(6)));
 //! ```
+//!
+//! As Step Functions evaluates (2.0.6 grammar, AWS's function set):
+//!
+//! ```
+//! use jsonata::{Bindings, Expression, Options};
+//! let aws = Options { aws_functions: true, ..Options::default() };
+//! let e = Expression::parse_with("$partition($states.input.items, 2)", &aws).unwrap();
+//! assert_eq!(e.variables(), vec!["states".to_string()]);
+//! let mut b = Bindings::default();
+//! b.insert("states", serde_json::json!({"input": {"items": [1, 2, 3]}}));
+//! let out = e.evaluate_with(None, &b, &aws).unwrap();
+//! assert_eq!(out, Some(serde_json::json!([[1, 2], [3]])));
+//! assert_eq!(Expression::parse_with("$x ?? 1", &aws).unwrap_err().code, "S0211");
+//! ```
 
 use std::collections::HashMap;
 use std::sync::Arc;
