@@ -392,3 +392,23 @@ fn number_casts_follow_jsonata() {
         Some(json!(0.30000000000000004))
     );
 }
+
+#[test]
+fn javascript_regex_spellings() {
+    assert_eq!(
+        eval(r"$replace('a/b', /\//, '-')", json!(null)).expect("ok"),
+        Some(json!("a-b"))
+    );
+    assert_eq!(
+        eval(r"$match('x-12', /(?<n>\d+)/).groups[0]", json!(null)).expect("ok"),
+        Some(json!("12"))
+    );
+    assert_eq!(
+        eval(r"$contains('Hello', /hello/i)", json!(null)).expect("ok"),
+        Some(json!(true))
+    );
+    assert_eq!(
+        eval(r"$toMillis('2024-01-01T00:00:00.123Z')", json!(null)).expect("ok"),
+        Some(json!(1704067200123i64))
+    );
+}
