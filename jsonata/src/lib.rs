@@ -110,7 +110,8 @@ impl Bindings {
 /// Limits on one evaluation.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// The deepest nesting of evaluation (recursion) before error `U1001`.
+    /// The deepest nesting of evaluation (recursion) before error `U1001`. The default, 500,
+    /// fits a 2 MiB thread (test and async-runtime threads); a higher one needs more stack.
     pub max_depth: usize,
     /// The longest an evaluation may run before error `U1001`.
     pub max_time: Duration,
