@@ -11,6 +11,20 @@
 //! let out = e.evaluate(&serde_json::json!({"items": [{"price": 1}, {"price": 2}]}), &b).unwrap();
 //! assert_eq!(out, Some(serde_json::json!(6)));
 //! ```
+//!
+//! As Step Functions evaluates (2.0.6 grammar, AWS's function set):
+//!
+//! ```
+//! use jsonata::{Bindings, Expression, Options};
+//! let aws = Options { aws_functions: true, ..Options::default() };
+//! let e = Expression::parse_with("$partition($states.input.items, 2)", &aws).unwrap();
+//! assert_eq!(e.variables(), vec!["states".to_string()]);
+//! let mut b = Bindings::default();
+//! b.insert("states", serde_json::json!({"input": {"items": [1, 2, 3]}}));
+//! let out = e.evaluate_with(None, &b, &aws).unwrap();
+//! assert_eq!(out, Some(serde_json::json!([[1, 2], [3]])));
+//! assert_eq!(Expression::parse_with("$x ?? 1", &aws).unwrap_err().code, "S0211");
+//! ```
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,6 +52,9 @@ use value::{Func, Value};
 #[derive(Clone, Debug)]
 pub struct Expression {
     ast: Arc<ast::Node>,
+    /// The variable names it references: only those bindings are converted per evaluation
+    /// (`None` when it calls `$eval`, whose expression may reference any).
+    referenced: Option<Arc<std::collections::BTreeSet<String>>>,
 }
 
 /// A host function: receives its arguments as JSON (undefined as `null`), returns `None` for undefined.
@@ -47,7 +64,7 @@ pub type NativeFunction =
 /// Variable bindings and extra functions for one evaluation.
 #[derive(Clone, Default)]
 pub struct Bindings {
-    vars: HashMap<String, serde_json::Value>,
+    vars: HashMap<String, Arc<serde_json::Value>>,
     functions: HashMap<String, (Option<String>, NativeFunction)>,
 }
 
@@ -63,6 +80,12 @@ impl std::fmt::Debug for Bindings {
 impl Bindings {
     /// Binds `$name` (give the name without `$`).
     pub fn insert(&mut self, name: impl Into<String>, value: serde_json::Value) {
+        self.vars.insert(name.into(), Arc::new(value));
+    }
+
+    /// Binds `$name` to a shared value: many evaluations can bind one large document (say, an
+    /// execution's context) without copying it. Only what an expression reads is converted.
+    pub fn insert_shared(&mut self, name: impl Into<String>, value: Arc<serde_json::Value>) {
         self.vars.insert(name.into(), value);
     }
 
@@ -80,14 +103,15 @@ impl Bindings {
 
     /// The bound value of `$name`, if any.
     pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
-        self.vars.get(name)
+        self.vars.get(name).map(|v| v.as_ref())
     }
 }
 
 /// Limits on one evaluation.
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// The deepest nesting of evaluation (recursion) before error `U1001`.
+    /// The deepest nesting of evaluation (recursion) before error `U1001`. The default, 500,
+    /// fits a 2 MiB thread (test and async-runtime threads); a higher one needs more stack.
     pub max_depth: usize,
     /// The longest an evaluation may run before error `U1001`.
     pub max_time: Duration,
@@ -128,7 +152,12 @@ impl Expression {
         let mut ast = processor.process(raw)?;
         processor.check_root(&ast)?;
         process::relabel(&mut ast, &processor.labels());
-        Ok(Expression { ast: Arc::new(ast) })
+        let names = variables::referenced(&ast);
+        let referenced = (!names.contains("eval")).then(|| Arc::new(names));
+        Ok(Expression {
+            ast: Arc::new(ast),
+            referenced,
+        })
     }
 
     /// Evaluates against `input` ($ / $$) with variable bindings (name without `$`).
@@ -165,11 +194,15 @@ impl Expression {
         bindings: &Bindings,
         options: &Options,
     ) -> Result<Option<serde_json::Value>, Error> {
-        let mut ev = eval::Evaluator::new(&options.limits, options.clone());
+        let wanted = |k: &str| self.referenced.as_ref().is_none_or(|r| r.contains(k));
+        let raw = bindings
+            .vars
+            .iter()
+            .filter(|(k, _)| wanted(k))
+            .map(|(k, v)| (k.as_str(), v.as_ref()))
+            .collect();
+        let mut ev = eval::Evaluator::new(&options.limits, options.clone(), raw);
         let root = env::root();
-        for (k, v) in &bindings.vars {
-            root.bind(k, Value::from_json(v));
-        }
         for (k, (sig, f)) in &bindings.functions {
             let sig = match sig {
                 Some(s) => Some(Arc::new(signature::Signature::parse(s)?)),

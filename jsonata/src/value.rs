@@ -43,7 +43,7 @@ impl Flags {
 
 /// The context a native function runs in.
 pub(crate) type NativeFn =
-    fn(&mut crate::eval::Evaluator, &[Value], &crate::eval::Ctx) -> Result<Value, Error>;
+    fn(&mut crate::eval::Evaluator<'_>, &[Value], &crate::eval::Ctx) -> Result<Value, Error>;
 
 /// A host function registered through [`crate::Bindings`].
 pub(crate) type HostFn =
@@ -237,6 +237,35 @@ impl Value {
             Value::Func(_) => serde_json::Value::String(String::new()),
         })
     }
+}
+
+/// The deepest nesting of arrays and objects a result may have (JSON parsers stop at 128).
+pub(crate) const MAX_VALUE_DEPTH: usize = 1000;
+
+/// Whether `v` nests arrays and objects deeper than `limit` (walked without recursion).
+pub(crate) fn nests_deeper_than(v: &Value, limit: usize) -> bool {
+    let mut stack: Vec<(Value, usize)> = vec![(v.clone(), 1)];
+    while let Some((v, d)) = stack.pop() {
+        let children: Vec<Value> = match &v {
+            Value::Array(a, _) => a
+                .iter()
+                .filter(|c| matches!(c, Value::Array(..) | Value::Object(_)))
+                .cloned()
+                .collect(),
+            Value::Object(o) => o
+                .borrow()
+                .values()
+                .filter(|c| matches!(c, Value::Array(..) | Value::Object(_)))
+                .cloned()
+                .collect(),
+            _ => continue,
+        };
+        if !children.is_empty() && d + 1 > limit {
+            return true;
+        }
+        stack.extend(children.into_iter().map(|c| (c, d + 1)));
+    }
+    false
 }
 
 /// A number as JSON: integral values as integers, others as floats.

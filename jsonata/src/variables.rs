@@ -27,6 +27,13 @@ fn collect(node: &Node, used: &mut BTreeSet<String>, bound: &mut BTreeSet<String
     }
 }
 
+/// Every variable name the expression references (bound inside it or not).
+pub(crate) fn referenced(node: &Node) -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    collect(node, &mut used, &mut BTreeSet::new());
+    used
+}
+
 /// Variables referenced and never bound inside the expression, without built-in function names.
 pub(crate) fn free_variables(node: &Node) -> Vec<String> {
     let mut used = BTreeSet::new();

@@ -110,3 +110,33 @@ fn deep_tail_recursion_runs_in_constant_stack() {
         Some(json!(100000))
     );
 }
+
+#[test]
+fn huge_requests_are_refused_not_attempted() {
+    for src in ["$formatInteger(1e18, 'I')", "$pad('x', 1e12)"] {
+        let e = outcome(src.into(), Limits::default()).expect_err("too large");
+        assert_eq!(e.code, "U1001", "{src}");
+    }
+    let r = outcome("$fromMillis(0, '[Y,999999999]')".into(), Limits::default())
+        .expect("bounded width");
+    assert!(r
+        .and_then(|v| v.as_str().map(str::len))
+        .is_some_and(|n| n <= 64));
+}
+
+#[test]
+fn values_cannot_nest_without_bound() {
+    for src in [
+        "$reduce([1..100000], function($a, $b){ {'x': $a} }, 0)",
+        "$reduce([1..100000], function($a, $b){ [[$a]] }, 0)",
+        "$reduce([1..100000], function($a, $b){ $zip($a) }, [0])",
+    ] {
+        let e = outcome(src.into(), Limits::default()).expect_err("too deep");
+        assert_eq!(e.code, "U1001", "{src}");
+    }
+    let ok = outcome(
+        "$reduce([1..100], function($a, $b){ {'x': $a} }, 0) ~> $type()".into(),
+        Limits::default(),
+    );
+    assert_eq!(ok.expect("fine"), Some(json!("object")));
+}

@@ -3,7 +3,7 @@
 
 use crate::error::{err, Error};
 use crate::eval::{Ctx, Evaluator};
-use crate::functions::format::{
+use crate::functions::integer_picture::{
     analyse_integer_picture, format_integer_with, parse_integer_with, Case, IntegerFormat, Primary,
 };
 use crate::functions::{arg, Def};
@@ -249,7 +249,8 @@ fn analyse_marker(marker: &str) -> Result<Marker, Error> {
                 if w == "*" || w.is_empty() {
                     None
                 } else {
-                    w.parse::<usize>().ok()
+                    // A width is at most a few digits; bound it so padding stays small.
+                    w.parse::<usize>().ok().map(|w| w.min(64))
                 }
             };
             match width.find('-') {

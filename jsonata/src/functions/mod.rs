@@ -11,8 +11,11 @@ use crate::value::{Func, NativeFn, Value};
 pub(crate) mod array;
 pub(crate) mod datetime;
 pub(crate) mod dynamic;
+pub(crate) mod encoding;
 pub(crate) mod format;
 pub(crate) mod higher_order;
+pub(crate) mod integer_picture;
+pub(crate) mod matching;
 pub(crate) mod numeric;
 pub(crate) mod object;
 pub(crate) mod operators;
@@ -31,6 +34,7 @@ fn defs(aws: bool) -> impl Iterator<Item = &'static Def> {
     };
     string::FUNCTIONS
         .iter()
+        .chain(encoding::FUNCTIONS)
         .chain(numeric::FUNCTIONS)
         .chain(array::FUNCTIONS)
         .chain(object::FUNCTIONS)

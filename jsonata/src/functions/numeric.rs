@@ -29,7 +29,7 @@ fn unary(args: &[Value], f: impl Fn(f64) -> f64) -> Result<Value, Error> {
 
 /// Parses a string as `$number` does (JSON numbers, and 0x/0o/0b integers).
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
-    let t = s.trim();
+    let t = s;
     let json_like = {
         let b = t.as_bytes();
         let mut i = 0;

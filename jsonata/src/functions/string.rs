@@ -4,8 +4,9 @@ use std::cmp::Ordering;
 
 use crate::error::{err, Error};
 use crate::eval::{Ctx, Evaluator};
+use crate::functions::matching::{find_matches, limit_arg, match_object, substitute};
 use crate::functions::{arg, Def};
-use crate::value::{Func, Value};
+use crate::value::Value;
 
 pub(crate) const FUNCTIONS: &[Def] = &[
     ("string", "<x-b?:s>", 1, f_string),
@@ -22,13 +23,10 @@ pub(crate) const FUNCTIONS: &[Def] = &[
     ("replace", "<s-(sf)(sf)n?:s>", 4, f_replace),
     ("split", "<s-(sf)n?:a<s>>", 3, f_split),
     ("join", "<a<s>s?:s>", 2, f_join),
-    ("base64encode", "<s-:s>", 1, f_base64encode),
-    ("base64decode", "<s-:s>", 1, f_base64decode),
-    ("encodeUrlComponent", "<s-:s>", 1, f_encode_url_component),
-    ("encodeUrl", "<s-:s>", 1, f_encode_url),
-    ("decodeUrlComponent", "<s-:s>", 1, f_decode_url_component),
-    ("decodeUrl", "<s-:s>", 1, f_decode_url),
 ];
+
+/// The longest string a function builds on request (`$pad` widths): 16 Mi characters.
+pub(crate) const MAX_STRING: usize = 16 << 20;
 
 /// String ordering as JavaScript compares strings (UTF-16 code units).
 pub(crate) fn js_cmp(a: &str, b: &str) -> Ordering {
@@ -330,198 +328,15 @@ fn f_pad(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
     if n <= 0.0 {
         return Ok(Value::string(s));
     }
+    if n > MAX_STRING as f64 {
+        return Err(err("U1001", "The padded string would be too long"));
+    }
     let padding: String = pad.chars().cycle().take(n as usize).collect();
     Ok(Value::string(if width > 0.0 {
         s + &padding
     } else {
         padding + &s
     }))
-}
-
-/// One regex match as jsonata's matcher functions report it (offsets in characters).
-pub(crate) struct Match {
-    pub text: String,
-    pub start: usize,
-    pub end: usize,
-    pub groups: Vec<Option<String>>,
-    pub byte_start: usize,
-    pub byte_end: usize,
-}
-
-/// The matches of `re` in `s`, at most `limit`, with JavaScript's global-regex iteration
-/// (a later empty match is error D1004).
-pub(crate) fn regex_matches(
-    re: &regex::Regex,
-    s: &str,
-    limit: Option<usize>,
-) -> Result<Vec<Match>, Error> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    let char_index = |b: usize| s[..b].chars().count();
-    loop {
-        if limit.is_some_and(|l| out.len() >= l) {
-            break;
-        }
-        if !out.is_empty() && from >= s.len() {
-            break;
-        }
-        let Some(c) = re.captures_at(s, from) else {
-            break;
-        };
-        let m = c.get(0).expect("group 0");
-        if !out.is_empty() && m.as_str().is_empty() {
-            return Err(err(
-                "D1004",
-                "Regular expression matches zero length string",
-            ));
-        }
-        out.push(Match {
-            text: m.as_str().to_string(),
-            start: char_index(m.start()),
-            end: char_index(m.end()),
-            groups: c
-                .iter()
-                .skip(1)
-                .map(|g| g.map(|g| g.as_str().to_string()))
-                .collect(),
-            byte_start: m.start(),
-            byte_end: m.end(),
-        });
-        if m.end() == m.start() {
-            // JavaScript would find the same empty match again.
-            if m.end() >= s.len() {
-                break;
-            }
-            from = m.end();
-            if let Some(next) = re.captures_at(s, from) {
-                if next
-                    .get(0)
-                    .is_some_and(|n| n.as_str().is_empty() && n.start() == from)
-                {
-                    if limit.is_some_and(|l| out.len() >= l) {
-                        break;
-                    }
-                    return Err(err(
-                        "D1004",
-                        "Regular expression matches zero length string",
-                    ));
-                }
-            }
-        } else {
-            from = m.end();
-        }
-    }
-    Ok(out)
-}
-
-fn match_object(m: &Match, with_index: bool) -> Value {
-    let mut o = indexmap::IndexMap::new();
-    o.insert("match".to_string(), Value::str(&m.text));
-    if with_index {
-        o.insert("index".to_string(), Value::Num(m.start as f64));
-    } else {
-        o.insert("start".to_string(), Value::Num(m.start as f64));
-        o.insert("end".to_string(), Value::Num(m.end as f64));
-    }
-    o.insert(
-        "groups".to_string(),
-        Value::array(
-            m.groups
-                .iter()
-                .map(|g| g.as_deref().map(Value::str).unwrap_or(Value::str("")))
-                .collect(),
-        ),
-    );
-    Value::object(o)
-}
-
-/// A regex applied as a function: the first match object, or undefined.
-pub(crate) fn regex_match_object(re: &regex::Regex, s: &str, _from: usize) -> Value {
-    match regex_matches(re, s, Some(1)) {
-        Ok(ms) if !ms.is_empty() => match_object(&ms[0], false),
-        _ => Value::Undefined,
-    }
-}
-
-fn regex_of(v: &Value) -> Option<std::sync::Arc<regex::Regex>> {
-    match v {
-        Value::Func(f) => match f.as_ref() {
-            Func::Regex(r) => Some(r.clone()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn limit_arg(args: &[Value], i: usize) -> Option<usize> {
-    arg(args, i)
-        .as_num()
-        .map(|n| if n < 0.0 { 0 } else { n as usize })
-}
-
-fn byte_of_char(s: &str, chars: usize) -> usize {
-    s.char_indices()
-        .nth(chars)
-        .map(|(b, _)| b)
-        .unwrap_or(s.len())
-}
-
-/// The matches of `pattern` (a regex, or a custom matcher function returning jsonata's match
-/// objects with a `next` function) in `s`, at most `limit`.
-fn find_matches(
-    ev: &mut Evaluator,
-    ctx: &Ctx,
-    pattern: &Value,
-    s: &str,
-    limit: Option<usize>,
-) -> Result<Vec<Match>, Error> {
-    if let Some(re) = regex_of(pattern) {
-        return regex_matches(&re, s, limit);
-    }
-    let bad = || {
-        err("T1010", "The matcher function argument passed to function split does not return the correct object structure")
-    };
-    let mut out = Vec::new();
-    let mut r = ev.apply(pattern, vec![Value::str(s)], ctx.input, ctx.env)?;
-    while limit.is_none_or(|l| out.len() < l) {
-        let Value::Object(o) = &r else {
-            if r.is_undefined() {
-                break;
-            }
-            return Err(bad());
-        };
-        let (text, start, end, groups, next) = {
-            let o = o.borrow();
-            let text = o.get("match").and_then(|v| v.as_str().map(str::to_string));
-            let start = o.get("start").and_then(Value::as_num);
-            let end = o.get("end").and_then(Value::as_num);
-            let groups = o.get("groups").cloned();
-            (text, start, end, groups, o.get("next").cloned())
-        };
-        let (Some(text), Some(start), Some(end), Some(groups @ Value::Array(..))) =
-            (text, start, end, groups)
-        else {
-            return Err(bad());
-        };
-        let (start, end) = (start.max(0.0) as usize, end.max(0.0) as usize);
-        out.push(Match {
-            text,
-            start,
-            end,
-            groups: groups
-                .members()
-                .iter()
-                .map(|g| g.as_str().map(str::to_string))
-                .collect(),
-            byte_start: byte_of_char(s, start),
-            byte_end: byte_of_char(s, end.max(start)),
-        });
-        match next {
-            Some(f) if f.is_function() => r = ev.apply(&f, Vec::new(), ctx.input, ctx.env)?,
-            _ => break,
-        }
-    }
-    Ok(out)
 }
 
 fn f_match(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
@@ -552,61 +367,6 @@ fn f_contains(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Er
         Value::Str(p) => s.contains(&**p),
         v => !find_matches(ev, ctx, v, &s, Some(1))?.is_empty(),
     }))
-}
-
-/// Expands `$0`, `$1`, `$$` in a replacement string, as jsonata-js does.
-fn substitute(replacement: &str, m: &Match) -> String {
-    let r: Vec<char> = replacement.chars().collect();
-    let mut out = String::new();
-    let mut pos = 0;
-    let ngroups = m.groups.len();
-    while pos < r.len() {
-        let Some(idx) = r[pos..].iter().position(|c| *c == '$').map(|i| i + pos) else {
-            break;
-        };
-        out.extend(&r[pos..idx]);
-        pos = idx + 1;
-        let next = r.get(pos).copied();
-        if next == Some('$') {
-            out.push('$');
-            pos += 1;
-        } else if next == Some('0') {
-            out.push_str(&m.text);
-            pos += 1;
-        } else {
-            let max_digits = if ngroups == 0 {
-                1
-            } else {
-                (ngroups as f64).log10().floor() as usize + 1
-            };
-            let take = |n: usize| -> Option<usize> {
-                let s: String = r[pos..(pos + n).min(r.len())]
-                    .iter()
-                    .take_while(|c| c.is_ascii_digit())
-                    .collect();
-                s.parse().ok()
-            };
-            let mut index = take(max_digits);
-            if max_digits > 1 && index.is_some_and(|i| i > ngroups) {
-                index = take(max_digits - 1);
-            }
-            match index {
-                Some(i) => {
-                    if ngroups > 0 && i >= 1 {
-                        if let Some(Some(g)) = m.groups.get(i - 1) {
-                            out.push_str(g);
-                        }
-                    }
-                    pos += i.to_string().len();
-                }
-                None => out.push('$'),
-            }
-        }
-    }
-    if pos < r.len() {
-        out.extend(&r[pos..]);
-    }
-    out
 }
 
 fn f_replace(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
@@ -719,119 +479,4 @@ fn f_join(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
         .filter_map(|m| m.as_str().map(str::to_string))
         .collect();
     Ok(Value::string(parts.join(&sep)))
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn f_base64encode(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    let Some(s) = s_arg(args, 0) else {
-        return Ok(Value::Undefined);
-    };
-    // btoa works on Latin-1 code units; jsonata passes the string through.
-    let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    Ok(Value::string(out))
-}
-
-fn f_base64decode(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    let Some(s) = s_arg(args, 0) else {
-        return Ok(Value::Undefined);
-    };
-    let mut bits = 0u32;
-    let mut n = 0;
-    let mut out = String::new();
-    for c in s.bytes() {
-        let Some(v) = B64.iter().position(|b| *b == c) else {
-            continue;
-        };
-        bits = (bits << 6) | v as u32;
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push(((bits >> n) & 0xff) as u8 as char);
-        }
-    }
-    Ok(Value::string(out))
-}
-
-fn encode(s: &str, keep: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_alphanumeric() || keep.contains(c) {
-            out.push(c);
-        } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-    }
-    out
-}
-
-fn decode(s: &str, reserved: &str) -> Result<String, Error> {
-    let bytes = s.as_bytes();
-    let mut out: Vec<u8> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            let Some(b) = hex else {
-                return Err(err("D3140", format!("Malformed URL passed to decode: {s}")));
-            };
-            if b < 0x80 && reserved.contains(b as char) {
-                out.extend_from_slice(&bytes[i..i + 3]);
-            } else {
-                out.push(b);
-            }
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| err("D3140", format!("Malformed URL passed to decode: {s}")))
-}
-
-fn f_encode_url_component(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    Ok(s_arg(args, 0)
-        .map(|s| Value::string(encode(&s, "-_.!~*'()")))
-        .unwrap_or(Value::Undefined))
-}
-
-fn f_encode_url(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    Ok(s_arg(args, 0)
-        .map(|s| Value::string(encode(&s, "-_.!~*'();/?:@&=+$,#")))
-        .unwrap_or(Value::Undefined))
-}
-
-fn f_decode_url_component(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    match s_arg(args, 0) {
-        Some(s) => Ok(Value::string(decode(&s, "")?)),
-        None => Ok(Value::Undefined),
-    }
-}
-
-fn f_decode_url(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    match s_arg(args, 0) {
-        Some(s) => Ok(Value::string(decode(&s, ";/?:@&=+$,#")?)),
-        None => Ok(Value::Undefined),
-    }
 }
