@@ -304,6 +304,16 @@ enum MachineKind {
     Processor,
 }
 
+/// Numeric fields that a JSONata state may give as an expression.
+const JSONATA_NUMBERS: [&str; 6] = [
+    "Seconds",
+    "TimeoutSeconds",
+    "HeartbeatSeconds",
+    "MaxConcurrency",
+    "ToleratedFailureCount",
+    "ToleratedFailurePercentage",
+];
+
 /// Fields that only the JSONata query language knows, in the order they are reported.
 const JSONATA_ONLY: [&str; 3] = ["Output", "Arguments", "Items"];
 
@@ -526,6 +536,13 @@ impl<'a> Validator<'a> {
                 "Output" => !matches!(s.kind, StateKind::Fail(_)),
                 "Arguments" => matches!(s.kind, StateKind::Task(_) | StateKind::Parallel(_)),
                 "Items" => matches!(s.kind, StateKind::Map(_)),
+                // A JSONata expression where the typed model wants a number stays in `extra`.
+                field if JSONATA_NUMBERS.contains(&field) => {
+                    lang == Language::Jsonata
+                        && s.extra[field]
+                            .as_str()
+                            .is_some_and(crate::model::is_jsonata_expression)
+                }
                 _ => false,
             };
             if !allowed {

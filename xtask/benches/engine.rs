@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use asl::engine::{
+    CompiledMachine,
     Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure, TaskInvoker,
     TaskRequest,
 };
@@ -53,7 +54,7 @@ fn runtime() -> Runtime {
 /// (which holds its history).
 fn execute(
     runtime: &Runtime,
-    definition: &Arc<Definition>,
+    definition: &Arc<CompiledMachine>,
     input: &Value,
 ) -> (ExecutionOutcome, Execution) {
     runtime.block_on(async {
@@ -73,8 +74,12 @@ fn execute(
     })
 }
 
-fn parse(workload: &Workload) -> Arc<Definition> {
-    Arc::new(Definition::from_value(&workload.definition).expect("the definition parses"))
+fn parse(workload: &Workload) -> Arc<CompiledMachine> {
+    Arc::new(
+        Definition::from_value(&workload.definition)
+            .expect("the definition parses")
+            .into(),
+    )
 }
 
 /// Runs the workload once and checks it succeeded with the expected output; returns the
@@ -117,7 +122,7 @@ struct CpuTime {
 /// each) and are dropped between batches.
 fn cpu_per_execution(
     runtime: &Runtime,
-    definition: &Arc<Definition>,
+    definition: &Arc<CompiledMachine>,
     input: &Value,
 ) -> Option<CpuTime> {
     let mut cpu = Duration::ZERO;
@@ -160,7 +165,7 @@ fn peak_child(name: &str) {
         .expect("a known workload");
     let runtime = runtime();
     let tiny = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    let tiny = Arc::new(Definition::from_value(&tiny).expect("tiny definition"));
+    let tiny = Arc::new(Definition::from_value(&tiny).expect("tiny definition").into());
     execute(&runtime, &tiny, &json!({}));
     let definition = parse(&workload);
     let baseline = status_kib("VmRSS:").expect("VmRSS in /proc/self/status");

@@ -134,7 +134,7 @@ pub fn engine_request(record: &ExecutionRecord, input: Value) -> AwsResult<Start
         state_machine_arn: record.state_machine_arn.clone(),
         name: record.name.clone(),
         role_arn: record.revision.role_arn.clone(),
-        definition: Arc::new(definition),
+        definition: Arc::new(definition.into()),
         input,
     })
 }

@@ -1,0 +1,233 @@
+//! JSONata in states: field values whose strings may be `{% … %}` expressions (at any depth of
+//! an object or array), compiled once and evaluated with `$states` and the workflow variables
+//! the expressions name.
+
+use serde_json::{Map, Value};
+
+use super::error::Failure;
+use super::evaluator;
+use crate::path::Variables;
+
+/// The text of the expression in a `{% … %}` string, if it is one.
+pub(crate) fn expression_text(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix("{%")?.strip_suffix("%}")?;
+    Some(inner.trim())
+}
+
+/// Why a JSONata field does not compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CompileError {
+    /// AWS's wording.
+    pub message: String,
+}
+
+/// One compiled expression and what it reads.
+#[derive(Debug, Clone)]
+struct Expr {
+    /// The expression as written between `{%` and `%}`, trimmed.
+    source: String,
+    /// Where it is in its state (`Output/result`).
+    location: String,
+    compiled: evaluator::Expression,
+    /// The variables it reads (`states` included), without `$`.
+    variables: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    Literal(Value),
+    Object(Vec<(String, Node)>),
+    Array(Vec<Node>),
+    Expr(Box<Expr>),
+}
+
+/// A compiled JSONata field value.
+#[derive(Debug, Clone)]
+pub(crate) struct Template {
+    root: Node,
+}
+
+/// What `$states` holds for one evaluation.
+pub(crate) struct States<'a> {
+    /// `$states.input`: the state's raw input.
+    pub input: &'a Value,
+    /// `$states.result`: the result of a Task, Parallel or Map.
+    pub result: Option<&'a Value>,
+    /// `$states.errorOutput`: the error output, in a Catch.
+    pub error_output: Option<&'a Value>,
+    /// `$states.context`: the context object, built when an expression reads it.
+    pub context: &'a (dyn Fn() -> Value + Sync),
+}
+
+impl Template {
+    /// Compiles the value of the field at `location` (`Output`, `Choices/0/Condition`).
+    pub fn compile(value: &Value, location: &str) -> Result<Template, CompileError> {
+        Ok(Template {
+            root: compile(value, location)?,
+        })
+    }
+
+    /// Evaluates the field: expressions are replaced by what they return; an expression that
+    /// returns nothing fails with `States.QueryEvaluationError`, as on AWS.
+    pub fn eval(&self, states: &States<'_>, variables: &dyn Variables) -> Result<Value, Failure> {
+        eval(&self.root, states, variables)
+    }
+}
+
+fn compile(value: &Value, location: &str) -> Result<Node, CompileError> {
+    Ok(match value {
+        Value::String(text) => match expression_text(text) {
+            Some(source) => {
+                let compiled = evaluator::Expression::parse(source).map_err(|e| CompileError {
+                    message: format!(
+                        "The JSONata expression '{source}' specified for the field '{location}' \
+                         is invalid: {}",
+                        describe(&e)
+                    ),
+                })?;
+                let variables = compiled
+                    .variables()
+                    .into_iter()
+                    .map(|v| v.trim_start_matches('$').to_string())
+                    .collect();
+                Node::Expr(Box::new(Expr {
+                    source: source.to_string(),
+                    location: location.to_string(),
+                    compiled,
+                    variables,
+                }))
+            }
+            None => Node::Literal(value.clone()),
+        },
+        Value::Object(map) => {
+            let mut fields = Vec::with_capacity(map.len());
+            for (key, item) in map {
+                fields.push((key.clone(), compile(item, &format!("{location}/{key}"))?));
+            }
+            if fields.iter().all(|(_, n)| matches!(n, Node::Literal(_))) {
+                Node::Literal(value.clone())
+            } else {
+                Node::Object(fields)
+            }
+        }
+        Value::Array(items) => {
+            let nodes = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| compile(item, &format!("{location}[{i}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            if nodes.iter().all(|n| matches!(n, Node::Literal(_))) {
+                Node::Literal(value.clone())
+            } else {
+                Node::Array(nodes)
+            }
+        }
+        other => Node::Literal(other.clone()),
+    })
+}
+
+/// A JSONata error as AWS quotes it: its code and message.
+fn describe(e: &evaluator::Error) -> String {
+    format!("{} {}", e.code, e.message).trim().to_string()
+}
+
+fn eval(node: &Node, states: &States<'_>, variables: &dyn Variables) -> Result<Value, Failure> {
+    match node {
+        Node::Literal(value) => Ok(value.clone()),
+        Node::Object(fields) => {
+            let mut map = Map::with_capacity(fields.len());
+            for (key, node) in fields {
+                map.insert(key.clone(), eval(node, states, variables)?);
+            }
+            Ok(Value::Object(map))
+        }
+        Node::Array(items) => items
+            .iter()
+            .map(|n| eval(n, states, variables))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Node::Expr(expr) => evaluate(expr, states, variables),
+    }
+}
+
+/// The `$states` document, with what `source` reads of it.
+fn states_value(states: &States<'_>, source: &str) -> Value {
+    let mut map = Map::new();
+    map.insert("input".into(), states.input.clone());
+    if let Some(result) = states.result {
+        map.insert("result".into(), result.clone());
+    }
+    if let Some(error) = states.error_output {
+        map.insert("errorOutput".into(), error.clone());
+    }
+    if source.contains("context") {
+        map.insert("context".into(), (states.context)());
+    }
+    Value::Object(map)
+}
+
+fn evaluate(expr: &Expr, states: &States<'_>, variables: &dyn Variables) -> Result<Value, Failure> {
+    let mut bindings = evaluator::Bindings::default();
+    for name in &expr.variables {
+        if name == "states" {
+            bindings.insert("states", states_value(states, &expr.source));
+        } else if let Some(value) = variables.variable(name) {
+            bindings.insert(name, value.clone());
+        }
+    }
+    match expr.compiled.evaluate(states.input, &bindings) {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(Failure::query(
+            Some(&expr.location),
+            format!(
+                "The JSONata expression '{}' specified for the field '{}' returned nothing \
+                 (undefined).",
+                expr.source, expr.location
+            ),
+        )),
+        Err(e) => Err(Failure::query(
+            Some(&expr.location),
+            format!(
+                "The JSONata expression '{}' specified for the field '{}' threw an error \
+                 during evaluation. {}",
+                expr.source,
+                expr.location,
+                describe(&e)
+            ),
+        )),
+    }
+}
+
+/// AWS's name for the JSON type of a value, in result-type errors.
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+impl Template {
+    /// The failure of a field whose expression returned a value of the wrong type.
+    pub fn wrong_type(&self, expected: &str, value: &Value) -> Failure {
+        match &self.root {
+            Node::Expr(expr) => Failure::query(
+                Some(&expr.location),
+                format!(
+                    "The JSONata expression '{}' specified for the field '{}' returned an \
+                     unexpected result type. Expected '{expected}', but was '{}' for value: {value}",
+                    expr.source,
+                    expr.location,
+                    type_name(value)
+                ),
+            ),
+            _ => Failure::query(
+                None,
+                format!("Expected '{expected}', but was '{}' for value: {value}", type_name(value)),
+            ),
+        }
+    }
+}
