@@ -80,7 +80,11 @@ fn max_concurrency(io: &Io<'_>, m: &MapState, input: &Value) -> Result<usize, Fa
     let value = match &m.max_concurrency_path {
         Some(path) => {
             let value = io.select(path, input)?;
-            value.as_u64().ok_or_else(|| {
+            // AWS also takes an integer written as a string.
+            let number = value
+                .as_u64()
+                .or_else(|| value.as_str().and_then(|s| s.parse().ok()));
+            number.ok_or_else(|| {
                 Failure::runtime(format!(
                     "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {path}",
                     shown(&value)
