@@ -377,7 +377,9 @@ fn as_json(value: &Value) -> Value {
 fn json_value_equal(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
         // A payload recorded as a value (the recorder parsed it) against one sent as JSON text.
-        (Value::String(_), _) | (_, Value::String(_)) if expected.is_string() != actual.is_string() => {
+        (Value::String(_), _) | (_, Value::String(_))
+            if expected.is_string() != actual.is_string() =>
+        {
             as_json(expected) == as_json(actual)
         }
         (Value::String(a), Value::String(b)) if a != b => {

@@ -29,7 +29,7 @@ mod retry;
 mod run;
 mod states;
 mod support;
-mod timestamp;
+pub(crate) mod timestamp;
 mod token;
 mod variables;
 

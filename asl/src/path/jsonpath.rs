@@ -1587,7 +1587,26 @@ mod tests {
         assert!(p.is_context());
         let input = json!({});
         let context = json!({"Execution": {"Id": "arn"}});
-        assert_eq!(p.eval(p.document(&input, &context)).unwrap(), json!("arn"));
+        let roots = Roots::context(&context);
+        let doc = p.document(&input, &roots).unwrap();
+        assert_eq!(p.eval(doc).unwrap(), json!("arn"));
+        let vars = json!({"v": {"w": 7}}).as_object().cloned().unwrap();
+        let with_vars = Roots {
+            context: &context,
+            variables: &vars,
+        };
+        let var = JsonPath::parse("$v.w").unwrap();
+        assert_eq!(var.variable(), Some("v"));
+        assert_eq!(
+            var.eval(var.document(&input, &with_vars).unwrap()).unwrap(),
+            json!(7)
+        );
+        let missing = JsonPath::parse("$nope").unwrap();
+        assert!(missing.document(&input, &with_vars).is_none());
+        assert!(
+            ReferencePath::parse("$v.w").is_err(),
+            "ResultPath cannot set a variable"
+        );
         assert_eq!(
             JsonPath::parse("$$").unwrap().eval(&context).unwrap(),
             context
@@ -1607,7 +1626,6 @@ mod tests {
         for path in [
             "",
             "a",
-            "$a",
             "$.",
             "$..",
             "$.a b",
@@ -1621,6 +1639,7 @@ mod tests {
             "$.a(",
             "$[?($$.x)]",
             "$[a]",
+            "$a b",
             "$[99999999999999999999]",
         ] {
             assert!(
