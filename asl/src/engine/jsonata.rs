@@ -5,13 +5,21 @@
 use serde_json::{Map, Value};
 
 use super::error::Failure;
-use super::evaluator;
 use crate::path::Variables;
 
 /// The text of the expression in a `{% … %}` string, if it is one.
 pub(crate) fn expression_text(text: &str) -> Option<&str> {
     let inner = text.strip_prefix("{%")?.strip_suffix("%}")?;
     Some(inner.trim())
+}
+
+/// How Step Functions evaluates JSONata: its function set (`$partition`, `$hash`, … and no
+/// `$eval`), the jsonata 2.0.6 grammar, the default depth and time limits.
+fn options() -> ::jsonata::Options {
+    ::jsonata::Options {
+        aws_functions: true,
+        ..::jsonata::Options::default()
+    }
 }
 
 /// Why a JSONata field does not compile.
@@ -28,7 +36,7 @@ struct Expr {
     source: String,
     /// Where it is in its state (`Output/result`).
     location: String,
-    compiled: evaluator::Expression,
+    compiled: ::jsonata::Expression,
     /// The variables it reads (`states` included), without `$`.
     variables: Vec<String>,
 }
@@ -78,7 +86,7 @@ fn compile(value: &Value, location: &str) -> Result<Node, CompileError> {
     Ok(match value {
         Value::String(text) => match expression_text(text) {
             Some(source) => {
-                let compiled = evaluator::Expression::parse(source).map_err(|e| CompileError {
+                let compiled = ::jsonata::Expression::parse_with(source, &options()).map_err(|e| CompileError {
                     message: format!(
                         "The JSONata expression '{source}' specified for the field '{location}' \
                          is invalid: {}",
@@ -127,7 +135,7 @@ fn compile(value: &Value, location: &str) -> Result<Node, CompileError> {
 }
 
 /// A JSONata error as AWS quotes it: its code and message.
-fn describe(e: &evaluator::Error) -> String {
+fn describe(e: &::jsonata::Error) -> String {
     format!("{} {}", e.code, e.message).trim().to_string()
 }
 
@@ -167,7 +175,7 @@ fn states_value(states: &States<'_>, source: &str) -> Value {
 }
 
 fn evaluate(expr: &Expr, states: &States<'_>, variables: &dyn Variables) -> Result<Value, Failure> {
-    let mut bindings = evaluator::Bindings::default();
+    let mut bindings = ::jsonata::Bindings::default();
     for name in &expr.variables {
         if name == "states" {
             bindings.insert("states", states_value(states, &expr.source));
@@ -175,7 +183,10 @@ fn evaluate(expr: &Expr, states: &States<'_>, variables: &dyn Variables) -> Resu
             bindings.insert(name, value.clone());
         }
     }
-    match expr.compiled.evaluate(states.input, &bindings) {
+    match expr
+        .compiled
+        .evaluate_with(Some(states.input), &bindings, &options())
+    {
         Ok(Some(value)) => Ok(value),
         Ok(None) => Err(Failure::query(
             Some(&expr.location),

@@ -18,7 +18,6 @@ mod compiled;
 mod concurrent;
 mod context;
 mod error;
-mod evaluator;
 mod events;
 mod invoker;
 mod io;
