@@ -77,7 +77,7 @@ pub const MAX_STATE_NAME_CHARS: usize = 80;
 
 const INVALID_JSON_DESCRIPTION: &str = "INVALID_JSON_DESCRIPTION";
 const MISSING_DESCRIPTION: &str = "MISSING_DESCRIPTION";
-const SCHEMA_VALIDATION_FAILED: &str = "SCHEMA_VALIDATION_FAILED";
+pub(crate) const SCHEMA_VALIDATION_FAILED: &str = "SCHEMA_VALIDATION_FAILED";
 const INVALID_RESOURCE: &str = "INVALID_RESOURCE";
 const MISSING_END_STATE: &str = "MISSING_END_STATE";
 const DUPLICATE_STATE_NAME: &str = "DUPLICATE_STATE_NAME";
@@ -127,7 +127,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    fn error(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -279,7 +283,10 @@ pub fn validate(def: &Definition) -> Vec<Diagnostic> {
         names: HashSet::new(),
     };
     v.machine(def, "", MachineKind::Root);
-    v.diags
+    let mut diags = v.diags;
+    let found = crate::validate_expressions::check(def, &diags);
+    diags.extend(found);
+    diags
 }
 
 fn not_an_object() -> Diagnostic {

@@ -32,7 +32,7 @@ pub(crate) fn matches(rule: &ChoiceRule, input: &Value, io: &Io<'_>) -> Result<b
         Condition::Not(rule) => Ok(!matches(rule, input, io)?),
         Condition::Compare(c) => compare(c, input, io),
         Condition::Jsonata(_) => Err(Failure::runtime(
-            "JSONata conditions are not supported by this interpreter",
+            "The field 'Condition' is only supported for the 'JSONata' QueryLanguage",
         )),
     }
 }

@@ -89,6 +89,8 @@ pub struct CompiledMachine {
     references: HashMap<String, Result<ReferencePath, PathError>>,
     intrinsics: HashMap<String, Result<Intrinsic, PathError>>,
     errors: Vec<CompileError>,
+    /// The variables JSONPath paths read, with where: (state, field, variable).
+    variable_reads: Vec<(String, String, String)>,
 }
 
 impl CompiledMachine {
@@ -105,6 +107,7 @@ impl CompiledMachine {
             references: HashMap::new(),
             intrinsics: HashMap::new(),
             errors: Vec::new(),
+            variable_reads: Vec::new(),
         };
         let root =
             Language::named(definition.query_language.as_deref()).unwrap_or(Language::JsonPath);
@@ -121,6 +124,12 @@ impl CompiledMachine {
     /// What did not compile, in document order.
     pub fn errors(&self) -> &[CompileError] {
         &self.errors
+    }
+
+    /// The variables JSONPath fields read (`$name…` paths), as (state, field, variable), in
+    /// document order.
+    pub fn variable_references(&self) -> &[(String, String, String)] {
+        &self.variable_reads
     }
 
     /// The compiled parts of the state `name`.
@@ -201,7 +210,17 @@ impl CompiledMachine {
         });
     }
 
+    fn note_variable(&mut self, state: &str, field: &str, path: &JsonPath) {
+        if let Some(name) = path.variable() {
+            self.variable_reads
+                .push((state.to_string(), field.to_string(), name.to_string()));
+        }
+    }
+
     fn add_path(&mut self, state: &str, field: &str, text: &str) {
+        if let Ok(path) = JsonPath::parse(text) {
+            self.note_variable(state, field, &path);
+        }
         if self.paths.contains_key(text) {
             return;
         }
@@ -237,8 +256,13 @@ impl CompiledMachine {
             self.add_path(state, field, text);
         } else if !self.intrinsics.contains_key(text) {
             let compiled = Intrinsic::parse(text);
-            if let Err(e) = &compiled {
-                self.error(state, field, e.cause());
+            match &compiled {
+                Ok(call) => {
+                    for path in call.paths() {
+                        self.note_variable(state, field, path);
+                    }
+                }
+                Err(e) => self.error(state, field, e.cause()),
             }
             self.intrinsics.insert(text.clone(), compiled);
         }
@@ -256,8 +280,13 @@ impl CompiledMachine {
             compiled: t,
             need: template_need(template),
         });
-        if let Err(e) = &result {
-            self.error(state, field, e.cause());
+        match &result {
+            Ok(t) => {
+                for path in t.compiled.paths() {
+                    self.note_variable(state, field, path);
+                }
+            }
+            Err(e) => self.error(state, field, e.cause()),
         }
         compiled.templates.insert(field.to_string(), result);
     }
@@ -449,9 +478,9 @@ impl CompiledMachine {
     }
 
     fn choice_rule(&mut self, name: &str, c: &mut CompiledState, i: usize, rule: &ChoiceRule) {
-        if let Condition::Jsonata(text) = &rule.condition {
+        if let Condition::Jsonata(condition) = &rule.condition {
             let field = format!("Choices/{i}/Condition");
-            self.add_jsonata(name, c, &field, Some(&Value::String(text.clone())));
+            self.add_jsonata(name, c, &field, Some(condition));
         }
         for field in ["Assign", "Output"] {
             let location = format!("Choices/{i}/{field}");

@@ -86,13 +86,16 @@ fn compile(value: &Value, location: &str) -> Result<Node, CompileError> {
     Ok(match value {
         Value::String(text) => match expression_text(text) {
             Some(source) => {
-                let compiled = ::jsonata::Expression::parse_with(source, &options()).map_err(|e| CompileError {
-                    message: format!(
+                let compiled =
+                    ::jsonata::Expression::parse_with(source, &options()).map_err(|e| {
+                        CompileError {
+                            message: format!(
                         "The JSONata expression '{source}' specified for the field '{location}' \
                          is invalid: {}",
                         describe(&e)
                     ),
-                })?;
+                        }
+                    })?;
                 let variables = compiled
                     .variables()
                     .into_iter()
