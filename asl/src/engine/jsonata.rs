@@ -96,11 +96,18 @@ fn compile(value: &Value, location: &str) -> Result<Node, CompileError> {
                     ),
                         }
                     })?;
-                let variables = compiled
+                let mut variables: Vec<String> = compiled
                     .variables()
                     .into_iter()
                     .map(|v| v.trim_start_matches('$').to_string())
                     .collect();
+                // A variable may share its name with a function (`$count`): bind every
+                // `$name` written in the expression too.
+                for name in dollar_names(source) {
+                    if !variables.contains(&name) {
+                        variables.push(name);
+                    }
+                }
                 Node::Expr(Box::new(Expr {
                     source: source.to_string(),
                     location: location.to_string(),
@@ -135,6 +142,23 @@ fn compile(value: &Value, location: &str) -> Result<Node, CompileError> {
         }
         other => Node::Literal(other.clone()),
     })
+}
+
+/// The names written `$name` in an expression's text.
+fn dollar_names(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        let len = after
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        if len > 0 {
+            names.push(after[..len].to_string());
+        }
+        rest = &after[len..];
+    }
+    names
 }
 
 /// A JSONata error as AWS quotes it: its code and message.
