@@ -99,10 +99,7 @@ async fn assign_reads_the_values_of_entry_and_the_result_after_result_selector()
         outcome.output.unwrap(),
         json!({"n": 5, "old": 1, "r": {"selected": 5}})
     );
-    assert_eq!(
-        assigned(&history, "T"),
-        Some(json!({"n": "5", "old": "1"}))
-    );
+    assert_eq!(assigned(&history, "T"), Some(json!({"n": "5", "old": "1"})));
 }
 
 #[tokio::test(start_paused = true)]
@@ -149,13 +146,21 @@ async fn jsonata_errors_fail_with_an_evaluation_failed_event() {
     }});
     let (outcome, history) = run(definition, json!({"s": "soon"})).await;
     assert_eq!(outcome.status, ExecutionStatus::Failed);
-    assert_eq!(outcome.error.as_deref(), Some("States.QueryEvaluationError"));
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
     let cause = outcome.cause.unwrap();
     assert!(
-        cause.starts_with("An error occurred while executing the state 'W' (entered at the event id #2)."),
+        cause.starts_with(
+            "An error occurred while executing the state 'W' (entered at the event id #2)."
+        ),
         "{cause}"
     );
-    assert!(cause.contains("Expected 'integer', but was 'string'"), "{cause}");
+    assert!(
+        cause.contains("Expected 'integer', but was 'string'"),
+        "{cause}"
+    );
     let failed = history
         .iter()
         .find(|e| e.event_type == "EvaluationFailed")
@@ -168,7 +173,10 @@ async fn jsonata_errors_fail_with_an_evaluation_failed_event() {
         "P": {"Type": "Pass", "Output": {"n": "{% $number('x') %}"}, "End": true}
     }});
     let (outcome, _) = run(definition, json!({})).await;
-    assert_eq!(outcome.error.as_deref(), Some("States.QueryEvaluationError"));
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
     assert!(outcome.cause.unwrap().contains("'Output/n'"));
 }
 
