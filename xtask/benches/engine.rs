@@ -194,6 +194,36 @@ fn measure_peak(name: &str) -> Option<Value> {
     serde_json::from_slice(&output.stdout).ok()
 }
 
+/// One line per JSONata workload: its CPU time per execution beside its JSONPath twin's, and
+/// the ratio (the bound is 2×).
+fn jsonata_against_jsonpath(report: &[Value]) -> String {
+    let cpu = |name: &str| {
+        report
+            .iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["cpuSecondsPerRun"].as_f64())
+    };
+    let mut lines = Vec::new();
+    for row in report {
+        let Some(name) = row["name"].as_str() else {
+            continue;
+        };
+        let Some(twin) = name.strip_suffix(workloads::JSONATA_SUFFIX) else {
+            continue;
+        };
+        match (cpu(name), cpu(twin)) {
+            (Some(ours), Some(path)) => lines.push(format!(
+                "jsonata vs jsonpath: {name} {:.2} ms, {twin} {:.2} ms: {:.2}x",
+                ours * 1000.0,
+                path * 1000.0,
+                ours / path
+            )),
+            _ => lines.push(format!("jsonata vs jsonpath: {name}: CPU time not measured")),
+        }
+    }
+    lines.join("\n")
+}
+
 fn main() {
     if let Ok(name) = std::env::var(PEAK_CHILD_ENV) {
         peak_child(&name);
@@ -253,6 +283,7 @@ fn main() {
     }
     group.finish();
     criterion.final_summary();
+    println!("{}", jsonata_against_jsonpath(&report));
     if let Ok(path) = std::env::var(REPORT_ENV) {
         let text = serde_json::to_string_pretty(&report).expect("report JSON");
         if let Err(e) = std::fs::write(&path, text) {

@@ -145,7 +145,7 @@ impl Io<'_> {
         input: &'v Value,
         result: Option<&'v Value>,
         error_output: Option<&'v Value>,
-        context: &'v (dyn Fn() -> Value + Sync),
+        context: &'v (dyn Fn(bool) -> Value + Sync),
     ) -> States<'v> {
         States {
             input,
@@ -155,9 +155,14 @@ impl Io<'_> {
         }
     }
 
-    /// The whole context object, as `$states.context` shows it.
-    pub fn context_document(&self) -> Value {
-        self.context.document(Need::Everything)
+    /// The context object, as `$states.context` shows it (without `Execution.Input` unless
+    /// `with_input`: it may be large, and few expressions read it).
+    pub fn context_document(&self, with_input: bool) -> Value {
+        self.context.document(if with_input {
+            Need::Everything
+        } else {
+            Need::WithoutInput
+        })
     }
 
     /// Applies ResultPath: places `result` into the state's raw `input` (absent or `$`: the

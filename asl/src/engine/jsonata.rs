@@ -63,8 +63,9 @@ pub(crate) struct States<'a> {
     pub result: Option<&'a Value>,
     /// `$states.errorOutput`: the error output, in a Catch.
     pub error_output: Option<&'a Value>,
-    /// `$states.context`: the context object, built when an expression reads it.
-    pub context: &'a (dyn Fn() -> Value + Sync),
+    /// `$states.context`: the context object, built when an expression reads it (with
+    /// `Execution.Input` when asked).
+    pub context: &'a (dyn Fn(bool) -> Value + Sync),
 }
 
 impl Template {
@@ -185,20 +186,46 @@ fn eval(node: &Node, states: &States<'_>, variables: &dyn Variables) -> Result<V
     }
 }
 
-/// The `$states` document, with what `source` reads of it.
+/// The `$states` document, with what `source` reads of it (the input, the result and the
+/// context object are copied only for expressions that name them).
 fn states_value(states: &States<'_>, source: &str) -> Value {
     let mut map = Map::new();
-    map.insert("input".into(), states.input.clone());
-    if let Some(result) = states.result {
+    let whole = !source.contains("$states.");
+    if whole || source.contains("input") {
+        map.insert("input".into(), states.input.clone());
+    }
+    if let Some(result) = states.result.filter(|_| whole || source.contains("result")) {
         map.insert("result".into(), result.clone());
     }
-    if let Some(error) = states.error_output {
+    if let Some(error) = states
+        .error_output
+        .filter(|_| whole || source.contains("errorOutput"))
+    {
         map.insert("errorOutput".into(), error.clone());
     }
-    if source.contains("context") {
-        map.insert("context".into(), (states.context)());
+    if whole || source.contains("context") {
+        map.insert("context".into(), (states.context)(reads_execution_input(source)));
     }
     Value::Object(map)
+}
+
+/// Whether an expression may read `$states.context.Execution.Input`: unless every mention of
+/// the context names a part of it other than the execution, or a field of the execution other
+/// than its input.
+fn reads_execution_input(source: &str) -> bool {
+    source.match_indices("context").any(|(at, _)| {
+        let rest = &source[at + "context".len()..];
+        let Some(part) = rest.strip_prefix('.') else {
+            return true;
+        };
+        match part.strip_prefix("Execution") {
+            None => false,
+            Some(after) => match after.strip_prefix('.') {
+                Some(field) => field.starts_with("Input"),
+                None => true,
+            },
+        }
+    })
 }
 
 fn evaluate(expr: &Expr, states: &States<'_>, variables: &dyn Variables) -> Result<Value, Failure> {

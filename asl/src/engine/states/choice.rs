@@ -29,7 +29,7 @@ pub(super) fn run<'a>(
         )
     };
     if s.jsonata() {
-        let context = || io.context_document();
+        let context = |with_input| io.context_document(with_input);
         let states = io.states(&input, None, None, &context);
         let (rule, next) = pick_jsonata(choice, &io, &states)?.ok_or_else(no_match)?;
         let prefix = rule.map_or(String::new(), |i| format!("Choices/{i}/"));

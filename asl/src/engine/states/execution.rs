@@ -92,7 +92,7 @@ pub(super) async fn run<'a>(
             Ok(result) => {
                 let io = s.io(Some(retry_count));
                 if s.jsonata() {
-                    let context = || io.context_document();
+                    let context = |with_input| io.context_document(with_input);
                     let states = io.states(&input, Some(&result), None, &context);
                     s.assign_field(&io, "Assign", assigns, &result, Some(&states))?;
                     let output = io.jsonata("Output", &states)?;
@@ -136,7 +136,7 @@ pub(super) async fn run<'a>(
         let assign = format!("Catch/{index}/Assign");
         let assigns = catcher.extra.contains_key("Assign");
         let output = if s.jsonata() {
-            let context = || io.context_document();
+            let context = |with_input| io.context_document(with_input);
             let states = io.states(&input, None, Some(&error_output), &context);
             s.assign_field(&io, &assign, assigns, &error_output, Some(&states))?;
             io.jsonata(&format!("Catch/{index}/Output"), &states)?

@@ -29,7 +29,7 @@ pub(super) fn run(s: &StateRun<'_>, fail: &FailState, input: &Value) -> Failure 
 
 /// A JSONata Fail: `Error` and `Cause` are strings or expressions that must give strings.
 fn run_jsonata(io: &Io<'_>, input: &Value) -> Failure {
-    let context = || io.context_document();
+    let context = |with_input| io.context_document(with_input);
     let states = io.states(input, None, None, &context);
     let field = |name: &str| -> Result<Option<String>, Failure> {
         match io.jsonata(name, &states)? {

@@ -103,7 +103,7 @@ fn jsonata_settings(
     m: &MapState,
     input: &Value,
 ) -> Result<(Vec<Value>, usize, Tolerance), Failure> {
-    let context = || io.context_document();
+    let context = |with_input| io.context_document(with_input);
     let states = io.states(input, None, None, &context);
     let items = match io.jsonata("Items", &states)? {
         Some(Value::Array(items)) => items,
@@ -229,7 +229,7 @@ impl Iterations<'_> {
                     variables: &self.s.variables,
                 };
                 if self.s.jsonata() {
-                    let context = || io.context_document();
+                    let context = |with_input| io.context_document(with_input);
                     let states = io.states(self.effective, None, None, &context);
                     io.jsonata("ItemSelector", &states)?
                         .unwrap_or_else(|| item.clone())

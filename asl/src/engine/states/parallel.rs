@@ -21,7 +21,7 @@ pub(super) async fn attempt(
 ) -> Result<Value, Failure> {
     let io = s.io(Some(retry_count));
     let input = if s.jsonata() {
-        let context = || io.context_document();
+        let context = |with_input| io.context_document(with_input);
         let states = io.states(effective, None, None, &context);
         io.jsonata("Arguments", &states)?
             .unwrap_or_else(|| effective.clone())

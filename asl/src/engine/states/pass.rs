@@ -19,7 +19,7 @@ pub(super) fn run<'a>(
     let assigns = state.extra.contains_key("Assign");
     if s.jsonata() {
         let result = pass.result.as_ref().unwrap_or(&input);
-        let context = || io.context_document();
+        let context = |with_input| io.context_document(with_input);
         let states = io.states(&input, None, None, &context);
         s.assign_field(&io, "Assign", assigns, result, Some(&states))?;
         let output = match io.jsonata("Output", &states)? {

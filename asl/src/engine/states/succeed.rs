@@ -14,7 +14,7 @@ pub(super) fn run<'a>(
 ) -> Result<Step<'a>, Failure> {
     let io = s.io(None);
     if s.jsonata() {
-        let context = || io.context_document();
+        let context = |with_input| io.context_document(with_input);
         let states = io.states(&input, None, None, &context);
         let output = io.jsonata("Output", &states)?;
         return s.exit(thread, output.unwrap_or(input));

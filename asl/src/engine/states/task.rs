@@ -172,7 +172,7 @@ fn jsonata_parameters(
     t: &TaskState,
     input: &Value,
 ) -> Result<(Value, Option<u64>, Option<u64>), Failure> {
-    let context = || io.context_document();
+    let context = |with_input| io.context_document(with_input);
     let states = io.states(input, None, None, &context);
     let arguments = io.jsonata("Arguments", &states)?;
     let positive = |field: &str, literal: Option<u64>| -> Result<Option<u64>, Failure> {

@@ -77,7 +77,7 @@ async fn run_jsonata<'a>(
     thread: &mut Thread,
 ) -> Result<Step<'a>, Failure> {
     let io = s.io(None);
-    let context = || io.context_document();
+    let context = |with_input| io.context_document(with_input);
     let states = io.states(&input, None, None, &context);
     let until = if let Some(seconds) = wait.seconds {
         s.entered_at + Duration::from_secs(seconds)
