@@ -67,6 +67,7 @@ use crate::model::{
     Catcher, ChoiceRule, ChoiceState, Condition, Definition, FailState, Machine, MapState,
     Operator, ParallelState, PassState, Retrier, State, StateKind, TaskState, WaitState,
 };
+use crate::path::{JsonPath, ReferencePath};
 
 /// The largest definition AWS accepts, in bytes of JSON text.
 pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
@@ -76,7 +77,7 @@ pub const MAX_STATE_NAME_CHARS: usize = 80;
 
 const INVALID_JSON_DESCRIPTION: &str = "INVALID_JSON_DESCRIPTION";
 const MISSING_DESCRIPTION: &str = "MISSING_DESCRIPTION";
-const SCHEMA_VALIDATION_FAILED: &str = "SCHEMA_VALIDATION_FAILED";
+pub(crate) const SCHEMA_VALIDATION_FAILED: &str = "SCHEMA_VALIDATION_FAILED";
 const INVALID_RESOURCE: &str = "INVALID_RESOURCE";
 const MISSING_END_STATE: &str = "MISSING_END_STATE";
 const DUPLICATE_STATE_NAME: &str = "DUPLICATE_STATE_NAME";
@@ -126,7 +127,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    fn error(code: &'static str, location: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn error(
+        code: &'static str,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -278,7 +283,10 @@ pub fn validate(def: &Definition) -> Vec<Diagnostic> {
         names: HashSet::new(),
     };
     v.machine(def, "", MachineKind::Root);
-    v.diags
+    let mut diags = v.diags;
+    let found = crate::validate_expressions::check(def, &diags);
+    diags.extend(found);
+    diags
 }
 
 fn not_an_object() -> Diagnostic {
@@ -303,6 +311,16 @@ enum MachineKind {
     Branch,
     Processor,
 }
+
+/// Numeric fields that a JSONata state may give as an expression.
+const JSONATA_NUMBERS: [&str; 6] = [
+    "Seconds",
+    "TimeoutSeconds",
+    "HeartbeatSeconds",
+    "MaxConcurrency",
+    "ToleratedFailureCount",
+    "ToleratedFailurePercentage",
+];
 
 /// Fields that only the JSONata query language knows, in the order they are reported.
 const JSONATA_ONLY: [&str; 3] = ["Output", "Arguments", "Items"];
@@ -508,7 +526,7 @@ impl<'a> Validator<'a> {
             StateKind::Pass(p) => self.pass(p, jsonpath, loc),
             StateKind::Task(t) => self.task(m, t, lang, loc),
             StateKind::Choice(c) => self.choice(m, c, lang, loc),
-            StateKind::Wait(w) => self.wait(w, jsonpath, loc),
+            StateKind::Wait(w) => self.wait(s, w, jsonpath, loc),
             StateKind::Succeed(_) => {}
             StateKind::Fail(f) => self.fail(f, jsonpath, loc),
             StateKind::Parallel(p) => self.parallel(m, p, lang, loc),
@@ -526,9 +544,28 @@ impl<'a> Validator<'a> {
                 "Output" => !matches!(s.kind, StateKind::Fail(_)),
                 "Arguments" => matches!(s.kind, StateKind::Task(_) | StateKind::Parallel(_)),
                 "Items" => matches!(s.kind, StateKind::Map(_)),
+                // A JSONata expression where the typed model wants a number stays in `extra`.
+                field if JSONATA_NUMBERS.contains(&field) => {
+                    lang == Language::Jsonata
+                        && s.extra[field]
+                            .as_str()
+                            .is_some_and(crate::model::is_jsonata_expression)
+                }
                 _ => false,
             };
-            if !allowed {
+            let expression = JSONATA_NUMBERS.contains(&key.as_str())
+                && s.extra[key]
+                    .as_str()
+                    .is_some_and(crate::model::is_jsonata_expression);
+            if expression && !allowed {
+                self.schema(
+                    format!("{loc}/{key}"),
+                    format!(
+                        "The value for the field '{key}' must be a number: JSONata expressions \
+                         are only supported for the 'JSONata' QueryLanguage"
+                    ),
+                );
+            } else if !allowed {
                 self.not_supported(loc, key);
             } else if lang == Language::JsonPath
                 && !downgraded
@@ -663,7 +700,7 @@ impl<'a> Validator<'a> {
     }
 
     fn path(&mut self, loc: &str, field: &str, path: &str) {
-        if !path.starts_with('$') {
+        if JsonPath::parse(path).is_err() {
             self.schema(
                 loc,
                 format!("The value for the field '{field}' must be a valid JSONPath"),
@@ -905,9 +942,9 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn wait(&mut self, w: &WaitState, jsonpath: bool, loc: &str) {
+    fn wait(&mut self, s: &State, w: &WaitState, jsonpath: bool, loc: &str) {
         let set = [
-            w.seconds.is_some(),
+            w.seconds.is_some() || s.extra.contains_key("Seconds"),
             w.seconds_path.is_some(),
             w.timestamp.is_some(),
             w.timestamp_path.is_some(),
@@ -1296,53 +1333,15 @@ fn has_path_variant(op: Operator) -> bool {
     Operator::from_name(&format!("{}Path", op.name())).is_some()
 }
 
-/// A reference path: `$` then `.name`, `['name']` or `[index]` steps, with no wildcards,
-/// filters, slices, unions or deep scans. With `other_roots`, it may also start at the context
-/// object (`$$`) or at a variable (`$name`).
+/// A reference path (`ResultPath`): what the engine's [`ReferencePath`] parser takes. With
+/// `other_roots`, a path that selects one node from the input, the context object (`$$`) or a
+/// variable (`$name`): a definite [`JsonPath`], as the engine parses it.
 fn is_reference_path(path: &str, other_roots: bool) -> bool {
-    let Some(mut rest) = path.strip_prefix('$') else {
-        return false;
-    };
     if other_roots {
-        rest = match rest.strip_prefix('$') {
-            Some(r) => r,
-            None => rest.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_'),
-        };
+        JsonPath::parse(path).is_ok_and(|p| p.is_definite())
+    } else {
+        ReferencePath::parse(path).is_ok()
     }
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            let name = &r[..end];
-            if name.is_empty() || name.contains(['*', '?', '(', ')', ']', '\'', '"', ',', '@']) {
-                return false;
-            }
-            rest = &r[end..];
-        } else if let Some(r) = rest.strip_prefix('[') {
-            rest = match r.chars().next() {
-                Some(quote @ ('\'' | '"')) => {
-                    let body = &r[1..];
-                    match body.find(quote) {
-                        Some(close) => match body[close + 1..].strip_prefix(']') {
-                            Some(after) => after,
-                            None => return false,
-                        },
-                        None => return false,
-                    }
-                }
-                Some(c) if c.is_ascii_digit() => {
-                    let digits = r.trim_start_matches(|c: char| c.is_ascii_digit());
-                    match digits.strip_prefix(']') {
-                        Some(after) => after,
-                        None => return false,
-                    }
-                }
-                _ => return false,
-            };
-        } else {
-            return false;
-        }
-    }
-    true
 }
 
 /// An ARN in an AWS partition: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
@@ -1360,62 +1359,9 @@ fn is_arn(resource: &str) -> bool {
     arn == "arn" && partition_ok && !service.is_empty() && !rest.is_empty()
 }
 
-/// An RFC 3339 date-time as ASL requires it: uppercase `T`, `Z` or a numeric offset.
+/// An RFC 3339 date-time as ASL requires it: what the engine's timestamp parser takes.
 fn is_rfc3339(value: &str) -> bool {
-    let b = value.as_bytes();
-    let num = |from: usize, len: usize| -> Option<u32> {
-        let digits = b.get(from..from + len)?;
-        digits.iter().try_fold(0u32, |acc, d| {
-            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
-        })
-    };
-    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        num(0, 4),
-        num(5, 2),
-        num(8, 2),
-        num(11, 2),
-        num(14, 2),
-        num(17, 2),
-    ) else {
-        return false;
-    };
-    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
-        return false;
-    }
-    let mut i = 19;
-    if sep(i, b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match b.get(i) {
-        Some(b'Z') => i += 1,
-        Some(b'+' | b'-') => {
-            let (Some(oh), Some(om)) = (num(i + 1, 2), num(i + 4, 2)) else {
-                return false;
-            };
-            if !sep(i + 3, b':') || oh > 23 || om > 59 {
-                return false;
-            }
-            i += 6;
-        }
-        _ => return false,
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    i == b.len() && (1..=days).contains(&day) && hour <= 23 && minute <= 59 && second <= 60
+    crate::engine::timestamp::parse(value).is_some()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1783,14 +1729,10 @@ mod tests {
 
     #[test]
     fn the_recorded_fixture_is_valid() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/fixtures/resume-from-state-example.asl.json"
-        );
-        let alt = "/work/shared/fixtures/resume-from-state-example.asl.json";
-        let text = std::fs::read_to_string(path).or_else(|_| std::fs::read_to_string(alt));
-        let Ok(text) = text else {
-            println!("skipped: {alt} is absent");
+        let Some(text) = testkit::shared::read(
+            "fixtures/resume-from-state-example.asl.json",
+            "the validation of the recorded definition",
+        ) else {
             return;
         };
         let diags = validate_json(&text);
@@ -1844,7 +1786,7 @@ mod tests {
                     ],
                     "Default": "Each"
                 },
-                "Later": {"Type": "Wait", "Timestamp": "2030-02-28T23:59:60.5+01:00", "Next": "Each"},
+                "Later": {"Type": "Wait", "Timestamp": "2030-02-28T23:59:59.5+01:00", "Next": "Each"},
                 "Fan out": {
                     "Type": "Parallel",
                     "Branches": [
@@ -1912,16 +1854,13 @@ mod tests {
 
     #[test]
     fn every_recorded_conformance_definition_is_accepted() {
-        let dir = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/conformance/cases"
-        );
-        let entries =
-            std::fs::read_dir(dir).or_else(|_| std::fs::read_dir("/work/shared/conformance/cases"));
-        let Ok(entries) = entries else {
-            println!("skipped: the conformance cases are absent");
+        let Some(dir) = testkit::shared::path(
+            "conformance/cases",
+            "the validation of the recorded definitions",
+        ) else {
             return;
         };
+        let entries = std::fs::read_dir(&dir).expect("the conformance cases can be listed");
         let mut checked = 0;
         for entry in entries.flatten() {
             let Ok(text) = std::fs::read_to_string(entry.path()) else {
@@ -2135,7 +2074,7 @@ mod tests {
         for ok in [
             "2016-03-14T01:59:00Z",
             "2016-03-14T01:59:00.123456Z",
-            "2024-02-29T23:59:60-08:00",
+            "2024-02-29T23:59:59-08:00",
             "0001-01-01T00:00:00+23:59",
         ] {
             assert!(is_rfc3339(ok), "{ok}");
@@ -2154,6 +2093,7 @@ mod tests {
             "2016-03-14T01:59:00+0100",
             "2016-03-14T01:59:00+01:00x",
             "２０16-03-14T01:59:00Z",
+            "2016-03-14T01:59:60Z",
         ] {
             assert!(!is_rfc3339(bad), "{bad}");
         }

@@ -2,8 +2,10 @@
 //! on the interpreter, normalises the result as the recordings were normalised
 //! (shared/conformance/tools/snapnorm.py), and compares status, output, error, cause and history.
 //!
-//! Cases that use JSONata or variables are counted apart. Fails when fewer than 90% of the
-//! JSONPath outputs or 80% of the JSONPath histories match.
+//! Every case counts: one that cannot run is a failure. Prints `conformance: output P/N,
+//! history H/N` per feature and in total. Fails when a JSONPath case (no JSONata, no
+//! variables) fails other than those listed in [`JSONPATH_EXCEPTIONS`], or when fewer than
+//! 97% of all outputs or 95% of all histories match.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -16,9 +18,15 @@ use futures::future::BoxFuture;
 use regex::Regex;
 use serde_json::{json, Map, Value};
 
-const OUTPUT_FLOOR: f64 = 0.90;
-const HISTORY_FLOOR: f64 = 0.80;
-/// Fields of a case that hold JSONata or variables.
+/// The least share of all cases whose output must match.
+const OUTPUT_FLOOR: f64 = 0.97;
+/// The least share of all cases with a history whose history must match.
+const HISTORY_FLOOR: f64 = 0.95;
+/// JSONPath cases (no JSONata, no variables) known to fail, by a part of their id, each with
+/// the reason. Every other JSONPath case must pass.
+const JSONPATH_EXCEPTIONS: &[(&str, &str)] = &[];
+/// Fields of a state (or of a Choice rule or a Catch entry) that only JSONata or variables
+/// use. Inside a payload template (`Parameters`, `Result`, …) such keys are plain data.
 const JSONATA_KEYS: &[&str] = &[
     "QueryLanguage",
     "Assign",
@@ -43,21 +51,52 @@ impl TaskInvoker for FailingInvoker {
     }
 }
 
-fn cases_dir() -> PathBuf {
+/// The recorded cases: `$SFN_CONFORMANCE_DIR`, else `conformance/cases` of the shared data.
+fn cases_dir() -> Option<PathBuf> {
     match std::env::var_os("SFN_CONFORMANCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/cases"),
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => testkit::shared::path("conformance/cases", "conformance"),
     }
 }
 
-fn uses_jsonata(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| JSONATA_KEYS.contains(&k.as_str()) || uses_jsonata(v)),
-        Value::Array(items) => items.iter().any(uses_jsonata),
-        _ => false,
-    }
+/// Whether a machine (a definition, a branch, an item processor) uses JSONata or variables:
+/// a `QueryLanguage` on it, or a JSONata key on one of its states, their Choice rules or
+/// Catch entries, or in a nested machine.
+fn uses_jsonata(machine: &Value) -> bool {
+    let has_key = |v: &Value| {
+        v.as_object()
+            .is_some_and(|m| m.keys().any(|k| JSONATA_KEYS.contains(&k.as_str())))
+    };
+    let states = machine["States"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values());
+    machine.get("QueryLanguage").is_some()
+        || states.into_iter().any(|state| {
+            let rules = ["Choices", "Catch"]
+                .iter()
+                .flat_map(|k| state[*k].as_array().into_iter().flatten());
+            let nested = state["Branches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(["ItemProcessor", "Iterator"].iter().map(|k| &state[*k]));
+            has_key(state)
+                || rules.into_iter().any(rule_uses_jsonata)
+                || nested.into_iter().any(uses_jsonata)
+        })
+}
+
+/// Whether a Choice rule (with its And/Or/Not operands) or a Catch entry uses JSONata.
+fn rule_uses_jsonata(rule: &Value) -> bool {
+    let has = rule
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| JSONATA_KEYS.contains(&k.as_str())));
+    let operands = ["And", "Or"]
+        .iter()
+        .flat_map(|k| rule[*k].as_array().into_iter().flatten())
+        .chain(std::iter::once(&rule["Not"]).filter(|v| v.is_object()));
+    has || operands.into_iter().any(rule_uses_jsonata)
 }
 
 /// What one case produced (or why it could not run).
@@ -85,11 +124,11 @@ fn run_case(rt: &tokio::runtime::Runtime, case: &Value) -> Result<Observed, Stri
                 state_machine_arn: sm_arn.to_string(),
                 name,
                 role_arn: "snf_role_arn".to_string(),
-                definition: Arc::new(definition),
+                definition: Arc::new(definition.into()),
                 input: case["input"].clone(),
             })
             .map_err(|e| format!("start failed: {e}"))?;
-        let outcome = tokio::time::timeout(Duration::from_secs(100_000), execution.wait())
+        let outcome = tokio::time::timeout(Duration::from_secs(1_000 * 86_400), execution.wait())
             .await
             .map_err(|_| "timed out (still RUNNING)".to_string())?;
         let describe = json!({
@@ -338,6 +377,12 @@ fn as_json(value: &Value) -> Value {
 
 fn json_value_equal(expected: &Value, actual: &Value) -> bool {
     match (expected, actual) {
+        // A payload recorded as a value (the recorder parsed it) against one sent as JSON text.
+        (Value::String(_), _) | (_, Value::String(_))
+            if expected.is_string() != actual.is_string() =>
+        {
+            as_json(expected) == as_json(actual)
+        }
         (Value::String(a), Value::String(b)) if a != b => {
             match (
                 serde_json::from_str::<Value>(a),
@@ -645,11 +690,11 @@ struct Tally {
 
 #[test]
 fn conformance() {
-    let dir = cases_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("conformance: skipped: {} not found", dir.display());
+    let Some(dir) = cases_dir() else {
         return;
     };
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -663,15 +708,25 @@ fn conformance() {
         .expect("a tokio runtime");
     let patterns = Patterns::new();
     let mut per_feature: BTreeMap<String, Tally> = BTreeMap::new();
-    let (mut jsonpath, mut jsonata) = (Tally::default(), Tally::default());
+    let (mut total, mut jsonpath) = (Tally::default(), Tally::default());
     let mut failures: Vec<String> = Vec::new();
+    let mut unexpected: Vec<String> = Vec::new();
     let (mut ids_n, mut ids_ok) = (0, 0);
     for file in &files {
-        let Ok(text) = std::fs::read_to_string(file) else {
-            continue;
-        };
-        let Ok(case) = serde_json::from_str::<Value>(&text) else {
-            continue;
+        let case = std::fs::read_to_string(file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| serde_json::from_str::<Value>(&text).map_err(|e| e.to_string()));
+        let case = match case {
+            Ok(case) => case,
+            Err(why) => {
+                // Unreadable: counted as a failed case of its own feature.
+                let tally = per_feature.entry("unreadable".to_string()).or_default();
+                for t in [tally, &mut total] {
+                    t.cases += 1;
+                }
+                failures.push(format!("FAIL {} | unreadable: {why}", file.display()));
+                continue;
+            }
         };
         let id = case["id"].as_str().unwrap_or_default().to_string();
         if filter.as_ref().is_some_and(|f| !id.contains(f.as_str())) {
@@ -696,14 +751,11 @@ fn conformance() {
         } else {
             feature
         };
-        for tally in [
-            per_feature.entry(label).or_default(),
-            if is_jsonata {
-                &mut jsonata
-            } else {
-                &mut jsonpath
-            },
-        ] {
+        let mut tallies = vec![per_feature.entry(label).or_default(), &mut total];
+        if !is_jsonata {
+            tallies.push(&mut jsonpath);
+        }
+        for tally in tallies {
             tally.cases += 1;
             tally.output_ok += usize::from(verdict.output.is_ok());
             if let Some(h) = &verdict.history {
@@ -711,25 +763,29 @@ fn conformance() {
                 tally.history_ok += usize::from(h.is_ok());
             }
         }
-        if !is_jsonata {
-            if let Some(same) = verdict.ids {
-                ids_n += 1;
-                ids_ok += usize::from(same);
-                if !same {
-                    failures.push(format!("IDS  {id} | the id/previousEventId chain differs"));
-                }
+        if let Some(same) = verdict.ids {
+            ids_n += 1;
+            ids_ok += usize::from(same);
+            if !same {
+                failures.push(format!("IDS  {id} | the id/previousEventId chain differs"));
             }
-            let mut parts = Vec::new();
-            if let Err(why) = &verdict.output {
-                parts.push(format!("output: {why}"));
+        }
+        let mut parts = Vec::new();
+        if let Err(why) = &verdict.output {
+            parts.push(format!("output: {why}"));
+        }
+        if let Some(Err(why)) = &verdict.history {
+            if verdict.output.as_ref().err() != Some(why) {
+                parts.push(format!("history: {why}"));
             }
-            if let Some(Err(why)) = &verdict.history {
-                if verdict.output.as_ref().err() != Some(why) {
-                    parts.push(format!("history: {why}"));
-                }
-            }
-            if !parts.is_empty() {
-                failures.push(format!("FAIL {id} | {}", parts.join(" | ")));
+        }
+        if !parts.is_empty() {
+            failures.push(format!("FAIL {id} | {}", parts.join(" | ")));
+            let excepted = JSONPATH_EXCEPTIONS
+                .iter()
+                .any(|(part, _)| id.contains(part));
+            if !is_jsonata && !excepted {
+                unexpected.push(id.clone());
             }
         }
     }
@@ -770,29 +826,39 @@ fn conformance() {
             ),
         );
     }
+    for (feature, t) in &per_feature {
+        println!(
+            "conformance: {feature}: output {}/{}, history {}/{}",
+            t.output_ok, t.cases, t.history_ok, t.history_n
+        );
+    }
     println!(
-        "conformance (JSONata/variables, not supported yet): output {}/{}, history {}/{}",
-        jsonata.output_ok, jsonata.cases, jsonata.history_ok, jsonata.history_n
+        "conformance: JSONPath only: output {}/{}, history {}/{}",
+        jsonpath.output_ok, jsonpath.cases, jsonpath.history_ok, jsonpath.history_n
     );
     println!(
         "conformance: output {}/{}, history {}/{}",
-        jsonpath.output_ok, jsonpath.cases, jsonpath.history_ok, jsonpath.history_n
+        total.output_ok, total.cases, total.history_ok, total.history_n
     );
     println!("conformance: event id chains (strict) {ids_ok}/{ids_n}");
-    if filter.is_some() || jsonpath.cases == 0 {
+    if filter.is_some() || total.cases == 0 {
         return;
     }
-    let output_rate = jsonpath.output_ok as f64 / jsonpath.cases as f64;
-    let history_rate = jsonpath.history_ok as f64 / jsonpath.history_n.max(1) as f64;
+    assert!(
+        unexpected.is_empty(),
+        "JSONPath cases failed that are not known exceptions: {unexpected:?}"
+    );
+    let output_rate = total.output_ok as f64 / total.cases as f64;
+    let history_rate = total.history_ok as f64 / total.history_n.max(1) as f64;
     assert!(
         output_rate >= OUTPUT_FLOOR,
-        "JSONPath output pass rate {:.1}% is below {:.0}%",
+        "output pass rate {:.1}% is below {:.0}%",
         output_rate * 100.0,
         OUTPUT_FLOOR * 100.0
     );
     assert!(
         history_rate >= HISTORY_FLOOR,
-        "JSONPath history pass rate {:.1}% is below {:.0}%",
+        "history pass rate {:.1}% is below {:.0}%",
         history_rate * 100.0,
         HISTORY_FLOOR * 100.0
     );

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use asl::engine::{
-    Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure, TaskInvoker,
-    TaskRequest,
+    CompiledMachine, Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure,
+    TaskInvoker, TaskRequest,
 };
 use asl::history::ExecutionStatus;
 use asl::model::Definition;
@@ -53,7 +53,7 @@ fn runtime() -> Runtime {
 /// (which holds its history).
 fn execute(
     runtime: &Runtime,
-    definition: &Arc<Definition>,
+    definition: &Arc<CompiledMachine>,
     input: &Value,
 ) -> (ExecutionOutcome, Execution) {
     runtime.block_on(async {
@@ -73,8 +73,12 @@ fn execute(
     })
 }
 
-fn parse(workload: &Workload) -> Arc<Definition> {
-    Arc::new(Definition::from_value(&workload.definition).expect("the definition parses"))
+fn parse(workload: &Workload) -> Arc<CompiledMachine> {
+    Arc::new(
+        Definition::from_value(&workload.definition)
+            .expect("the definition parses")
+            .into(),
+    )
 }
 
 /// Runs the workload once and checks it succeeded with the expected output; returns the
@@ -117,7 +121,7 @@ struct CpuTime {
 /// each) and are dropped between batches.
 fn cpu_per_execution(
     runtime: &Runtime,
-    definition: &Arc<Definition>,
+    definition: &Arc<CompiledMachine>,
     input: &Value,
 ) -> Option<CpuTime> {
     let mut cpu = Duration::ZERO;
@@ -160,7 +164,11 @@ fn peak_child(name: &str) {
         .expect("a known workload");
     let runtime = runtime();
     let tiny = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    let tiny = Arc::new(Definition::from_value(&tiny).expect("tiny definition"));
+    let tiny = Arc::new(
+        Definition::from_value(&tiny)
+            .expect("tiny definition")
+            .into(),
+    );
     execute(&runtime, &tiny, &json!({}));
     let definition = parse(&workload);
     let baseline = status_kib("VmRSS:").expect("VmRSS in /proc/self/status");
@@ -187,6 +195,38 @@ fn measure_peak(name: &str) -> Option<Value> {
         return None;
     }
     serde_json::from_slice(&output.stdout).ok()
+}
+
+/// One line per JSONata workload: its CPU time per execution beside its JSONPath twin's, and
+/// the ratio (the bound is 2×).
+fn jsonata_against_jsonpath(report: &[Value]) -> String {
+    let cpu = |name: &str| {
+        report
+            .iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["cpuSecondsPerRun"].as_f64())
+    };
+    let mut lines = Vec::new();
+    for row in report {
+        let Some(name) = row["name"].as_str() else {
+            continue;
+        };
+        let Some(twin) = name.strip_suffix(workloads::JSONATA_SUFFIX) else {
+            continue;
+        };
+        match (cpu(name), cpu(twin)) {
+            (Some(ours), Some(path)) => lines.push(format!(
+                "jsonata vs jsonpath: {name} {:.2} ms, {twin} {:.2} ms: {:.2}x",
+                ours * 1000.0,
+                path * 1000.0,
+                ours / path
+            )),
+            _ => lines.push(format!(
+                "jsonata vs jsonpath: {name}: CPU time not measured"
+            )),
+        }
+    }
+    lines.join("\n")
 }
 
 fn main() {
@@ -248,6 +288,7 @@ fn main() {
     }
     group.finish();
     criterion.final_summary();
+    println!("{}", jsonata_against_jsonpath(&report));
     if let Ok(path) = std::env::var(REPORT_ENV) {
         let text = serde_json::to_string_pretty(&report).expect("report JSON");
         if let Err(e) = std::fs::write(&path, text) {

@@ -37,9 +37,110 @@ impl Workload {
     }
 }
 
-/// Every workload, in the order they are reported.
+/// Every workload, in the order they are reported. A workload named `…_jsonata` does the
+/// same work as the one named without the suffix, in JSONata.
 pub fn all() -> Vec<Workload> {
-    vec![inline_map(), choice_loop()]
+    vec![
+        inline_map(),
+        choice_loop(),
+        selector_map(false),
+        selector_map(true),
+        assign_loop(false),
+        assign_loop(true),
+    ]
+}
+
+/// The suffix of the JSONata twin of a workload.
+pub const JSONATA_SUFFIX: &str = "_jsonata";
+
+/// An inline Map over [`MAP_ITEMS`] items whose ItemSelector builds each item's input from the
+/// context object, and whose result is reduced to a count: in JSONPath (ItemSelector and
+/// ResultSelector) or in JSONata (ItemSelector and Output).
+pub fn selector_map(jsonata: bool) -> Workload {
+    let items: Vec<u64> = (0..MAP_ITEMS).collect();
+    let processor = json!({
+        "ProcessorConfig": {"Mode": "INLINE"},
+        "StartAt": "PassItem",
+        "States": {"PassItem": {"Type": "Pass", "End": true}}
+    });
+    let state = if jsonata {
+        json!({
+            "Type": "Map",
+            "QueryLanguage": "JSONata",
+            "Items": "{% $states.input.items %}",
+            "ItemSelector": {
+                "value": "{% $states.context.Map.Item.Value %}",
+                "index": "{% $states.context.Map.Item.Index %}"
+            },
+            "ItemProcessor": processor,
+            "Output": {"count": "{% $count($states.result) %}"},
+            "End": true
+        })
+    } else {
+        json!({
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+            "ItemProcessor": processor,
+            "ResultSelector": {"count.$": "States.ArrayLength($)"},
+            "End": true
+        })
+    };
+    Workload {
+        name: if jsonata {
+            "map_5000_selector_jsonata"
+        } else {
+            "map_5000_selector"
+        },
+        definition: json!({
+            "Comment": "An inline Map of 5000 items with an ItemSelector, reduced to a count",
+            "StartAt": "EachItem",
+            "States": {"EachItem": state}
+        }),
+        input: json!({ "items": items }),
+        expected_output: json!({ "count": MAP_ITEMS }),
+    }
+}
+
+/// A loop of [`LOOP_ITERATIONS`] rounds counting in a variable: a Pass state assigns `n + 1`,
+/// a Choice state goes back while `n` is below the bound, a last state outputs `n`; in JSONPath
+/// (States.MathAdd, Variable/NumericLessThan) or in JSONata (`$n + 1`, Condition).
+pub fn assign_loop(jsonata: bool) -> Workload {
+    let states = if jsonata {
+        json!({
+            "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Increment"},
+            "Increment": {"Type": "Pass", "Assign": {"n": "{% $n + 1 %}"}, "Next": "Again?"},
+            "Again?": {"Type": "Choice", "Default": "Done", "Choices": [
+                {"Condition": format!("{{% $n < {LOOP_ITERATIONS} %}}"), "Next": "Increment"}]},
+            "Done": {"Type": "Pass", "Output": {"n": "{% $n %}"}, "End": true}
+        })
+    } else {
+        json!({
+            "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Increment"},
+            "Increment": {"Type": "Pass", "Assign": {"n.$": "States.MathAdd($n, 1)"}, "Next": "Again?"},
+            "Again?": {"Type": "Choice", "Default": "Done", "Choices": [
+                {"Variable": "$n", "NumericLessThan": LOOP_ITERATIONS, "Next": "Increment"}]},
+            "Done": {"Type": "Pass", "Parameters": {"n.$": "$n"}, "End": true}
+        })
+    };
+    let mut definition = json!({
+        "Comment": "A loop of 1000 rounds counting in a variable",
+        "StartAt": "Init",
+        "States": states
+    });
+    if jsonata {
+        definition["QueryLanguage"] = json!("JSONata");
+    }
+    Workload {
+        name: if jsonata {
+            "assign_loop_1000_jsonata"
+        } else {
+            "assign_loop_1000"
+        },
+        definition,
+        input: json!({}),
+        expected_output: json!({ "n": LOOP_ITERATIONS }),
+    }
 }
 
 /// An inline Map over the [`MAP_ITEMS`]-element array at `$.items` whose item processor is a
@@ -116,7 +217,21 @@ mod tests {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
             assert_eq!(w.to_json()["expectedOutput"], w.expected_output);
         }
-        assert_ne!(workloads[0].name, workloads[1].name);
+        let mut names: Vec<&str> = workloads.iter().map(|w| w.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), workloads.len(), "names are unique");
+        for w in workloads
+            .iter()
+            .filter(|w| w.name.ends_with(JSONATA_SUFFIX))
+        {
+            let twin = w.name.trim_end_matches(JSONATA_SUFFIX);
+            let twin = workloads
+                .iter()
+                .find(|t| t.name == twin)
+                .expect("a JSONPath twin");
+            assert_eq!(twin.expected_output, w.expected_output);
+        }
         assert_eq!(
             workloads[0].input["items"].as_array().map(Vec::len),
             Some(5000)

@@ -32,7 +32,7 @@ pub(crate) fn matches(rule: &ChoiceRule, input: &Value, io: &Io<'_>) -> Result<b
         Condition::Not(rule) => Ok(!matches(rule, input, io)?),
         Condition::Compare(c) => compare(c, input, io),
         Condition::Jsonata(_) => Err(Failure::runtime(
-            "JSONata conditions are not supported by this interpreter",
+            "The field 'Condition' is only supported for the 'JSONata' QueryLanguage",
         )),
     }
 }
@@ -179,8 +179,9 @@ pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::compiled::CompiledMachine;
     use crate::engine::context::{ExecutionInfo, StateContext};
-    use crate::engine::io::Compiled;
+    use crate::engine::variables::Scope;
     use serde_json::json;
 
     #[test]
@@ -213,9 +214,11 @@ mod tests {
             state_machine_name: "s".into(),
             redrive_count: 0,
         };
-        let compiled = Compiled::default();
+        let compiled = CompiledMachine::compile(def.clone());
+        let scope = Scope::default();
         let io = Io {
             compiled: &compiled,
+            variables: &scope,
             context: StateContext {
                 execution: &exec,
                 state_name: "C",

@@ -19,6 +19,8 @@ pub(crate) const STATES_TIMEOUT: &str = "States.Timeout";
 pub(crate) const STATES_HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
 /// A Choice state where no rule matched and there is no Default.
 pub(crate) const STATES_NO_CHOICE_MATCHED: &str = "States.NoChoiceMatched";
+/// A JSONata expression that failed, returned nothing or returned a value of the wrong type.
+pub(crate) const STATES_QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
 /// A Map state whose failed iterations exceeded the tolerated threshold.
 pub(crate) const STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD: &str =
     "States.ExceedToleratedFailureThreshold";
@@ -31,6 +33,9 @@ pub(crate) struct Failure {
     pub cause: Option<String>,
     /// True for evaluation errors whose cause still needs the state prefix.
     pub needs_prefix: bool,
+    /// For failures of a JSONata state's evaluation: the state records an `EvaluationFailed`
+    /// event, with the field that failed (`Output/result`) when there is one.
+    pub evaluation: Option<Option<String>>,
 }
 
 impl Failure {
@@ -40,25 +45,47 @@ impl Failure {
             error: Some(error.into()),
             cause,
             needs_prefix: false,
+            evaluation: None,
+        }
+    }
+
+    /// An error raised by a state (no state prefix to add), with its optional cause.
+    pub fn raised(error: Option<String>, cause: Option<String>) -> Self {
+        Failure {
+            error,
+            cause,
+            needs_prefix: false,
+            evaluation: None,
+        }
+    }
+
+    /// An evaluation error named `error`; the state it happened in is prefixed later.
+    pub fn runtime_named(error: &str, cause: impl Into<String>) -> Self {
+        Failure {
+            error: Some(error.to_string()),
+            cause: Some(cause.into()),
+            needs_prefix: true,
+            evaluation: None,
+        }
+    }
+
+    /// A `States.QueryEvaluationError` of a JSONata state, in the field at `location`
+    /// (`Output/result`) when there is one, recorded as an `EvaluationFailed` event.
+    pub fn query(location: Option<&str>, cause: impl Into<String>) -> Self {
+        Failure {
+            evaluation: Some(location.map(str::to_string)),
+            ..Failure::runtime_named(STATES_QUERY_EVALUATION_ERROR, cause)
         }
     }
 
     /// A `States.Runtime` evaluation error; the state it happened in is prefixed later.
     pub fn runtime(cause: impl Into<String>) -> Self {
-        Failure {
-            error: Some(STATES_RUNTIME.to_string()),
-            cause: Some(cause.into()),
-            needs_prefix: true,
-        }
+        Failure::runtime_named(STATES_RUNTIME, cause)
     }
 
     /// An error of the path layer (`States.Runtime` or `States.IntrinsicFailure`).
     pub fn from_path(e: &PathError) -> Self {
-        Failure {
-            error: Some(e.error().to_string()),
-            cause: Some(e.cause()),
-            needs_prefix: true,
-        }
+        Failure::runtime_named(e.error(), e.cause())
     }
 
     /// Adds AWS's `An error occurred while executing the state …` prefix to an evaluation

@@ -1,84 +1,50 @@
-//! The JSONPath data flow of a state: InputPath, Parameters / ItemSelector / ResultSelector
-//! (payload templates), ResultPath and OutputPath, and the other paths states read (ItemsPath,
-//! SecondsPath, …). Paths and templates are compiled once per execution and cached; the context
-//! object is built only for the paths and templates that read `$$`.
+//! The data flow of a state: for JSONPath, InputPath, Parameters / ItemSelector /
+//! ResultSelector (payload templates), ResultPath and OutputPath, and the other paths states
+//! read (ItemsPath, SecondsPath, …); for JSONata, the `{% … %}` fields. Everything was compiled
+//! with the machine ([`CompiledMachine`]); the context object is built only for the paths,
+//! templates and expressions that read it.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value};
 
+use super::compiled::CompiledMachine;
 use super::context::{need_of, Need, StateContext};
 use super::error::Failure;
-use crate::path::{Intrinsic, JsonPath, PathError, PayloadTemplate, ReferencePath};
+use super::jsonata::States;
+use super::variables::Scope;
+use crate::path::Roots;
 
-/// Paths and templates of one definition, compiled on first use. Keys are the addresses of the
-/// definition's strings and values, which the execution keeps alive.
-#[derive(Default)]
-pub(crate) struct Compiled {
-    paths: Mutex<HashMap<usize, Arc<Result<JsonPath, PathError>>>>,
-    references: Mutex<HashMap<usize, Arc<Result<ReferencePath, PathError>>>>,
-    templates: Mutex<HashMap<usize, Arc<Result<Template, PathError>>>>,
-    intrinsics: Mutex<HashMap<usize, Arc<Result<Intrinsic, PathError>>>>,
-}
-
-struct Template {
-    compiled: PayloadTemplate,
-    need: Need,
-}
-
-fn cached<K: ?Sized, T>(
-    map: &Mutex<HashMap<usize, Arc<Result<T, PathError>>>>,
-    key: &K,
-    compile: impl FnOnce() -> Result<T, PathError>,
-) -> Arc<Result<T, PathError>> {
-    let address = key as *const K as *const u8 as usize;
-    let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
-    map.entry(address)
-        .or_insert_with(|| Arc::new(compile()))
-        .clone()
-}
-
-/// How much of the context object a payload template reads.
-fn template_need(template: &Value) -> Need {
-    match template {
-        Value::Object(map) => map
-            .iter()
-            .map(|(key, value)| match value {
-                Value::String(text) if key.ends_with(".$") => need_of(text),
-                other => template_need(other),
-            })
-            .max()
-            .unwrap_or(Need::Nothing),
-        Value::Array(items) => items
-            .iter()
-            .map(template_need)
-            .max()
-            .unwrap_or(Need::Nothing),
-        _ => Need::Nothing,
-    }
-}
-
-/// Evaluates paths and templates for one state.
+/// Evaluates paths, templates and expressions for one state.
 pub(crate) struct Io<'a> {
-    pub compiled: &'a Compiled,
+    pub compiled: &'a CompiledMachine,
     pub context: StateContext<'a>,
+    /// The variables as they were when the state was entered.
+    pub variables: &'a Scope,
 }
 
 impl Io<'_> {
-    fn path(&self, text: &String) -> Result<Arc<Result<JsonPath, PathError>>, Failure> {
-        Ok(cached(&self.compiled.paths, text, || JsonPath::parse(text)))
-    }
-
-    /// Evaluates a JSONPath (`$…` on `input`, `$$…` on the context object).
-    pub fn select<'v>(&self, text: &String, input: &'v Value) -> Result<Cow<'v, Value>, Failure> {
-        let compiled = self.path(text)?;
-        let path = compiled.as_ref().as_ref().map_err(Failure::from_path)?;
-        if path.is_context() {
+    /// Evaluates a JSONPath (`$…` on `input`, `$$…` on the context object, `$name…` on a
+    /// variable).
+    pub fn select<'v>(&self, text: &str, input: &'v Value) -> Result<Cow<'v, Value>, Failure> {
+        let path = self
+            .compiled
+            .path(text)
+            .map_err(|e| Failure::from_path(&e))?;
+        if path.is_context() || path.variable().is_some() {
             let context = self.context.document(need_of(text));
+            let roots = Roots {
+                context: &context,
+                variables: self.variables,
+            };
+            let doc = path.document(input, &roots).ok_or_else(|| {
+                Failure::from_path(&crate::path::PathError::UndefinedVariable {
+                    name: path.variable().unwrap_or_default().to_string(),
+                    path: text.to_string(),
+                })
+            })?;
             return path
-                .select(&context)
+                .select(doc)
                 .map(|v| Cow::Owned(v.into_owned()))
                 .map_err(|e| Failure::from_path(&e));
         }
@@ -87,11 +53,17 @@ impl Io<'_> {
 
     /// Evaluates an intrinsic function call (`States.Format(…)`), as ErrorPath and CausePath
     /// allow.
-    pub fn intrinsic(&self, text: &String, input: &Value) -> Result<Value, Failure> {
-        let compiled = cached(&self.compiled.intrinsics, text, || Intrinsic::parse(text));
-        let call = compiled.as_ref().as_ref().map_err(Failure::from_path)?;
+    pub fn intrinsic(&self, text: &str, input: &Value) -> Result<Value, Failure> {
+        let call = self
+            .compiled
+            .intrinsic(text)
+            .map_err(|e| Failure::from_path(&e))?;
         let context = self.context.document(need_of(text));
-        call.eval(input, &context)
+        let roots = Roots {
+            context: &context,
+            variables: self.variables,
+        };
+        call.eval_with(input, &roots)
             .map_err(|e| Failure::from_path(&e))
     }
 
@@ -122,20 +94,75 @@ impl Io<'_> {
         }
     }
 
-    /// Evaluates a payload template (Parameters, ItemSelector, ResultSelector) against `input`.
-    pub fn template(&self, template: &Value, input: &Value) -> Result<Value, Failure> {
-        let compiled = cached(&self.compiled.templates, template, || {
-            PayloadTemplate::compile(template).map(|compiled| Template {
-                compiled,
-                need: template_need(template),
-            })
-        });
-        let template = compiled.as_ref().as_ref().map_err(Failure::from_path)?;
+    /// Evaluates the payload template of the state's `field` (Parameters, ItemSelector,
+    /// ResultSelector, Assign, `Choices/0/Assign`, …) against `input`.
+    pub fn template(&self, field: &str, input: &Value) -> Result<Value, Failure> {
+        let compiled = self
+            .compiled
+            .state(self.context.state_name)
+            .and_then(|s| s.template(field))
+            .ok_or_else(|| Failure::runtime(format!("The field '{field}' was not compiled")))?;
+        let template = compiled.as_ref().map_err(Failure::from_path)?;
         let context = self.context.document(template.need);
+        let roots = Roots {
+            context: &context,
+            variables: self.variables,
+        };
         template
             .compiled
-            .eval(input, &context)
+            .eval_with(input, &roots)
             .map_err(|e| Failure::from_path(&e))
+    }
+
+    /// Evaluates the JSONata field `field` of the state (`Output`, `Choices/0/Condition`, …)
+    /// with these `$states`; `None` when the state has no such field.
+    pub fn jsonata(&self, field: &str, states: &States<'_>) -> Result<Option<Value>, Failure> {
+        let Some(compiled) = self
+            .compiled
+            .state(self.context.state_name)
+            .and_then(|s| s.jsonata(field))
+        else {
+            return Ok(None);
+        };
+        let template = compiled
+            .as_ref()
+            .map_err(|e| Failure::query(Some(field), e.message.clone()))?;
+        template.eval(states, self.variables).map(Some)
+    }
+
+    /// The compiled JSONata field `field`, for callers that check what it returned.
+    pub fn jsonata_template(&self, field: &str) -> Option<&super::jsonata::Template> {
+        self.compiled
+            .state(self.context.state_name)
+            .and_then(|s| s.jsonata(field))
+            .and_then(|r| r.as_ref().ok())
+    }
+
+    /// `$states` for an evaluation: the state input, and the result or error output when
+    /// there is one; the context object is built on demand.
+    pub fn states<'v>(
+        &'v self,
+        input: &'v Value,
+        result: Option<&'v Value>,
+        error_output: Option<&'v Value>,
+        context: &'v (dyn Fn(bool) -> Value + Sync),
+    ) -> States<'v> {
+        States {
+            input,
+            result,
+            error_output,
+            context,
+        }
+    }
+
+    /// The context object, as `$states.context` shows it (without `Execution.Input` unless
+    /// `with_input`: it may be large, and few expressions read it).
+    pub fn context_document(&self, with_input: bool) -> Value {
+        self.context.document(if with_input {
+            Need::Everything
+        } else {
+            Need::WithoutInput
+        })
     }
 
     /// Applies ResultPath: places `result` into the state's raw `input` (absent or `$`: the
@@ -152,10 +179,10 @@ impl Io<'_> {
             Some(Some(text)) if text == "$" => return Ok(result),
             Some(Some(text)) => text,
         };
-        let compiled = cached(&self.compiled.references, text, || {
-            ReferencePath::parse(text)
-        });
-        let path = compiled.as_ref().as_ref().map_err(Failure::from_path)?;
+        let path = self
+            .compiled
+            .reference(text)
+            .map_err(|e| Failure::from_path(&e))?;
         let mut doc = input;
         path.set(&mut doc, result)
             .map_err(|e| Failure::from_path(&e))?;
@@ -166,7 +193,9 @@ impl Io<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::compiled::template_need;
     use crate::engine::context::ExecutionInfo;
+    use crate::model::Definition;
     use serde_json::json;
 
     fn exec() -> ExecutionInfo {
@@ -182,9 +211,10 @@ mod tests {
         }
     }
 
-    fn io<'a>(compiled: &'a Compiled, exec: &'a ExecutionInfo) -> Io<'a> {
+    fn io<'a>(compiled: &'a CompiledMachine, exec: &'a ExecutionInfo, scope: &'a Scope) -> Io<'a> {
         Io {
             compiled,
+            variables: scope,
             context: StateContext {
                 execution: exec,
                 state_name: "S",
@@ -198,16 +228,32 @@ mod tests {
 
     #[test]
     fn filters_places_and_reads_the_context() {
-        let compiled = Compiled::default();
+        let definition = Definition::from_value(&json!({"StartAt": "S", "States": {"S": {
+            "Type": "Pass", "InputPath": "$.a", "ResultPath": "$.r", "End": true}}}))
+        .unwrap();
+        let compiled = CompiledMachine::compile(definition);
         let exec = exec();
-        let io = io(&compiled, &exec);
+        let mut scope = Scope::default();
+        scope
+            .assign(json!({"v": {"w": [5, 6]}}).as_object().cloned().unwrap())
+            .unwrap();
+        let io = io(&compiled, &exec, &scope);
+        assert_eq!(
+            io.select("$v.w[1]", &json!({})).unwrap().into_owned(),
+            json!(6)
+        );
+        let undefined = io.select("$nope", &json!({})).unwrap_err();
+        assert_eq!(
+            undefined.cause.as_deref(),
+            Some("The variable '$nope' referenced by '$nope' is not defined")
+        );
         let input = json!({"a": {"b": 1}});
         let a = "$.a".to_string();
         assert_eq!(io.select(&a, &input).unwrap().into_owned(), json!({"b": 1}));
         assert_eq!(
             io.select(&a, &input).unwrap().into_owned(),
             json!({"b": 1}),
-            "cached"
+            "compiled with the machine"
         );
         assert_eq!(
             io.filter(&Some(None), &input).unwrap().into_owned(),

@@ -8,12 +8,13 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
+use super::compiled::CompiledMachine;
 use super::error::{Failure, STATES_TIMEOUT};
 use super::events::{Details, Thread};
-use super::run::{run_machine_from, Run};
+use super::run::{run_machine_from, At, Run};
 use super::states::Pickup;
+use super::variables::Scope;
 use crate::history::ExecutionStatus;
-use crate::model::Definition;
 
 /// How an execution ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +68,8 @@ pub(crate) struct Resumed {
     pub thread: Thread,
     /// What runs next.
     pub point: Point,
+    /// The top-level variables, as the recorded history assigned them.
+    pub variables: Scope,
 }
 
 /// What a resumed execution runs next.
@@ -86,16 +89,18 @@ pub(crate) enum Point {
 /// first, for a new execution).
 pub(crate) async fn execute(
     run: Run,
-    definition: Arc<Definition>,
+    compiled: Arc<CompiledMachine>,
     begin: Begin,
     stop: oneshot::Receiver<StopRequest>,
 ) -> ExecutionOutcome {
     let recorder = run.recorder.clone();
     let clock = run.shared.clock.clone();
+    let definition = compiled.definition();
     let Resumed {
         started_at,
         mut thread,
         point,
+        mut variables,
     } = match begin {
         Begin::New(input) => {
             let mut thread = Thread::default();
@@ -112,6 +117,7 @@ pub(crate) async fn execute(
                     input,
                     pickup: None,
                 },
+                variables: Scope::default(),
             }
         }
         Begin::Resumed(resumed) => resumed,
@@ -132,8 +138,12 @@ pub(crate) async fn execute(
                     input,
                     pickup,
                 } => {
-                    run_machine_from(&run, &definition, &name, pickup, input, &mut thread, &slot)
-                        .await
+                    let at = At {
+                        first: &name,
+                        pickup,
+                    };
+                    let (thread, variables) = (&mut thread, &mut variables);
+                    run_machine_from(&run, definition, at, input, thread, variables, &slot).await
                 }
                 Point::Ended(result) => result,
             }

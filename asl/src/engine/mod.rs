@@ -1,4 +1,5 @@
-//! The ASL interpreter for the JSONPath query language, on tokio.
+//! The ASL interpreter, for both query languages (JSONPath and JSONata) and workflow
+//! variables, on tokio.
 //!
 //! [`Engine::start`] runs a definition as an execution and returns at once; the
 //! [`Execution`] handle gives its status, its history (GetExecutionHistory events, recorded as
@@ -7,25 +8,29 @@
 //! every event can be observed as it is appended through an [`EventSink`], and
 //! [`Engine::resume`] continues an execution from the events a sink recorded (after a restart).
 //!
-//! JSONata, variables (`Assign`) and Distributed Maps that read items from elsewhere
-//! (`ItemReader`) are refused at start with [`EngineError::Unsupported`].
+//! A definition runs as a [`CompiledMachine`]: compiled once (paths, templates, intrinsic calls
+//! and JSONata expressions), shared by every execution. Distributed Maps that read items from
+//! elsewhere (`ItemReader`) are refused at start with [`EngineError::Unsupported`].
 
 mod choice;
 mod clock;
+mod compiled;
 mod concurrent;
 mod context;
 mod error;
 mod events;
 mod invoker;
 mod io;
+mod jsonata;
 mod lifecycle;
 mod resume;
 mod retry;
 mod run;
 mod states;
 mod support;
-mod timestamp;
+pub(crate) mod timestamp;
 mod token;
+mod variables;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -36,13 +41,13 @@ use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 
 pub use clock::{Clock, SystemClock, TokioClock};
+pub use compiled::{CompileError, CompiledMachine, Language};
 pub use events::EventSink;
 pub use invoker::{IntegrationPattern, TaskFailure, TaskInvoker, TaskRequest};
 pub use lifecycle::ExecutionOutcome;
 pub use token::CallbackError;
 
 use crate::history::{ExecutionStatus, HistoryEvent};
-use crate::model::Definition;
 use context::ExecutionInfo;
 use events::Recorder;
 use lifecycle::{Begin, Launch, StopRequest};
@@ -101,8 +106,8 @@ pub struct StartExecution {
     pub name: String,
     /// The role the execution runs as.
     pub role_arn: String,
-    /// The definition to run.
-    pub definition: Arc<Definition>,
+    /// The definition to run, compiled (shared by every execution of the machine).
+    pub definition: Arc<CompiledMachine>,
     /// The execution input.
     pub input: Value,
 }
@@ -169,7 +174,7 @@ impl Engine {
 
     /// Starts an execution and returns at once. Must be called inside a tokio runtime.
     pub fn start(&self, request: StartExecution) -> Result<Execution, EngineError> {
-        support::check(&request.definition)?;
+        support::check(request.definition.definition())?;
         if request.input.to_string().len() > MAX_INPUT_BYTES {
             return Err(EngineError::InputTooLarge);
         }
@@ -241,12 +246,17 @@ impl Engine {
         let Some(started) = recorded.first() else {
             return self.start(request);
         };
-        support::check(&request.definition)?;
+        support::check(request.definition.definition())?;
         resume::check(&recorded)?;
         let start_date = resume::event_time(started).unwrap_or_else(|| self.inner.clock.now());
         let input = started.payload("input").unwrap_or(request.input.clone());
         let shared = self.shared(&request, start_date, input);
-        let launch = resume::plan(&shared, &request.definition, &recorded, start_date);
+        let launch = resume::plan(
+            &shared,
+            request.definition.definition(),
+            &recorded,
+            start_date,
+        );
         self.launch(shared, request.definition, start_date, recorded, launch)
     }
 
@@ -277,7 +287,7 @@ impl Engine {
                 state_machine_name,
                 redrive_count: 0,
             },
-            compiled: io::Compiled::default(),
+            compiled: request.definition.clone(),
             invoker: inner.invoker.clone(),
             clock: inner.clock.clone(),
             tokens: inner.tokens.clone(),
@@ -289,7 +299,7 @@ impl Engine {
     fn launch(
         &self,
         shared: Shared,
-        definition: Arc<Definition>,
+        definition: Arc<CompiledMachine>,
         start_date: SystemTime,
         recorded: Vec<HistoryEvent>,
         launch: Launch,

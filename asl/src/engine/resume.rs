@@ -15,6 +15,7 @@ use super::lifecycle::{Begin, ExecutionOutcome, Launch, Point, Resumed};
 use super::run::Shared;
 use super::states::{pick_choice, Pickup, Waiting};
 use super::token::find_tokens;
+use super::variables::Scope;
 use super::{timestamp, EngineError};
 use crate::history::{ExecutionStatus, HistoryEvent};
 use crate::model::{Catcher, Definition, State, StateKind, Transition};
@@ -109,9 +110,11 @@ pub(crate) fn plan(
             started_at,
             thread,
             point,
+            variables: Scope::default(),
         }));
     };
     let input = entered.payload("input").unwrap_or(Value::Null);
+    let variables = recorded_variables(definition, recorded);
     let point = match exited {
         None => Point::State {
             name: name.clone(),
@@ -135,6 +138,7 @@ pub(crate) fn plan(
             let io = Io {
                 compiled: &shared.compiled,
                 context,
+                variables: &variables,
             };
             match next_after(&io, state, input, &recorded[at + 1..exit], &output) {
                 Ok(Some(next)) => Point::State {
@@ -155,7 +159,27 @@ pub(crate) fn plan(
         started_at,
         thread,
         point,
+        variables,
     }))
+}
+
+/// The top-level variables the recorded history assigned: the `assignedVariables` of the
+/// top-level states' `…StateExited` events, in order (values are JSON texts).
+fn recorded_variables(definition: &Definition, recorded: &[HistoryEvent]) -> Scope {
+    let mut values = serde_json::Map::new();
+    for event in recorded {
+        let top_level = event
+            .state_name()
+            .is_some_and(|name| definition.states.contains_key(name));
+        if !top_level || event.is_state_entered() {
+            continue;
+        }
+        let assigned = event.detail("assignedVariables").and_then(Value::as_object);
+        for (name, text) in assigned.into_iter().flatten() {
+            values.insert(name.clone(), crate::history::decode_payload(text));
+        }
+    }
+    Scope::with(values)
 }
 
 /// The outcome an `Execution…` terminal event records, if `last` is one.

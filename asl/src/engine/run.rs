@@ -7,19 +7,21 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::clock::Clock;
+use super::compiled::CompiledMachine;
 use super::context::ExecutionInfo;
 use super::error::Failure;
 use super::events::{Recorder, Thread};
 use super::invoker::TaskInvoker;
-use super::io::Compiled;
 use super::states::{self, Pickup, Step};
 use super::token::Tokens;
+use super::variables::Scope;
 use crate::model::Machine;
 
 /// What every state of one execution shares.
 pub(crate) struct Shared {
     pub info: ExecutionInfo,
-    pub compiled: Compiled,
+    /// The machine, compiled.
+    pub compiled: Arc<CompiledMachine>,
     pub invoker: Arc<dyn TaskInvoker>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<Tokens>,
@@ -55,26 +57,38 @@ pub(crate) fn run_machine<'a>(
     machine: &'a Machine,
     input: Value,
     thread: &'a mut Thread,
+    scope: &'a mut Scope,
     slot: &'a Slot,
 ) -> BoxFuture<'a, Result<Value, Failure>> {
-    run_machine_from(run, machine, &machine.start_at, None, input, thread, slot)
+    let at = At {
+        first: &machine.start_at,
+        pickup: None,
+    };
+    run_machine_from(run, machine, at, input, thread, scope, slot)
 }
 
-/// Runs `machine` from the state `first` on `input` (taken up from a recorded history when
-/// `pickup` is set) until it ends (its output) or fails.
+/// Where a run of a machine starts: its first state, and the recorded entry of that state
+/// when it is taken up from a history.
+pub(crate) struct At<'a> {
+    pub first: &'a str,
+    pub pickup: Option<Pickup>,
+}
+
+/// Runs `machine` from the state `at.first` on `input` (taken up from a recorded history when
+/// `at.pickup` is set), with the variables of `scope`, until it ends (its output) or fails.
 pub(crate) fn run_machine_from<'a>(
     run: &'a Run,
     machine: &'a Machine,
-    first: &'a str,
-    pickup: Option<Pickup>,
+    at: At<'a>,
     input: Value,
     thread: &'a mut Thread,
+    scope: &'a mut Scope,
     slot: &'a Slot,
 ) -> BoxFuture<'a, Result<Value, Failure>> {
     Box::pin(async move {
-        let mut name = first;
+        let mut name = at.first;
         let mut input = input;
-        let mut pickup = pickup;
+        let mut pickup = at.pickup;
         loop {
             let (state_name, state) = machine.states.get_key_value(name).ok_or_else(|| {
                 Failure::new(
@@ -85,7 +99,12 @@ pub(crate) fn run_machine_from<'a>(
                 )
             })?;
             set_slot(slot, Some(state.type_name()));
-            match states::run_state(run, state_name, state, input, thread, pickup.take()).await? {
+            let work = states::Work {
+                run,
+                name: state_name,
+                state,
+            };
+            match states::run_state(work, input, thread, scope, pickup.take()).await? {
                 Step::Next(next, output) => {
                     name = next;
                     input = output;

@@ -29,8 +29,8 @@ pub enum Condition {
     Not(Box<ChoiceRule>),
     /// `Variable` compared with an operator.
     Compare(Comparison),
-    /// JSONata `Condition` (not supported by the interpreter yet; kept verbatim).
-    Jsonata(String),
+    /// JSONata `Condition`, as written: an expression (`{% … %}`) or a literal boolean.
+    Jsonata(Value),
 }
 
 /// `Variable` + one comparison operator + its operand.
@@ -133,8 +133,18 @@ impl ChoiceRule {
                 &rule, &loc, false,
             )?)));
         }
-        if let Some(condition) = f.string("Condition")? {
-            found.push(Condition::Jsonata(condition));
+        match f.value("Condition") {
+            None => {}
+            Some(condition @ (Value::String(_) | Value::Bool(_))) => {
+                found.push(Condition::Jsonata(condition));
+            }
+            Some(other) => {
+                return Err(ParseError::new(
+                    &format!("{location}/Condition"),
+                    format!("must be a string or a boolean, found {}", kind_of(&other)),
+                )
+                .with_field("Condition"))
+            }
         }
         let variable = f.string("Variable")?;
         let operators: Vec<Operator> = Operator::ALL
@@ -222,8 +232,8 @@ impl ChoiceRule {
                 w.set("Variable", Value::String(c.variable.clone()))
                     .set(c.operator.name(), c.operand.clone());
             }
-            Condition::Jsonata(text) => {
-                w.set("Condition", Value::String(text.clone()));
+            Condition::Jsonata(condition) => {
+                w.set("Condition", condition.clone());
             }
         }
         w.opt("Comment", self.comment.clone())

@@ -80,22 +80,39 @@ impl Fields {
         }
     }
 
-    /// Takes a non-negative integer field.
+    /// Takes a non-negative integer field. A JSONata expression in its place (`{% … %}`) is
+    /// left for `extra`, where the JSONata compiler finds it.
     pub fn unsigned(&mut self, key: &str) -> Result<Option<u64>, ParseError> {
         match self.map.shift_remove(key) {
             None => Ok(None),
             Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
-            Some(other) => Err(self.wrong(key, "a non-negative integer", &other)),
+            Some(other) => self.keep_expression(key, other, "a non-negative integer"),
         }
     }
 
-    /// Takes a number field.
+    /// Takes a number field (a JSONata expression is left for `extra`, as for
+    /// [`Fields::unsigned`]).
     pub fn number(&mut self, key: &str) -> Result<Option<f64>, ParseError> {
         match self.map.shift_remove(key) {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(other) => Err(self.wrong(key, "a number", &other)),
+            Some(other) => self.keep_expression(key, other, "a number"),
         }
+    }
+
+    /// Puts a JSONata expression back (it stays verbatim in `extra`); anything else is the
+    /// wrong type.
+    fn keep_expression<T>(
+        &mut self,
+        key: &str,
+        value: Value,
+        expected: &str,
+    ) -> Result<Option<T>, ParseError> {
+        if value.as_str().is_some_and(is_jsonata_expression) {
+            self.map.insert(key.to_string(), value);
+            return Ok(None);
+        }
+        Err(self.wrong(key, expected, &value))
     }
 
     /// Takes a boolean field.
@@ -153,6 +170,12 @@ impl Fields {
     pub fn rest(self) -> Map<String, Value> {
         self.map
     }
+}
+
+/// Whether a string is a JSONata expression: `{% … %}`.
+pub fn is_jsonata_expression(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 4 && t.starts_with("{%") && t.ends_with("%}")
 }
 
 /// Names the JSON kind of a value, for messages.

@@ -16,6 +16,7 @@ mod state;
 
 pub use choice::{ChoiceRule, Comparison, Condition, Operator};
 pub use error::ParseError;
+pub use fields::is_jsonata_expression;
 pub use machine::{Definition, Machine};
 pub use state::{
     Catcher, ChoiceState, FailState, MapState, ParallelState, PassState, Retrier, State, StateKind,

@@ -19,7 +19,7 @@ use sha2::Digest as _;
 
 use super::cursor::Cursor;
 use super::jsonpath::{Miss, OutOfRange};
-use super::{compact, JsonPath, PathError};
+use super::{compact, JsonPath, PathError, Roots};
 
 /// How deeply intrinsic calls may nest (AWS allows ten).
 const MAX_NESTING: usize = 10;
@@ -68,8 +68,14 @@ impl Intrinsic {
 
     /// Evaluates the call: `$…` arguments read `input`, `$$…` arguments read `context`.
     pub fn eval(&self, input: &Value, context: &Value) -> Result<Value, PathError> {
+        self.eval_with(input, &Roots::context(context))
+    }
+
+    /// Evaluates the call: `$…` arguments read `input`, `$$…` the context object and
+    /// `$name…` the variables of `roots`.
+    pub fn eval_with(&self, input: &Value, roots: &Roots<'_>) -> Result<Value, PathError> {
         self.call
-            .eval(input, context)
+            .eval(input, roots)
             .map_err(|failure| match failure {
                 Failure::Argument(reason) => PathError::IntrinsicArgument {
                     expression: self.source.clone(),
@@ -80,6 +86,11 @@ impl Intrinsic {
                     reason,
                 },
             })
+    }
+
+    /// Every JSONPath argument of the call, nested calls included.
+    pub fn paths(&self) -> Vec<&JsonPath> {
+        self.call.paths()
     }
 
     /// Whether `text` is meant as an intrinsic call rather than a path.
@@ -450,11 +461,13 @@ enum Failure {
 type Eval<T> = Result<T, Failure>;
 
 impl Arg {
-    fn eval<'a>(&'a self, input: &'a Value, context: &'a Value) -> Eval<Cow<'a, Value>> {
+    fn eval<'a>(&'a self, input: &'a Value, context: &Roots<'a>) -> Eval<Cow<'a, Value>> {
         match self {
             Arg::Literal(value) => Ok(Cow::Borrowed(value)),
             Arg::Path(path) => {
-                let doc = path.document(input, context);
+                let doc = path
+                    .document(input, context)
+                    .ok_or_else(|| Failure::Argument(super::template::undefined(path).cause()))?;
                 path.resolve(doc, OutOfRange::Miss)
                     .map_err(|miss| {
                         Failure::Argument(match miss {
@@ -559,7 +572,19 @@ impl Args<'_> {
 }
 
 impl Call {
-    fn eval(&self, input: &Value, context: &Value) -> Eval<Value> {
+    fn paths<'a>(&'a self) -> Vec<&'a JsonPath> {
+        let mut out = Vec::new();
+        for arg in &self.args {
+            match arg {
+                Arg::Literal(_) => {}
+                Arg::Path(path) => out.push(path),
+                Arg::Call(call) => out.extend(call.paths()),
+            }
+        }
+        out
+    }
+
+    fn eval(&self, input: &Value, context: &Roots<'_>) -> Eval<Value> {
         let values = self
             .args
             .iter()

@@ -23,15 +23,76 @@ const MAX_NESTING: usize = 32;
 /// What an index past the end of an array evaluates to.
 static NULL: Value = Value::Null;
 
-/// A parsed JSONPath: `$…` against a document, or `$$…` against the context object.
+/// A parsed JSONPath: `$…` against a document, `$$…` against the context object, or
+/// `$name…` against the workflow variable `name`.
 ///
 /// Parse once with [`JsonPath::parse`], evaluate many times with [`JsonPath::select`] or
 /// [`JsonPath::eval`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath {
     source: String,
-    context: bool,
+    root: Root,
     plan: Plan,
+}
+
+/// What a path starts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Root {
+    /// `$`: the document (the state input, a result, …).
+    Input,
+    /// `$$`: the context object.
+    Context,
+    /// `$name`: a workflow variable.
+    Variable(String),
+}
+
+/// Workflow variables, as paths and intrinsic functions read them (`$name…`).
+pub trait Variables {
+    /// The value of the variable `name`, if it is set.
+    fn variable(&self, name: &str) -> Option<&Value>;
+}
+
+/// No variables at all.
+impl Variables for () {
+    fn variable(&self, _: &str) -> Option<&Value> {
+        None
+    }
+}
+
+impl Variables for Map<String, Value> {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+/// What paths read besides the document: the context object (`$$`) and the workflow
+/// variables (`$name`).
+#[derive(Clone, Copy)]
+pub struct Roots<'a> {
+    /// The context object.
+    pub context: &'a Value,
+    /// The workflow variables in scope.
+    pub variables: &'a dyn Variables,
+}
+
+impl<'a> Roots<'a> {
+    /// A context object and no variables.
+    pub fn context(context: &'a Value) -> Roots<'a> {
+        Roots {
+            context,
+            variables: &(),
+        }
+    }
+}
+
+/// Whether `c` may start a variable name (`$name`).
+fn starts_name(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
+}
+
+/// Whether `c` may continue a variable name.
+fn continues_name(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 impl JsonPath {
@@ -45,13 +106,31 @@ impl JsonPath {
         if !parser.eat('$') {
             return Err(invalid("A JSONPath must start with '$'".to_owned()));
         }
-        let context = parser.eat('$');
+        let root = if parser.eat('$') {
+            Root::Context
+        } else if parser.peek().is_some_and(starts_name) {
+            let start = parser.pos;
+            while parser.peek().is_some_and(continues_name) {
+                parser.bump();
+            }
+            Root::Variable(text.get(start..parser.pos).unwrap_or_default().to_owned())
+        } else {
+            Root::Input
+        };
         let segments = parser.segments(Mode::Top).map_err(invalid)?;
         Ok(JsonPath {
             source: text.to_owned(),
-            context,
+            root,
             plan: Plan::new(segments),
         })
+    }
+
+    /// The variable this path reads (`$name…`), if it reads one.
+    pub fn variable(&self) -> Option<&str> {
+        match &self.root {
+            Root::Variable(name) => Some(name),
+            _ => None,
+        }
     }
 
     /// The path as written.
@@ -66,15 +145,16 @@ impl JsonPath {
 
     /// Whether the path starts with `$$` and so reads the context object.
     pub fn is_context(&self) -> bool {
-        self.context
+        self.root == Root::Context
     }
 
-    /// The document this path reads: `context` for a `$$` path, `input` otherwise.
-    pub fn document<'a>(&self, input: &'a Value, context: &'a Value) -> &'a Value {
-        if self.context {
-            context
-        } else {
-            input
+    /// The document this path reads: the context object for a `$$` path, the variable for a
+    /// `$name` path (`None` when it is not set), `input` otherwise.
+    pub fn document<'a>(&self, input: &'a Value, roots: &Roots<'a>) -> Option<&'a Value> {
+        match &self.root {
+            Root::Input => Some(input),
+            Root::Context => Some(roots.context),
+            Root::Variable(name) => roots.variables.variable(name),
         }
     }
 
@@ -161,10 +241,16 @@ impl ReferencePath {
             reason: reason.to_owned(),
         };
         let path = JsonPath::parse(text)?;
-        if path.context {
-            return Err(invalid(
-                "A reference path cannot refer to the context object",
-            ));
+        match path.root {
+            Root::Input => {}
+            Root::Context => {
+                return Err(invalid(
+                    "A reference path cannot refer to the context object",
+                ))
+            }
+            Root::Variable(_) => {
+                return Err(invalid("A reference path cannot refer to a variable"))
+            }
         }
         let only_fields_and_indexes =
             "A reference path may only contain field names and non-negative array indexes";
@@ -1501,7 +1587,26 @@ mod tests {
         assert!(p.is_context());
         let input = json!({});
         let context = json!({"Execution": {"Id": "arn"}});
-        assert_eq!(p.eval(p.document(&input, &context)).unwrap(), json!("arn"));
+        let roots = Roots::context(&context);
+        let doc = p.document(&input, &roots).unwrap();
+        assert_eq!(p.eval(doc).unwrap(), json!("arn"));
+        let vars = json!({"v": {"w": 7}}).as_object().cloned().unwrap();
+        let with_vars = Roots {
+            context: &context,
+            variables: &vars,
+        };
+        let var = JsonPath::parse("$v.w").unwrap();
+        assert_eq!(var.variable(), Some("v"));
+        assert_eq!(
+            var.eval(var.document(&input, &with_vars).unwrap()).unwrap(),
+            json!(7)
+        );
+        let missing = JsonPath::parse("$nope").unwrap();
+        assert!(missing.document(&input, &with_vars).is_none());
+        assert!(
+            ReferencePath::parse("$v.w").is_err(),
+            "ResultPath cannot set a variable"
+        );
         assert_eq!(
             JsonPath::parse("$$").unwrap().eval(&context).unwrap(),
             context
@@ -1521,7 +1626,6 @@ mod tests {
         for path in [
             "",
             "a",
-            "$a",
             "$.",
             "$..",
             "$.a b",
@@ -1535,6 +1639,7 @@ mod tests {
             "$.a(",
             "$[?($$.x)]",
             "$[a]",
+            "$a b",
             "$[99999999999999999999]",
         ] {
             assert!(

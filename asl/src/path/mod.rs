@@ -13,7 +13,7 @@ mod jsonpath;
 mod template;
 
 pub use intrinsics::Intrinsic;
-pub use jsonpath::{JsonPath, ReferencePath};
+pub use jsonpath::{JsonPath, ReferencePath, Roots, Variables};
 pub use template::PayloadTemplate;
 
 /// Error name AWS uses for failures of paths, templates and `ResultPath`.
@@ -91,6 +91,14 @@ pub enum PathError {
         /// Why the function failed.
         reason: String,
     },
+    /// A path reads a workflow variable that is not set.
+    #[error("The variable '${name}' referenced by '{path}' is not defined")]
+    UndefinedVariable {
+        /// The variable's name, without `$`.
+        name: String,
+        /// The path as written.
+        path: String,
+    },
     /// A `ResultPath` that cannot be applied to the state input, e.g. a field set on a string.
     #[error("Unable to apply ResultPath '{path}' to input '{input}'")]
     ResultPath {
@@ -113,6 +121,7 @@ impl PathError {
             | PathError::NotFound { .. }
             | PathError::FieldNotFound { .. }
             | PathError::IntrinsicArgument { .. }
+            | PathError::UndefinedVariable { .. }
             | PathError::ResultPath { .. } => STATES_RUNTIME,
         }
     }

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::jsonpath::OutOfRange;
-use super::{compact, Intrinsic, JsonPath, PathError};
+use super::{compact, Intrinsic, JsonPath, PathError, Roots};
 
 /// A compiled payload template.
 ///
@@ -37,9 +37,22 @@ impl PayloadTemplate {
         })
     }
 
-    /// Builds the payload for one state input and context object.
+    /// Builds the payload for one state input and context object (no variables).
     pub fn eval(&self, input: &Value, context: &Value) -> Result<Value, PathError> {
-        self.root.eval(input, context)
+        self.root.eval(input, &Roots::context(context))
+    }
+
+    /// Builds the payload for one state input, context object and set of variables.
+    pub fn eval_with(&self, input: &Value, roots: &Roots<'_>) -> Result<Value, PathError> {
+        self.root.eval(input, roots)
+    }
+
+    /// Every JSONPath and intrinsic call in the template, for checks such as the variables
+    /// they read.
+    pub fn paths(&self) -> Vec<&JsonPath> {
+        let mut out = Vec::new();
+        self.root.paths(&mut out);
+        out
     }
 }
 
@@ -101,6 +114,14 @@ fn dynamic(field: &str, value: &Value) -> Result<Node, PathError> {
     }
 }
 
+/// The failure of a path that reads a variable that is not set.
+pub(super) fn undefined(path: &JsonPath) -> PathError {
+    PathError::UndefinedVariable {
+        name: path.variable().unwrap_or_default().to_owned(),
+        path: path.as_str().to_owned(),
+    }
+}
+
 /// The JSON type name as AWS's validation messages spell it.
 fn json_type(value: &Value) -> &'static str {
     match value {
@@ -114,7 +135,17 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 impl Node {
-    fn eval(&self, input: &Value, context: &Value) -> Result<Value, PathError> {
+    fn paths<'a>(&'a self, out: &mut Vec<&'a JsonPath>) {
+        match self {
+            Node::Literal(_) => {}
+            Node::Object(fields) => fields.iter().for_each(|(_, n)| n.paths(out)),
+            Node::Array(items) => items.iter().for_each(|n| n.paths(out)),
+            Node::Path { path, .. } => out.push(path),
+            Node::Call(call) => out.extend(call.paths()),
+        }
+    }
+
+    fn eval(&self, input: &Value, context: &Roots<'_>) -> Result<Value, PathError> {
         match self {
             Node::Literal(value) => Ok(value.clone()),
             Node::Object(fields) => {
@@ -130,7 +161,9 @@ impl Node {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             Node::Path { field, path } => {
-                let doc = path.document(input, context);
+                let doc = path
+                    .document(input, context)
+                    .ok_or_else(|| undefined(path))?;
                 path.resolve(doc, OutOfRange::Null)
                     .map(std::borrow::Cow::into_owned)
                     .map_err(|_| PathError::FieldNotFound {
@@ -139,7 +172,7 @@ impl Node {
                         input: compact(doc),
                     })
             }
-            Node::Call(call) => call.eval(input, context),
+            Node::Call(call) => call.eval_with(input, context),
         }
     }
 }

@@ -36,7 +36,11 @@ pub fn request(name: &str, definition: &Value, input: Value) -> StartExecution {
         state_machine_arn: "arn:aws:states:eu-west-1:123456789012:stateMachine:sm".into(),
         name: name.into(),
         role_arn: "arn:aws:iam::123456789012:role/r".into(),
-        definition: Arc::new(Definition::from_value(definition).expect("definition parses")),
+        definition: Arc::new(
+            Definition::from_value(definition)
+                .expect("definition parses")
+                .into(),
+        ),
         input,
     }
 }

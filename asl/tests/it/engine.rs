@@ -370,19 +370,20 @@ async fn bad_paths_and_intrinsics_fail_with_aws_errors() {
 #[tokio::test(start_paused = true)]
 async fn unsupported_definitions_are_refused_at_start_and_events_reach_the_sink() {
     let e = engine(echo());
-    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    let err = start(&e, "jsonata", jsonata, json!({})).unwrap_err();
+    let reader = json!({"StartAt": "M", "States": {"M": {
+        "Type": "Map",
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}
+        },
+        "End": true
+    }}});
     assert_eq!(
-        err.to_string(),
-        "JSONata (QueryLanguage) is not supported yet"
-    );
-    let assign =
-        json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Assign": {"x": 1}, "End": true}}});
-    assert_eq!(
-        start(&e, "assign", assign, json!({}))
+        start(&e, "reader", reader, json!({}))
             .unwrap_err()
             .to_string(),
-        "Variables (Assign) is not supported yet: state 'P'"
+        "Distributed Map reading or writing elsewhere (ItemReader, ItemBatcher, ResultWriter) is not supported yet: state 'M'"
     );
 
     let seen: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();

@@ -60,7 +60,7 @@ async fn reproduces_the_real_aws_history() {
                 .into(),
             name: "run".into(),
             role_arn: "arn:aws:iam::016893804762:role/ResumeFromState".into(),
-            definition: Arc::new(definition),
+            definition: Arc::new(definition.into()),
             input: json!({"Message": "Your message here"}),
         })
         .expect("the execution starts");

@@ -6,3 +6,4 @@ mod engine;
 mod engine_resume;
 mod fixture_history;
 mod resume_roundtrip;
+mod variables;

@@ -67,7 +67,7 @@ async fn run(
             state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
             name: name.into(),
             role_arn: "arn:aws:iam::123456789012:role/r".into(),
-            definition: Arc::new(definition.clone()),
+            definition: Arc::new(definition.clone().into()),
             input,
         })
         .expect("start");

@@ -15,4 +15,5 @@ mod s3;
 mod s3_multipart;
 mod stepfunctions;
 mod stepfunctions_integrations;
+mod stepfunctions_jsonata;
 mod sts;

@@ -77,20 +77,32 @@ pub(super) async fn run<'a>(
     let Some(p) = policies(&s.state.kind) else {
         return Err(Failure::runtime("not a Task, Parallel or Map state"));
     };
-    let effective = s
-        .io(Some(0))
-        .filter(&s.state.input_path, &input)?
-        .into_owned();
+    let effective = if s.jsonata() {
+        input.clone()
+    } else {
+        s.io(Some(0))
+            .filter(&s.state.input_path, &input)?
+            .into_owned()
+    };
+    let assigns = s.state.extra.contains_key("Assign");
     let mut budget = RetryBudget::default();
     let mut retry_count = 0;
     loop {
         let failure = match attempt(s, &effective, thread, retry_count, waiting.take()).await {
             Ok(result) => {
                 let io = s.io(Some(retry_count));
+                if s.jsonata() {
+                    let context = |with_input| io.context_document(with_input);
+                    let states = io.states(&input, Some(&result), None, &context);
+                    s.assign_field(&io, "Assign", assigns, &result, Some(&states))?;
+                    let output = io.jsonata("Output", &states)?;
+                    return s.exit(thread, output.unwrap_or(result));
+                }
                 let result = match p.result_selector {
-                    Some(template) => io.template(template, &result)?,
+                    Some(_) => io.template("ResultSelector", &result)?,
                     None => result,
                 };
+                s.assign_field(&io, "Assign", assigns, &result, None)?;
                 let output = io.place(p.result_path, input, result)?;
                 let output = io.filter_owned(&s.state.output_path, output)?;
                 return s.exit(thread, output);
@@ -102,17 +114,37 @@ pub(super) async fn run<'a>(
             retry_count += 1;
             continue;
         }
+        let failure = match failure.evaluation {
+            Some(_) => s.evaluation_failed(thread, failure),
+            None => failure,
+        };
         // Errors of the state's own evaluation (paths, templates) end it without this event.
         if let (Some(event), false) = (p.failed_event, failure.needs_prefix) {
             s.run.recorder.add(thread, event, Details::none());
         }
-        let Some(catcher) = p.catch.iter().find(|c| failure.matches(&c.error_equals)) else {
+        let Some((index, catcher)) = p
+            .catch
+            .iter()
+            .enumerate()
+            .find(|(_, c)| failure.matches(&c.error_equals))
+        else {
             return Err(failure);
         };
         let failure = failure.in_state(s.name, s.entered_id);
-        let output =
-            s.io(Some(retry_count))
-                .place(&catcher.result_path, input, failure.error_output())?;
+        let io = s.io(Some(retry_count));
+        let error_output = failure.error_output();
+        let assign = format!("Catch/{index}/Assign");
+        let assigns = catcher.extra.contains_key("Assign");
+        let output = if s.jsonata() {
+            let context = |with_input| io.context_document(with_input);
+            let states = io.states(&input, None, Some(&error_output), &context);
+            s.assign_field(&io, &assign, assigns, &error_output, Some(&states))?;
+            io.jsonata(&format!("Catch/{index}/Output"), &states)?
+                .unwrap_or_else(|| error_output.clone())
+        } else {
+            s.assign_field(&io, &assign, assigns, &error_output, None)?;
+            io.place(&catcher.result_path, input, error_output)?
+        };
         return s.exit_to(thread, output, Some(catcher.next.as_str()));
     }
 }

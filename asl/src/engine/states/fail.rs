@@ -10,6 +10,9 @@ use crate::model::FailState;
 
 pub(super) fn run(s: &StateRun<'_>, fail: &FailState, input: &Value) -> Failure {
     let io = s.io(None);
+    if s.jsonata() {
+        return run_jsonata(&io, input);
+    }
     let field = |literal: &Option<String>, path: &Option<String>, name: &str| match (literal, path)
     {
         (Some(text), _) => Ok(Some(text.clone())),
@@ -19,17 +22,33 @@ pub(super) fn run(s: &StateRun<'_>, fail: &FailState, input: &Value) -> Failure 
     let error = field(&fail.error, &fail.error_path, "ErrorPath");
     let cause = field(&fail.cause, &fail.cause_path, "CausePath");
     match (error, cause) {
-        (Ok(error), Ok(cause)) => Failure {
-            error,
-            cause,
-            needs_prefix: false,
-        },
+        (Ok(error), Ok(cause)) => Failure::raised(error, cause),
+        (Err(f), _) | (_, Err(f)) => f,
+    }
+}
+
+/// A JSONata Fail: `Error` and `Cause` are strings or expressions that must give strings.
+fn run_jsonata(io: &Io<'_>, input: &Value) -> Failure {
+    let context = |with_input| io.context_document(with_input);
+    let states = io.states(input, None, None, &context);
+    let field = |name: &str| -> Result<Option<String>, Failure> {
+        match io.jsonata(name, &states)? {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(other) => Err(match io.jsonata_template(name) {
+                Some(t) => t.wrong_type("string", &other),
+                None => Failure::query(Some(name), format!("The {name} field is not a string")),
+            }),
+        }
+    };
+    match (field("Error"), field("Cause")) {
+        (Ok(error), Ok(cause)) => Failure::raised(error, cause),
         (Err(f), _) | (_, Err(f)) => f,
     }
 }
 
 /// Reads ErrorPath or CausePath: a path (or intrinsic function) that must give a string.
-fn dynamic(io: &Io<'_>, path: &String, input: &Value, field: &str) -> Result<String, Failure> {
+fn dynamic(io: &Io<'_>, path: &str, input: &Value, field: &str) -> Result<String, Failure> {
     let value = if path.starts_with('$') {
         io.select(path, input)?.into_owned()
     } else {

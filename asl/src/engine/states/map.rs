@@ -13,6 +13,7 @@ use crate::engine::error::{Failure, STATES_EXCEED_TOLERATED_FAILURE_THRESHOLD};
 use crate::engine::events::{Details, Recorder, Thread};
 use crate::engine::io::Io;
 use crate::engine::run::{run_machine, Run, Slot};
+use crate::engine::variables::Scope;
 use crate::model::MapState;
 
 /// How many failed iterations a Map state tolerates.
@@ -79,7 +80,11 @@ fn max_concurrency(io: &Io<'_>, m: &MapState, input: &Value) -> Result<usize, Fa
     let value = match &m.max_concurrency_path {
         Some(path) => {
             let value = io.select(path, input)?;
-            value.as_u64().ok_or_else(|| {
+            // AWS also takes an integer written as a string.
+            let number = value
+                .as_u64()
+                .or_else(|| value.as_str().and_then(|s| s.parse().ok()));
+            number.ok_or_else(|| {
                 Failure::runtime(format!(
                     "The MaxConcurrencyPath field refers to value \"{}\" which is not a valid integer: {path}",
                     shown(&value)
@@ -89,6 +94,73 @@ fn max_concurrency(io: &Io<'_>, m: &MapState, input: &Value) -> Result<usize, Fa
         None => m.max_concurrency.unwrap_or(0),
     };
     Ok(usize::try_from(value).unwrap_or(usize::MAX))
+}
+
+/// A JSONata Map's items (`Items`, else the input), MaxConcurrency and tolerated failures
+/// (numbers or expressions).
+fn jsonata_settings(
+    io: &Io<'_>,
+    m: &MapState,
+    input: &Value,
+) -> Result<(Vec<Value>, usize, Tolerance), Failure> {
+    let context = |with_input| io.context_document(with_input);
+    let states = io.states(input, None, None, &context);
+    let items = match io.jsonata("Items", &states)? {
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(match io.jsonata_template("Items") {
+                Some(t) => t.wrong_type("array", &other),
+                None => Failure::query(Some("Items"), "The Items field must be an array"),
+            })
+        }
+        None => match input {
+            Value::Array(items) => items.clone(),
+            other => {
+                return Err(Failure::query(
+                    None,
+                    format!("Map state input must be an array but was: {other}"),
+                ))
+            }
+        },
+    };
+    let number = |field: &str, expected: &str| -> Result<Option<Value>, Failure> {
+        let Some(value) = io.jsonata(field, &states)? else {
+            return Ok(None);
+        };
+        if value.is_number() {
+            return Ok(Some(value));
+        }
+        Err(match io.jsonata_template(field) {
+            Some(t) => t.wrong_type(expected, &value),
+            None => Failure::query(Some(field), format!("The {field} field must be a number")),
+        })
+    };
+    let concurrency = match number("MaxConcurrency", "integer")? {
+        Some(v) => v.as_u64().unwrap_or(0),
+        None => m.max_concurrency.unwrap_or(0),
+    };
+    let count = match number("ToleratedFailureCount", "integer")? {
+        Some(v) => v.as_u64(),
+        None => m.tolerated_failure_count,
+    };
+    let percentage = match number("ToleratedFailurePercentage", "number")? {
+        Some(v) => v.as_f64(),
+        None => m.tolerated_failure_percentage,
+    };
+    if percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+        return Err(Failure::query(
+            Some("ToleratedFailurePercentage"),
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ));
+    }
+    let concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
+    Ok((items, concurrency, Tolerance { count, percentage }))
+}
+
+/// Records `MapStateStarted` for `length` items.
+fn started(s: &StateRun<'_>, thread: &mut Thread, length: usize) {
+    let details = Details::new("mapStateStartedEventDetails").with("length", length);
+    s.run.recorder.add(thread, "MapStateStarted", details);
 }
 
 fn is_distributed(m: &MapState) -> bool {
@@ -125,6 +197,8 @@ struct Iterations<'a> {
     outputs: Mutex<Vec<Value>>,
     failures: AtomicUsize,
     tolerance: Tolerance,
+    /// The scope every iteration starts from (it reads the variables around the Map).
+    scope: Scope,
 }
 
 impl Iterations<'_> {
@@ -144,23 +218,49 @@ impl Iterations<'_> {
         slot: &Slot,
     ) -> Result<Value, Failure> {
         let item = &self.items[index];
-        let input = match self.m.item_selector.as_ref().or(self.m.parameters.as_ref()) {
-            Some(template) => {
+        let selector = self.m.item_selector.as_ref().or(self.m.parameters.as_ref());
+        let input = match selector {
+            Some(_) => {
                 let mut context = self.s.context(Some(self.retry_count));
                 context.map_item = Some((index, item));
                 let io = Io {
                     compiled: &self.s.run.shared.compiled,
                     context,
+                    variables: &self.s.variables,
                 };
-                io.template(template, self.effective)?
+                if self.s.jsonata() {
+                    let context = |with_input| io.context_document(with_input);
+                    let states = io.states(self.effective, None, None, &context);
+                    io.jsonata("ItemSelector", &states)?
+                        .unwrap_or_else(|| item.clone())
+                } else {
+                    io.template("ItemSelector", self.effective)?
+                }
             }
             None => item.clone(),
         };
+        let mut scope = self.scope.clone();
         if self.inline {
-            run_machine(&self.run, &self.m.processor, input, thread, slot).await
+            run_machine(
+                &self.run,
+                &self.m.processor,
+                input,
+                thread,
+                &mut scope,
+                slot,
+            )
+            .await
         } else {
             let mut child = Thread::default();
-            run_machine(&self.run, &self.m.processor, input, &mut child, slot).await
+            run_machine(
+                &self.run,
+                &self.m.processor,
+                input,
+                &mut child,
+                &mut scope,
+                slot,
+            )
+            .await
         }
     }
 
@@ -243,20 +343,27 @@ pub(super) async fn attempt(
     retry_count: u64,
 ) -> Result<Value, Failure> {
     let io = s.io(Some(retry_count));
-    let items = match &m.items_path {
-        Some(path) => io.select(path, effective)?.into_owned(),
-        None => effective.clone(),
+    let (items, concurrency, tolerance) = if s.jsonata() {
+        let (items, concurrency, tolerance) = jsonata_settings(&io, m, effective)?;
+        started(s, thread, items.len());
+        (items, concurrency, tolerance)
+    } else {
+        let items = match &m.items_path {
+            Some(path) => io.select(path, effective)?.into_owned(),
+            None => effective.clone(),
+        };
+        let Value::Array(items) = items else {
+            return Err(Failure::runtime(format!(
+                "Map state input must be an array but was: {items}"
+            )));
+        };
+        let concurrency = max_concurrency(&io, m, effective)?;
+        // AWS records the start before it reads the tolerated failures.
+        started(s, thread, items.len());
+        let tolerance = tolerance(&io, m, effective)?;
+        (items, concurrency, tolerance)
     };
-    let Value::Array(items) = items else {
-        return Err(Failure::runtime(format!(
-            "Map state input must be an array but was: {items}"
-        )));
-    };
-    let concurrency = max_concurrency(&io, m, effective)?;
     let recorder = &s.run.recorder;
-    let details = Details::new("mapStateStartedEventDetails").with("length", items.len());
-    recorder.add(thread, "MapStateStarted", details);
-    let tolerance = tolerance(&io, m, effective)?;
     let inline = !is_distributed(m);
     let run = if inline {
         s.run.clone()
@@ -286,6 +393,7 @@ pub(super) async fn attempt(
         next: AtomicUsize::new(0),
         failures: AtomicUsize::new(0),
         tolerance,
+        scope: s.variables.nested(),
     };
     let start = *thread;
     let futures = (0..workers).map(|_| iterations.worker(start, Mutex::new(None)));

@@ -10,16 +10,21 @@ mod pass;
 mod task;
 mod wait;
 
+mod succeed;
+
+use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use super::compiled::Language;
 use super::context::StateContext;
 use super::error::{Failure, STATES_DATA_LIMIT_EXCEEDED};
 use super::events::{Details, Thread};
 use super::io::Io;
 use super::run::Run;
 use super::timestamp;
+use super::variables::Scope;
 use crate::model::{State, StateKind, Transition};
 
 pub(crate) use choice::pick as pick_choice;
@@ -35,6 +40,13 @@ pub(crate) enum Step<'a> {
     End(Value),
 }
 
+/// A state to run, in the run of its execution.
+pub(crate) struct Work<'a> {
+    pub run: &'a Run,
+    pub name: &'a str,
+    pub state: &'a State,
+}
+
 /// One state being run.
 pub(crate) struct StateRun<'a> {
     pub run: &'a Run,
@@ -44,6 +56,14 @@ pub(crate) struct StateRun<'a> {
     /// When it was entered, and the same as `$$.State.EnteredTime` shows it.
     pub entered_at: SystemTime,
     pub entered_time: String,
+    /// The language its fields are evaluated with.
+    pub language: Language,
+    /// The variables as they were when the state was entered.
+    pub variables: Scope,
+    /// What the state assigns, set when it exits.
+    assigned: Mutex<Option<Map<String, Value>>>,
+    /// The thread before the state's entry (an `EvaluationFailed` event may follow it).
+    before: Thread,
 }
 
 /// A state taken up again from a recorded history: its `…StateEntered` event is already
@@ -97,15 +117,17 @@ pub(crate) fn aborted_event_type(type_name: &str) -> Option<&'static str> {
     }
 }
 
-/// Runs one state on its raw input: entered now, or taken up from a recorded history.
+/// Runs one state on its raw input: entered now, or taken up from a recorded history. What
+/// it assigns goes into `scope` when it exits.
 pub(crate) async fn run_state<'a>(
-    run: &'a Run,
-    name: &'a str,
-    state: &'a State,
+    work: Work<'a>,
     input: Value,
     thread: &mut Thread,
+    scope: &mut Scope,
     pickup: Option<Pickup>,
 ) -> Result<Step<'a>, Failure> {
+    let Work { run, name, state } = work;
+    let before = *thread;
     let (entered_id, entered_at, waiting) = match pickup {
         Some(p) => (p.entered_id, p.entered_at, p.waiting),
         None => {
@@ -124,26 +146,107 @@ pub(crate) async fn run_state<'a>(
         entered_id,
         entered_at,
         entered_time: timestamp::format(entered_at),
+        language: run.shared.compiled.language(name),
+        variables: scope.clone(),
+        assigned: Mutex::new(None),
+        before,
     };
     let result = match &state.kind {
         StateKind::Pass(pass) => pass::run(&s, pass, input, thread),
         StateKind::Choice(choice) => choice::run(&s, choice, input, thread),
-        StateKind::Succeed(_) => {
-            let io = s.io(None);
-            io.filter_owned(&state.input_path, input)
-                .and_then(|effective| io.filter_owned(&state.output_path, effective))
-                .and_then(|output| s.exit(thread, output))
-        }
+        StateKind::Succeed(_) => succeed::run(&s, input, thread),
         StateKind::Fail(fail) => Err(fail::run(&s, fail, &input)),
         StateKind::Wait(wait) => wait::run(&s, wait, input, thread).await,
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
             execution::run(&s, input, thread, waiting).await
         }
     };
-    result.map_err(|f| f.in_state(name, entered_id))
+    let result = result.map_err(|f| s.evaluation_failed(thread, f));
+    let assigned = s.take_assigned();
+    drop(s);
+    let step = result?;
+    if let Some(values) = assigned {
+        scope.assign(values)?;
+    }
+    Ok(step)
 }
 
 impl<'a> StateRun<'a> {
+    /// Whether the state is evaluated with JSONata.
+    pub fn jsonata(&self) -> bool {
+        self.language == Language::Jsonata
+    }
+
+    /// Sets what the state assigns when it exits (checked against the size limits now).
+    pub fn assign(&self, values: Map<String, Value>) -> Result<(), Failure> {
+        self.variables.check(&values)?;
+        *self.assigned.lock().unwrap_or_else(PoisonError::into_inner) = Some(values);
+        Ok(())
+    }
+
+    /// Evaluates the `Assign` found at `field` (`Assign`, `Choices/0/Assign`, `Catch/1/Assign`)
+    /// and sets it for the exit: in JSONPath, `$` is `doc`; in JSONata, `$states` is `states`.
+    pub fn assign_field(
+        &self,
+        io: &Io<'_>,
+        field: &str,
+        present: bool,
+        doc: &Value,
+        states: Option<&super::jsonata::States<'_>>,
+    ) -> Result<(), Failure> {
+        if !present {
+            return Ok(());
+        }
+        let value = match (self.jsonata(), states) {
+            (true, Some(states)) => io.jsonata(field, states)?.unwrap_or(Value::Null),
+            _ => io.template(field, doc)?,
+        };
+        match value {
+            Value::Object(values) => self.assign(values),
+            other => Err(Failure::runtime(format!(
+                "The value for the field '{field}' must be a JSON object, but was: {other}"
+            ))),
+        }
+    }
+
+    fn take_assigned(&self) -> Option<Map<String, Value>> {
+        self.assigned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Prefixes an evaluation error with the state, and records the `EvaluationFailed` event
+    /// of a failed JSONata evaluation (once).
+    pub fn evaluation_failed(&self, thread: &mut Thread, failure: Failure) -> Failure {
+        let mut failure = failure.in_state(self.name, self.entered_id);
+        let Some(location) = failure.evaluation.take() else {
+            return failure;
+        };
+        let mut details = Details::new("evaluationFailedEventDetails")
+            .with_opt("cause", failure.cause.clone())
+            .with_opt("error", failure.error.clone());
+        if let Some(location) = location {
+            details = details.with("location", location);
+        }
+        let details = details.with("state", self.name);
+        // AWS chains it from the event before the state's entry, except in Wait states.
+        let mut from = if matches!(self.state.kind, StateKind::Wait(_)) {
+            *thread
+        } else {
+            Thread {
+                source: self.before.source,
+                last: thread.last,
+            }
+        };
+        self.run
+            .recorder
+            .add(&mut from, "EvaluationFailed", details);
+        thread.source = from.source;
+        thread.last = thread.last.max(from.last);
+        failure
+    }
+
     /// The context object of this state, with a retry count for Task, Parallel and Map states.
     pub fn context(&self, retry_count: Option<u64>) -> StateContext<'_> {
         StateContext {
@@ -161,6 +264,7 @@ impl<'a> StateRun<'a> {
         Io {
             compiled: &self.run.shared.compiled,
             context: self.context(retry_count),
+            variables: &self.variables,
         }
     }
 
@@ -191,14 +295,28 @@ impl<'a> StateRun<'a> {
             ));
         }
         let (_, exited) = event_types(&self.state.kind);
-        self.run.recorder.add(
-            thread,
-            exited,
-            Details::new("stateExitedEventDetails")
-                .with("name", self.name)
-                .with("output", text)
-                .with("outputDetails", serde_json::json!({"truncated": false})),
-        );
+        let mut details = Details::new("stateExitedEventDetails").with("name", self.name);
+        if let Some(values) = self
+            .assigned
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
+            let texts: Map<String, Value> = values
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(value.to_string())))
+                .collect();
+            details = details
+                .with("assignedVariables", Value::Object(texts))
+                .with(
+                    "assignedVariablesDetails",
+                    serde_json::json!({"truncated": false}),
+                );
+        }
+        let details = details
+            .with("output", text)
+            .with("outputDetails", serde_json::json!({"truncated": false}));
+        self.run.recorder.add(thread, exited, details);
         Ok(match next {
             Some(next) => Step::Next(next, output),
             None => Step::End(output),

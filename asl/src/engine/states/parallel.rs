@@ -19,19 +19,30 @@ pub(super) async fn attempt(
     thread: &mut Thread,
     retry_count: u64,
 ) -> Result<Value, Failure> {
-    let input = match &p.parameters {
-        Some(template) => s.io(Some(retry_count)).template(template, effective)?,
-        None => effective.clone(),
+    let io = s.io(Some(retry_count));
+    let input = if s.jsonata() {
+        let context = |with_input| io.context_document(with_input);
+        let states = io.states(effective, None, None, &context);
+        io.jsonata("Arguments", &states)?
+            .unwrap_or_else(|| effective.clone())
+    } else {
+        match &p.parameters {
+            Some(_) => io.template("Parameters", effective)?,
+            None => effective.clone(),
+        }
     };
+    let scope = s.variables.nested();
     let recorder = &s.run.recorder;
     recorder.add(thread, "ParallelStateStarted", Details::none());
     let slots: Vec<Slot> = p.branches.iter().map(|_| Mutex::new(None)).collect();
     let start = *thread;
     let branches = p.branches.iter().zip(&slots).map(|(branch, slot)| {
         let input = input.clone();
+        let mut scope = scope.clone();
         async move {
             let mut branch_thread = start.child();
-            match run_machine(s.run, branch, input, &mut branch_thread, slot).await {
+            let run = run_machine(s.run, branch, input, &mut branch_thread, &mut scope, slot);
+            match run.await {
                 Ok(output) => Ok((output, branch_thread)),
                 Err(failure) => Err((failure, branch_thread)),
             }

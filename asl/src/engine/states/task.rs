@@ -165,6 +165,40 @@ fn seconds(
     }
 }
 
+/// A JSONata task's `Arguments` (the state input when there are none), `TimeoutSeconds` and
+/// `HeartbeatSeconds` (numbers or expressions that must give positive integers).
+fn jsonata_parameters(
+    io: &Io<'_>,
+    t: &TaskState,
+    input: &Value,
+) -> Result<(Value, Option<u64>, Option<u64>), Failure> {
+    let context = |with_input| io.context_document(with_input);
+    let states = io.states(input, None, None, &context);
+    let arguments = io.jsonata("Arguments", &states)?;
+    let positive = |field: &str, literal: Option<u64>| -> Result<Option<u64>, Failure> {
+        let Some(value) = io.jsonata(field, &states)? else {
+            return Ok(literal);
+        };
+        match value.as_u64() {
+            Some(n) if n > 0 => Ok(Some(n)),
+            _ => Err(match io.jsonata_template(field) {
+                Some(template) => template.wrong_type("integer", &value),
+                None => Failure::query(
+                    Some(field),
+                    format!("The {field} field is not a positive integer"),
+                ),
+            }),
+        }
+    };
+    let timeout = positive("TimeoutSeconds", t.timeout_seconds)?;
+    let heartbeat = positive("HeartbeatSeconds", t.heartbeat_seconds)?;
+    Ok((
+        arguments.unwrap_or_else(|| input.clone()),
+        timeout,
+        heartbeat,
+    ))
+}
+
 fn sleep_or_never(s: &StateRun<'_>, seconds: Option<u64>) -> BoxFuture<'static, ()> {
     match seconds {
         Some(secs) => s.run.shared.clock.sleep(Duration::from_secs(secs)),
@@ -206,26 +240,31 @@ pub(super) async fn attempt(
         let io = Io {
             compiled: &shared.compiled,
             context,
+            variables: &s.variables,
         };
-        let parameters = match &t.parameters {
-            Some(template) => io.template(template, effective)?,
-            None => effective.clone(),
-        };
-        let timeout = seconds(
-            &io,
-            t.timeout_seconds,
-            &t.timeout_seconds_path,
-            effective,
-            "TimeoutSecondsPath",
-        )?;
-        let heartbeat = seconds(
-            &io,
-            t.heartbeat_seconds,
-            &t.heartbeat_seconds_path,
-            effective,
-            "HeartbeatSecondsPath",
-        )?;
-        (parameters, timeout, heartbeat)
+        if s.jsonata() {
+            jsonata_parameters(&io, t, effective)?
+        } else {
+            let parameters = match &t.parameters {
+                Some(_) => io.template("Parameters", effective)?,
+                None => effective.clone(),
+            };
+            let timeout = seconds(
+                &io,
+                t.timeout_seconds,
+                &t.timeout_seconds_path,
+                effective,
+                "TimeoutSecondsPath",
+            )?;
+            let heartbeat = seconds(
+                &io,
+                t.heartbeat_seconds,
+                &t.heartbeat_seconds_path,
+                effective,
+                "HeartbeatSecondsPath",
+            )?;
+            (parameters, timeout, heartbeat)
+        }
     };
     let task_token = token.as_ref().map(|(guard, _)| guard.token().to_string());
 
@@ -305,7 +344,7 @@ async fn wait_for_callback(
                     return Ok(output);
                 }
                 Some(Signal::Failure { error, cause }) => {
-                    let failure = Failure { error, cause, needs_prefix: false };
+                    let failure = Failure::raised(error, cause);
                     return Err(events.failed(thread, failure));
                 }
                 Some(Signal::Heartbeat) => continue,

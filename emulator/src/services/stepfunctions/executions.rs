@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use asl::engine::{CallbackError, EngineError, StartExecution};
 use asl::history::{ExecutionStatus, HistoryEvent};
-use asl::model::Definition;
 use serde_json::{json, Map, Value};
 
 use super::api::{find_machine, machine_does_not_exist, now};
+use super::compiled::Machines;
 use super::history::{self, HistoryQuery};
 use super::model::{Change, Execution, ExecutionRecord, Outcome, Revision, Run, StateMachine};
 use super::names::{self, Qualifier};
@@ -120,20 +120,19 @@ fn engine_error(e: EngineError) -> AwsError {
 }
 
 /// What the engine needs to run (or, after a restart, resume) the execution `record`
-/// describes, on `input` (the record's input, parsed).
-pub fn engine_request(record: &ExecutionRecord, input: Value) -> AwsResult<StartExecution> {
-    let definition = Definition::from_json(&record.revision.definition).map_err(|e| {
-        AwsError::new(
-            "InvalidDefinition",
-            format!("Invalid State Machine Definition: '{e}'"),
-        )
-    })?;
+/// describes, on `input` (the record's input, parsed), with its revision compiled once in
+/// `machines`.
+pub(crate) fn engine_request(
+    record: &ExecutionRecord,
+    input: Value,
+    machines: &Machines,
+) -> AwsResult<StartExecution> {
     Ok(StartExecution {
         execution_arn: record.arn.clone(),
         state_machine_arn: record.state_machine_arn.clone(),
         name: record.name.clone(),
         role_arn: record.revision.role_arn.clone(),
-        definition: Arc::new(definition),
+        definition: machines.get(&record.revision)?,
         input,
     })
 }
@@ -218,7 +217,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
     };
     let execution = sfn
         .engine()
-        .start(engine_request(&record, value)?)
+        .start(engine_request(&record, value, sfn.machines())?)
         .map_err(engine_error)?;
     let record = ExecutionRecord {
         start_date: epoch_seconds(execution.start_date()),

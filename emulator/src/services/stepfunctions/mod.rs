@@ -8,6 +8,7 @@
 //! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call.
 
 pub mod api;
+mod compiled;
 pub mod executions;
 pub mod history;
 pub mod integrations;
@@ -35,6 +36,7 @@ pub const SERVICE: &str = "states";
 pub struct StepFunctions {
     store: Store<State>,
     engine: Engine,
+    machines: compiled::Machines,
 }
 
 impl std::fmt::Debug for StepFunctions {
@@ -76,6 +78,7 @@ impl StepFunctions {
         StepFunctions {
             store: Store::new(SERVICE),
             engine: Engine::with_event_sink(invoker, Arc::new(SystemClock), sink),
+            machines: compiled::Machines::default(),
         }
     }
 
@@ -104,7 +107,8 @@ impl StepFunctions {
             let resumed = serde_json::from_str(&record.input)
                 .map_err(|e| e.to_string())
                 .and_then(|input| {
-                    executions::engine_request(&record, input).map_err(|e| e.to_string())
+                    executions::engine_request(&record, input, &self.machines)
+                        .map_err(|e| e.to_string())
                 })
                 .and_then(|request| {
                     self.engine
@@ -119,6 +123,11 @@ impl StepFunctions {
                 ),
             }
         }
+    }
+
+    /// The compiled machines of the revisions executions run.
+    pub(crate) fn machines(&self) -> &compiled::Machines {
+        &self.machines
     }
 
     /// The engine running the executions.
