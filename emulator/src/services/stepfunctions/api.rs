@@ -7,7 +7,7 @@ use std::sync::Arc;
 use asl::validate::{self, Severity};
 use serde_json::{json, Map, Value};
 
-use super::model::{Alias, Change, NewMachine, Revision, Route, State, StateMachine};
+use super::model::{Alias, Change, MachineType, NewMachine, Revision, Route, State, StateMachine};
 use super::names::{self, Qualifier};
 use super::pagination;
 use crate::cloud::Cloud;
@@ -57,15 +57,10 @@ pub(crate) fn check_definition(definition: &str) -> AwsResult<()> {
     }
 }
 
-fn machine_type(value: Option<&str>) -> AwsResult<String> {
-    match value.unwrap_or("STANDARD") {
-        t @ ("STANDARD" | "EXPRESS") => Ok(t.to_string()),
-        other => Err(constraint(
-            "type",
-            other,
-            &rule::one_of(&["STANDARD", "EXPRESS"]),
-        )),
-    }
+fn machine_type(value: Option<&str>) -> AwsResult<MachineType> {
+    let name = value.unwrap_or("STANDARD");
+    MachineType::parse(name)
+        .ok_or_else(|| constraint("type", name, &rule::one_of(&MachineType::NAMES)))
 }
 
 fn logging(config: Option<&Map<String, Value>>) -> AwsResult<Value> {

@@ -11,7 +11,9 @@ use serde_json::{json, Map, Value};
 
 use super::api::{find_machine, machine_does_not_exist, now};
 use super::history::{self, HistoryQuery};
-use super::model::{Change, Execution, ExecutionRecord, Outcome, Revision, Run, StateMachine};
+use super::model::{
+    Change, Execution, ExecutionRecord, MachineType, Outcome, Revision, Run, StateMachine,
+};
 use super::names::{self, Qualifier};
 use super::pagination;
 use crate::cloud::Cloud;
@@ -205,7 +207,7 @@ fn start(cloud: &Arc<Cloud>, request: StartRequest<'_>, sync: bool) -> AwsResult
         .machines
         .get(&arn.arn)
         .ok_or_else(|| machine_does_not_exist(given))?;
-    if sync && machine.machine_type != "EXPRESS" {
+    if sync && machine.machine_type != MachineType::Express {
         return Err(AwsError::new(
             "StateMachineTypeNotSupported",
             "This operation is not supported by this type of state machine",
@@ -224,7 +226,7 @@ fn start(cloud: &Arc<Cloud>, request: StartRequest<'_>, sync: bool) -> AwsResult
     };
     if let Some(existing) = state.executions.get(&execution_arn) {
         let same = existing.record.input == text
-            && existing.record.machine_type == "STANDARD"
+            && existing.record.machine_type == MachineType::Standard
             && existing.outcome().status == ExecutionStatus::Running;
         if same {
             return Ok(Started {
@@ -242,7 +244,7 @@ fn start(cloud: &Arc<Cloud>, request: StartRequest<'_>, sync: bool) -> AwsResult
         name,
         state_machine_arn: arn.arn.clone(),
         state_machine_name: machine.name.clone(),
-        machine_type: machine.machine_type.clone(),
+        machine_type: machine.machine_type,
         version_arn,
         alias_arn,
         revision,

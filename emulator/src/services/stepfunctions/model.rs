@@ -66,6 +66,30 @@ pub struct Alias {
     pub update_date: f64,
 }
 
+/// A state machine's type (journaled as AWS writes it: `STANDARD`, `EXPRESS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MachineType {
+    /// Long-running executions whose history is kept.
+    Standard,
+    /// Short executions, run to their end by StartSyncExecution, with no history kept.
+    Express,
+}
+
+impl MachineType {
+    /// The names AWS accepts, in its order.
+    pub const NAMES: [&'static str; 2] = ["STANDARD", "EXPRESS"];
+
+    /// The type a name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "STANDARD" => Some(MachineType::Standard),
+            "EXPRESS" => Some(MachineType::Express),
+            _ => None,
+        }
+    }
+}
+
 /// A state machine with its versions, aliases and tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateMachine {
@@ -74,7 +98,7 @@ pub struct StateMachine {
     /// The name.
     pub name: String,
     /// `STANDARD` or `EXPRESS`.
-    pub machine_type: String,
+    pub machine_type: MachineType,
     /// When it was created.
     pub creation_date: f64,
     /// What unqualified executions run.
@@ -97,7 +121,7 @@ pub struct NewMachine {
     /// The name.
     pub name: String,
     /// `STANDARD` or `EXPRESS`.
-    pub machine_type: String,
+    pub machine_type: MachineType,
     /// The definition and its settings.
     pub revision: Revision,
     /// Tags.
@@ -171,7 +195,7 @@ pub struct ExecutionRecord {
     /// The state machine's name.
     pub state_machine_name: String,
     /// `STANDARD` or `EXPRESS`.
-    pub machine_type: String,
+    pub machine_type: MachineType,
     /// The version that ran, when started on a version or an alias.
     pub version_arn: Option<String>,
     /// The alias it was started through, if any.
@@ -445,7 +469,7 @@ mod tests {
             name: "e".into(),
             state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
             state_machine_name: "m".into(),
-            machine_type: "STANDARD".into(),
+            machine_type: MachineType::Standard,
             version_arn: None,
             alias_arn: None,
             revision: Revision {
@@ -502,7 +526,7 @@ mod tests {
         let new = |definition: &str| NewMachine {
             arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
             name: "m".into(),
-            machine_type: "STANDARD".into(),
+            machine_type: MachineType::Standard,
             revision: Revision {
                 definition: definition.into(),
                 role_arn: "arn:aws:iam::123456789012:role/r".into(),
