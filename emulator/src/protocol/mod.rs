@@ -5,9 +5,11 @@
 //! - [`query`]: awsQuery (form `Action`, XML replies): IAM, STS, CloudFormation.
 //! - [`rest_json`]: restJson1 (method + path): Lambda.
 //! - [`rest_xml`]: restXml (method + path, XML): S3.
+//! - [`pagination`]: paging List operations by offset, and the tokens that carry it.
 //! - [`validation`]: AWS's constraint-violation messages, for every protocol.
 
 pub mod json;
+pub mod pagination;
 pub mod query;
 pub mod rest_json;
 pub mod rest_xml;

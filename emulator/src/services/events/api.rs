@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
 use regex::Regex;
 use serde_json::{json, Map, Value};
 
@@ -17,6 +16,7 @@ use super::targets::{self, Delivered, Job};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, wrong_type, Input};
+use crate::protocol::pagination::{self, OffsetToken};
 use crate::protocol::validation::constraint;
 use crate::protocol::{epoch_seconds, iso8601};
 use crate::request::{RequestContext, ACCOUNT_ID};
@@ -967,30 +967,18 @@ fn put_opt(out: &mut Map<String, Value>, key: &str, value: &Option<String>) {
 fn paginate(items: Vec<Value>, input: Input) -> AwsResult<(Vec<Value>, Option<String>)> {
     let limit = bounded_int(input, "Limit", "", 1, 100)?.map_or(100, |n| n as usize);
     let start = match input.opt_str("NextToken")? {
-        Some(token) => decode_token(token)
+        Some(token) => TOKENS
+            .decode(token)
             .filter(|start| *start <= items.len())
             .ok_or_else(|| AwsError::validation("The NextToken provided is invalid."))?,
         None => 0,
     };
-    let end = (start + limit).min(items.len());
-    let next = (end < items.len()).then(|| encode_token(end));
-    Ok((items[start..end].to_vec(), next))
+    let (page, next) = pagination::page(items, start, limit);
+    Ok((page, next.map(|n| TOKENS.encode(n))))
 }
 
-fn encode_token(offset: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("offset:{offset}"))
-}
-
-fn decode_token(token: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()?;
-    String::from_utf8(bytes)
-        .ok()?
-        .strip_prefix("offset:")?
-        .parse()
-        .ok()
-}
+/// EventBridge's page tokens.
+const TOKENS: OffsetToken = OffsetToken("offset:");
 
 fn with_token(mut reply: Value, next: Option<String>) -> Value {
     if let Some(token) = next {
@@ -1070,7 +1058,7 @@ mod tests {
 
     #[test]
     fn tokens_round_trip() {
-        assert_eq!(decode_token(&encode_token(42)), Some(42));
-        assert_eq!(decode_token("garbage"), None);
+        assert_eq!(TOKENS.decode(&TOKENS.encode(42)), Some(42));
+        assert_eq!(TOKENS.decode("garbage"), None);
     }
 }

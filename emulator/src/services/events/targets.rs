@@ -10,13 +10,14 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use asl::path::JsonPath;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::model::{InputTransformer, RetryPolicy, Target};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::request::RequestContext;
-use crate::services::{lambda, stepfunctions};
+use crate::services::lambda;
+use crate::services::stepfunctions::executions::{self, StartRequest};
 
 /// EventBridge's default for `MaximumRetryAttempts`.
 const DEFAULT_RETRY_ATTEMPTS: u32 = 185;
@@ -421,12 +422,13 @@ fn send<'a>(
         let region = arn_region(arn).unwrap_or(crate::request::DEFAULT_REGION);
         match target_kind(arn) {
             Some(TargetKind::StateMachine) => {
-                let ctx = RequestContext::internal("states", region);
-                let mut input = Map::new();
-                input.insert("stateMachineArn".into(), json!(arn));
-                input.insert("input".into(), json!(job.input));
-                let reply = stepfunctions::call(cloud, &ctx, "StartExecution", input).await?;
-                Ok(reply.to_string())
+                let request = StartRequest {
+                    state_machine_arn: arn,
+                    name: None,
+                    input: Some(&job.input),
+                };
+                let record = executions::start_standard(cloud, request)?;
+                Ok(executions::started_reply(&record).to_string())
             }
             Some(TargetKind::Lambda) => {
                 let ctx = RequestContext::internal("lambda", region);

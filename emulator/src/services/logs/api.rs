@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use base64::Engine;
 use serde_json::{json, Map, Value};
 
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, Input};
+use crate::protocol::pagination::OffsetToken;
 use crate::protocol::validation::{self, rule, Shown};
 use crate::request::RequestContext;
 use crate::services::store::Store;
@@ -468,21 +468,20 @@ fn in_range(timestamp: i64, start: Option<i64>, end: Option<i64>) -> bool {
 /// Adds `nextToken` when the list goes on past `next`.
 fn with_token(mut out: Value, next: usize, total: usize) -> Value {
     if next < total {
-        out["nextToken"] =
-            json!(base64::engine::general_purpose::STANDARD.encode(next.to_string()));
+        out["nextToken"] = json!(TOKENS.encode(next));
     }
     out
 }
+
+/// CloudWatch Logs' list tokens: the position, base64-encoded.
+const TOKENS: OffsetToken = OffsetToken("");
 
 /// Where a page starts: the position in `nextToken` (0 without one).
 fn offset(input: &Input<'_>) -> AwsResult<usize> {
     match input.opt_str("nextToken")? {
         None => Ok(0),
-        Some(token) => base64::engine::general_purpose::STANDARD
+        Some(token) => TOKENS
             .decode(token)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|t| t.parse().ok())
             .ok_or_else(|| invalid("The specified nextToken is invalid.".into())),
     }
 }

@@ -326,22 +326,13 @@ mod tests {
             message: m.into(),
             ingestion_time: 0,
         };
-        state
-            .apply(Change::PutEvents(
-                id.clone(),
-                "s".into(),
-                vec![event(5, "b"), event(9, "c")],
-                1,
-            ))
-            .unwrap();
-        state
-            .apply(Change::PutEvents(
-                id.clone(),
-                "s".into(),
-                vec![event(1, "a"), event(5, "b2")],
-                2,
-            ))
-            .unwrap();
+        for (events, ingested) in [
+            (vec![event(5, "b"), event(9, "c")], 1),
+            (vec![event(1, "a"), event(5, "b2")], 2),
+        ] {
+            let change = Change::PutEvents(id.clone(), "s".into(), events, ingested);
+            state.apply(change).unwrap();
+        }
         let messages: Vec<_> = state
             .stream(&id, "s")
             .unwrap()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use asl::validate::{self, Severity};
 use serde_json::{json, Map, Value};
 
-use super::model::{Alias, Change, Revision, Route, State, StateMachine, Version};
+use super::model::{Alias, Change, MachineType, NewMachine, Revision, Route, State, StateMachine};
 use super::names::{self, Qualifier};
 use super::pagination;
 use crate::cloud::Cloud;
@@ -57,15 +57,10 @@ pub(crate) fn check_definition(definition: &str) -> AwsResult<()> {
     }
 }
 
-fn machine_type(value: Option<&str>) -> AwsResult<String> {
-    match value.unwrap_or("STANDARD") {
-        t @ ("STANDARD" | "EXPRESS") => Ok(t.to_string()),
-        other => Err(constraint(
-            "type",
-            other,
-            &rule::one_of(&["STANDARD", "EXPRESS"]),
-        )),
-    }
+fn machine_type(value: Option<&str>) -> AwsResult<MachineType> {
+    let name = value.unwrap_or("STANDARD");
+    MachineType::parse(name)
+        .ok_or_else(|| constraint("type", name, &rule::one_of(&MachineType::NAMES)))
 }
 
 fn logging(config: Option<&Map<String, Value>>) -> AwsResult<Value> {
@@ -153,28 +148,6 @@ fn version_description(input: Input<'_>, member: &str) -> AwsResult<Option<Strin
     Ok(description.map(str::to_string))
 }
 
-/// Publishes the machine's current revision as a new version, unless the latest version
-/// already holds it; returns the version ARN.
-fn publish(machine: &mut StateMachine, description: Option<String>, now: f64) -> String {
-    if let Some(latest) = machine.versions.values().next_back() {
-        if latest.revision.revision_id == machine.current.revision_id {
-            return machine.version_arn(latest.number);
-        }
-    }
-    let number = machine.next_version;
-    machine.next_version += 1;
-    machine.versions.insert(
-        number,
-        Version {
-            number,
-            revision: machine.current.clone(),
-            description,
-            creation_date: now,
-        },
-    );
-    machine.version_arn(number)
-}
-
 /// CreateStateMachine.
 pub fn create_state_machine(
     cloud: &Arc<Cloud>,
@@ -201,33 +174,11 @@ pub fn create_state_machine(
     let arn = ctx.arn("states", &format!("stateMachine:{name}"));
     check_tag_count(&tags, &arn)?;
     let now = now();
-    let mut state = cloud.states.store.writer(cloud);
-    if let Some(existing) = state.machines.get(&arn) {
-        let same = existing.current.definition == definition
-            && existing.current.role_arn == role_arn
-            && existing.machine_type == machine_type
-            && existing.current.logging == logging
-            && existing.current.tracing == tracing;
-        if !same {
-            return Err(AwsError::new(
-                "StateMachineAlreadyExists",
-                format!("State Machine Already Exists: '{arn}'"),
-            ));
-        }
-        let mut reply = json!({"stateMachineArn": arn, "creationDate": existing.creation_date});
-        if publish_version {
-            if let Some(latest) = existing.versions.keys().next_back() {
-                reply["stateMachineVersionArn"] = json!(existing.version_arn(*latest));
-            }
-        }
-        return Ok(reply);
-    }
-    let mut machine = StateMachine {
+    let new = NewMachine {
         arn: arn.clone(),
         name: name.to_string(),
         machine_type,
-        creation_date: now,
-        current: Revision {
+        revision: Revision {
             definition: definition.to_string(),
             role_arn: role_arn.to_string(),
             logging,
@@ -236,14 +187,15 @@ pub fn create_state_machine(
             update_date: now,
         },
         tags,
-        versions: Default::default(),
-        next_version: 1,
-        aliases: Default::default(),
+        publish: publish_version.then_some(description),
     };
-    let version_arn = publish_version.then(|| publish(&mut machine, description, now));
-    state.commit(Change::Machine(Box::new(machine)))?;
-    let mut reply = json!({"stateMachineArn": arn, "creationDate": now});
-    if let Some(version_arn) = version_arn {
+    let mut state = cloud.states.store.writer(cloud);
+    let (change, created) = state.create_machine(new, now)?;
+    if let Some(change) = change {
+        state.commit(change)?;
+    }
+    let mut reply = json!({"stateMachineArn": arn, "creationDate": created.creation_date});
+    if let Some(version_arn) = created.version_arn {
         reply["stateMachineVersionArn"] = json!(version_arn);
     }
     Ok(reply)
@@ -364,7 +316,7 @@ pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<V
         next.update_date = now;
         machine.current = next;
     }
-    let version_arn = publish_version.then(|| publish(&mut machine, description, now));
+    let version_arn = publish_version.then(|| machine.publish(description, now));
     let reply_revision = machine.current.revision_id.clone();
     let update_date = machine.current.update_date;
     state.commit(Change::Machine(Box::new(machine)))?;
@@ -438,7 +390,7 @@ pub fn publish_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aw
             ));
         }
     }
-    let version_arn = publish(&mut machine, description, now);
+    let version_arn = machine.publish(description, now);
     let number = machine.version_of(&version_arn).unwrap_or_default();
     let creation_date = machine.versions[&number].creation_date;
     state.commit(Change::Machine(Box::new(machine)))?;

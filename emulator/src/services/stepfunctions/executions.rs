@@ -11,7 +11,9 @@ use serde_json::{json, Map, Value};
 use super::api::{find_machine, machine_does_not_exist, now};
 use super::compiled::Machines;
 use super::history::{self, HistoryQuery};
-use super::model::{Change, Execution, ExecutionRecord, Outcome, Revision, Run, StateMachine};
+use super::model::{
+    Change, Execution, ExecutionRecord, MachineType, Outcome, Revision, Run, StateMachine,
+};
 use super::names::{self, Qualifier};
 use super::pagination;
 use crate::cloud::Cloud;
@@ -143,19 +145,52 @@ struct Started {
     execution: Option<asl::engine::Execution>,
 }
 
+/// What StartExecution asks for: the typed way other services (EventBridge targets) start
+/// an execution.
+#[derive(Debug, Clone, Copy)]
+pub struct StartRequest<'a> {
+    /// The state machine, version or alias ARN.
+    pub state_machine_arn: &'a str,
+    /// The execution's name (a UUID when absent).
+    pub name: Option<&'a str>,
+    /// The input, as JSON text (`{}` when absent).
+    pub input: Option<&'a str>,
+}
+
+impl<'a> StartRequest<'a> {
+    /// StartExecution's members.
+    fn read(input: Input<'a>) -> AwsResult<Self> {
+        Ok(StartRequest {
+            state_machine_arn: input.str("stateMachineArn")?,
+            name: input.opt_str("name")?,
+            input: input.opt_str("input")?,
+        })
+    }
+}
+
+/// Starts a standard execution (or finds the same one running): what StartExecution does.
+pub fn start_standard(cloud: &Arc<Cloud>, request: StartRequest<'_>) -> AwsResult<ExecutionRecord> {
+    start(cloud, request, false).map(|started| started.record)
+}
+
+/// StartExecution's reply.
+pub fn started_reply(record: &ExecutionRecord) -> Value {
+    json!({"executionArn": record.arn, "startDate": record.start_date})
+}
+
 /// Starts an execution. `sync` runs an EXPRESS machine for StartSyncExecution: it is not kept
 /// or journaled, as AWS keeps no history of express executions.
-fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started> {
-    let given = input.str("stateMachineArn")?;
+fn start(cloud: &Arc<Cloud>, request: StartRequest<'_>, sync: bool) -> AwsResult<Started> {
+    let given = request.state_machine_arn;
     let arn = names::parse_machine_arn(given)?;
-    let name = match input.opt_str("name")? {
+    let name = match request.name {
         Some(name) => {
             names::check_name(name)?;
             name.to_string()
         }
         None => uuid::Uuid::new_v4().to_string(),
     };
-    let text = input.opt_str("input")?.unwrap_or("{}");
+    let text = request.input.unwrap_or("{}");
     if text.len() > MAX_DATA_BYTES {
         return Err(too_long("input", MAX_DATA_BYTES));
     }
@@ -171,7 +206,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
         .machines
         .get(&arn.arn)
         .ok_or_else(|| machine_does_not_exist(given))?;
-    if sync && machine.machine_type != "EXPRESS" {
+    if sync && machine.machine_type != MachineType::Express {
         return Err(AwsError::new(
             "StateMachineTypeNotSupported",
             "This operation is not supported by this type of state machine",
@@ -190,7 +225,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
     };
     if let Some(existing) = state.executions.get(&execution_arn) {
         let same = existing.record.input == text
-            && existing.record.machine_type == "STANDARD"
+            && existing.record.machine_type == MachineType::Standard
             && existing.outcome().status == ExecutionStatus::Running;
         if same {
             return Ok(Started {
@@ -208,7 +243,7 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
         name,
         state_machine_arn: arn.arn.clone(),
         state_machine_name: machine.name.clone(),
-        machine_type: machine.machine_type.clone(),
+        machine_type: machine.machine_type,
         version_arn,
         alias_arn,
         revision,
@@ -243,13 +278,13 @@ fn start(cloud: &Arc<Cloud>, input: Input<'_>, sync: bool) -> AwsResult<Started>
 
 /// StartExecution.
 pub fn start_execution(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
-    let started = start(cloud, input, false)?;
-    Ok(json!({"executionArn": started.record.arn, "startDate": started.record.start_date}))
+    let record = start_standard(cloud, StartRequest::read(input)?)?;
+    Ok(started_reply(&record))
 }
 
 /// StartSyncExecution: runs an EXPRESS machine to its end and returns how it ended.
 pub async fn start_sync_execution(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
-    let started = start(cloud, input, true)?;
+    let started = start(cloud, StartRequest::read(input)?, true)?;
     let Some(execution) = started.execution else {
         return Err(AwsError::internal("the execution did not start"));
     };

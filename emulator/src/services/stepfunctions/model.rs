@@ -8,6 +8,7 @@ use asl::history::{ExecutionStatus, HistoryEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::{AwsError, AwsResult};
 use crate::services::store::Journaled;
 
 /// What a state machine (or one of its versions, or an execution) runs: the definition and
@@ -65,6 +66,30 @@ pub struct Alias {
     pub update_date: f64,
 }
 
+/// A state machine's type (journaled as AWS writes it: `STANDARD`, `EXPRESS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MachineType {
+    /// Long-running executions whose history is kept.
+    Standard,
+    /// Short executions, run to their end by StartSyncExecution, with no history kept.
+    Express,
+}
+
+impl MachineType {
+    /// The names AWS accepts, in its order.
+    pub const NAMES: [&'static str; 2] = ["STANDARD", "EXPRESS"];
+
+    /// The type a name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "STANDARD" => Some(MachineType::Standard),
+            "EXPRESS" => Some(MachineType::Express),
+            _ => None,
+        }
+    }
+}
+
 /// A state machine with its versions, aliases and tags.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateMachine {
@@ -73,7 +98,7 @@ pub struct StateMachine {
     /// The name.
     pub name: String,
     /// `STANDARD` or `EXPRESS`.
-    pub machine_type: String,
+    pub machine_type: MachineType,
     /// When it was created.
     pub creation_date: f64,
     /// What unqualified executions run.
@@ -88,7 +113,55 @@ pub struct StateMachine {
     pub aliases: BTreeMap<String, Alias>,
 }
 
+/// What CreateStateMachine asks for, its members already checked.
+#[derive(Debug, Clone)]
+pub struct NewMachine {
+    /// The (unqualified) ARN.
+    pub arn: String,
+    /// The name.
+    pub name: String,
+    /// `STANDARD` or `EXPRESS`.
+    pub machine_type: MachineType,
+    /// The definition and its settings.
+    pub revision: Revision,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// `Some(description)` to publish the first version too.
+    pub publish: Option<Option<String>>,
+}
+
+/// What CreateStateMachine made, or found already made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    /// When the machine was created.
+    pub creation_date: f64,
+    /// The version published (or the latest, when the machine existed), if publishing.
+    pub version_arn: Option<String>,
+}
+
 impl StateMachine {
+    /// Publishes the machine's current revision as a new version, unless the latest version
+    /// already holds it; returns the version ARN.
+    pub fn publish(&mut self, description: Option<String>, now: f64) -> String {
+        if let Some(latest) = self.versions.values().next_back() {
+            if latest.revision.revision_id == self.current.revision_id {
+                return self.version_arn(latest.number);
+            }
+        }
+        let number = self.next_version;
+        self.next_version += 1;
+        self.versions.insert(
+            number,
+            Version {
+                number,
+                revision: self.current.clone(),
+                description,
+                creation_date: now,
+            },
+        );
+        self.version_arn(number)
+    }
+
     /// The ARN of version `number`.
     pub fn version_arn(&self, number: u64) -> String {
         format!("{}:{number}", self.arn)
@@ -122,7 +195,7 @@ pub struct ExecutionRecord {
     /// The state machine's name.
     pub state_machine_name: String,
     /// `STANDARD` or `EXPRESS`.
-    pub machine_type: String,
+    pub machine_type: MachineType,
     /// The version that ran, when started on a version or an alias.
     pub version_arn: Option<String>,
     /// The alias it was started through, if any.
@@ -313,6 +386,58 @@ impl Journaled for State {
 }
 
 impl State {
+    /// CreateStateMachine's rule: creating a machine that exists with the same definition,
+    /// role, type, logging and tracing is idempotent (it answers with the existing machine
+    /// and, when publishing, its latest version); with other settings it is
+    /// `StateMachineAlreadyExists`. Returns the change to journal (none when it existed).
+    pub fn create_machine(
+        &self,
+        new: NewMachine,
+        now: f64,
+    ) -> AwsResult<(Option<Change>, Created)> {
+        if let Some(existing) = self.machines.get(&new.arn) {
+            let same = existing.current.definition == new.revision.definition
+                && existing.current.role_arn == new.revision.role_arn
+                && existing.machine_type == new.machine_type
+                && existing.current.logging == new.revision.logging
+                && existing.current.tracing == new.revision.tracing;
+            if !same {
+                return Err(AwsError::new(
+                    "StateMachineAlreadyExists",
+                    format!("State Machine Already Exists: '{}'", new.arn),
+                ));
+            }
+            let version_arn = new
+                .publish
+                .and(existing.versions.keys().next_back())
+                .map(|latest| existing.version_arn(*latest));
+            let created = Created {
+                creation_date: existing.creation_date,
+                version_arn,
+            };
+            return Ok((None, created));
+        }
+        let mut machine = StateMachine {
+            arn: new.arn,
+            name: new.name,
+            machine_type: new.machine_type,
+            creation_date: now,
+            current: new.revision,
+            tags: new.tags,
+            versions: Default::default(),
+            next_version: 1,
+            aliases: Default::default(),
+        };
+        let version_arn = new
+            .publish
+            .map(|description| machine.publish(description, now));
+        let created = Created {
+            creation_date: now,
+            version_arn,
+        };
+        Ok((Some(Change::Machine(Box::new(machine))), created))
+    }
+
     /// Adds an execution this process's engine runs.
     pub fn insert_live(&mut self, record: ExecutionRecord, execution: asl::engine::Execution) {
         self.executions.insert(
@@ -344,7 +469,7 @@ mod tests {
             name: "e".into(),
             state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
             state_machine_name: "m".into(),
-            machine_type: "STANDARD".into(),
+            machine_type: MachineType::Standard,
             version_arn: None,
             alias_arn: None,
             revision: Revision {
@@ -394,5 +519,34 @@ mod tests {
         assert_eq!(outcome.status, ExecutionStatus::Succeeded);
         assert_eq!(outcome.output.as_deref(), Some("{\"a\":1}"));
         assert_eq!(outcome.stop_date, Some(102.0));
+    }
+
+    #[test]
+    fn creating_the_same_machine_again_is_idempotent() {
+        let new = |definition: &str| NewMachine {
+            arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+            name: "m".into(),
+            machine_type: MachineType::Standard,
+            revision: Revision {
+                definition: definition.into(),
+                role_arn: "arn:aws:iam::123456789012:role/r".into(),
+                logging: json!({}),
+                tracing: json!({}),
+                revision_id: "r1".into(),
+                update_date: 1.0,
+            },
+            tags: Vec::new(),
+            publish: Some(None),
+        };
+        let mut state = State::default();
+        let (change, created) = state.create_machine(new("{}"), 1.0).unwrap();
+        assert!(created.version_arn.is_some_and(|arn| arn.ends_with(":m:1")));
+        state.apply(change.unwrap()).unwrap();
+        let (change, again) = state.create_machine(new("{}"), 2.0).unwrap();
+        assert!(change.is_none());
+        assert_eq!(again.creation_date, 1.0);
+        assert!(again.version_arn.is_some_and(|arn| arn.ends_with(":m:1")));
+        let err = state.create_machine(new("{\"x\":1}"), 3.0).unwrap_err();
+        assert_eq!(err.code, "StateMachineAlreadyExists");
     }
 }

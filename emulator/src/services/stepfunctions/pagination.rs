@@ -2,10 +2,12 @@
 //! A token is the opaque position of the next item; a token that is not one of ours is
 //! `InvalidToken`, and one from a shorter list simply ends the listing.
 
-use base64::Engine as _;
-
 use crate::error::{AwsError, AwsResult};
+use crate::protocol::pagination::{self, OffsetToken};
 use crate::protocol::validation::{constraint, rule};
+
+/// Step Functions' page tokens.
+const TOKENS: OffsetToken = OffsetToken("sfn-page:");
 
 /// The largest page any Step Functions List operation returns.
 pub const MAX_PAGE: usize = 1000;
@@ -33,19 +35,14 @@ pub fn position(next_token: Option<&str>) -> AwsResult<usize> {
     let Some(token) = next_token else {
         return Ok(0);
     };
-    let invalid = || AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"));
-    let bytes = base64::engine::general_purpose::STANDARD
+    TOKENS
         .decode(token)
-        .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    text.strip_prefix("sfn-page:")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(invalid)
+        .ok_or_else(|| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))
 }
 
 /// The token for position `n`.
 pub fn token(n: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("sfn-page:{n}"))
+    TOKENS.encode(n)
 }
 
 /// One page of `items`: the items from the token's position, at most `size` of them, and the
@@ -55,12 +52,8 @@ pub fn page<T>(
     size: usize,
     next_token: Option<&str>,
 ) -> AwsResult<(Vec<T>, Option<String>)> {
-    let start = position(next_token)?;
-    let total = items.len();
-    let end = start.saturating_add(size).min(total);
-    let page: Vec<T> = items.into_iter().skip(start).take(size).collect();
-    let next = (end < total).then(|| token(end));
-    Ok((page, next))
+    let (page, next) = pagination::page(items, position(next_token)?, size);
+    Ok((page, next.map(token)))
 }
 
 #[cfg(test)]
