@@ -8,6 +8,7 @@ mod front_door;
 mod front_door_fuzz;
 mod iam;
 mod lambda;
+mod lambda_runtimes;
 mod logs;
 mod pause_resume;
 mod pause_resume_kit;
