@@ -16,4 +16,5 @@ mod s3;
 mod s3_multipart;
 mod stepfunctions;
 mod stepfunctions_integrations;
+mod stepfunctions_nested;
 mod sts;

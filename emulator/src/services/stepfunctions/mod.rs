@@ -5,7 +5,8 @@
 //! - [`model`]: the state and the journaled [`model::Change`]s.
 //! - [`api`]: state machines, versions, aliases, tags, validation.
 //! - [`executions`]: executions, their histories and task callbacks.
-//! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call.
+//! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call; [`nested`]: the
+//!   `states:startExecution` tasks (`.sync`, `.sync:2`).
 
 pub mod api;
 pub mod executions;
@@ -13,6 +14,7 @@ pub mod history;
 pub mod integrations;
 pub mod model;
 pub mod names;
+pub mod nested;
 pub mod pagination;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
