@@ -18,3 +18,4 @@ mod stepfunctions;
 mod stepfunctions_integrations;
 mod stepfunctions_nested;
 mod sts;
+mod test_state;

@@ -6,7 +6,7 @@
 //! - [`api`]: state machines, versions, aliases, tags, validation.
 //! - [`executions`]: executions, their histories and task callbacks.
 //! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call; [`nested`]: the
-//!   `states:startExecution` tasks (`.sync`, `.sync:2`).
+//!   `states:startExecution` tasks (`.sync`, `.sync:2`); [`test_state`]: TestState.
 
 pub mod api;
 pub mod executions;
@@ -16,6 +16,7 @@ pub mod model;
 pub mod names;
 pub mod nested;
 pub mod pagination;
+pub mod test_state;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
@@ -192,6 +193,7 @@ pub async fn call(
         "SendTaskSuccess" => executions::send_task_success(cloud, input),
         "SendTaskFailure" => executions::send_task_failure(cloud, input),
         "SendTaskHeartbeat" => executions::send_task_heartbeat(cloud, input),
+        "TestState" => test_state::test_state(cloud, ctx, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }
