@@ -260,8 +260,8 @@ async fn bad_functions_are_refused() {
     let lambda = client(&emulator);
     let err = lambda
         .create_function()
-        .function_name("py")
-        .runtime(Runtime::Python312)
+        .function_name("java")
+        .runtime(Runtime::Java21)
         .role(ROLE)
         .handler("app.handler")
         .code(
@@ -278,7 +278,7 @@ async fn bad_functions_are_refused() {
     assert_eq!(err.code(), Some("InvalidParameterValueException"));
     let message = err.message().unwrap();
     assert!(
-        message.contains("python3.12") && message.contains("provided.al2023"),
+        message.contains("java21") && message.contains("provided.al2023"),
         "{message}"
     );
 

@@ -40,7 +40,7 @@ async fn table(emulator: &Emulator, name: &str) -> aws_sdk_dynamodb::Client {
 }
 
 /// Runs `definition` on `input` to its end; returns the description.
-async fn run(
+pub(crate) async fn run(
     sfn: &aws_sdk_sfn::Client,
     name: &str,
     definition: Value,

@@ -154,8 +154,9 @@ async fn execute(
         )
         .with_status(StatusCode::INTERNAL_SERVER_ERROR)
     };
+    let launch = super::runtimes::launch(&config.runtime, config.handler.as_deref()).await?;
     let pool = sandboxes
-        .pool(config, code, region)
+        .pool(config, code, region, launch)
         .await
         .map_err(unavailable)?;
     let mut lease = sandboxes.acquire(&pool).await.map_err(unavailable)?;

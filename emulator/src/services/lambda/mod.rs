@@ -1,5 +1,6 @@
-//! Lambda: functions on the `provided.al2023` / `provided.al2` runtimes, run for real — the
-//! package is unzipped and its `bootstrap` started as a child process talking to its own
+//! Lambda: functions on the `provided.al2023` / `provided.al2`, `python3.x` and `nodejs*.x`
+//! runtimes, run for real — the package is unzipped and its `bootstrap` (or the host's
+//! interpreter with a runtime interface client) started as a child process talking to its own
 //! Runtime API listener, kept warm between invocations.
 //!
 //! - [`model`]: functions, versions, tags, policies, the journal's changes.
@@ -7,12 +8,14 @@
 //! - [`invoke`](mod@invoke): Invoke's limits, types and replies.
 //! - [`sandbox`]: child processes and warm pools; [`runtime_api`]: what a sandbox polls.
 //! - [`package`]: checking and unzipping deployment packages.
+//! - [`runtimes`]: which runtimes run, and the process each starts.
 
 pub mod api;
 pub mod invoke;
 pub mod model;
 pub mod package;
 pub mod runtime_api;
+pub mod runtimes;
 pub mod sandbox;
 
 use std::sync::{Arc, Weak};

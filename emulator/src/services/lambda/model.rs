@@ -15,9 +15,6 @@ use crate::protocol::validation::{constraint, rule};
 use crate::request::ACCOUNT_ID;
 use crate::services::store::Journaled;
 
-/// The runtimes this emulator runs: those that start the package's own `bootstrap`.
-pub const RUNTIMES: &[&str] = &["provided.al2023", "provided.al2"];
-
 /// The version every function has: the code and configuration being edited.
 pub const LATEST: &str = "$LATEST";
 
@@ -418,19 +415,9 @@ fn bad_name(text: &str) -> AwsError {
     )
 }
 
-/// Refuses a runtime this emulator cannot run.
+/// Refuses a runtime this emulator cannot run (see [`super::runtimes`]).
 pub fn check_runtime(runtime: Option<&str>) -> AwsResult<String> {
-    match runtime {
-        Some(r) if RUNTIMES.contains(&r) => Ok(r.to_string()),
-        Some(r) => Err(invalid(format!(
-            "The runtime parameter of {r} is not supported by this emulator: it runs only the OS-only runtimes {} (a package with an executable 'bootstrap')",
-            RUNTIMES.join(" and ")
-        ))),
-        None => Err(invalid(format!(
-            "Runtime is required for a .zip deployment package; this emulator runs only {}",
-            RUNTIMES.join(" and ")
-        ))),
-    }
+    super::runtimes::check(runtime)
 }
 
 /// Checks a Timeout against AWS's bounds.
@@ -592,6 +579,7 @@ impl State {
             )));
         }
         let runtime = check_runtime(settings.runtime.as_deref())?;
+        super::runtimes::check_package(&runtime, &code.0)?;
         let Some(role) = settings.role.as_deref() else {
             return Err(crate::protocol::json::missing("Role"));
         };
@@ -652,6 +640,8 @@ impl State {
         check_revision(&function.latest, revision_id)?;
         let mut config = function.latest.clone();
         settings.apply_to(&mut config)?;
+        let package = code.as_ref().unwrap_or(&function.code);
+        super::runtimes::check_package(&config.runtime, &package.0)?;
         if let Some(code) = &code {
             config.code_sha256 = code.sha256();
             config.code_size = code.0.len() as u64;
@@ -813,10 +803,10 @@ mod tests {
     }
 
     #[test]
-    fn only_provided_runtimes_run() {
+    fn java_dotnet_and_ruby_do_not_run() {
         assert_eq!(check_runtime(Some("provided.al2")).unwrap(), "provided.al2");
-        let err = check_runtime(Some("python3.12")).unwrap_err();
+        let err = check_runtime(Some("java21")).unwrap_err();
         assert_eq!(err.code, "InvalidParameterValueException");
-        assert!(err.message.contains("python3.12"));
+        assert!(err.message.contains("java21"));
     }
 }

@@ -22,9 +22,8 @@ fn open(zip: &[u8]) -> AwsResult<zip::ZipArchive<Cursor<&[u8]>>> {
     })
 }
 
-/// Checks a package: a readable zip, within the unzipped quota, with an executable `bootstrap`
-/// at its root (this emulator runs only `provided` runtimes).
-pub fn check(zip: &[u8]) -> AwsResult<()> {
+/// The size once unzipped and the permission bits of `bootstrap` (outer `None`: no bootstrap).
+fn survey(zip: &[u8]) -> AwsResult<(u64, Option<Option<u32>>)> {
     let mut archive = open(zip)?;
     let mut total = 0u64;
     let mut bootstrap_mode = None;
@@ -39,12 +38,23 @@ pub fn check(zip: &[u8]) -> AwsResult<()> {
             bootstrap_mode = Some(file.unix_mode());
         }
     }
+    Ok((total, bootstrap_mode))
+}
+
+/// Checks a package: a readable zip, within the unzipped quota.
+pub fn check(zip: &[u8]) -> AwsResult<()> {
+    let (total, _) = survey(zip)?;
     if total > MAX_UNZIPPED_BYTES {
         return Err(invalid(format!(
             "Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
         )));
     }
-    match bootstrap_mode {
+    Ok(())
+}
+
+/// Checks what the `provided` runtimes start: an executable `bootstrap` at the package's root.
+pub fn check_bootstrap(zip: &[u8]) -> AwsResult<()> {
+    match survey(zip)?.1 {
         None => Err(invalid(
             "The deployment package has no 'bootstrap' file at its root: the provided.al2023 and provided.al2 runtimes start an executable named 'bootstrap'",
         )),
@@ -113,10 +123,11 @@ mod tests {
 
     #[test]
     fn a_package_needs_an_executable_bootstrap() {
-        assert!(check(&zip_of(&[("bootstrap", b"#!/bin/sh\n", 0o755)])).is_ok());
-        let err = check(&zip_of(&[("main", b"x", 0o755)])).unwrap_err();
+        assert!(check_bootstrap(&zip_of(&[("bootstrap", b"#!/bin/sh\n", 0o755)])).is_ok());
+        assert!(check(&zip_of(&[("main", b"x", 0o755)])).is_ok());
+        let err = check_bootstrap(&zip_of(&[("main", b"x", 0o755)])).unwrap_err();
         assert!(err.message.contains("no 'bootstrap'"), "{err}");
-        let err = check(&zip_of(&[("bootstrap", b"x", 0o644)])).unwrap_err();
+        let err = check_bootstrap(&zip_of(&[("bootstrap", b"x", 0o644)])).unwrap_err();
         assert!(err.message.contains("not executable"), "{err}");
         let err = check(b"not a zip").unwrap_err();
         assert_eq!(err.code, "InvalidParameterValueException");

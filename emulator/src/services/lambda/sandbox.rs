@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use super::model::{Code, FunctionConfig};
 use super::package;
 use super::runtime_api::{Job, Outcome, RuntimeApi};
+use super::runtimes::Launch;
 
 /// How many sandboxes one function version runs at once unless
 /// `SFN_RESUME_LAMBDA_MAX_SANDBOXES` says otherwise; invocations beyond wait their turn.
@@ -83,12 +84,14 @@ impl Sandboxes {
         *lock(&self.endpoint) = Some(endpoint);
     }
 
-    /// The pool of a function version, created (code unzipped) on first use.
+    /// The pool of a function version, created (code unzipped) on first use; its sandboxes
+    /// start as `launch` says.
     pub async fn pool(
         &self,
         config: &FunctionConfig,
         code: &Code,
         region: &str,
+        launch: Launch,
     ) -> std::io::Result<Arc<Pool>> {
         let key = config.pool_key();
         if let Some(pool) = lock(&self.pools).get(&key) {
@@ -108,6 +111,7 @@ impl Sandboxes {
             task_root: dir.path().to_path_buf(),
             endpoint: lock(&self.endpoint).clone(),
             echo_logs: self.echo_logs,
+            launch,
         };
         let pool = Arc::new(Pool {
             spec,
@@ -248,6 +252,7 @@ struct Spec {
     task_root: PathBuf,
     endpoint: Option<String>,
     echo_logs: bool,
+    launch: Launch,
 }
 
 /// How one invocation on a sandbox ended.
@@ -279,7 +284,8 @@ impl Sandbox {
     ) -> std::io::Result<(Sandbox, JoinHandle<()>)> {
         let api = RuntimeApi::start().await?;
         let mut child = spawn(spec, &api.address).await?;
-        let logs = Arc::new(Mutex::new(Vec::new()));
+        let notice = spec.launch.notice.clone().unwrap_or_default();
+        let logs = Arc::new(Mutex::new(notice.into_bytes()));
         let prefix = spec.echo_logs.then(|| format!("[{}] ", spec.config.name));
         if let Some(out) = child.stdout.take() {
             tokio::spawn(capture(out, logs.clone(), prefix.clone()));
@@ -405,19 +411,25 @@ fn environment(spec: &Spec, runtime_api: &str) -> Vec<(String, String)> {
     if let Some(endpoint) = &spec.endpoint {
         env.push(("AWS_ENDPOINT_URL".to_string(), endpoint.clone()));
     }
+    env.extend(spec.launch.env.iter().cloned());
     if let Some(variables) = &config.environment {
         env.extend(variables.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
     env
 }
 
-/// Starts `bootstrap` in its own process group (so a timeout kills what it started too).
+/// Starts the runtime's process (`bootstrap`, or an interpreter and its runtime client) in its
+/// own process group (so a timeout kills what it started too).
 async fn spawn(spec: &Spec, runtime_api: &str) -> std::io::Result<Child> {
-    let bootstrap = spec.task_root.join(package::BOOTSTRAP);
     let mut attempts = 0;
     loop {
-        let mut command = Command::new(&bootstrap);
+        let program = match &spec.launch.program {
+            Some(interpreter) => interpreter.clone(),
+            None => spec.task_root.join(package::BOOTSTRAP),
+        };
+        let mut command = Command::new(&program);
         command
+            .args(&spec.launch.args)
             .current_dir(&spec.task_root)
             .env_clear()
             .envs(environment(spec, runtime_api))

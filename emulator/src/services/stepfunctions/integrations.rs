@@ -8,6 +8,7 @@
 //! | `arn:aws:states:::lambda:invoke` | `lambda::invoke`, result = `{ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode}` | same |
 //! | `arn:aws:states:::dynamodb:getItem` (putItem, deleteItem, updateItem) | `dynamodb::call` | `DynamoDB.<Code>` |
 //! | `arn:aws:states:::aws-sdk:<service>:<action>` | dynamodb, sfn, eventbridge, cloudwatchlogs `call` | `<Service>.<Code>Exception` (`DynamoDb.…`, `Sfn.…`) |
+//! | `arn:aws:states:::states:startExecution` (`.sync`, `.sync:2`) | [`nested`](super::nested) | `States.TaskFailed` (cause: the child's DescribeExecution), `Sfn.<Code>Exception` |
 //! | `arn:aws:states:::events:putEvents` | `events::call` PutEvents | `EventBridge.FailedEntry`, `EventBridge.<Code>` |
 //!
 //! `.waitForTaskToken` works with each: the token reaches the service inside the parameters
@@ -70,6 +71,8 @@ pub enum Target {
     DynamoDb(String),
     /// `arn:aws:states:::events:putEvents`.
     PutEvents,
+    /// `arn:aws:states:::states:startExecution` (`.sync`, `.sync:2`): a nested workflow.
+    StartExecution(super::nested::Wait),
     /// `arn:aws:states:::aws-sdk:<service>:<action>`.
     AwsSdk {
         /// The SDK service name (`dynamodb`, `sfn`, …).
@@ -88,7 +91,7 @@ pub fn target(resource: &str) -> Result<Target, TaskFailure> {
             format!(
                 "The emulator does not integrate the resource '{resource}'{why}. It supports Lambda function ARNs, \
                  arn:aws:states:::lambda:invoke, arn:aws:states:::dynamodb:getItem|putItem|deleteItem|updateItem, \
-                 arn:aws:states:::events:putEvents and arn:aws:states:::aws-sdk:dynamodb|sfn|eventbridge|cloudwatchlogs:<action>, \
+                 arn:aws:states:::events:putEvents, arn:aws:states:::states:startExecution(.sync, .sync:2) and arn:aws:states:::aws-sdk:dynamodb|sfn|eventbridge|cloudwatchlogs:<action>, \
                  each also with .waitForTaskToken"
             ),
         )
@@ -104,8 +107,13 @@ pub fn target(resource: &str) -> Result<Target, TaskFailure> {
     else {
         return Err(unsupported(""));
     };
+    if let Some(wait) = super::nested::Wait::of(tail) {
+        return Ok(Target::StartExecution(wait));
+    }
     if tail.contains(".sync") {
-        return Err(unsupported(" (.sync jobs are not run)"));
+        return Err(unsupported(
+            " (.sync jobs other than states:startExecution are not run)",
+        ));
     }
     let tail = tail.strip_suffix(".waitForTaskToken").unwrap_or(tail);
     let target = match tail.split(':').collect::<Vec<_>>().as_slice() {
@@ -371,6 +379,9 @@ async fn dispatch(cloud: &Arc<Cloud>, request: TaskRequest) -> Result<Value, Tas
         Target::AwsSdk { service, action } => {
             aws_sdk(cloud, &region, &service, &action, request.parameters).await
         }
+        Target::StartExecution(wait) => {
+            super::nested::start_execution(cloud, &region, request.parameters, wait).await
+        }
     }
 }
 
@@ -501,7 +512,7 @@ mod tests {
         for unsupported in [
             "arn:aws:states:::dynamodb:query",
             "arn:aws:states:::aws-sdk:ec2:describeInstances",
-            "arn:aws:states:::states:startExecution.sync:2",
+            "arn:aws:states:::glue:startJobRun.sync",
             "arn:aws:states:us-east-1:123456789012:activity:a",
         ] {
             let failure = target(unsupported).unwrap_err();

@@ -5,7 +5,8 @@
 //! - [`model`]: the state and the journaled [`model::Change`]s.
 //! - [`api`]: state machines, versions, aliases, tags, validation.
 //! - [`executions`]: executions, their histories and task callbacks.
-//! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call.
+//! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call; [`nested`]: the
+//!   `states:startExecution` tasks (`.sync`, `.sync:2`); [`test_state`]: TestState.
 
 pub mod api;
 mod compiled;
@@ -14,7 +15,9 @@ pub mod history;
 pub mod integrations;
 pub mod model;
 pub mod names;
+pub mod nested;
 pub mod pagination;
+pub mod test_state;
 
 use std::sync::{Arc, Weak};
 
@@ -175,6 +178,7 @@ pub async fn call(
         "SendTaskSuccess" => executions::send_task_success(cloud, input),
         "SendTaskFailure" => executions::send_task_failure(cloud, input),
         "SendTaskHeartbeat" => executions::send_task_heartbeat(cloud, input),
+        "TestState" => test_state::test_state(cloud, ctx, input).await,
         other => Err(AwsError::unknown_operation(other)),
     }
 }

@@ -1,0 +1,180 @@
+//! Nested workflows through the real SDK: a parent running a child with
+//! `states:startExecution.sync:2` and `.sync` (the child's output as JSON, or as text), the
+//! child's failure as the parent's `States.TaskFailed`, and StopExecution of the parent
+//! stopping the child.
+
+use aws_sdk_sfn::types::ExecutionStatus;
+use serde_json::{json, Value};
+
+use crate::stepfunctions_integrations::run;
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
+
+async fn machine(sfn: &aws_sdk_sfn::Client, name: &str, definition: Value) -> String {
+    sfn.create_state_machine()
+        .name(name)
+        .definition(definition.to_string())
+        .role_arn(ROLE)
+        .send()
+        .await
+        .expect("the machine is created")
+        .state_machine_arn
+}
+
+fn parent(child: &str, resource: &str) -> Value {
+    json!({
+        "StartAt": "Child",
+        "States": {"Child": {
+            "Type": "Task",
+            "Resource": resource,
+            "Parameters": {"StateMachineArn": child, "Input": {"value.$": "$.value"}},
+            "End": true
+        }}
+    })
+}
+
+fn output(
+    described: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
+) -> Value {
+    serde_json::from_str(described.output().unwrap_or("null")).unwrap()
+}
+
+#[tokio::test]
+async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
+    let emulator = testkit::aws::emulator().await;
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let child = machine(
+        &sfn,
+        "child",
+        json!({"StartAt": "Double", "States": {"Double": {
+            "Type": "Pass", "Parameters": {"doubled.$": "States.MathAdd($.value, $.value)"}, "End": true}}}),
+    )
+    .await;
+
+    let described = run(
+        &sfn,
+        "parent2",
+        parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
+        json!({"value": 21}),
+    )
+    .await;
+    assert_eq!(described.status, ExecutionStatus::Succeeded);
+    let result = output(&described);
+    assert_eq!(result["Output"], json!({"doubled": 42}));
+    assert_eq!(result["Input"], json!({"value": 21}));
+    assert_eq!(result["Status"], "SUCCEEDED");
+    assert_eq!(result["StateMachineArn"], child.as_str());
+    assert!(
+        result["StartDate"].is_i64() && result["StopDate"].is_i64(),
+        "{result}"
+    );
+    assert!(result["ExecutionArn"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:states:us-east-1:123456789012:execution:child:"));
+
+    let described = run(
+        &sfn,
+        "parent1",
+        parent(&child, "arn:aws:states:::states:startExecution.sync"),
+        json!({"value": 1}),
+    )
+    .await;
+    assert_eq!(described.status, ExecutionStatus::Succeeded);
+    assert_eq!(output(&described)["Output"], "{\"doubled\":2}");
+
+    let described = run(
+        &sfn,
+        "parent0",
+        parent(&child, "arn:aws:states:::states:startExecution"),
+        json!({"value": 1}),
+    )
+    .await;
+    let started = output(&described);
+    assert!(
+        started["ExecutionArn"].is_string() && started["StartDate"].is_i64(),
+        "{started}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_child_fails_the_parents_task_with_its_description() {
+    let emulator = testkit::aws::emulator().await;
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let child = machine(
+        &sfn,
+        "failing-child",
+        json!({"StartAt": "Boom", "States": {"Boom": {
+            "Type": "Fail", "Error": "Child.Broken", "Cause": "the child broke"}}}),
+    )
+    .await;
+    let described = run(
+        &sfn,
+        "failing-parent",
+        parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
+        json!({"value": 1}),
+    )
+    .await;
+    assert_eq!(described.status, ExecutionStatus::Failed);
+    assert_eq!(described.error(), Some("States.TaskFailed"));
+    let cause: Value = serde_json::from_str(described.cause().unwrap()).unwrap();
+    assert_eq!(cause["Status"], "FAILED");
+    assert_eq!(cause["Error"], "Child.Broken");
+    assert_eq!(cause["Cause"], "the child broke");
+}
+
+#[tokio::test]
+async fn stopping_the_parent_stops_the_child() {
+    let emulator = testkit::aws::emulator().await;
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let child = machine(
+        &sfn,
+        "slow-child",
+        json!({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": true}}}),
+    )
+    .await;
+    let parent_arn = machine(
+        &sfn,
+        "slow-parent",
+        parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
+    )
+    .await;
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(parent_arn)
+        .input(json!({"value": 1}).to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    let child_execution = testkit::eventually(10, || async {
+        let listed = sfn
+            .list_executions()
+            .state_machine_arn(&child)
+            .send()
+            .await
+            .ok()?;
+        listed
+            .executions()
+            .first()
+            .map(|e| e.execution_arn().to_string())
+    })
+    .await
+    .expect("the child starts");
+    sfn.stop_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    let status = testkit::eventually(10, || async {
+        let described = sfn
+            .describe_execution()
+            .execution_arn(&child_execution)
+            .send()
+            .await
+            .ok()?;
+        (described.status != ExecutionStatus::Running).then_some(described.status)
+    })
+    .await;
+    assert_eq!(status, Some(ExecutionStatus::Aborted));
+}
