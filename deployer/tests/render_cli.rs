@@ -120,25 +120,30 @@ fn task_prints_the_pause_task_with_a_marked_placeholder() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // One Parallel state: its branch gets the state input and the id, its output is the input
+    // with the event's detail at the result path.
+    assert_eq!(task["Type"], "Parallel");
+    assert_eq!(task["Parameters"]["id.$"], "$.orderId");
+    assert_eq!(task["OutputPath"], "$[0].input");
+    let pause = &task["Branches"][0]["States"]["Pause"];
     assert_eq!(
-        task["Resource"],
+        pause["Resource"],
         "arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken"
     );
-    assert_eq!(task["Parameters"]["TableName"], "sfn-resume-orders");
-    assert_eq!(task["Parameters"]["Item"]["id"]["S.$"], "$.orderId");
-    assert_eq!(task["Parameters"]["Item"]["token"]["S.$"], "$$.Task.Token");
+    assert_eq!(pause["Parameters"]["TableName"], "sfn-resume-orders");
+    assert_eq!(pause["Parameters"]["Item"]["id"]["S.$"], "$.id");
+    assert_eq!(pause["Parameters"]["Item"]["token"]["S.$"], "$$.Task.Token");
     assert_eq!(
-        task["Parameters"]["ConditionExpression"],
+        pause["Parameters"]["ConditionExpression"],
         "attribute_not_exists(id)"
     );
-    assert_eq!(task["ResultPath"], "$.resumeEvent");
-    assert!(task.get("TimeoutSeconds").is_none());
+    assert_eq!(pause["ResultPath"], "$.input.resumeEvent");
+    assert!(pause.get("TimeoutSeconds").is_none());
     assert_eq!(
-        task["Catch"][0]["ErrorEquals"][0],
+        pause["Catch"][0]["ErrorEquals"][0],
         "DynamoDb.ConditionalCheckFailedException"
     );
     assert_eq!(task["Next"], "<your next state: replace me>");
-    assert_eq!(task["Catch"][0]["Next"], task["Next"]);
     assert!(stderr(&out).contains("placeholder"));
 }
 
@@ -160,8 +165,9 @@ fn task_takes_next_result_path_and_timeout() {
     assert!(out.status.success(), "{}", stderr(&out));
     let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(task["Next"], "Ship");
-    assert_eq!(task["ResultPath"], "$.shipped");
-    assert_eq!(task["TimeoutSeconds"], 600);
+    let pause = &task["Branches"][0]["States"]["Pause"];
+    assert_eq!(pause["ResultPath"], "$.input.shipped");
+    assert_eq!(pause["TimeoutSeconds"], 600);
     assert!(stderr(&out).is_empty());
 }
 
@@ -216,8 +222,8 @@ tags = { team = "shop" }
         &["task", "--name-suffix", "orders", "--timeout-seconds", "5"],
     );
     let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(task["TimeoutSeconds"], 5);
-    assert_eq!(task["Parameters"]["Item"]["id"]["S.$"], "$.order.id");
+    assert_eq!(task["Branches"][0]["States"]["Pause"]["TimeoutSeconds"], 5);
+    assert_eq!(task["Parameters"]["id.$"], "$.order.id");
 }
 
 #[test]
@@ -355,5 +361,24 @@ fn bad_config_files_exit_2() {
             "/nonexistent/deployer.toml",
         ]),
         &["/nonexistent/deployer.toml"],
+    );
+}
+
+#[test]
+fn overlapping_or_oversized_patterns_exit_2() {
+    let overlap = resumer_flags(
+        "o",
+        &["--failure-event-pattern", r#"{"source": ["shop.orders"]}"#],
+    );
+    assert_usage(
+        &deployer(&overlap),
+        &["both match the event", r#""source":"shop.orders""#],
+    );
+    let values: Vec<String> = (0..600).map(|i| format!("\"s-{i}\"")).collect();
+    let huge = format!(r#"{{"source": [{}]}}"#, values.join(","));
+    let oversized = resumer_flags("o", &["--failure-event-pattern", &huge]);
+    assert_usage(
+        &deployer(&oversized),
+        &["failure_event_pattern", "at most 4096"],
     );
 }

@@ -184,7 +184,7 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     assert_eq!(report["result"], "updated");
     assert_eq!(report["status"], "UPDATE_COMPLETE");
     assert_eq!(
-        report["pauseTask"]["Parameters"]["TableName"],
+        report["pauseTask"]["Branches"][0]["States"]["Pause"]["Parameters"]["TableName"],
         "sfn-resume-Orders"
     );
     let rule_arn = report["outputs"]
@@ -387,10 +387,7 @@ tags = { team = "billing" }
     let reports = json(&up);
     assert_eq!(reports[0]["stack"], "sfn-resume-orders");
     assert_eq!(reports[1]["stack"], "sfn-resume-payments");
-    assert_eq!(
-        reports[1]["pauseTask"]["Parameters"]["Item"]["id"]["S.$"],
-        "$.paymentId"
-    );
+    assert_eq!(reports[1]["pauseTask"]["Parameters"]["id.$"], "$.paymentId");
     let mut stacks = w.live_stacks().await;
     stacks.sort();
     assert_eq!(stacks, ["sfn-resume-orders", "sfn-resume-payments"]);

@@ -124,9 +124,9 @@ async fn up_one(
             .find(|o| o.key == "TableArn")
             .map(|o| o.value.clone())
             .ok_or_else(|| CliError::Failed(format!("{stack} has no TableArn output")))?;
-        iam::grant_put_item(aws, role, &stack, &table_arn).await?;
+        iam::grant_pause(aws, role, &stack, &table_arn).await?;
         console.note(format!(
-            "granted {role} dynamodb:PutItem on {table_arn} (inline policy {})",
+            "granted {role} the pause task's access to {table_arn} (inline policy {})",
             iam::policy_name(&stack)
         ));
     }
