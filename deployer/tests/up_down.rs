@@ -518,3 +518,94 @@ async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
     assert!(w.live_stacks().await.is_empty(), "nothing was created");
     assert!(w.tables().await.is_empty(), "nothing was created");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn down_ends_the_executions_still_paused_on_the_resumer() {
+    use aws_sdk_sfn::types::ExecutionStatus;
+    let w = World::new().await;
+    let up = w
+        .deployer(&[
+            "--output",
+            "json",
+            "up",
+            "--name-suffix",
+            "Gone",
+            "--event-pattern",
+            PATTERN,
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--path-to-id-workflow",
+            "$.detail.orderId",
+            "--removal-policy",
+            "destroy",
+            "--yes",
+        ])
+        .await;
+    let report = json(&up);
+    let mut pause = report["pauseTask"].clone();
+    pause["Next"] = "Done".into();
+    let definition = serde_json::json!({
+        "StartAt": "Wait",
+        "States": {"Wait": pause, "Done": {"Type": "Succeed"}}
+    });
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    let machine = sfn
+        .create_state_machine()
+        .name("waits")
+        .role_arn(common::ROLE_ARN)
+        .definition(definition.to_string())
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn;
+    let mut waiting = Vec::new();
+    for order in ["o-1", "o-2"] {
+        let arn = sfn
+            .start_execution()
+            .state_machine_arn(&machine)
+            .input(serde_json::json!({"orderId": order}).to_string())
+            .send()
+            .await
+            .expect("StartExecution")
+            .execution_arn;
+        waiting.push(arn);
+    }
+    let stored = common::eventually(10, || async {
+        let scan = w
+            .dynamodb()
+            .scan()
+            .table_name("sfn-resume-Gone")
+            .send()
+            .await
+            .ok()?;
+        (scan.items().len() == 2).then_some(())
+    })
+    .await;
+    assert!(stored.is_some(), "both pauses store their tokens");
+
+    let down = w
+        .deployer(&["down", "--name-suffix", "Gone", "--yes"])
+        .await;
+    assert_ok(&down);
+    assert!(
+        stderr(&down).contains("2 execution(s) still paused on sfn-resume-Gone"),
+        "{}",
+        stderr(&down)
+    );
+    for arn in &waiting {
+        let done = common::eventually(10, || async {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .ok()?;
+            (d.status != ExecutionStatus::Running).then_some(d)
+        })
+        .await
+        .expect("the paused execution ends");
+        assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
+        assert_eq!(done.error(), Some("ResumerDeleted"));
+    }
+    assert!(w.tables().await.is_empty(), "destroy deletes the table");
+}

@@ -4,6 +4,7 @@
 pub mod artifacts;
 pub mod iam;
 pub mod machines;
+pub mod pauses;
 pub mod sfn;
 pub mod stack;
 pub mod trust;
@@ -100,6 +101,11 @@ impl Aws {
     /// CloudFormation.
     pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
         aws_sdk_cloudformation::Client::new(&self.config)
+    }
+
+    /// DynamoDB.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.config)
     }
 
     /// Step Functions.

@@ -4,12 +4,12 @@
 use aws_sdk_cloudformation::types::Stack;
 
 use crate::aws::stack::{describe, tag};
-use crate::aws::{iam, machines, Aws};
+use crate::aws::{iam, machines, pauses, Aws};
 use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, delete, Approval};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
-use crate::stacks::{self, RESUMED_COPY, WORKFLOW_ROLE_TAG};
+use crate::stacks::{self, KIND_TAG, RESUMED_COPY, WORKFLOW_ROLE_TAG};
 use crate::ui::console::Console;
 
 /// Runs `deployer down`.
@@ -49,6 +49,17 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     let mut reports = Vec::new();
     for stack in &targets {
         let name = stack.stack_name().unwrap_or_default();
+        if tag(stack, KIND_TAG) == Some("resumer") {
+            // The table is named after the stack.
+            let failed = pauses::fail_waiting(&aws, name, name).await?;
+            if failed > 0 {
+                console.note(format!(
+                    "{failed} execution(s) still paused on {name}: ended with error {} (no \
+                     event could resume them once the stack is gone)",
+                    pauses::RESUMER_DELETED
+                ));
+            }
+        }
         if let Some(role) = tag(stack, WORKFLOW_ROLE_TAG) {
             if iam::revoke(&aws, role, name).await? {
                 console.note(format!(
