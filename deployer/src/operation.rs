@@ -56,6 +56,29 @@ pub struct Report {
     /// Resources a deletion kept (DeletionPolicy Retain).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retained: Vec<String>,
+    /// What the plan warned about before asking (replacements that cannot work).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// For a failed operation: the first resource that failed for a reason of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<RootCause>,
+    /// For a failed operation: what went wrong and where the stack ended, as printed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The event that explains a failed operation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootCause {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// Its type.
+    pub resource_type: String,
+    /// The failed status, e.g. CREATE_FAILED.
+    pub status: String,
+    /// CloudFormation's reason.
+    pub reason: Option<String>,
 }
 
 impl Report {
@@ -67,6 +90,21 @@ impl Report {
             changes: Vec::new(),
             outputs: Vec::new(),
             retained: Vec::new(),
+            warnings: Vec::new(),
+            root_cause: None,
+            error: None,
+        }
+    }
+
+    /// The report of an operation that ended well, or its failure as an error (exit 1).
+    pub fn check(self) -> CliResult<Report> {
+        match (self.result, &self.error) {
+            ("failed", Some(error)) => Err(CliError::Failed(error.clone())),
+            ("declined", _) => Err(CliError::Failed(format!(
+                "{}: not deployed (declined at the prompt)",
+                self.stack
+            ))),
+            _ => Ok(self),
         }
     }
 }
@@ -87,7 +125,9 @@ pub fn check_approval(console: &Console, approval: Approval, verb: &str) -> CliR
     )))
 }
 
-/// Deploys `deployment` through a change set.
+/// Deploys `deployment` through a change set. An operation that ran and failed is a report
+/// with result `failed` (its root cause and error message), so that a caller can report every
+/// stack before exiting; [`Report::check`] turns it into the error.
 pub async fn deploy(
     aws: &Aws,
     console: &Console,
@@ -97,14 +137,36 @@ pub async fn deploy(
     let cfn = aws.cloudformation();
     let name = deployment.stack.as_str();
     let template = template_source(aws, deployment).await?;
-    let existing = settle(aws, &cfn, console, name).await?;
+    let existing = match settle(aws, &cfn, console, name, approval.preview).await? {
+        Settled::Ready(existing) => existing,
+        Settled::MustDelete(current) => {
+            console.note(format!(
+                "preview only: {name} is in {current}, so `deployer up` would delete it first and \
+                 then plan its creation; nothing changed"
+            ));
+            let mut report = Report::new(name, "previewed");
+            report.status = Some(current);
+            return Ok(report);
+        }
+    };
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
         ChangeSetType::Create
     };
     let capabilities = capabilities(aws, &cfn, &template).await?;
-    console.detail(format!("capabilities: {capabilities:?}"));
+    console.detail(format!(
+        "capabilities: {}",
+        if capabilities.is_empty() {
+            "none".to_string()
+        } else {
+            capabilities
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
     let change_set = create_change_set(
         aws,
         &cfn,
@@ -156,6 +218,10 @@ pub async fn deploy(
         console.result(plan_table(console, &changes));
     }
     let mut report = Report::new(name, "previewed");
+    report.warnings = crate::named::replacement_warnings(&deployment.template, &changes);
+    for warning in &report.warnings {
+        console.warn(warning);
+    }
     report.changes = changes;
     if approval.preview {
         discard.run(aws, &cfn).await?;
@@ -190,7 +256,11 @@ pub async fn deploy(
     .await?;
     let final_status = status(&watched.stack).to_string();
     if !matches!(final_status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
-        return Err(failure(name, &final_status, &watched.events));
+        report.result = "failed";
+        report.root_cause = root_cause(&watched.events);
+        report.error = Some(failure(name, &final_status, &watched.events).to_string());
+        report.status = Some(final_status);
+        return Ok(report);
     }
     console.note(format!(
         "{} {name}",
@@ -288,23 +358,36 @@ async fn template_source(aws: &Aws, deployment: &Deployment) -> CliResult<Templa
     )))
 }
 
+/// Where step 2 leaves the stack.
+enum Settled {
+    /// A change set can start from it (`None`: there is no stack).
+    Ready(Option<Stack>),
+    /// A preview found a stack that must be deleted first (in this status), and left it.
+    MustDelete(String),
+}
+
 /// Step 2: the stack as a change set can start from it. A stack whose first creation failed
 /// (ROLLBACK_COMPLETE) or that an earlier preview left empty (REVIEW_IN_PROGRESS) is deleted
-/// first; an operation in progress is waited for; a stack stuck in a failed state stops us.
+/// first, except by a preview, which changes nothing; an operation in progress is waited for;
+/// a stack stuck in a failed state stops us.
 async fn settle(
     aws: &Aws,
     cfn: &Client,
     console: &Console,
     name: &str,
-) -> CliResult<Option<Stack>> {
+    preview: bool,
+) -> CliResult<Settled> {
     let mut backoff = Backoff::default();
     let mut waiting_said = false;
     loop {
         let Some(existing) = describe(aws, cfn, name).await? else {
-            return Ok(None);
+            return Ok(Settled::Ready(None));
         };
         let current = status(&existing);
         match current {
+            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" if preview => {
+                return Ok(Settled::MustDelete(current.to_string()));
+            }
             "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" => {
                 console.note(format!(
                     "{name} is in {current} ({}): deleting it first",
@@ -315,7 +398,7 @@ async fn settle(
                     }
                 ));
                 delete(aws, console, &existing).await?;
-                return Ok(None);
+                return Ok(Settled::Ready(None));
             }
             s if s.ends_with("_IN_PROGRESS") => {
                 if !waiting_said {
@@ -333,7 +416,7 @@ async fn settle(
                      `aws cloudformation continue-update-rollback --stack-name {name}`)"
                 )));
             }
-            _ => return Ok(Some(existing)),
+            _ => return Ok(Settled::Ready(Some(existing))),
         }
     }
 }
@@ -433,6 +516,20 @@ async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliR
             }
         }
     }
+}
+
+/// The first resource that failed for a reason of its own (else the stack's own failure).
+fn root_cause(events: &[Event]) -> Option<RootCause> {
+    let event = events
+        .iter()
+        .find(|e| !e.is_stack() && e.is_root_failure())
+        .or_else(|| events.iter().find(|e| e.is_root_failure()))?;
+    Some(RootCause {
+        logical_id: event.logical_id.clone(),
+        resource_type: event.resource_type.clone(),
+        status: event.status.clone(),
+        reason: event.reason.clone(),
+    })
 }
 
 /// Step 8: the failure as the user needs it: the first resource that failed for a reason of

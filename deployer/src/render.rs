@@ -166,10 +166,7 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
         )),
     );
     context.insert("table_name", &encoded(stack.as_str()));
-    context.insert(
-        "log_group_name",
-        &encoded(format!("/aws/vendedlogs/states/{stack}")),
-    );
+    context.insert("log_group_name", &encoded(resumer.log_group_name()));
     context.insert("deletion_policy", resumer.removal_policy.deletion_policy());
     context.insert(
         "update_replace_policy",

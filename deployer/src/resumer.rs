@@ -137,6 +137,11 @@ impl Resumer {
         format!("{}_{}", self.stack_name(), self.pause.name_suffix)
     }
 
+    /// The resume machines' log group.
+    pub fn log_group_name(&self) -> String {
+        format!("/aws/vendedlogs/states/{}", self.stack_name())
+    }
+
     /// The failure state machine's name, `<stack>_<suffix>_fail`.
     pub fn fail_machine_name(&self) -> String {
         format!("{}{FAIL_SUFFIX}", self.machine_name())

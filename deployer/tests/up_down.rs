@@ -248,51 +248,129 @@ async fn a_preview_of_a_new_stack_leaves_nothing_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failed_creation_names_its_root_cause_and_the_next_up_recovers() {
+async fn a_table_kept_by_an_earlier_down_stops_up_before_anything_is_created() {
     let w = World::new().await;
-    // A table left behind by an earlier `down` (removal policy retain) blocks the creation.
+    let first = w.up("Kept", PATTERN, &["--yes"]).await;
+    assert_ok(&first);
+    let down = w
+        .deployer(&["down", "--name-suffix", "Kept", "--yes"])
+        .await;
+    assert_ok(&down);
+    assert_eq!(
+        w.tables().await,
+        ["sfn-resume-Kept"],
+        "retain keeps the table"
+    );
+
+    let again = w.up("Kept", PATTERN, &["--yes"]).await;
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(err.contains("the DynamoDB table sfn-resume-Kept"), "{err}");
+    assert!(
+        err.contains("the log group /aws/vendedlogs/states/sfn-resume-Kept"),
+        "{err}"
+    );
+    assert!(
+        err.contains("aws dynamodb delete-table --table-name sfn-resume-Kept"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "aws logs delete-log-group --log-group-name /aws/vendedlogs/states/sfn-resume-Kept"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        w.stack_status("sfn-resume-Kept").await,
+        None,
+        "nothing created"
+    );
+
+    // The printed fix works.
     w.dynamodb()
-        .create_table()
-        .table_name("sfn-resume-Clash")
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+        .delete_table()
+        .table_name("sfn-resume-Kept")
         .send()
         .await
-        .expect("CreateTable");
+        .expect("DeleteTable");
+    aws_sdk_cloudwatchlogs::Client::new(&w.config)
+        .delete_log_group()
+        .log_group_name("/aws/vendedlogs/states/sfn-resume-Kept")
+        .send()
+        .await
+        .expect("DeleteLogGroup");
+    assert_ok(&w.up("Kept", PATTERN, &["--yes"]).await);
+}
 
-    let failed = w.up("Clash", PATTERN, &["--yes"]).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_creation_reports_its_root_cause_as_json_preview_keeps_it_and_up_recovers() {
+    let w = World::new().await;
+    // A state machine with the resume machine's name, made outside the stack, fails the creation.
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    let squatter = sfn
+        .create_state_machine()
+        .name("sfn-resume-Clash_Clash")
+        .role_arn(common::ROLE_ARN)
+        .definition(r#"{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}"#)
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn;
+
+    let failed = w
+        .deployer(&[
+            "--output",
+            "json",
+            "up",
+            "--name-suffix",
+            "Clash",
+            "--event-pattern",
+            PATTERN,
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--path-to-id-workflow",
+            "$.detail.orderId",
+            "--yes",
+        ])
+        .await;
     assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
     let err = stderr(&failed);
     assert!(
-        err.contains("root cause: Table (AWS::DynamoDB::Table) CREATE_FAILED"),
+        err.contains("root cause: ResumeMachine (AWS::StepFunctions::StateMachine) CREATE_FAILED"),
         "{err}"
     );
-    assert!(err.contains("already exists"), "{err}");
     assert!(err.contains("ended in ROLLBACK_COMPLETE"), "{err}");
+    // One JSON document: the error, the root cause, every stack's result.
+    let document: serde_json::Value = serde_json::from_str(&stdout(&failed))
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", stdout(&failed)));
+    assert!(document["error"]
+        .as_str()
+        .unwrap()
+        .contains("ROLLBACK_COMPLETE"));
+    assert_eq!(document["rootCause"]["logicalId"], "ResumeMachine");
+    assert_eq!(document["rootCause"]["status"], "CREATE_FAILED");
+    assert_eq!(document["stacks"][0]["stack"], "sfn-resume-Clash");
+    assert_eq!(document["stacks"][0]["result"], "failed");
+    assert_eq!(document["stacks"][0]["status"], "ROLLBACK_COMPLETE");
+
+    // A preview changes nothing, not even the failed stack the next up would delete.
+    let preview = w.up("Clash", PATTERN, &["--preview"]).await;
+    assert_ok(&preview);
+    assert!(
+        stderr(&preview).contains("would delete it first"),
+        "{}",
+        stderr(&preview)
+    );
     assert_eq!(
         w.stack_status("sfn-resume-Clash").await.as_deref(),
         Some("ROLLBACK_COMPLETE")
     );
 
-    w.dynamodb()
-        .delete_table()
-        .table_name("sfn-resume-Clash")
+    sfn.delete_state_machine()
+        .state_machine_arn(&squatter)
         .send()
         .await
-        .expect("DeleteTable");
+        .expect("DeleteStateMachine");
     let recovered = w.up("Clash", PATTERN, &["--yes"]).await;
     assert_ok(&recovered);
     assert!(

@@ -3,6 +3,7 @@
 
 pub mod artifacts;
 pub mod iam;
+pub mod leftovers;
 pub mod machines;
 pub mod pauses;
 pub mod sfn;
@@ -101,6 +102,11 @@ impl Aws {
     /// CloudFormation.
     pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
         aws_sdk_cloudformation::Client::new(&self.config)
+    }
+
+    /// CloudWatch Logs.
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config)
     }
 
     /// DynamoDB.

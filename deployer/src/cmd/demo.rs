@@ -63,7 +63,9 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
         tags,
         artifact_bucket: Some(bucket.clone()),
     };
-    let report = deploy(&aws, console, &deployment, approval).await?;
+    let report = deploy(&aws, console, &deployment, approval)
+        .await?
+        .check()?;
     let machine = report
         .outputs
         .iter()

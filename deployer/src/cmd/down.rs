@@ -43,8 +43,9 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     let mut names: Vec<&str> = targets.iter().filter_map(Stack::stack_name).collect();
     names.extend(copies.iter().map(String::as_str));
     if !args.yes && !console.confirm(&format!("Delete {}?", names.join(", "))) {
-        console.note("nothing deleted");
-        return Ok(());
+        return Err(CliError::Failed(
+            "nothing deleted (declined at the prompt)".to_string(),
+        ));
     }
     let mut reports = Vec::new();
     for stack in &targets {
