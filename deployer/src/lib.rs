@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod input;
+pub mod interrupt;
 pub mod named;
 pub mod operation;
 pub mod render;

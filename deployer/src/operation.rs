@@ -125,6 +125,19 @@ pub fn check_approval(console: &Console, approval: Approval, verb: &str) -> CliR
     )))
 }
 
+/// Asks before deleting `what`; no, or Ctrl-C, is an error (exit 1) with nothing deleted.
+pub async fn confirm_delete(console: &Console, what: &str) -> CliResult {
+    match console.ask(&format!("Delete {what}?")).await {
+        Some(true) => Ok(()),
+        Some(false) => Err(CliError::Failed(
+            "nothing deleted (declined at the prompt)".to_string(),
+        )),
+        None => Err(CliError::Failed(
+            "nothing deleted (cancelled at the prompt with Ctrl-C)".to_string(),
+        )),
+    }
+}
+
 /// Deploys `deployment` through a change set. An operation that ran and failed is a report
 /// with result `failed` (its root cause and error message), so that a caller can report every
 /// stack before exiting; [`Report::check`] turns it into the error.
@@ -228,12 +241,29 @@ pub async fn deploy(
         console.note("preview only: the change set was deleted, nothing changed");
         return Ok(report);
     }
-    if !approval.yes && !console.confirm(&format!("Deploy these changes to {name}?")) {
-        discard.run(aws, &cfn).await?;
-        console.note("not deployed: the change set was deleted, nothing changed");
-        report.result = "declined";
-        return Ok(report);
+    let seen = crate::interrupt::install();
+    if !approval.yes {
+        match console
+            .ask(&format!("Deploy these changes to {name}?"))
+            .await
+        {
+            Some(true) => {}
+            answer => {
+                discard.run(aws, &cfn).await?;
+                if answer.is_none() {
+                    return Err(CliError::Failed(format!(
+                        "{name}: cancelled at the prompt (Ctrl-C): the change set was deleted, \
+                         nothing changed"
+                    )));
+                }
+                console.note("not deployed: the change set was deleted, nothing changed");
+                report.result = "declined";
+                return Ok(report);
+            }
+        }
     }
+    // Ctrl-C since the listener started (during the question, or now) counts from here.
+    let seen = seen.max(crate::interrupt::count());
     let baseline = stack::newest_event_id(aws, &cfn, name).await?;
     let token = format!("deployer-{}", uuid::Uuid::new_v4());
     stack::execute_change_set(aws, &cfn, &change_set, &token).await?;
@@ -251,6 +281,7 @@ pub async fn deploy(
             baseline: baseline.as_deref(),
             total: report.changes.len(),
             title: &title,
+            seen,
         },
     )
     .await?;
@@ -258,7 +289,8 @@ pub async fn deploy(
     if !matches!(final_status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
         report.result = "failed";
         report.root_cause = root_cause(&watched.events);
-        report.error = Some(failure(name, &final_status, &watched.events).to_string());
+        report.error =
+            Some(failure(name, &final_status, &watched.events, watched.cancelled).to_string());
         report.status = Some(final_status);
         return Ok(report);
     }
@@ -291,6 +323,7 @@ pub async fn delete(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Re
         .len();
     let baseline = stack::newest_event_id(aws, &cfn, &id).await?;
     let token = format!("deployer-{}", uuid::Uuid::new_v4());
+    let seen = crate::interrupt::install();
     stack::delete_stack(aws, &cfn, &id, &token).await?;
     let watched = watch(
         aws,
@@ -301,12 +334,13 @@ pub async fn delete(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Re
             baseline: baseline.as_deref(),
             total,
             title: &format!("Deleting {name}"),
+            seen,
         },
     )
     .await?;
     let final_status = status(&watched.stack).to_string();
     if final_status != "DELETE_COMPLETE" {
-        return Err(failure(&name, &final_status, &watched.events));
+        return Err(failure(&name, &final_status, &watched.events, false));
     }
     let mut report = Report::new(&name, "deleted");
     report.status = Some(final_status);
@@ -452,21 +486,28 @@ struct Watch<'a> {
     baseline: Option<&'a str>,
     total: usize,
     title: &'a str,
+    /// Ctrl-C presses before the operation started (see [`crate::interrupt`]).
+    seen: u32,
 }
 
 /// The end of a followed operation.
 struct Watched {
     stack: Stack,
     events: Vec<Event>,
+    /// The user cancelled the update (Ctrl-C).
+    cancelled: bool,
 }
 
 /// Steps 7 and 9: streams the operation's events until the stack settles. The first Ctrl-C
-/// cancels an update (and keeps following the rollback); the second stops following.
+/// cancels an update (and keeps following the rollback); the second stops following. Presses
+/// are counted by [`crate::interrupt`], so one made during an API call is handled after it.
 async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliResult<Watched> {
     let mut progress = Progress::start(console, w.title, w.total);
     let mut events: Vec<Event> = Vec::new();
     let mut backoff = Backoff::default();
+    let mut seen = w.seen;
     let mut interrupted = false;
+    let mut cancelled = false;
     loop {
         // The status first: once it has settled, the events read next include the last one.
         let current = describe(aws, cfn, w.stack).await?.ok_or_else(|| {
@@ -489,31 +530,39 @@ async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliR
             return Ok(Watched {
                 stack: current,
                 events,
+                cancelled,
             });
         }
-        tokio::select! {
-            () = backoff.wait() => {}
-            _ = tokio::signal::ctrl_c() => {
-                if interrupted {
-                    progress.finish();
-                    return Err(CliError::Failed(format!(
-                        "stopped following {}: its operation ({current_status}) goes on; \
-                         `deployer ls` shows where it is",
-                        w.stack
-                    )));
-                }
-                interrupted = true;
-                if current_status == "UPDATE_IN_PROGRESS" {
-                    stack::cancel_update(aws, cfn, w.stack).await?;
-                    progress.note("Ctrl-C: cancelling the update; following the rollback \
-                                   (Ctrl-C again to stop following)");
-                } else {
-                    progress.note(&format!(
-                        "Ctrl-C: {current_status} cannot be cancelled; Ctrl-C again to stop \
-                         following (the operation goes on)"
-                    ));
-                }
-            }
+        let presses = tokio::select! {
+            () = backoff.wait() => crate::interrupt::count(),
+            n = crate::interrupt::after(seen) => n,
+        };
+        if presses <= seen {
+            continue;
+        }
+        seen = presses;
+        if interrupted {
+            progress.finish();
+            return Err(CliError::Failed(format!(
+                "stopped following {stack}: its operation ({current_status}) goes on in \
+                 CloudFormation; follow it with `aws cloudformation describe-stack-events \
+                 --stack-name {stack}` or `deployer ls`",
+                stack = w.stack
+            )));
+        }
+        interrupted = true;
+        if current_status == "UPDATE_IN_PROGRESS" {
+            stack::cancel_update(aws, cfn, w.stack).await?;
+            cancelled = true;
+            progress.note(
+                "Ctrl-C: cancelling the update; following the rollback (Ctrl-C again to stop \
+                 following)",
+            );
+        } else {
+            progress.note(&format!(
+                "Ctrl-C: {current_status} cannot be cancelled; Ctrl-C again to stop following \
+                 (the operation goes on)"
+            ));
         }
     }
 }
@@ -534,13 +583,12 @@ fn root_cause(events: &[Event]) -> Option<RootCause> {
 
 /// Step 8: the failure as the user needs it: the first resource that failed for a reason of
 /// its own, and where the stack ended.
-fn failure(stack: &str, final_status: &str, events: &[Event]) -> CliError {
-    let cause = events
-        .iter()
-        .find(|e| !e.is_stack() && e.is_root_failure())
-        .or_else(|| events.iter().find(|e| e.is_root_failure()));
+fn failure(stack: &str, final_status: &str, events: &[Event], cancelled: bool) -> CliError {
     let mut message = format!("{stack} ended in {final_status}");
-    match cause {
+    match root_cause(events) {
+        _ if cancelled => {
+            message.push_str("\n  root cause: the update was cancelled by you (Ctrl-C)")
+        }
         Some(event) => message.push_str(&format!(
             "\n  root cause: {} ({}) {}: {}",
             event.logical_id,

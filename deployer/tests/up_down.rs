@@ -172,10 +172,25 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     assert_eq!(plan["changes"][0]["logicalId"], "ResumeRule");
     assert_eq!(plan["changes"][0]["action"], "Modify");
     assert_eq!(plan["changes"][0]["replacement"], "False");
+    assert_eq!(plan["changes"][0]["properties"][0], "EventPattern");
     assert_eq!(
         w.change_sets(stack).await.len(),
         1,
         "a preview leaves nothing"
+    );
+    // As text: the changed property beside the resource, capabilities by their AWS names.
+    let text = w.up("Orders", other, &["--preview", "-v"]).await;
+    assert_ok(&text);
+    let row = stdout(&text)
+        .lines()
+        .find(|l| l.contains("ResumeRule"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(row.contains("EventPattern"), "{}", stdout(&text));
+    assert!(
+        stderr(&text).contains("capabilities: CAPABILITY_IAM"),
+        "{}",
+        stderr(&text)
     );
 
     let update = w.up("Orders", other, &["--yes", "--output", "json"]).await;

@@ -9,7 +9,7 @@ use crate::aws::stack::{describe, tag};
 use crate::aws::{machines, Aws};
 use crate::cli::{DemoDownArgs, DemoUpArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::operation::{check_approval, delete, deploy, Approval, Deployment};
+use crate::operation::{check_approval, confirm_delete, delete, deploy, Approval, Deployment};
 use crate::render::{demo_template, DemoArtifacts};
 use crate::stacks::{self, ARTIFACT_BUCKET_TAG, DEMO_STACK, RESUMED_COPY};
 use crate::ui::console::Console;
@@ -115,9 +115,8 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
     let mut doomed: Vec<String> = stack.iter().map(|_| DEMO_STACK.to_string()).collect();
     doomed.extend(copies.iter().cloned());
     doomed.push(format!("the demo's packages in s3://{bucket}"));
-    if !args.yes && !console.confirm(&format!("Delete {}?", doomed.join(", "))) {
-        console.note("nothing deleted");
-        return Ok(());
+    if !args.yes {
+        confirm_delete(console, &doomed.join(", ")).await?;
     }
     let report = match &stack {
         Some(stack) => Some(delete(&aws, console, stack).await?),

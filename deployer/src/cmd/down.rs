@@ -7,7 +7,7 @@ use crate::aws::stack::{describe, tag};
 use crate::aws::{iam, machines, pauses, Aws};
 use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::operation::{check_approval, delete, Approval};
+use crate::operation::{check_approval, confirm_delete, delete, Approval};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
 use crate::stacks::{self, KIND_TAG, RESUMED_COPY, WORKFLOW_ROLE_TAG};
 use crate::ui::console::Console;
@@ -42,10 +42,8 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     }
     let mut names: Vec<&str> = targets.iter().filter_map(Stack::stack_name).collect();
     names.extend(copies.iter().map(String::as_str));
-    if !args.yes && !console.confirm(&format!("Delete {}?", names.join(", "))) {
-        return Err(CliError::Failed(
-            "nothing deleted (declined at the prompt)".to_string(),
-        ));
+    if !args.yes {
+        confirm_delete(console, &names.join(", ")).await?;
     }
     let mut reports = Vec::new();
     for stack in &targets {
