@@ -132,16 +132,7 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
         machines::delete(&aws, arn).await?;
         console.note(format!("deleted the resumed copy {arn}"));
     }
-    let owned = artifacts::is_owned(&aws, &bucket).await?;
-    let prefix = if owned { "" } else { PREFIX };
-    let objects = artifacts::delete_objects(&aws, &bucket, prefix).await?;
-    if objects > 0 {
-        console.note(format!("deleted {objects} objects from s3://{bucket}"));
-    }
-    if owned {
-        artifacts::delete_bucket(&aws, &bucket).await?;
-        console.note(format!("deleted the artifact bucket {bucket}"));
-    }
+    let (objects, owned) = remove_artifacts(&aws, console, &bucket).await?;
     if console.json() {
         let value: Value = json!({
             "stack": report,
@@ -154,6 +145,26 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
         );
     }
     Ok(())
+}
+
+/// Deletes the demo's packages from `bucket`, and the bucket itself when deployer created it
+/// (its tag says so); how many objects went, and whether the bucket did.
+pub async fn remove_artifacts(
+    aws: &Aws,
+    console: &Console,
+    bucket: &str,
+) -> CliResult<(usize, bool)> {
+    let owned = artifacts::is_owned(aws, bucket).await?;
+    let prefix = if owned { "" } else { PREFIX };
+    let objects = artifacts::delete_objects(aws, bucket, prefix).await?;
+    if objects > 0 {
+        console.note(format!("deleted {objects} objects from s3://{bucket}"));
+    }
+    if owned {
+        artifacts::delete_bucket(aws, bucket).await?;
+        console.note(format!("deleted the artifact bucket {bucket}"));
+    }
+    Ok((objects, owned))
 }
 
 /// The packages `cargo xtask lambdas` wrote, read before anything is called.

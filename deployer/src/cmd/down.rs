@@ -9,7 +9,7 @@ use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, confirm_delete, delete, Approval};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
-use crate::stacks::{self, KIND_TAG, RESUMED_COPY, WORKFLOW_ROLE_TAG};
+use crate::stacks::{self, ARTIFACT_BUCKET_TAG, KIND_TAG, RESUMED_COPY, WORKFLOW_ROLE_TAG};
 use crate::ui::console::Console;
 
 /// Runs `deployer down`.
@@ -68,6 +68,10 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
             }
         }
         reports.push(delete(&aws, console, stack).await?);
+        // The demo's packages (and its bucket, when deployer created it) go with the demo.
+        if let Some(bucket) = tag(stack, ARTIFACT_BUCKET_TAG) {
+            super::demo::remove_artifacts(&aws, console, bucket).await?;
+        }
     }
     for arn in &copies {
         machines::delete(&aws, arn).await?;
