@@ -678,3 +678,43 @@ async fn a_second_pause_on_an_id_already_waiting_fails_with_id_in_use() {
     stage.ship(&first, "o-7").await;
     stage.leaves_nothing().await;
 }
+
+#[tokio::test]
+async fn the_stack_exports_its_outputs_for_other_stacks_and_tools() {
+    let stage = Stage::new(with_failures("exported", 1)).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config(&stage.emulator.endpoint()));
+    let listed = cfn.list_exports().send().await.expect("ListExports");
+    let exports: HashMap<&str, &str> = listed
+        .exports()
+        .iter()
+        .filter_map(|e| Some((e.name()?, e.value()?)))
+        .collect();
+    let names: Vec<&str> = {
+        let mut names: Vec<&str> = exports.keys().copied().collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names,
+        [
+            "sfn-resume-exported-FailMachineArn",
+            "sfn-resume-exported-FailRuleArn",
+            "sfn-resume-exported-PauseTask",
+            "sfn-resume-exported-ResumeMachineArn",
+            "sfn-resume-exported-ResumeRuleArn",
+            "sfn-resume-exported-TableArn",
+            "sfn-resume-exported-TableName",
+        ]
+    );
+    assert_eq!(
+        exports["sfn-resume-exported-TableName"],
+        "sfn-resume-exported"
+    );
+    assert_eq!(
+        exports["sfn-resume-exported-TableArn"],
+        output(&stage.stack, "TableArn")
+    );
+    let task: Value = serde_json::from_str(exports["sfn-resume-exported-PauseTask"]).unwrap();
+    assert_eq!(task["Type"], "Parallel");
+    stage.emulator.shutdown().await;
+}
