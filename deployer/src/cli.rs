@@ -283,10 +283,11 @@ pub struct UpArgs {
     /// Execute the change set without asking (required without a terminal).
     #[arg(short, long)]
     pub yes: bool,
-    /// Grant this IAM role (name or ARN; your workflow's role) the pause task's dynamodb:PutItem
-    /// on the resumer's table; `down` takes it back.
+    /// Grant this IAM role (name or ARN; your workflow's role) what the pause task needs on the
+    /// resumer's table; repeat for several roles. Roles granted earlier and not named again lose
+    /// their grant; without the flag the grants stay as they are. `down` takes every one back.
     #[arg(long, value_name = "ROLE")]
-    pub workflow_role: Option<String>,
+    pub workflow_role: Vec<String>,
 }
 
 /// `deployer down`.

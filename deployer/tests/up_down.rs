@@ -100,6 +100,17 @@ impl World {
         out.table_names().to_vec()
     }
 
+    /// Whether `role` holds the pause task's grant of `stack`.
+    async fn grant(&self, role: &str, stack: &str) -> bool {
+        self.iam()
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(format!("{stack}-pause-task"))
+            .send()
+            .await
+            .is_ok()
+    }
+
     async fn live_stacks(&self) -> Vec<String> {
         let out = self
             .cfn()
@@ -439,8 +450,82 @@ async fn destroy_and_the_workflow_role_grant_are_undone_by_down() {
     assert!(document.contains("dynamodb:PutItem"), "{document}");
     assert!(document.contains(":table/sfn-resume-Pay"), "{document}");
 
+    // Several roles; a role not named again loses its grant.
+    w.iam()
+        .create_role()
+        .role_name("Other")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    let both = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "Workflow",
+                "--workflow-role",
+                "Other",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&both);
+    assert!(
+        w.grant("Workflow", "sfn-resume-Pay").await && w.grant("Other", "sfn-resume-Pay").await
+    );
+    let switched = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "Other",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&switched);
+    assert!(
+        stderr(&switched).contains("removed Workflow's grant"),
+        "{}",
+        stderr(&switched)
+    );
+    assert!(
+        !w.grant("Workflow", "sfn-resume-Pay").await,
+        "the old role's grant is taken back"
+    );
+    assert!(w.grant("Other", "sfn-resume-Pay").await);
+    let both = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "Workflow",
+                "--workflow-role",
+                "Other",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&both);
+
     let down = w.deployer(&["down", "--name-suffix", "Pay", "--yes"]).await;
     assert_ok(&down);
+    assert!(
+        !w.grant("Other", "sfn-resume-Pay").await,
+        "down takes every grant back"
+    );
     assert!(w.tables().await.is_empty(), "destroy deletes the table");
     let gone = w
         .iam()

@@ -9,7 +9,7 @@ use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, confirm_delete, delete, Approval};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
-use crate::stacks::{self, ARTIFACT_BUCKET_TAG, KIND_TAG, RESUMED_COPY, WORKFLOW_ROLE_TAG};
+use crate::stacks::{self, ARTIFACT_BUCKET_TAG, KIND_TAG, RESUMED_COPY};
 use crate::ui::console::Console;
 
 /// Runs `deployer down`.
@@ -59,8 +59,8 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
                 ));
             }
         }
-        if let Some(role) = tag(stack, WORKFLOW_ROLE_TAG) {
-            if iam::revoke(&aws, role, name).await? {
+        for role in stacks::workflow_roles(stack) {
+            if iam::revoke(&aws, &role, name).await? {
                 console.note(format!(
                     "removed {role}'s inline policy {}",
                     iam::policy_name(name)

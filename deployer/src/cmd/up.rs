@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::aws::stack::{describe, tag, Output};
+use crate::aws::stack::{describe, Output};
 use crate::aws::{iam, leftovers, Aws};
 use crate::cli::{GlobalArgs, ResumerSettings, UpArgs};
 use crate::error::{CliError, CliResult};
@@ -18,24 +18,33 @@ use super::task::overrides;
 /// Runs `deployer up`.
 pub async fn run(args: &UpArgs, global: &GlobalArgs, console: &Console) -> CliResult {
     let resumers = selected(args)?;
-    let role = args
+    let roles: Vec<String> = args
         .workflow_role
-        .as_deref()
-        .map(iam::role_name)
-        .transpose()?;
+        .iter()
+        .map(|r| iam::role_name(r))
+        .collect::<CliResult<_>>()?;
+    // The roles are remembered in one stack tag, whose value CloudFormation caps at 256.
+    if roles.join(" ").len() > 256 {
+        return Err(CliError::usage(
+            "--workflow-role: the role names together exceed 256 characters, more than the \
+             stack tag that remembers them holds; grant fewer roles (or one role your workflows \
+             share)",
+        ));
+    }
+    let roles = (!roles.is_empty()).then_some(roles);
     let approval = Approval {
         preview: args.preview,
         yes: args.yes,
     };
     check_approval(console, approval, "deploy")?;
     let aws = Aws::connect(global).await?;
-    if let Some(role) = &role {
+    for role in roles.iter().flatten() {
         iam::require_role(&aws, role).await?;
     }
     let mut results = Vec::new();
     let mut outcome = Ok(());
     for resumer in &resumers {
-        match up_one(&aws, console, resumer, role.as_deref(), approval).await {
+        match up_one(&aws, console, resumer, roles.as_deref(), approval).await {
             Ok((value, report)) => {
                 results.push(value);
                 if let Err(err) = report.check() {
@@ -120,7 +129,7 @@ async fn up_one(
     aws: &Aws,
     console: &Console,
     resumer: &Resumer,
-    role: Option<&str>,
+    roles: Option<&[String]>,
     approval: Approval,
 ) -> CliResult<(Value, Report)> {
     let stack = resumer.stack_name();
@@ -135,14 +144,14 @@ async fn up_one(
     if created {
         refuse_leftovers(aws, resumer).await?;
     }
-    let granted = match role {
-        Some(role) => Some(role.to_string()),
-        None => existing
-            .as_ref()
-            .and_then(|s| tag(s, WORKFLOW_ROLE_TAG).map(str::to_string)),
-    };
-    if let Some(role) = &granted {
-        tags.push((WORKFLOW_ROLE_TAG.to_string(), role.clone()));
+    let before = existing
+        .as_ref()
+        .map(stacks::workflow_roles)
+        .unwrap_or_default();
+    // Without --workflow-role the grants stay as they are.
+    let granted: Vec<String> = roles.map_or_else(|| before.clone(), <[String]>::to_vec);
+    if !granted.is_empty() {
+        tags.push((WORKFLOW_ROLE_TAG.to_string(), granted.join(" ")));
     }
     let deployment = Deployment {
         stack: stack.clone(),
@@ -153,18 +162,28 @@ async fn up_one(
     let report = deploy(aws, console, &deployment, approval).await?;
     let task = pause_task(&resumer.pause, &PauseOptions::default())?;
     let deployed = matches!(report.result, "created" | "updated" | "no-changes");
-    if let (Some(role), true) = (role, deployed) {
+    if let (Some(roles), true) = (roles, deployed) {
         let table_arn = report
             .outputs
             .iter()
             .find(|o| o.key == "TableArn")
             .map(|o| o.value.clone())
             .ok_or_else(|| CliError::Failed(format!("{stack} has no TableArn output")))?;
-        iam::grant_pause(aws, role, &stack, &table_arn).await?;
-        console.note(format!(
-            "granted {role} the pause task's access to {table_arn} (inline policy {})",
-            iam::policy_name(&stack)
-        ));
+        for role in roles {
+            iam::grant_pause(aws, role, &stack, &table_arn).await?;
+            console.note(format!(
+                "granted {role} the pause task's access to {table_arn} (inline policy {})",
+                iam::policy_name(&stack)
+            ));
+        }
+        for role in before.iter().filter(|r| !roles.contains(r)) {
+            if iam::revoke(aws, role, &stack).await? {
+                console.note(format!(
+                    "removed {role}'s grant (inline policy {}): it was not named again",
+                    iam::policy_name(&stack)
+                ));
+            }
+        }
     }
     if deployed && !console.json() {
         print_text(console, &report, &task);
