@@ -316,4 +316,19 @@ pub struct TaskArgs {
     /// Where the event's detail goes in the state.
     #[arg(long, value_name = "JSONPATH", default_value = "$.resumeEvent")]
     pub result_path: String,
+    /// The form to print: the state as Amazon States Language JSON, a CDK TypeScript module, or
+    /// Terraform (each with the workflow role's grant, referencing the stack's exports).
+    #[arg(long, value_enum, default_value_t = TaskFormat::Asl)]
+    pub format: TaskFormat,
+}
+
+/// `deployer task --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TaskFormat {
+    /// The pause state as JSON (the grant as a note on standard error).
+    Asl,
+    /// A TypeScript module for aws-cdk-lib.
+    CdkTs,
+    /// Terraform configuration.
+    Terraform,
 }

@@ -10,5 +10,6 @@ pub mod named;
 pub mod operation;
 pub mod render;
 pub mod resumer;
+pub mod snippets;
 pub mod stacks;
 pub mod ui;

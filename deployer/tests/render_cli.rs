@@ -168,7 +168,7 @@ fn task_takes_next_result_path_and_timeout() {
     let pause = &task["Branches"][0]["States"]["Pause"];
     assert_eq!(pause["ResultPath"], "$.input.shipped");
     assert_eq!(pause["TimeoutSeconds"], 600);
-    assert!(stderr(&out).is_empty());
+    assert!(!stderr(&out).contains("placeholder"), "{}", stderr(&out));
 }
 
 #[test]
@@ -381,4 +381,53 @@ fn overlapping_or_oversized_patterns_exit_2() {
         &deployer(&oversized),
         &["failure_event_pattern", "at most 4096"],
     );
+}
+
+#[test]
+fn task_prints_the_pause_and_the_grant_for_cdk_and_terraform() {
+    let args = |format: &'static str| {
+        vec![
+            "task",
+            "--name-suffix",
+            "orders",
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--format",
+            format,
+        ]
+    };
+    let cdk = deployer(&args("cdk-ts"));
+    assert!(cdk.status.success(), "{}", stderr(&cdk));
+    let ts = stdout(&cdk);
+    assert!(ts.contains("new sfn.CustomState(scope, id"), "{ts}");
+    assert!(
+        ts.contains("Fn.importValue('sfn-resume-orders-TableArn')"),
+        "{ts}"
+    );
+    assert!(ts.contains("putItem.waitForTaskToken"), "{ts}");
+
+    let tf = deployer(&args("terraform"));
+    assert!(tf.status.success(), "{}", stderr(&tf));
+    let hcl = stdout(&tf);
+    assert!(
+        hcl.contains(r#"data "aws_cloudformation_export" "sfn_resume_orders_table_arn""#),
+        "{hcl}"
+    );
+    assert!(
+        hcl.contains(r#"resource "aws_iam_role_policy" "sfn_resume_orders_pause""#),
+        "{hcl}"
+    );
+
+    let asl = deployer(&args("asl"));
+    assert!(asl.status.success(), "{}", stderr(&asl));
+    let state: Value = serde_json::from_str(&stdout(&asl)).unwrap();
+    assert_eq!(state["Type"], "Parallel");
+    assert!(
+        stderr(&asl).contains("states:SendTaskHeartbeat"),
+        "{}",
+        stderr(&asl)
+    );
+
+    let bad = deployer(&args("pulumi"));
+    assert_eq!(bad.status.code(), Some(2));
 }

@@ -51,21 +51,7 @@ pub fn policy_name(stack: &str) -> String {
 pub fn pause_policy(table_arn: &str) -> serde_json::Value {
     json!({
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "PauseTaskStoresItsToken",
-                "Effect": "Allow",
-                "Action": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"],
-                "Resource": table_arn,
-            },
-            {
-                "Sid": "PauseTaskProbesOtherPauses",
-                "Effect": "Allow",
-                "Action": "states:SendTaskHeartbeat",
-                // Task tokens name no resource: AWS only accepts "*" here.
-                "Resource": "*",
-            },
-        ],
+        "Statement": crate::snippets::grant_statements(json!(table_arn)),
     })
 }
 
