@@ -151,7 +151,7 @@ pub async fn deploy(
     let name = deployment.stack.as_str();
     let template = template_source(aws, deployment).await?;
     let existing = match settle(aws, &cfn, console, name, approval.preview).await? {
-        Settled::Ready(existing) => existing,
+        Settled::Ready(existing) => existing.map(|s| *s),
         Settled::MustDelete(current) => {
             console.note(format!(
                 "preview only: {name} is in {current}, so `deployer up` would delete it first and \
@@ -395,7 +395,7 @@ async fn template_source(aws: &Aws, deployment: &Deployment) -> CliResult<Templa
 /// Where step 2 leaves the stack.
 enum Settled {
     /// A change set can start from it (`None`: there is no stack).
-    Ready(Option<Stack>),
+    Ready(Option<Box<Stack>>),
     /// A preview found a stack that must be deleted first (in this status), and left it.
     MustDelete(String),
 }
@@ -450,7 +450,7 @@ async fn settle(
                      `aws cloudformation continue-update-rollback --stack-name {name}`)"
                 )));
             }
-            _ => return Ok(Settled::Ready(Some(existing))),
+            _ => return Ok(Settled::Ready(Some(Box::new(existing)))),
         }
     }
 }
