@@ -287,10 +287,11 @@ pub struct UpArgs {
     /// Execute the change set without asking (required without a terminal).
     #[arg(short, long)]
     pub yes: bool,
-    /// Grant this IAM role (name or ARN; your workflow's role) the pause task's dynamodb:PutItem
-    /// on the resumer's table; `down` takes it back.
+    /// Grant this IAM role (name or ARN; your workflow's role) what the pause task needs on the
+    /// resumer's table; repeat for several roles. Roles granted earlier and not named again lose
+    /// their grant; without the flag the grants stay as they are. `down` takes every one back.
     #[arg(long, value_name = "ROLE")]
-    pub workflow_role: Option<String>,
+    pub workflow_role: Vec<String>,
 }
 
 /// `deployer down`.
@@ -319,4 +320,19 @@ pub struct TaskArgs {
     /// Where the event's detail goes in the state.
     #[arg(long, value_name = "JSONPATH", default_value = "$.resumeEvent")]
     pub result_path: String,
+    /// The form to print: the state as Amazon States Language JSON, a CDK TypeScript module, or
+    /// Terraform (each with the workflow role's grant, referencing the stack's exports).
+    #[arg(long, value_enum, default_value_t = TaskFormat::Asl)]
+    pub format: TaskFormat,
+}
+
+/// `deployer task --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TaskFormat {
+    /// The pause state as JSON (the grant as a note on standard error).
+    Asl,
+    /// A TypeScript module for aws-cdk-lib.
+    CdkTs,
+    /// Terraform configuration.
+    Terraform,
 }

@@ -56,6 +56,29 @@ pub struct Report {
     /// Resources a deletion kept (DeletionPolicy Retain).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retained: Vec<String>,
+    /// What the plan warned about before asking (replacements that cannot work).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// For a failed operation: the first resource that failed for a reason of its own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<RootCause>,
+    /// For a failed operation: what went wrong and where the stack ended, as printed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The event that explains a failed operation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootCause {
+    /// The resource's logical id.
+    pub logical_id: String,
+    /// Its type.
+    pub resource_type: String,
+    /// The failed status, e.g. CREATE_FAILED.
+    pub status: String,
+    /// CloudFormation's reason.
+    pub reason: Option<String>,
 }
 
 impl Report {
@@ -67,6 +90,21 @@ impl Report {
             changes: Vec::new(),
             outputs: Vec::new(),
             retained: Vec::new(),
+            warnings: Vec::new(),
+            root_cause: None,
+            error: None,
+        }
+    }
+
+    /// The report of an operation that ended well, or its failure as an error (exit 1).
+    pub fn check(self) -> CliResult<Report> {
+        match (self.result, &self.error) {
+            ("failed", Some(error)) => Err(CliError::Failed(error.clone())),
+            ("declined", _) => Err(CliError::Failed(format!(
+                "{}: not deployed (declined at the prompt)",
+                self.stack
+            ))),
+            _ => Ok(self),
         }
     }
 }
@@ -87,7 +125,22 @@ pub fn check_approval(console: &Console, approval: Approval, verb: &str) -> CliR
     )))
 }
 
-/// Deploys `deployment` through a change set.
+/// Asks before deleting `what`; no, or Ctrl-C, is an error (exit 1) with nothing deleted.
+pub async fn confirm_delete(console: &Console, what: &str) -> CliResult {
+    match console.ask(&format!("Delete {what}?")).await {
+        Some(true) => Ok(()),
+        Some(false) => Err(CliError::Failed(
+            "nothing deleted (declined at the prompt)".to_string(),
+        )),
+        None => Err(CliError::Failed(
+            "nothing deleted (cancelled at the prompt with Ctrl-C)".to_string(),
+        )),
+    }
+}
+
+/// Deploys `deployment` through a change set. An operation that ran and failed is a report
+/// with result `failed` (its root cause and error message), so that a caller can report every
+/// stack before exiting; [`Report::check`] turns it into the error.
 pub async fn deploy(
     aws: &Aws,
     console: &Console,
@@ -97,14 +150,36 @@ pub async fn deploy(
     let cfn = aws.cloudformation();
     let name = deployment.stack.as_str();
     let template = template_source(aws, deployment).await?;
-    let existing = settle(aws, &cfn, console, name).await?;
+    let existing = match settle(aws, &cfn, console, name, approval.preview).await? {
+        Settled::Ready(existing) => existing.map(|s| *s),
+        Settled::MustDelete(current) => {
+            console.note(format!(
+                "preview only: {name} is in {current}, so `deployer up` would delete it first and \
+                 then plan its creation; nothing changed"
+            ));
+            let mut report = Report::new(name, "previewed");
+            report.status = Some(current);
+            return Ok(report);
+        }
+    };
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
         ChangeSetType::Create
     };
     let capabilities = capabilities(aws, &cfn, &template).await?;
-    console.detail(format!("capabilities: {capabilities:?}"));
+    console.detail(format!(
+        "capabilities: {}",
+        if capabilities.is_empty() {
+            "none".to_string()
+        } else {
+            capabilities
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
     let change_set = create_change_set(
         aws,
         &cfn,
@@ -156,18 +231,39 @@ pub async fn deploy(
         console.result(plan_table(console, &changes));
     }
     let mut report = Report::new(name, "previewed");
+    report.warnings = crate::named::replacement_warnings(&deployment.template, &changes);
+    for warning in &report.warnings {
+        console.warn(warning);
+    }
     report.changes = changes;
     if approval.preview {
         discard.run(aws, &cfn).await?;
         console.note("preview only: the change set was deleted, nothing changed");
         return Ok(report);
     }
-    if !approval.yes && !console.confirm(&format!("Deploy these changes to {name}?")) {
-        discard.run(aws, &cfn).await?;
-        console.note("not deployed: the change set was deleted, nothing changed");
-        report.result = "declined";
-        return Ok(report);
+    let seen = crate::interrupt::install();
+    if !approval.yes {
+        match console
+            .ask(&format!("Deploy these changes to {name}?"))
+            .await
+        {
+            Some(true) => {}
+            answer => {
+                discard.run(aws, &cfn).await?;
+                if answer.is_none() {
+                    return Err(CliError::Failed(format!(
+                        "{name}: cancelled at the prompt (Ctrl-C): the change set was deleted, \
+                         nothing changed"
+                    )));
+                }
+                console.note("not deployed: the change set was deleted, nothing changed");
+                report.result = "declined";
+                return Ok(report);
+            }
+        }
     }
+    // Ctrl-C since the listener started (during the question, or now) counts from here.
+    let seen = seen.max(crate::interrupt::count());
     let baseline = stack::newest_event_id(aws, &cfn, name).await?;
     let token = format!("deployer-{}", uuid::Uuid::new_v4());
     stack::execute_change_set(aws, &cfn, &change_set, &token).await?;
@@ -185,12 +281,18 @@ pub async fn deploy(
             baseline: baseline.as_deref(),
             total: report.changes.len(),
             title: &title,
+            seen,
         },
     )
     .await?;
     let final_status = status(&watched.stack).to_string();
     if !matches!(final_status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
-        return Err(failure(name, &final_status, &watched.events));
+        report.result = "failed";
+        report.root_cause = root_cause(&watched.events);
+        report.error =
+            Some(failure(name, &final_status, &watched.events, watched.cancelled).to_string());
+        report.status = Some(final_status);
+        return Ok(report);
     }
     console.note(format!(
         "{} {name}",
@@ -221,6 +323,7 @@ pub async fn delete(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Re
         .len();
     let baseline = stack::newest_event_id(aws, &cfn, &id).await?;
     let token = format!("deployer-{}", uuid::Uuid::new_v4());
+    let seen = crate::interrupt::install();
     stack::delete_stack(aws, &cfn, &id, &token).await?;
     let watched = watch(
         aws,
@@ -231,12 +334,13 @@ pub async fn delete(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Re
             baseline: baseline.as_deref(),
             total,
             title: &format!("Deleting {name}"),
+            seen,
         },
     )
     .await?;
     let final_status = status(&watched.stack).to_string();
     if final_status != "DELETE_COMPLETE" {
-        return Err(failure(&name, &final_status, &watched.events));
+        return Err(failure(&name, &final_status, &watched.events, false));
     }
     let mut report = Report::new(&name, "deleted");
     report.status = Some(final_status);
@@ -288,23 +392,36 @@ async fn template_source(aws: &Aws, deployment: &Deployment) -> CliResult<Templa
     )))
 }
 
+/// Where step 2 leaves the stack.
+enum Settled {
+    /// A change set can start from it (`None`: there is no stack).
+    Ready(Option<Box<Stack>>),
+    /// A preview found a stack that must be deleted first (in this status), and left it.
+    MustDelete(String),
+}
+
 /// Step 2: the stack as a change set can start from it. A stack whose first creation failed
 /// (ROLLBACK_COMPLETE) or that an earlier preview left empty (REVIEW_IN_PROGRESS) is deleted
-/// first; an operation in progress is waited for; a stack stuck in a failed state stops us.
+/// first, except by a preview, which changes nothing; an operation in progress is waited for;
+/// a stack stuck in a failed state stops us.
 async fn settle(
     aws: &Aws,
     cfn: &Client,
     console: &Console,
     name: &str,
-) -> CliResult<Option<Stack>> {
+    preview: bool,
+) -> CliResult<Settled> {
     let mut backoff = Backoff::default();
     let mut waiting_said = false;
     loop {
         let Some(existing) = describe(aws, cfn, name).await? else {
-            return Ok(None);
+            return Ok(Settled::Ready(None));
         };
         let current = status(&existing);
         match current {
+            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" if preview => {
+                return Ok(Settled::MustDelete(current.to_string()));
+            }
             "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" => {
                 console.note(format!(
                     "{name} is in {current} ({}): deleting it first",
@@ -315,7 +432,7 @@ async fn settle(
                     }
                 ));
                 delete(aws, console, &existing).await?;
-                return Ok(None);
+                return Ok(Settled::Ready(None));
             }
             s if s.ends_with("_IN_PROGRESS") => {
                 if !waiting_said {
@@ -333,7 +450,7 @@ async fn settle(
                      `aws cloudformation continue-update-rollback --stack-name {name}`)"
                 )));
             }
-            _ => return Ok(Some(existing)),
+            _ => return Ok(Settled::Ready(Some(Box::new(existing)))),
         }
     }
 }
@@ -369,21 +486,28 @@ struct Watch<'a> {
     baseline: Option<&'a str>,
     total: usize,
     title: &'a str,
+    /// Ctrl-C presses before the operation started (see [`crate::interrupt`]).
+    seen: u32,
 }
 
 /// The end of a followed operation.
 struct Watched {
     stack: Stack,
     events: Vec<Event>,
+    /// The user cancelled the update (Ctrl-C).
+    cancelled: bool,
 }
 
 /// Steps 7 and 9: streams the operation's events until the stack settles. The first Ctrl-C
-/// cancels an update (and keeps following the rollback); the second stops following.
+/// cancels an update (and keeps following the rollback); the second stops following. Presses
+/// are counted by [`crate::interrupt`], so one made during an API call is handled after it.
 async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliResult<Watched> {
     let mut progress = Progress::start(console, w.title, w.total);
     let mut events: Vec<Event> = Vec::new();
     let mut backoff = Backoff::default();
+    let mut seen = w.seen;
     let mut interrupted = false;
+    let mut cancelled = false;
     loop {
         // The status first: once it has settled, the events read next include the last one.
         let current = describe(aws, cfn, w.stack).await?.ok_or_else(|| {
@@ -406,44 +530,65 @@ async fn watch(aws: &Aws, cfn: &Client, console: &Console, w: Watch<'_>) -> CliR
             return Ok(Watched {
                 stack: current,
                 events,
+                cancelled,
             });
         }
-        tokio::select! {
-            () = backoff.wait() => {}
-            _ = tokio::signal::ctrl_c() => {
-                if interrupted {
-                    progress.finish();
-                    return Err(CliError::Failed(format!(
-                        "stopped following {}: its operation ({current_status}) goes on; \
-                         `deployer ls` shows where it is",
-                        w.stack
-                    )));
-                }
-                interrupted = true;
-                if current_status == "UPDATE_IN_PROGRESS" {
-                    stack::cancel_update(aws, cfn, w.stack).await?;
-                    progress.note("Ctrl-C: cancelling the update; following the rollback \
-                                   (Ctrl-C again to stop following)");
-                } else {
-                    progress.note(&format!(
-                        "Ctrl-C: {current_status} cannot be cancelled; Ctrl-C again to stop \
-                         following (the operation goes on)"
-                    ));
-                }
-            }
+        let presses = tokio::select! {
+            () = backoff.wait() => crate::interrupt::count(),
+            n = crate::interrupt::after(seen) => n,
+        };
+        if presses <= seen {
+            continue;
+        }
+        seen = presses;
+        if interrupted {
+            progress.finish();
+            return Err(CliError::Failed(format!(
+                "stopped following {stack}: its operation ({current_status}) goes on in \
+                 CloudFormation; follow it with `aws cloudformation describe-stack-events \
+                 --stack-name {stack}` or `deployer ls`",
+                stack = w.stack
+            )));
+        }
+        interrupted = true;
+        if current_status == "UPDATE_IN_PROGRESS" {
+            stack::cancel_update(aws, cfn, w.stack).await?;
+            cancelled = true;
+            progress.note(
+                "Ctrl-C: cancelling the update; following the rollback (Ctrl-C again to stop \
+                 following)",
+            );
+        } else {
+            progress.note(&format!(
+                "Ctrl-C: {current_status} cannot be cancelled; Ctrl-C again to stop following \
+                 (the operation goes on)"
+            ));
         }
     }
 }
 
-/// Step 8: the failure as the user needs it: the first resource that failed for a reason of
-/// its own, and where the stack ended.
-fn failure(stack: &str, final_status: &str, events: &[Event]) -> CliError {
-    let cause = events
+/// The first resource that failed for a reason of its own (else the stack's own failure).
+fn root_cause(events: &[Event]) -> Option<RootCause> {
+    let event = events
         .iter()
         .find(|e| !e.is_stack() && e.is_root_failure())
-        .or_else(|| events.iter().find(|e| e.is_root_failure()));
+        .or_else(|| events.iter().find(|e| e.is_root_failure()))?;
+    Some(RootCause {
+        logical_id: event.logical_id.clone(),
+        resource_type: event.resource_type.clone(),
+        status: event.status.clone(),
+        reason: event.reason.clone(),
+    })
+}
+
+/// Step 8: the failure as the user needs it: the first resource that failed for a reason of
+/// its own, and where the stack ended.
+fn failure(stack: &str, final_status: &str, events: &[Event], cancelled: bool) -> CliError {
     let mut message = format!("{stack} ended in {final_status}");
-    match cause {
+    match root_cause(events) {
+        _ if cancelled => {
+            message.push_str("\n  root cause: the update was cancelled by you (Ctrl-C)")
+        }
         Some(event) => message.push_str(&format!(
             "\n  root cause: {} ({}) {}: {}",
             event.logical_id,

@@ -109,13 +109,29 @@ pub fn pause_task(spec: &PauseSpec, options: &PauseOptions) -> CliResult<Value> 
         "path_to_id_pause_task",
         &encoded(spec.path_to_id_pause_task.as_str()),
     );
-    context.insert("result_path", &encoded(options.result_path.as_str()));
+    context.insert("detail_path", &encoded(branch_path(&options.result_path)));
+    context.insert(
+        "comment",
+        &encoded(format!(
+            "Pauses until {}'s resume machine sends the event for this id; the result is the \
+             event's detail, at {}",
+            spec.stack_name(),
+            options.result_path
+        )),
+    );
     context.insert("timeout_seconds", &spec.timeout_seconds);
     let next = options.next.as_deref().unwrap_or(NEXT_PLACEHOLDER);
     context.insert("next", &encoded(next));
     let text = render("partials/pause_task.tera", &context)?;
     serde_json::from_str(&text)
         .map_err(|e| CliError::Failed(format!("the pause task template made invalid JSON: {e}")))
+}
+
+/// Where the pause's branch puts the detail: the user's ResultPath inside the branch's copy of
+/// the state input (`$.input`), which the Parallel state's OutputPath returns.
+fn branch_path(result_path: &str) -> String {
+    let rest = result_path.strip_prefix('$').unwrap_or(result_path);
+    format!("$.input{rest}")
 }
 
 /// The resumer stack's CloudFormation template (YAML).
@@ -150,10 +166,7 @@ pub fn resumer_template(resumer: &Resumer) -> CliResult<String> {
         )),
     );
     context.insert("table_name", &encoded(stack.as_str()));
-    context.insert(
-        "log_group_name",
-        &encoded(format!("/aws/vendedlogs/states/{stack}")),
-    );
+    context.insert("log_group_name", &encoded(resumer.log_group_name()));
     context.insert("deletion_policy", resumer.removal_policy.deletion_policy());
     context.insert(
         "update_replace_policy",

@@ -21,6 +21,11 @@ const MACHINE_NAME_MAX: usize = 80;
 const STACK_NAME_MAX: usize = 128;
 /// The suffix of the failure machine's name (`<stack>_<suffix>_fail`).
 const FAIL_SUFFIX: &str = "_fail";
+/// EventBridge's limit on an event pattern's length (PutRule's `EventPattern`, characters).
+/// The account's default quota is 2,048; 4,096 needs a Service Quotas increase.
+pub const MAX_EVENT_PATTERN_CHARS: usize = 4_096;
+/// The default quota on an event pattern's length.
+const DEFAULT_EVENT_PATTERN_QUOTA: usize = 2_048;
 /// How long an event that came before the pause is remembered, unless told otherwise: a day, as
 /// long as EventBridge keeps retrying the delivery (the rule's `MaximumEventAgeInSeconds`).
 pub const DEFAULT_ARRIVAL_WINDOW_SECONDS: u64 = 86_400;
@@ -130,6 +135,11 @@ impl Resumer {
     /// The resume state machine's name, `<stack>_<suffix>`.
     pub fn machine_name(&self) -> String {
         format!("{}_{}", self.stack_name(), self.pause.name_suffix)
+    }
+
+    /// The resume machines' log group.
+    pub fn log_group_name(&self) -> String {
+        format!("/aws/vendedlogs/states/{}", self.stack_name())
     }
 
     /// The failure state machine's name, `<stack>_<suffix>_fail`.
@@ -261,6 +271,16 @@ impl ResumerEntry {
             .as_deref()
             .map(|p| validate_pattern(p, "failure_event_pattern"))
             .transpose()?;
+        if let Some(failure) = &failure_event_pattern {
+            if let Some(event) = overlap::common_event(&event_pattern, failure) {
+                return Err(CliError::usage(format!(
+                    "resumer '{}': event_pattern and failure_event_pattern both match the event \
+                     {event}, so one event would both resume and fail the same pause; make the \
+                     patterns exclusive (e.g. different detail-type values)",
+                    self.name_suffix
+                )));
+            }
+        }
         let path = self.required(&self.path_to_id_workflow, "path_to_id_workflow")?;
         validate_path(path, "path_to_id_workflow")?;
         let removal_policy = match self.removal_policy.as_deref() {
@@ -364,8 +384,17 @@ pub fn validate_pattern(text: &str, field: &str) -> CliResult<Value> {
     Pattern::from_value(&value).map_err(|e| {
         CliError::usage(format!("{field}: {e}; see the EventBridge pattern syntax"))
     })?;
+    let length = value.to_string().chars().count();
+    if length > MAX_EVENT_PATTERN_CHARS {
+        return Err(CliError::usage(format!(
+            "{field} is {length} characters as the rule gets it (compact JSON); EventBridge takes \
+             at most {MAX_EVENT_PATTERN_CHARS} (and {DEFAULT_EVENT_PATTERN_QUOTA} unless the \
+             account's \"Event pattern size\" quota was raised): shorten the pattern"
+        )));
+    }
     Ok(value)
 }
 
+mod overlap;
 #[cfg(test)]
 mod tests;

@@ -18,8 +18,16 @@ pub const SUFFIX_TAG: &str = "deployer:name-suffix";
 pub const ARTIFACT_BUCKET_TAG: &str = "deployer:artifact-bucket";
 /// The kind of the state machines `deployer resume` creates.
 pub const RESUMED_COPY: &str = "resumed-copy";
-/// The workflow role `up --workflow-role` granted PutItem to (so `down` can take it back).
+/// The workflow roles `up --workflow-role` granted the pause task's access to (so `down` can
+/// take every grant back), separated by spaces (IAM role names hold none).
 pub const WORKFLOW_ROLE_TAG: &str = "deployer:workflow-role";
+
+/// The workflow roles a stack's tag names.
+pub fn workflow_roles(stack: &Stack) -> Vec<String> {
+    tag(stack, WORKFLOW_ROLE_TAG)
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default()
+}
 
 /// The tags of a stack of `kind`, with the resumer's suffix when there is one.
 pub fn tags(kind: &str, name_suffix: Option<&str>) -> Vec<(String, String)> {

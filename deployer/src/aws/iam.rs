@@ -46,17 +46,18 @@ pub fn policy_name(stack: &str) -> String {
     format!("{stack}-pause-task")
 }
 
-/// Puts the inline policy that allows dynamodb:PutItem on `table_arn` (and nothing else).
-pub async fn grant_put_item(aws: &Aws, role: &str, stack: &str, table_arn: &str) -> CliResult {
-    let document = json!({
+/// The grant the pause task needs (partials/pause_task.tera): write its token, read and
+/// consume a marker or a dead token on this table, and probe another pause's token.
+pub fn pause_policy(table_arn: &str) -> serde_json::Value {
+    json!({
         "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "PauseTaskStoresItsToken",
-            "Effect": "Allow",
-            "Action": "dynamodb:PutItem",
-            "Resource": table_arn,
-        }],
-    });
+        "Statement": crate::snippets::grant_statements(json!(table_arn)),
+    })
+}
+
+/// Puts the inline policy of [`pause_policy`] on the workflow role.
+pub async fn grant_pause(aws: &Aws, role: &str, stack: &str, table_arn: &str) -> CliResult {
+    let document = pause_policy(table_arn);
     aws.iam()
         .put_role_policy()
         .role_name(role)

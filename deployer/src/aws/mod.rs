@@ -3,7 +3,9 @@
 
 pub mod artifacts;
 pub mod iam;
+pub mod leftovers;
 pub mod machines;
+pub mod pauses;
 pub mod sfn;
 pub mod stack;
 pub mod trust;
@@ -104,6 +106,16 @@ impl Aws {
     /// CloudFormation.
     pub fn cloudformation(&self) -> aws_sdk_cloudformation::Client {
         aws_sdk_cloudformation::Client::new(&self.config)
+    }
+
+    /// CloudWatch Logs.
+    pub fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.config)
+    }
+
+    /// DynamoDB.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.config)
     }
 
     /// Step Functions.

@@ -37,6 +37,9 @@ pub struct PlannedChange {
     /// For a Modify: True, False or Conditional.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
+    /// For a Modify: the properties that change (`Details[].Target.Name`), in order, once each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<String>,
 }
 
 /// One stack event, as shown while an operation runs.
@@ -281,7 +284,26 @@ fn planned_change(change: &Change) -> Option<PlannedChange> {
             .to_string(),
         resource_type: resource.resource_type().unwrap_or_default().to_string(),
         replacement: resource.replacement().map(|r| r.as_str().to_string()),
+        properties: changed_properties(resource.details()),
     })
+}
+
+/// The names of the properties a change's details target, once each.
+fn changed_properties(
+    details: &[aws_sdk_cloudformation::types::ResourceChangeDetail],
+) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for target in details.iter().filter_map(|d| d.target()) {
+        let is_property = target
+            .attribute()
+            .is_some_and(|a| a.as_str() == "Properties");
+        if let (true, Some(name)) = (is_property, target.name()) {
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
 }
 
 /// DeleteChangeSet; a change set already gone is fine.

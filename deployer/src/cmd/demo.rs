@@ -9,7 +9,7 @@ use crate::aws::stack::{describe, tag};
 use crate::aws::{machines, Aws};
 use crate::cli::{DemoDownArgs, DemoUpArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::operation::{check_approval, delete, deploy, Approval, Deployment};
+use crate::operation::{check_approval, confirm_delete, delete, deploy, Approval, Deployment};
 use crate::render::{demo_template, DemoArtifacts};
 use crate::stacks::{self, ARTIFACT_BUCKET_TAG, DEMO_STACK, RESUMED_COPY};
 use crate::ui::console::Console;
@@ -63,7 +63,9 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
         tags,
         artifact_bucket: Some(bucket.clone()),
     };
-    let report = deploy(&aws, console, &deployment, approval).await?;
+    let report = deploy(&aws, console, &deployment, approval)
+        .await?
+        .check()?;
     let machine = report
         .outputs
         .iter()
@@ -113,9 +115,8 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
     let mut doomed: Vec<String> = stack.iter().map(|_| DEMO_STACK.to_string()).collect();
     doomed.extend(copies.iter().cloned());
     doomed.push(format!("the demo's packages in s3://{bucket}"));
-    if !args.yes && !console.confirm(&format!("Delete {}?", doomed.join(", "))) {
-        console.note("nothing deleted");
-        return Ok(());
+    if !args.yes {
+        confirm_delete(console, &doomed.join(", ")).await?;
     }
     let report = match &stack {
         Some(stack) => Some(delete(&aws, console, stack).await?),
@@ -131,16 +132,7 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
         machines::delete(&aws, arn).await?;
         console.note(format!("deleted the resumed copy {arn}"));
     }
-    let owned = artifacts::is_owned(&aws, &bucket).await?;
-    let prefix = if owned { "" } else { PREFIX };
-    let objects = artifacts::delete_objects(&aws, &bucket, prefix).await?;
-    if objects > 0 {
-        console.note(format!("deleted {objects} objects from s3://{bucket}"));
-    }
-    if owned {
-        artifacts::delete_bucket(&aws, &bucket).await?;
-        console.note(format!("deleted the artifact bucket {bucket}"));
-    }
+    let (objects, owned) = remove_artifacts(&aws, console, &bucket).await?;
     if console.json() {
         let value: Value = json!({
             "stack": report,
@@ -153,6 +145,26 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
         );
     }
     Ok(())
+}
+
+/// Deletes the demo's packages from `bucket`, and the bucket itself when deployer created it
+/// (its tag says so); how many objects went, and whether the bucket did.
+pub async fn remove_artifacts(
+    aws: &Aws,
+    console: &Console,
+    bucket: &str,
+) -> CliResult<(usize, bool)> {
+    let owned = artifacts::is_owned(aws, bucket).await?;
+    let prefix = if owned { "" } else { PREFIX };
+    let objects = artifacts::delete_objects(aws, bucket, prefix).await?;
+    if objects > 0 {
+        console.note(format!("deleted {objects} objects from s3://{bucket}"));
+    }
+    if owned {
+        artifacts::delete_bucket(aws, bucket).await?;
+        console.note(format!("deleted the artifact bucket {bucket}"));
+    }
+    Ok((objects, owned))
 }
 
 /// The packages `cargo xtask lambdas` wrote, read before anything is called.

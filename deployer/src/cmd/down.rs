@@ -4,12 +4,12 @@
 use aws_sdk_cloudformation::types::Stack;
 
 use crate::aws::stack::{describe, tag};
-use crate::aws::{iam, machines, Aws};
+use crate::aws::{iam, machines, pauses, Aws};
 use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::operation::{check_approval, delete, Approval};
+use crate::operation::{check_approval, confirm_delete, delete, Approval};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
-use crate::stacks::{self, RESUMED_COPY, WORKFLOW_ROLE_TAG};
+use crate::stacks::{self, ARTIFACT_BUCKET_TAG, KIND_TAG, RESUMED_COPY};
 use crate::ui::console::Console;
 
 /// Runs `deployer down`.
@@ -42,15 +42,25 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     }
     let mut names: Vec<&str> = targets.iter().filter_map(Stack::stack_name).collect();
     names.extend(copies.iter().map(String::as_str));
-    if !args.yes && !console.confirm(&format!("Delete {}?", names.join(", "))) {
-        console.note("nothing deleted");
-        return Ok(());
+    if !args.yes {
+        confirm_delete(console, &names.join(", ")).await?;
     }
     let mut reports = Vec::new();
     for stack in &targets {
         let name = stack.stack_name().unwrap_or_default();
-        if let Some(role) = tag(stack, WORKFLOW_ROLE_TAG) {
-            if iam::revoke(&aws, role, name).await? {
+        if tag(stack, KIND_TAG) == Some("resumer") {
+            // The table is named after the stack.
+            let failed = pauses::fail_waiting(&aws, name, name).await?;
+            if failed > 0 {
+                console.note(format!(
+                    "{failed} execution(s) still paused on {name}: ended with error {} (no \
+                     event could resume them once the stack is gone)",
+                    pauses::RESUMER_DELETED
+                ));
+            }
+        }
+        for role in stacks::workflow_roles(stack) {
+            if iam::revoke(&aws, &role, name).await? {
                 console.note(format!(
                     "removed {role}'s inline policy {}",
                     iam::policy_name(name)
@@ -58,6 +68,10 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
             }
         }
         reports.push(delete(&aws, console, stack).await?);
+        // The demo's packages (and its bucket, when deployer created it) go with the demo.
+        if let Some(bucket) = tag(stack, ARTIFACT_BUCKET_TAG) {
+            super::demo::remove_artifacts(&aws, console, bucket).await?;
+        }
     }
     for arn in &copies {
         machines::delete(&aws, arn).await?;

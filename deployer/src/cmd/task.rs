@@ -1,9 +1,10 @@
 //! `deployer task`: print a resumer's pause task.
 
-use crate::cli::{OutputFormat, ResumerArgs, ResumerSettings, TaskArgs};
+use crate::cli::{OutputFormat, ResumerArgs, ResumerSettings, TaskArgs, TaskFormat};
 use crate::error::{CliError, CliResult};
 use crate::render::{pause_task, PauseOptions, NEXT_PLACEHOLDER};
 use crate::resumer::{load_config, resolve, validate_path, Overrides, ResumerEntry};
+use crate::snippets;
 
 /// Prints the pause task (JSON), and on a text run a note when `Next` is a placeholder.
 pub fn run(args: &TaskArgs, output: OutputFormat) -> CliResult {
@@ -23,9 +24,28 @@ pub fn run(args: &TaskArgs, output: OutputFormat) -> CliResult {
         result_path: args.result_path.clone(),
     };
     let task = pause_task(&spec, &options)?;
-    let text = serde_json::to_string_pretty(&task)
-        .map_err(|e| CliError::Failed(format!("cannot print the pause task: {e}")))?;
-    println!("{text}");
+    match args.format {
+        TaskFormat::CdkTs => {
+            print!("{}", snippets::cdk_ts(&spec, &task));
+            return Ok(());
+        }
+        TaskFormat::Terraform => print!("{}", snippets::terraform(&spec, &task)),
+        TaskFormat::Asl => {
+            let text = serde_json::to_string_pretty(&task)
+                .map_err(|e| CliError::Failed(format!("cannot print the pause task: {e}")))?;
+            println!("{text}");
+            if output == OutputFormat::Text {
+                let grant = snippets::grant_statements(serde_json::json!(format!(
+                    "<the {}-TableArn export>",
+                    spec.stack_name()
+                )));
+                eprintln!(
+                    "note: the workflow's role needs (`deployer up --workflow-role ROLE` grants \
+                     it): {grant}"
+                );
+            }
+        }
+    }
     if args.next.is_none() && output == OutputFormat::Text {
         eprintln!(
             "note: \"Next\" is the placeholder \"{NEXT_PLACEHOLDER}\": replace it with the state \

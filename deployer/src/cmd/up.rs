@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use crate::aws::stack::{describe, tag, Output};
-use crate::aws::{iam, Aws};
+use crate::aws::stack::{describe, Output};
+use crate::aws::{iam, leftovers, Aws};
 use crate::cli::{GlobalArgs, ResumerSettings, UpArgs};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, deploy, Approval, Deployment, Report};
@@ -18,36 +18,71 @@ use super::task::overrides;
 /// Runs `deployer up`.
 pub async fn run(args: &UpArgs, global: &GlobalArgs, console: &Console) -> CliResult {
     let resumers = selected(args)?;
-    let role = args
+    let roles: Vec<String> = args
         .workflow_role
-        .as_deref()
-        .map(iam::role_name)
-        .transpose()?;
+        .iter()
+        .map(|r| iam::role_name(r))
+        .collect::<CliResult<_>>()?;
+    // The roles are remembered in one stack tag, whose value CloudFormation caps at 256.
+    if roles.join(" ").len() > 256 {
+        return Err(CliError::usage(
+            "--workflow-role: the role names together exceed 256 characters, more than the \
+             stack tag that remembers them holds; grant fewer roles (or one role your workflows \
+             share)",
+        ));
+    }
+    let roles = (!roles.is_empty()).then_some(roles);
     let approval = Approval {
         preview: args.preview,
         yes: args.yes,
     };
     check_approval(console, approval, "deploy")?;
     let aws = Aws::connect(global).await?;
-    if let Some(role) = &role {
+    for role in roles.iter().flatten() {
         iam::require_role(&aws, role).await?;
     }
     let mut results = Vec::new();
+    let mut outcome = Ok(());
     for resumer in &resumers {
-        results.push(up_one(&aws, console, resumer, role.as_deref(), approval).await?);
+        match up_one(&aws, console, resumer, roles.as_deref(), approval).await {
+            Ok((value, report)) => {
+                results.push(value);
+                if let Err(err) = report.check() {
+                    outcome = Err(err);
+                    break;
+                }
+            }
+            Err(err) => {
+                outcome = Err(err);
+                break;
+            }
+        }
     }
     if console.json() {
-        let value = if results.len() == 1 {
-            results.remove(0)
-        } else {
-            Value::Array(results)
-        };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        print_json(results, &outcome);
     }
-    Ok(())
+    outcome
+}
+
+/// One JSON document: the stack's report (an array for several), or on failure the error,
+/// the root cause and every stack's result so far.
+fn print_json(mut results: Vec<Value>, outcome: &CliResult) {
+    let value = match outcome {
+        Ok(()) if results.len() == 1 => results.remove(0),
+        Ok(()) => Value::Array(results),
+        Err(err) => {
+            let root_cause = results
+                .iter()
+                .rev()
+                .find_map(|r| r.get("rootCause").cloned())
+                .unwrap_or(Value::Null);
+            serde_json::json!({"error": err.to_string(), "rootCause": root_cause, "stacks": results})
+        }
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    );
 }
 
 /// The resumers to deploy, all validated before anything is called.
@@ -94,19 +129,29 @@ async fn up_one(
     aws: &Aws,
     console: &Console,
     resumer: &Resumer,
-    role: Option<&str>,
+    roles: Option<&[String]>,
     approval: Approval,
-) -> CliResult<Value> {
+) -> CliResult<(Value, Report)> {
     let stack = resumer.stack_name();
     let mut tags = stacks::tags("resumer", Some(&resumer.pause.name_suffix));
-    let granted = match role {
-        Some(role) => Some(role.to_string()),
-        None => describe(aws, &aws.cloudformation(), &stack)
-            .await?
-            .and_then(|s| tag(&s, WORKFLOW_ROLE_TAG).map(str::to_string)),
-    };
-    if let Some(role) = &granted {
-        tags.push((WORKFLOW_ROLE_TAG.to_string(), role.clone()));
+    let existing = describe(aws, &aws.cloudformation(), &stack).await?;
+    let created = existing.as_ref().is_none_or(|s| {
+        matches!(
+            crate::aws::stack::status(s),
+            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE"
+        )
+    });
+    if created {
+        refuse_leftovers(aws, resumer).await?;
+    }
+    let before = existing
+        .as_ref()
+        .map(stacks::workflow_roles)
+        .unwrap_or_default();
+    // Without --workflow-role the grants stay as they are.
+    let granted: Vec<String> = roles.map_or_else(|| before.clone(), <[String]>::to_vec);
+    if !granted.is_empty() {
+        tags.push((WORKFLOW_ROLE_TAG.to_string(), granted.join(" ")));
     }
     let deployment = Deployment {
         stack: stack.clone(),
@@ -117,25 +162,59 @@ async fn up_one(
     let report = deploy(aws, console, &deployment, approval).await?;
     let task = pause_task(&resumer.pause, &PauseOptions::default())?;
     let deployed = matches!(report.result, "created" | "updated" | "no-changes");
-    if let (Some(role), true) = (role, deployed) {
+    if let (Some(roles), true) = (roles, deployed) {
         let table_arn = report
             .outputs
             .iter()
             .find(|o| o.key == "TableArn")
             .map(|o| o.value.clone())
             .ok_or_else(|| CliError::Failed(format!("{stack} has no TableArn output")))?;
-        iam::grant_put_item(aws, role, &stack, &table_arn).await?;
-        console.note(format!(
-            "granted {role} dynamodb:PutItem on {table_arn} (inline policy {})",
-            iam::policy_name(&stack)
-        ));
+        for role in roles {
+            iam::grant_pause(aws, role, &stack, &table_arn).await?;
+            console.note(format!(
+                "granted {role} the pause task's access to {table_arn} (inline policy {})",
+                iam::policy_name(&stack)
+            ));
+        }
+        for role in before.iter().filter(|r| !roles.contains(r)) {
+            if iam::revoke(aws, role, &stack).await? {
+                console.note(format!(
+                    "removed {role}'s grant (inline policy {}): it was not named again",
+                    iam::policy_name(&stack)
+                ));
+            }
+        }
     }
     if deployed && !console.json() {
         print_text(console, &report, &task);
     }
     let mut value = serde_json::to_value(&report).unwrap_or_default();
     value["pauseTask"] = task;
-    Ok(value)
+    Ok((value, report))
+}
+
+/// A stack about to be created cannot take the names of the table and log group an earlier
+/// `down` kept: stop before creating anything, with the commands that clear the way.
+async fn refuse_leftovers(aws: &Aws, resumer: &Resumer) -> CliResult {
+    let stack = resumer.stack_name();
+    let found = leftovers::find(aws, &stack, &resumer.log_group_name()).await?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let what: Vec<&str> = found.iter().map(|l| l.what.as_str()).collect();
+    let commands: Vec<String> = found
+        .iter()
+        .map(|l| format!("  {}", l.delete_command))
+        .collect();
+    Err(CliError::usage(format!(
+        "{stack} would be created, but {} already exist(s), kept by an earlier `deployer down` \
+         (removal policy retain); the new stack cannot take their names, and deployer does not \
+         adopt them yet. Nothing was created. Delete them (the table's waiting tokens and \
+         markers go with it), then run `deployer up` again:\n{}\nor deploy under another \
+         --name-suffix",
+        what.join(" and "),
+        commands.join("\n")
+    )))
 }
 
 fn print_text(console: &Console, report: &Report, task: &Value) {

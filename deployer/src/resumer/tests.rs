@@ -166,3 +166,30 @@ fn the_arrival_window_defaults_to_a_day_and_must_be_one_second_to_a_year() {
         Some(5)
     );
 }
+
+#[test]
+fn overlapping_success_and_failure_patterns_are_refused_with_an_event_of_both() {
+    let mut entry = full("pay");
+    entry.event_pattern = Some(r#"{"source": ["pay"]}"#.into());
+    entry.failure_event_pattern =
+        Some(r#"{"source": ["pay"], "detail": {"status": ["declined"]}}"#.into());
+    let m = usage_message(entry.validate());
+    assert!(m.contains("both match the event"), "{m}");
+    assert!(
+        m.contains(r#"{"detail":{"status":"declined"},"source":"pay"}"#),
+        "{m}"
+    );
+
+    entry.event_pattern = Some(r#"{"source": ["pay"], "detail": {"status": ["ok"]}}"#.into());
+    assert!(entry.validate().is_ok());
+}
+
+#[test]
+fn a_pattern_over_eventbridges_length_limit_is_refused() {
+    let mut entry = full("big");
+    let values: Vec<String> = (0..600).map(|i| format!("\"source-{i}\"")).collect();
+    entry.event_pattern = Some(format!(r#"{{"source": [{}]}}"#, values.join(",")));
+    let m = usage_message(entry.validate());
+    assert!(m.contains("at most 4096"), "{m}");
+    assert!(m.contains("event_pattern"), "{m}");
+}

@@ -82,6 +82,27 @@ impl Console {
         matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
     }
 
+    /// Asks a yes/no question like [`Console::confirm`], listening for Ctrl-C meanwhile: `None`
+    /// when it was pressed instead of an answer.
+    pub async fn ask(&self, question: &str) -> Option<bool> {
+        let seen = crate::interrupt::install();
+        let console = *self;
+        let question = question.to_string();
+        // A thread of its own, not spawn_blocking: the runtime would wait at its end for a read
+        // that Ctrl-C left unanswered.
+        let (tx, answer) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(console.confirm(&question));
+        });
+        tokio::select! {
+            answer = answer => Some(answer.unwrap_or(false)),
+            _ = crate::interrupt::after(seen) => {
+                eprintln!();
+                None
+            }
+        }
+    }
+
     /// `text` in `paint` when colour is on.
     pub fn paint(&self, text: &str, paint: Paint) -> String {
         if self.color {

@@ -67,11 +67,15 @@ pub fn plan_table(console: &Console, changes: &[PlannedChange]) -> String {
                 console.paint(sign, paint),
                 c.logical_id.clone(),
                 c.resource_type.clone(),
+                c.properties.join(", "),
                 replacement(c),
             ]
         })
         .collect();
-    table(&["", "RESOURCE", "TYPE", "REPLACEMENT"], &rows)
+    table(
+        &["", "RESOURCE", "TYPE", "PROPERTIES", "REPLACEMENT"],
+        &rows,
+    )
 }
 
 fn replacement(change: &PlannedChange) -> String {
@@ -240,6 +244,7 @@ mod tests {
             logical_id: "Table".into(),
             resource_type: "AWS::DynamoDB::Table".into(),
             replacement: Some("True".into()),
+            properties: vec!["KeySchema".into()],
         };
         assert!(replacement(&change).starts_with("yes"));
     }

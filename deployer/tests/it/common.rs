@@ -77,9 +77,19 @@ pub async fn deployer_at(
     args: &[&str],
 ) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_deployer"));
+    command.args(args);
+    isolate(&mut command, endpoint, dir);
+    command.stdin(std::process::Stdio::null());
+    tokio::task::spawn_blocking(move || command.output().expect("run deployer"))
+        .await
+        .expect("deployer ran")
+}
+
+/// The environment a test runs `deployer` in: `dir` as the current directory, the emulator at
+/// `endpoint`, no credentials or AWS config files of the machine's.
+pub fn isolate(command: &mut std::process::Command, endpoint: &str, dir: &std::path::Path) {
     command
         .current_dir(dir)
-        .args(args)
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_REGION", "us-east-1")
         .env_remove("AWS_ACCESS_KEY_ID")
@@ -90,11 +100,7 @@ pub async fn deployer_at(
             dir.join("no-aws-credentials"),
         )
         .env_remove("AWS_PROFILE")
-        .env_remove("NO_COLOR")
-        .stdin(std::process::Stdio::null());
-    tokio::task::spawn_blocking(move || command.output().expect("run deployer"))
-        .await
-        .expect("deployer ran")
+        .env_remove("NO_COLOR");
 }
 
 /// Standard output as text.

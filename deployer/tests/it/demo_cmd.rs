@@ -224,3 +224,33 @@ async fn a_users_bucket_keeps_its_other_objects_and_stays() {
     assert_eq!(keys, vec!["keep/me.txt".to_string()]);
     emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn down_all_removes_the_demo_with_its_packages_and_the_bucket_deployer_created() {
+    let emulator = emulator::start(emulator::Config::ephemeral())
+        .await
+        .expect("the emulator starts");
+    let endpoint = emulator.endpoint();
+    let config = sdk_config(&endpoint);
+    let dir = packages("#!/bin/sh\necho all\n");
+    let lambda_dir = dir.path().to_str().unwrap();
+    let up = json(
+        &deployer(
+            &endpoint,
+            &["demo", "up", "--yes", "--lambda-dir", lambda_dir],
+        )
+        .await,
+    );
+    assert_eq!(up["artifactBucket"], DEFAULT_BUCKET);
+
+    let down = deployer(&endpoint, &["down", "--all", "--yes"]).await;
+    assert!(down.status.success(), "{}", common::stderr(&down));
+    assert!(
+        common::stderr(&down).contains(&format!("deleted the artifact bucket {DEFAULT_BUCKET}")),
+        "{}",
+        common::stderr(&down)
+    );
+    let buckets = s3(&config).list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().is_empty(), "{buckets:?}");
+    emulator.shutdown().await;
+}

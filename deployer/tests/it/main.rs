@@ -5,6 +5,7 @@ mod common;
 mod demo_cmd;
 mod demo_stack;
 mod local_serve;
+mod prompt;
 mod render_cli;
 mod resume_cli;
 mod resume_live;

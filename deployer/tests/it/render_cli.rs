@@ -120,25 +120,30 @@ fn task_prints_the_pause_task_with_a_marked_placeholder() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    // One Parallel state: its branch gets the state input and the id, its output is the input
+    // with the event's detail at the result path.
+    assert_eq!(task["Type"], "Parallel");
+    assert_eq!(task["Parameters"]["id.$"], "$.orderId");
+    assert_eq!(task["OutputPath"], "$[0].input");
+    let pause = &task["Branches"][0]["States"]["Pause"];
     assert_eq!(
-        task["Resource"],
+        pause["Resource"],
         "arn:aws:states:::aws-sdk:dynamodb:putItem.waitForTaskToken"
     );
-    assert_eq!(task["Parameters"]["TableName"], "sfn-resume-orders");
-    assert_eq!(task["Parameters"]["Item"]["id"]["S.$"], "$.orderId");
-    assert_eq!(task["Parameters"]["Item"]["token"]["S.$"], "$$.Task.Token");
+    assert_eq!(pause["Parameters"]["TableName"], "sfn-resume-orders");
+    assert_eq!(pause["Parameters"]["Item"]["id"]["S.$"], "$.id");
+    assert_eq!(pause["Parameters"]["Item"]["token"]["S.$"], "$$.Task.Token");
     assert_eq!(
-        task["Parameters"]["ConditionExpression"],
+        pause["Parameters"]["ConditionExpression"],
         "attribute_not_exists(id)"
     );
-    assert_eq!(task["ResultPath"], "$.resumeEvent");
-    assert!(task.get("TimeoutSeconds").is_none());
+    assert_eq!(pause["ResultPath"], "$.input.resumeEvent");
+    assert!(pause.get("TimeoutSeconds").is_none());
     assert_eq!(
-        task["Catch"][0]["ErrorEquals"][0],
+        pause["Catch"][0]["ErrorEquals"][0],
         "DynamoDb.ConditionalCheckFailedException"
     );
     assert_eq!(task["Next"], "<your next state: replace me>");
-    assert_eq!(task["Catch"][0]["Next"], task["Next"]);
     assert!(stderr(&out).contains("placeholder"));
 }
 
@@ -160,9 +165,10 @@ fn task_takes_next_result_path_and_timeout() {
     assert!(out.status.success(), "{}", stderr(&out));
     let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(task["Next"], "Ship");
-    assert_eq!(task["ResultPath"], "$.shipped");
-    assert_eq!(task["TimeoutSeconds"], 600);
-    assert!(stderr(&out).is_empty());
+    let pause = &task["Branches"][0]["States"]["Pause"];
+    assert_eq!(pause["ResultPath"], "$.input.shipped");
+    assert_eq!(pause["TimeoutSeconds"], 600);
+    assert!(!stderr(&out).contains("placeholder"), "{}", stderr(&out));
 }
 
 #[test]
@@ -216,8 +222,8 @@ tags = { team = "shop" }
         &["task", "--name-suffix", "orders", "--timeout-seconds", "5"],
     );
     let task: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(task["TimeoutSeconds"], 5);
-    assert_eq!(task["Parameters"]["Item"]["id"]["S.$"], "$.order.id");
+    assert_eq!(task["Branches"][0]["States"]["Pause"]["TimeoutSeconds"], 5);
+    assert_eq!(task["Parameters"]["id.$"], "$.order.id");
 }
 
 #[test]
@@ -356,4 +362,72 @@ fn bad_config_files_exit_2() {
         ]),
         &["/nonexistent/deployer.toml"],
     );
+}
+
+#[test]
+fn overlapping_or_oversized_patterns_exit_2() {
+    let overlap = resumer_flags(
+        "o",
+        &["--failure-event-pattern", r#"{"source": ["shop.orders"]}"#],
+    );
+    assert_usage(
+        &deployer(&overlap),
+        &["both match the event", r#""source":"shop.orders""#],
+    );
+    let values: Vec<String> = (0..600).map(|i| format!("\"s-{i}\"")).collect();
+    let huge = format!(r#"{{"source": [{}]}}"#, values.join(","));
+    let oversized = resumer_flags("o", &["--failure-event-pattern", &huge]);
+    assert_usage(
+        &deployer(&oversized),
+        &["failure_event_pattern", "at most 4096"],
+    );
+}
+
+#[test]
+fn task_prints_the_pause_and_the_grant_for_cdk_and_terraform() {
+    let args = |format: &'static str| {
+        vec![
+            "task",
+            "--name-suffix",
+            "orders",
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--format",
+            format,
+        ]
+    };
+    let cdk = deployer(&args("cdk-ts"));
+    assert!(cdk.status.success(), "{}", stderr(&cdk));
+    let ts = stdout(&cdk);
+    assert!(ts.contains("new sfn.CustomState(scope, id"), "{ts}");
+    assert!(
+        ts.contains("Fn.importValue('sfn-resume-orders-TableArn')"),
+        "{ts}"
+    );
+    assert!(ts.contains("putItem.waitForTaskToken"), "{ts}");
+
+    let tf = deployer(&args("terraform"));
+    assert!(tf.status.success(), "{}", stderr(&tf));
+    let hcl = stdout(&tf);
+    assert!(
+        hcl.contains(r#"data "aws_cloudformation_export" "sfn_resume_orders_table_arn""#),
+        "{hcl}"
+    );
+    assert!(
+        hcl.contains(r#"resource "aws_iam_role_policy" "sfn_resume_orders_pause""#),
+        "{hcl}"
+    );
+
+    let asl = deployer(&args("asl"));
+    assert!(asl.status.success(), "{}", stderr(&asl));
+    let state: Value = serde_json::from_str(&stdout(&asl)).unwrap();
+    assert_eq!(state["Type"], "Parallel");
+    assert!(
+        stderr(&asl).contains("states:SendTaskHeartbeat"),
+        "{}",
+        stderr(&asl)
+    );
+
+    let bad = deployer(&args("pulumi"));
+    assert_eq!(bad.status.code(), Some(2));
 }

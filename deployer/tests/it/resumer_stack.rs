@@ -1,7 +1,9 @@
 //! The rendered resumer stack, deployed through CloudFormation change sets into the in-process
 //! emulator, ends a real workflow's wait: the pause task `deployer task` prints, the rule, the
-//! resume machine, the token table. Also what real event delivery brings: an event delivered
-//! twice, an event nobody waits for, an event (success or failure) that comes before the pause.
+//! resume machine, the token table. Also what real event delivery brings, in every order: an
+//! event after the pause or before it, delivered twice, for an id nobody waits for, a failure
+//! event after or before the pause, a pause that timed out or was abandoned and a new pause with
+//! the same id, two pauses on one id at once.
 
 use crate::common;
 
@@ -25,6 +27,9 @@ const RESUMED: &str = "GetToken > TokenStored > SendTaskSuccess > DeleteToken > 
 /// A resume execution that found no token: it remembers the arrival for the window, then forgets.
 const REMEMBERED: &str =
     "GetToken > TokenStored > RecordArrival > ArrivalWindow > ForgetArrival > Done";
+/// A resume execution whose token was dead: it deletes the token, then remembers the arrival.
+const DEAD_THEN_REMEMBERED: &str = "GetToken > TokenStored > SendTaskSuccess > ForgetDeadToken > \
+     GetToken > TokenStored > RecordArrival > ArrivalWindow > ForgetArrival > Done";
 
 fn entry(suffix: &str) -> ResumerEntry {
     ResumerEntry {
@@ -357,17 +362,6 @@ impl Stage {
         self.put(vec![shipped(order)]).await;
         self.resumed_with_detail(arn, order).await;
     }
-
-    /// The workflow for `order`, started while a marker exists, went on without waiting.
-    async fn went_on(&self, arn: &str) {
-        let done = self.finished(arn).await;
-        assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
-        let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
-        assert_eq!(
-            output["resumeEvent"]["Error"],
-            "DynamoDb.ConditionalCheckFailedException"
-        );
-    }
 }
 
 #[tokio::test]
@@ -385,7 +379,11 @@ async fn the_rendered_stack_resumes_a_paused_workflow_with_the_events_detail() {
     );
     assert!(output(&stage.stack, "ResumeRuleArn").contains(":rule/"));
     let printed: Value = serde_json::from_str(&output(&stage.stack, "PauseTask")).unwrap();
-    assert_eq!(printed["Parameters"]["TableName"], "sfn-resume-orders");
+    assert_eq!(printed["Type"], "Parallel");
+    assert_eq!(
+        printed["Branches"][0]["States"]["Pause"]["Parameters"]["TableName"],
+        "sfn-resume-orders"
+    );
 
     // Workflow first: it pauses and its token is stored under the order id.
     let paused = stage.paused("o-1").await;
@@ -396,20 +394,22 @@ async fn the_rendered_stack_resumes_a_paused_workflow_with_the_events_detail() {
         .gone("o-1", "the resume machine deletes the token item")
         .await;
 
-    // Event first: the resume machine records the arrival, so the workflow does not wait.
+    // Event first: the resume machine records the arrival, so the workflow does not wait, and
+    // its pause result is the event's detail all the same; the pause consumes the marker.
     stage.put(vec![shipped("o-2")]).await;
     stage.marker("o-2", "success").await;
     let early = stage.start("o-2").await;
-    stage.went_on(&early).await;
+    stage.resumed_with_detail(&early, "o-2").await;
+    assert!(stage.item("o-2").await.is_none(), "the marker is consumed");
 
-    // Every resume execution succeeded, and the marker went when its window ended.
+    // Every resume execution succeeded (the recorder finds its marker consumed: fine).
     stage.all_succeeded("ResumeMachineArn", 2).await;
     stage.leaves_nothing().await;
 }
 
 #[tokio::test]
 async fn failure_events_fail_the_wait_and_expired_tokens_are_cleaned_up() {
-    let mut entry = with_failures("lost", 86_400);
+    let mut entry = with_failures("lost", 1);
     entry.timeout_seconds = Some(1);
     let stage = Stage::new(entry).await;
     let fail_arn = output(&stage.stack, "FailMachineArn");
@@ -430,28 +430,18 @@ async fn failure_events_fail_the_wait_and_expired_tokens_are_cleaned_up() {
         .gone("o-9", "the failure machine deletes the token item")
         .await;
 
-    // A token whose task timed out: the late event cleans the item up and the resume succeeds.
+    // A pause that times out fails with States.Timeout and takes its token with it; the late
+    // event is remembered like one nobody waits for, and forgotten after its window.
     let late = stage.start("o-10").await;
     let done = stage.finished(&late).await;
     assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
     assert_eq!(done.error(), Some("States.Timeout"));
-    assert!(
-        stage.item("o-10").await.is_some(),
-        "the expired token is still stored"
-    );
-    stage.put(vec![shipped("o-10")]).await;
     stage
-        .gone("o-10", "the expired token is deleted, not retried forever")
+        .gone("o-10", "the timed-out pause deletes its token")
         .await;
+    stage.put(vec![shipped("o-10")]).await;
     let runs = stage.all_succeeded("ResumeMachineArn", 1).await;
-    // It got there through the catch: SendTaskSuccess was refused for the dead token.
-    let refused = stage.errors(&runs).await;
-    assert!(
-        refused
-            .iter()
-            .any(|e| e == "Sfn.TaskTimedOutException" || e == "Sfn.TaskDoesNotExistException"),
-        "{refused:?}"
-    );
+    assert_eq!(stage.paths(&runs).await, [REMEMBERED]);
     stage.leaves_nothing().await;
 }
 
@@ -489,11 +479,12 @@ async fn an_event_delivered_twice_at_once_resumes_once_and_leaves_nothing() {
     stage.resumed_with_detail(&paused, "o-2").await;
     let runs = stage.all_succeeded("ResumeMachineArn", 2).await;
     assert_eq!(stage.accepted_sends(&runs).await, 1, "exactly one resume");
-    // Either both found the token (the second SendTaskSuccess is refused: TaskTimedOut, caught)
-    // or the second came after the delete and remembered its arrival.
+    // Either both found the token (the loser's SendTaskSuccess is refused: TaskTimedOut, so it
+    // deletes the dead token if still there and remembers its arrival) or the second came after
+    // the delete and remembered its arrival.
     let paths = stage.paths(&runs).await;
-    if paths == [RESUMED, RESUMED] {
-        // The loser's SendTaskSuccess is refused, and its DeleteToken may find the item gone.
+    if paths.contains(&DEAD_THEN_REMEMBERED.to_string()) {
+        assert_eq!(paths, [RESUMED, DEAD_THEN_REMEMBERED]);
         let mut errors = stage.errors(&runs).await;
         errors.retain(|e| e != "DynamoDb.ConditionalCheckFailedException");
         assert_eq!(errors, ["Sfn.TaskTimedOutException"]);
@@ -540,23 +531,190 @@ async fn an_event_nobody_waits_for_leaves_a_marker_that_expires() {
 }
 
 #[tokio::test]
-async fn a_failure_event_that_comes_first_is_recorded_as_a_failure() {
+async fn a_failure_event_that_comes_first_fails_the_pause_with_its_detail() {
     let stage = Stage::new(with_failures("early", 2)).await;
     stage.put(vec![lost("o-4")]).await;
     stage.marker("o-4", "failure").await;
 
-    // The pause task cannot tell the kinds apart: the workflow goes on (documented), and can
-    // read the marker's outcome within the window.
+    // The pause reads the marker: it fails exactly as when the failure event comes after it.
     let early = stage.start("o-4").await;
-    stage.went_on(&early).await;
-    let still = stage
-        .item("o-4")
-        .await
-        .expect("the marker lives out its window");
-    assert_eq!(string(&still, "outcome"), "failure");
+    let done = stage.finished(&early).await;
+    assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
+    assert_eq!(done.error(), Some("ResumeFailureEvent"));
+    let cause: Value = serde_json::from_str(done.cause().unwrap()).unwrap();
+    assert_eq!(cause, detail("o-4"));
+    assert!(stage.item("o-4").await.is_none(), "the marker is consumed");
 
-    stage.gone("o-4", "the marker expires").await;
     stage.all_succeeded("FailMachineArn", 1).await;
     assert_eq!(stage.runs("ResumeMachineArn", 0).await.len(), 0);
     stage.leaves_nothing().await;
+}
+
+impl Stage {
+    /// Stops the execution `arn` (its pause is abandoned: its token stays in the table).
+    async fn stop(&self, arn: &str) {
+        self.sfn
+            .stop_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .expect("StopExecution");
+        let done = self.finished(arn).await;
+        assert_eq!(done.status, ExecutionStatus::Aborted, "{done:?}");
+    }
+
+    /// The token stored under `id` now.
+    async fn token(&self, id: &str) -> String {
+        let item = self.item(id).await.expect("a token item");
+        string(&item, "token").to_string()
+    }
+}
+
+#[tokio::test]
+async fn a_pause_that_timed_out_never_lets_the_next_pause_with_its_id_go_on() {
+    let mut entry = entry("retry");
+    entry.timeout_seconds = Some(2);
+    entry.arrival_window_seconds = Some(1);
+    let stage = Stage::new(entry).await;
+    let first = stage.start("o-5").await;
+    let done = stage.finished(&first).await;
+    assert_eq!(done.error(), Some("States.Timeout"), "{done:?}");
+
+    // The retry waits (its own token is stored) instead of going on, and its event resumes it.
+    let retry = stage.paused("o-5").await;
+    let still = stage
+        .sfn
+        .describe_execution()
+        .execution_arn(&retry)
+        .send()
+        .await
+        .expect("DescribeExecution");
+    assert_eq!(still.status, ExecutionStatus::Running);
+    stage.ship(&retry, "o-5").await;
+    stage.all_succeeded("ResumeMachineArn", 1).await;
+    stage.leaves_nothing().await;
+}
+
+#[tokio::test]
+async fn an_abandoned_pause_is_replaced_by_the_next_pause_with_its_id() {
+    let stage = Stage::new(ResumerEntry {
+        arrival_window_seconds: Some(1),
+        ..entry("abandoned")
+    })
+    .await;
+    let gone = stage.paused("o-6").await;
+    let dead = stage.token("o-6").await;
+    stage.stop(&gone).await;
+    assert_eq!(
+        stage.token("o-6").await,
+        dead,
+        "a stopped pause leaves its token"
+    );
+
+    // The next pause probes the token, finds it dead, replaces it and waits for its own event.
+    let next = stage.start("o-6").await;
+    let fresh = stage
+        .item_where("o-6", |i| {
+            i.get("token").and_then(|t| t.as_s().ok()) != Some(&dead)
+        })
+        .await
+        .expect("the dead token is replaced");
+    assert!(fresh.contains_key("token"), "{fresh:?}");
+    let entered = stage.states(&next).await;
+    assert!(
+        entered.iter().any(|s| s == "ProbeOtherPause")
+            && entered.iter().any(|s| s == "ForgetDeadPause"),
+        "{entered:?}"
+    );
+    stage.ship(&next, "o-6").await;
+    stage.all_succeeded("ResumeMachineArn", 1).await;
+    stage.leaves_nothing().await;
+}
+
+#[tokio::test]
+async fn an_event_for_an_abandoned_pause_is_remembered_for_the_next_pause() {
+    let stage = Stage::new(ResumerEntry {
+        arrival_window_seconds: Some(2),
+        ..entry("late")
+    })
+    .await;
+    let gone = stage.paused("o-8").await;
+    stage.stop(&gone).await;
+
+    // The event finds a dead token: the resume machine deletes it and remembers the arrival...
+    stage.put(vec![shipped("o-8")]).await;
+    stage.marker("o-8", "success").await;
+    // ...so the next pause with the id goes on at once with the event's detail.
+    let next = stage.start("o-8").await;
+    stage.resumed_with_detail(&next, "o-8").await;
+    let runs = stage.all_succeeded("ResumeMachineArn", 1).await;
+    assert_eq!(stage.paths(&runs).await, [DEAD_THEN_REMEMBERED]);
+    assert!(stage
+        .errors(&runs)
+        .await
+        .iter()
+        .any(|e| e.starts_with("Sfn.Task")));
+    assert_eq!(
+        stage.ids().await,
+        Vec::<String>::new(),
+        "the marker is consumed"
+    );
+    stage.emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_second_pause_on_an_id_already_waiting_fails_with_id_in_use() {
+    let stage = Stage::new(ResumerEntry {
+        arrival_window_seconds: Some(1),
+        ..entry("clash")
+    })
+    .await;
+    let first = stage.paused("o-7").await;
+    let second = stage.start("o-7").await;
+    let done = stage.finished(&second).await;
+    assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
+    assert_eq!(done.error(), Some("ResumeIdInUse"));
+    // The first pause still waits, and its event resumes it.
+    stage.ship(&first, "o-7").await;
+    stage.leaves_nothing().await;
+}
+
+#[tokio::test]
+async fn the_stack_exports_its_outputs_for_other_stacks_and_tools() {
+    let stage = Stage::new(with_failures("exported", 1)).await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk_config(&stage.emulator.endpoint()));
+    let listed = cfn.list_exports().send().await.expect("ListExports");
+    let exports: HashMap<&str, &str> = listed
+        .exports()
+        .iter()
+        .filter_map(|e| Some((e.name()?, e.value()?)))
+        .collect();
+    let names: Vec<&str> = {
+        let mut names: Vec<&str> = exports.keys().copied().collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names,
+        [
+            "sfn-resume-exported-FailMachineArn",
+            "sfn-resume-exported-FailRuleArn",
+            "sfn-resume-exported-PauseTask",
+            "sfn-resume-exported-ResumeMachineArn",
+            "sfn-resume-exported-ResumeRuleArn",
+            "sfn-resume-exported-TableArn",
+            "sfn-resume-exported-TableName",
+        ]
+    );
+    assert_eq!(
+        exports["sfn-resume-exported-TableName"],
+        "sfn-resume-exported"
+    );
+    assert_eq!(
+        exports["sfn-resume-exported-TableArn"],
+        output(&stage.stack, "TableArn")
+    );
+    let task: Value = serde_json::from_str(exports["sfn-resume-exported-PauseTask"]).unwrap();
+    assert_eq!(task["Type"], "Parallel");
+    stage.emulator.shutdown().await;
 }

@@ -100,6 +100,17 @@ impl World {
         out.table_names().to_vec()
     }
 
+    /// Whether `role` holds the pause task's grant of `stack`.
+    async fn grant(&self, role: &str, stack: &str) -> bool {
+        self.iam()
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(format!("{stack}-pause-task"))
+            .send()
+            .await
+            .is_ok()
+    }
+
     async fn live_stacks(&self) -> Vec<String> {
         let out = self
             .cfn()
@@ -172,10 +183,25 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     assert_eq!(plan["changes"][0]["logicalId"], "ResumeRule");
     assert_eq!(plan["changes"][0]["action"], "Modify");
     assert_eq!(plan["changes"][0]["replacement"], "False");
+    assert_eq!(plan["changes"][0]["properties"][0], "EventPattern");
     assert_eq!(
         w.change_sets(stack).await.len(),
         1,
         "a preview leaves nothing"
+    );
+    // As text: the changed property beside the resource, capabilities by their AWS names.
+    let text = w.up("Orders", other, &["--preview", "-v"]).await;
+    assert_ok(&text);
+    let row = stdout(&text)
+        .lines()
+        .find(|l| l.contains("ResumeRule"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    assert!(row.contains("EventPattern"), "{}", stdout(&text));
+    assert!(
+        stderr(&text).contains("capabilities: CAPABILITY_IAM"),
+        "{}",
+        stderr(&text)
     );
 
     let update = w.up("Orders", other, &["--yes", "--output", "json"]).await;
@@ -184,7 +210,7 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     assert_eq!(report["result"], "updated");
     assert_eq!(report["status"], "UPDATE_COMPLETE");
     assert_eq!(
-        report["pauseTask"]["Parameters"]["TableName"],
+        report["pauseTask"]["Branches"][0]["States"]["Pause"]["Parameters"]["TableName"],
         "sfn-resume-Orders"
     );
     let rule_arn = report["outputs"]
@@ -248,51 +274,129 @@ async fn a_preview_of_a_new_stack_leaves_nothing_behind() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failed_creation_names_its_root_cause_and_the_next_up_recovers() {
+async fn a_table_kept_by_an_earlier_down_stops_up_before_anything_is_created() {
     let w = World::new().await;
-    // A table left behind by an earlier `down` (removal policy retain) blocks the creation.
+    let first = w.up("Kept", PATTERN, &["--yes"]).await;
+    assert_ok(&first);
+    let down = w
+        .deployer(&["down", "--name-suffix", "Kept", "--yes"])
+        .await;
+    assert_ok(&down);
+    assert_eq!(
+        w.tables().await,
+        ["sfn-resume-Kept"],
+        "retain keeps the table"
+    );
+
+    let again = w.up("Kept", PATTERN, &["--yes"]).await;
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let err = stderr(&again);
+    assert!(err.contains("the DynamoDB table sfn-resume-Kept"), "{err}");
+    assert!(
+        err.contains("the log group /aws/vendedlogs/states/sfn-resume-Kept"),
+        "{err}"
+    );
+    assert!(
+        err.contains("aws dynamodb delete-table --table-name sfn-resume-Kept"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "aws logs delete-log-group --log-group-name /aws/vendedlogs/states/sfn-resume-Kept"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        w.stack_status("sfn-resume-Kept").await,
+        None,
+        "nothing created"
+    );
+
+    // The printed fix works.
     w.dynamodb()
-        .create_table()
-        .table_name("sfn-resume-Clash")
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .attribute_definitions(
-            aws_sdk_dynamodb::types::AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(aws_sdk_dynamodb::types::ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            aws_sdk_dynamodb::types::KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(aws_sdk_dynamodb::types::KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+        .delete_table()
+        .table_name("sfn-resume-Kept")
         .send()
         .await
-        .expect("CreateTable");
+        .expect("DeleteTable");
+    aws_sdk_cloudwatchlogs::Client::new(&w.config)
+        .delete_log_group()
+        .log_group_name("/aws/vendedlogs/states/sfn-resume-Kept")
+        .send()
+        .await
+        .expect("DeleteLogGroup");
+    assert_ok(&w.up("Kept", PATTERN, &["--yes"]).await);
+}
 
-    let failed = w.up("Clash", PATTERN, &["--yes"]).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_creation_reports_its_root_cause_as_json_preview_keeps_it_and_up_recovers() {
+    let w = World::new().await;
+    // A state machine with the resume machine's name, made outside the stack, fails the creation.
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    let squatter = sfn
+        .create_state_machine()
+        .name("sfn-resume-Clash_Clash")
+        .role_arn(common::ROLE_ARN)
+        .definition(r#"{"StartAt": "S", "States": {"S": {"Type": "Succeed"}}}"#)
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn;
+
+    let failed = w
+        .deployer(&[
+            "--output",
+            "json",
+            "up",
+            "--name-suffix",
+            "Clash",
+            "--event-pattern",
+            PATTERN,
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--path-to-id-workflow",
+            "$.detail.orderId",
+            "--yes",
+        ])
+        .await;
     assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
     let err = stderr(&failed);
     assert!(
-        err.contains("root cause: Table (AWS::DynamoDB::Table) CREATE_FAILED"),
+        err.contains("root cause: ResumeMachine (AWS::StepFunctions::StateMachine) CREATE_FAILED"),
         "{err}"
     );
-    assert!(err.contains("already exists"), "{err}");
     assert!(err.contains("ended in ROLLBACK_COMPLETE"), "{err}");
+    // One JSON document: the error, the root cause, every stack's result.
+    let document: serde_json::Value = serde_json::from_str(&stdout(&failed))
+        .unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", stdout(&failed)));
+    assert!(document["error"]
+        .as_str()
+        .unwrap()
+        .contains("ROLLBACK_COMPLETE"));
+    assert_eq!(document["rootCause"]["logicalId"], "ResumeMachine");
+    assert_eq!(document["rootCause"]["status"], "CREATE_FAILED");
+    assert_eq!(document["stacks"][0]["stack"], "sfn-resume-Clash");
+    assert_eq!(document["stacks"][0]["result"], "failed");
+    assert_eq!(document["stacks"][0]["status"], "ROLLBACK_COMPLETE");
+
+    // A preview changes nothing, not even the failed stack the next up would delete.
+    let preview = w.up("Clash", PATTERN, &["--preview"]).await;
+    assert_ok(&preview);
+    assert!(
+        stderr(&preview).contains("would delete it first"),
+        "{}",
+        stderr(&preview)
+    );
     assert_eq!(
         w.stack_status("sfn-resume-Clash").await.as_deref(),
         Some("ROLLBACK_COMPLETE")
     );
 
-    w.dynamodb()
-        .delete_table()
-        .table_name("sfn-resume-Clash")
+    sfn.delete_state_machine()
+        .state_machine_arn(&squatter)
         .send()
         .await
-        .expect("DeleteTable");
+        .expect("DeleteStateMachine");
     let recovered = w.up("Clash", PATTERN, &["--yes"]).await;
     assert_ok(&recovered);
     assert!(
@@ -346,8 +450,82 @@ async fn destroy_and_the_workflow_role_grant_are_undone_by_down() {
     assert!(document.contains("dynamodb:PutItem"), "{document}");
     assert!(document.contains(":table/sfn-resume-Pay"), "{document}");
 
+    // Several roles; a role not named again loses its grant.
+    w.iam()
+        .create_role()
+        .role_name("Other")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"states.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    let both = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "Workflow",
+                "--workflow-role",
+                "Other",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&both);
+    assert!(
+        w.grant("Workflow", "sfn-resume-Pay").await && w.grant("Other", "sfn-resume-Pay").await
+    );
+    let switched = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "Other",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&switched);
+    assert!(
+        stderr(&switched).contains("removed Workflow's grant"),
+        "{}",
+        stderr(&switched)
+    );
+    assert!(
+        !w.grant("Workflow", "sfn-resume-Pay").await,
+        "the old role's grant is taken back"
+    );
+    assert!(w.grant("Other", "sfn-resume-Pay").await);
+    let both = w
+        .up(
+            "Pay",
+            PATTERN,
+            &[
+                "--removal-policy",
+                "destroy",
+                "--workflow-role",
+                "Workflow",
+                "--workflow-role",
+                "Other",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ok(&both);
+
     let down = w.deployer(&["down", "--name-suffix", "Pay", "--yes"]).await;
     assert_ok(&down);
+    assert!(
+        !w.grant("Other", "sfn-resume-Pay").await,
+        "down takes every grant back"
+    );
     assert!(w.tables().await.is_empty(), "destroy deletes the table");
     let gone = w
         .iam()
@@ -387,10 +565,7 @@ tags = { team = "billing" }
     let reports = json(&up);
     assert_eq!(reports[0]["stack"], "sfn-resume-orders");
     assert_eq!(reports[1]["stack"], "sfn-resume-payments");
-    assert_eq!(
-        reports[1]["pauseTask"]["Parameters"]["Item"]["id"]["S.$"],
-        "$.paymentId"
-    );
+    assert_eq!(reports[1]["pauseTask"]["Parameters"]["id.$"], "$.paymentId");
     let mut stacks = w.live_stacks().await;
     stacks.sort();
     assert_eq!(stacks, ["sfn-resume-orders", "sfn-resume-payments"]);
@@ -520,4 +695,95 @@ async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
 
     assert!(w.live_stacks().await.is_empty(), "nothing was created");
     assert!(w.tables().await.is_empty(), "nothing was created");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn down_ends_the_executions_still_paused_on_the_resumer() {
+    use aws_sdk_sfn::types::ExecutionStatus;
+    let w = World::new().await;
+    let up = w
+        .deployer(&[
+            "--output",
+            "json",
+            "up",
+            "--name-suffix",
+            "Gone",
+            "--event-pattern",
+            PATTERN,
+            "--path-to-id-pause-task",
+            "$.orderId",
+            "--path-to-id-workflow",
+            "$.detail.orderId",
+            "--removal-policy",
+            "destroy",
+            "--yes",
+        ])
+        .await;
+    let report = json(&up);
+    let mut pause = report["pauseTask"].clone();
+    pause["Next"] = "Done".into();
+    let definition = serde_json::json!({
+        "StartAt": "Wait",
+        "States": {"Wait": pause, "Done": {"Type": "Succeed"}}
+    });
+    let sfn = aws_sdk_sfn::Client::new(&w.config);
+    let machine = sfn
+        .create_state_machine()
+        .name("waits")
+        .role_arn(common::ROLE_ARN)
+        .definition(definition.to_string())
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn;
+    let mut waiting = Vec::new();
+    for order in ["o-1", "o-2"] {
+        let arn = sfn
+            .start_execution()
+            .state_machine_arn(&machine)
+            .input(serde_json::json!({"orderId": order}).to_string())
+            .send()
+            .await
+            .expect("StartExecution")
+            .execution_arn;
+        waiting.push(arn);
+    }
+    let stored = common::eventually(10, || async {
+        let scan = w
+            .dynamodb()
+            .scan()
+            .table_name("sfn-resume-Gone")
+            .send()
+            .await
+            .ok()?;
+        (scan.items().len() == 2).then_some(())
+    })
+    .await;
+    assert!(stored.is_some(), "both pauses store their tokens");
+
+    let down = w
+        .deployer(&["down", "--name-suffix", "Gone", "--yes"])
+        .await;
+    assert_ok(&down);
+    assert!(
+        stderr(&down).contains("2 execution(s) still paused on sfn-resume-Gone"),
+        "{}",
+        stderr(&down)
+    );
+    for arn in &waiting {
+        let done = common::eventually(10, || async {
+            let d = sfn
+                .describe_execution()
+                .execution_arn(arn)
+                .send()
+                .await
+                .ok()?;
+            (d.status != ExecutionStatus::Running).then_some(d)
+        })
+        .await
+        .expect("the paused execution ends");
+        assert_eq!(done.status, ExecutionStatus::Failed, "{done:?}");
+        assert_eq!(done.error(), Some("ResumerDeleted"));
+    }
+    assert!(w.tables().await.is_empty(), "destroy deletes the table");
 }

@@ -108,7 +108,10 @@ impl Demo {
             .await?;
         let pause: Value = serde_json::from_str(&printed)
             .map_err(|e| format!("`deployer task` printed no JSON ({e}): {printed}"))?;
-        result(&format!("a {} state (printed above)", pause["Resource"]));
+        result(&format!(
+            "a {} state pausing on {} (printed above)",
+            pause["Type"], pause["Branches"][0]["States"]["Pause"]["Resource"]
+        ));
         let role = self.workflow_role().await?;
         let function = self.start_job_function(&role).await?;
         self.allow_workflow(resumer, &function).await?;
@@ -337,7 +340,8 @@ impl Demo {
             "Version": "2012-10-17",
             "Statement": [
                 {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function},
-                {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": resumer.table_arn}
+                {"Effect": "Allow", "Action": ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"], "Resource": resumer.table_arn},
+                {"Effect": "Allow", "Action": "states:SendTaskHeartbeat", "Resource": "*"}
             ]
         });
         command_line(&format!(

@@ -73,6 +73,7 @@ pub fn call(
         "ValidateTemplate" => validate_template(cloud, p).map(Some),
         "DeleteStack" => delete_stack(cloud, region, p).map(|()| None),
         "ListStacks" => read(cloud, |s| list_stacks(s, region, p)).map(Some),
+        "ListExports" => read(cloud, |s| list_exports(s, region, p)).map(Some),
         "CancelUpdateStack" => cancel_update_stack(cloud, region, p).map(|()| None),
         "CreateStack" => create_stack(cloud, ctx, p).map(Some),
         "UpdateStack" => update_stack(cloud, region, p).map(Some),
@@ -982,6 +983,36 @@ fn list_stacks(s: &State, region: &str, p: &Params) -> AwsResult<String> {
     }
     w.close("StackSummaries");
     if start + LIST_PAGE < stacks.len() {
+        w.elem("NextToken", &(start + LIST_PAGE).to_string());
+    }
+    Ok(w.finish())
+}
+
+/// ListExports: the exported outputs of the region's live stacks, by export name.
+fn list_exports(s: &State, region: &str, p: &Params) -> AwsResult<String> {
+    let mut exports: Vec<(&str, &str, &str)> = s
+        .stacks
+        .values()
+        .filter(|st| st.region == region && st.status != "DELETE_COMPLETE")
+        .flat_map(|st| {
+            st.outputs.iter().filter_map(move |o| {
+                Some((o.export_name.as_deref()?, st.id.as_str(), o.value.as_str()))
+            })
+        })
+        .collect();
+    exports.sort();
+    let start = page_start(p)?;
+    let mut w = XmlWriter::new();
+    w.open("Exports");
+    for (name, stack_id, value) in exports.iter().skip(start).take(LIST_PAGE) {
+        w.open("member")
+            .elem("ExportingStackId", stack_id)
+            .elem("Name", name)
+            .elem("Value", value)
+            .close("member");
+    }
+    w.close("Exports");
+    if start + LIST_PAGE < exports.len() {
         w.elem("NextToken", &(start + LIST_PAGE).to_string());
     }
     Ok(w.finish())
