@@ -116,31 +116,28 @@ fn check_rewritten(plan: &ResumePlan) {
     std::fs::write(path, plan.definition.to_value().to_string()).unwrap();
 }
 
-/// The Choice rule added at the head of `machine`: (flag variable, target, default).
-fn jump_of(machine: &Machine) -> (String, String, String) {
+/// The entry the plan adds at the head of `machine`: (execution name tested, resume input,
+/// where the input Pass goes, the Choice's default).
+fn entry_of(machine: &Machine) -> (String, Value, String, String) {
     let state = &machine.states[machine.start_at.as_str()];
     let StateKind::Choice(choice) = &state.kind else {
         panic!("start state {} is not a Choice", machine.start_at)
     };
+    assert_eq!(choice.choices.len(), 1);
     let rule = &choice.choices[0];
-    let Condition::And(parts) = &rule.condition else {
-        panic!("not an And rule")
+    let Condition::Compare(c) = &rule.condition else {
+        panic!("not a comparison: {:?}", rule.condition)
     };
-    let ops: Vec<(String, &str, Value)> = parts
-        .iter()
-        .map(|p| match &p.condition {
-            Condition::Compare(c) => (c.variable.clone(), c.operator.name(), c.operand.clone()),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect();
-    assert_eq!(
-        ops[0].1, "IsPresent",
-        "the flag is tested for presence first"
-    );
-    assert_eq!(ops[1], (ops[0].0.clone(), "BooleanEquals", json!(true)));
+    assert_eq!(c.variable, "$$.Execution.Name", "the test reads no data");
+    assert_eq!(c.operator.name(), "StringEquals");
+    let pass = &machine.states[rule.next.as_deref().unwrap()];
+    let StateKind::Pass(p) = &pass.kind else {
+        panic!("the Choice does not go to a Pass")
+    };
     (
-        ops[0].0.clone(),
-        rule.next.clone().unwrap(),
+        c.operand.as_str().unwrap().to_string(),
+        p.result.clone().unwrap(),
+        pass.next.clone().unwrap(),
         choice.default.clone().unwrap(),
     )
 }
@@ -186,8 +183,18 @@ fn real_aws_history_resumes_at_parallel_2() {
     assert_eq!(plan.start_state, "GoToState");
     assert_eq!(plan.definition.start_at, "GoToState");
     assert_eq!(
-        jump_of(&plan.definition),
-        ("$.resuming".into(), "Parallel 2".into(), "Parallel".into())
+        entry_of(&plan.definition),
+        (
+            DEFAULT_EXECUTION_NAME.into(),
+            plan.resume_input.clone(),
+            "Parallel 2".into(),
+            "Parallel".into()
+        )
+    );
+    assert_eq!(
+        plan.execution_input,
+        json!({"Message": "Your message here"}),
+        "$$.Execution.Input stays the original input"
     );
     // Both branches of Parallel 2 resume at their first state: the Parallel itself is unchanged.
     assert_eq!(
@@ -242,6 +249,7 @@ fn from_state_and_patch() {
     let options = PlanOptions {
         from_state: Some("Parallel".into()),
         patch: Some(json!({"foo": "bar", "Message": null})),
+        ..PlanOptions::default()
     };
     let plan = plan(&def, &history, &options).unwrap();
     check_rewritten(&plan);
@@ -249,7 +257,7 @@ fn from_state_and_patch() {
     assert_eq!(plan.recorded_input, json!({"Message": "Your message here"}));
     assert_eq!(plan.resume_input, json!({"foo": "bar"}));
     assert!(plan.skipped_states.is_empty());
-    assert_eq!(jump_of(&plan.definition).1, "Parallel");
+    assert_eq!(entry_of(&plan.definition).2, "Parallel");
 }
 
 fn two_branch_definition() -> Definition {
@@ -287,8 +295,8 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
     let history = r.fail(pf, "Lambda.Unknown");
 
     let options = PlanOptions {
-        from_state: None,
         patch: Some(json!({"foo": true})),
+        ..PlanOptions::default()
     };
     let plan = plan(&def, &history, &options).unwrap();
     check_rewritten(&plan);
@@ -312,30 +320,39 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
             },
         ]
     );
-    let StateKind::Parallel(p) = &plan.definition.states["P"].kind else {
+    // "P" itself is unchanged (later passes of a loop run it as written); the entry goes to a
+    // once-only copy with the shortcuts.
+    assert_eq!(plan.definition.states["P"], def.states["P"]);
+    let (_, input, target, default) = entry_of(&plan.definition);
+    assert_eq!((target.as_str(), default.as_str()), ("P (resumed)", "Prep"));
+    assert_eq!(input, json!({"n": 1, "foo": true}));
+    let copy = &plan.definition.states["P (resumed)"];
+    assert_eq!(copy.next.as_deref(), Some("Done"));
+    let StateKind::Parallel(p) = &copy.kind else {
         panic!()
     };
-    let (flag, target, default) = jump_of(&p.branches[0]);
-    assert_eq!(flag, "$$.Execution.Input.resuming");
-    assert_eq!(default, "A1", "not resuming: the branch runs as before");
-    let StateKind::Pass(pass) = &p.branches[0].states[target.as_str()].kind else {
+    let only = &p.branches[0];
+    assert_eq!(
+        only.states.len(),
+        1,
+        "the succeeded branch only returns its output"
+    );
+    let StateKind::Pass(pass) = &only.states[only.start_at.as_str()].kind else {
         panic!()
     };
     assert_eq!(pass.result, Some(json!({"a": 2})));
-    assert_eq!(p.branches[0].states[target.as_str()].end, Some(true));
-
-    let (_, target, default) = jump_of(&p.branches[1]);
-    assert_eq!(default, "B1");
-    let pass_state = &p.branches[1].states[target.as_str()];
-    let StateKind::Pass(pass) = &pass_state.kind else {
+    let failed = &p.branches[1];
+    let first = &failed.states[failed.start_at.as_str()];
+    let StateKind::Pass(pass) = &first.kind else {
         panic!()
     };
     assert_eq!(pass.result, Some(json!({"b": 1, "foo": true})));
-    assert_eq!(pass_state.next.as_deref(), Some("B2"));
-    assert_eq!(
-        jump_of(&plan.definition),
-        ("$.resuming".into(), "P".into(), "Prep".into())
+    assert_eq!(first.next.as_deref(), Some("B2 (resumed)"));
+    assert!(
+        !failed.states.contains_key("B1 (resumed)"),
+        "unreachable states are dropped"
     );
+    assert_eq!(plan.failure, Failure::Uncaught);
 }
 
 #[test]
@@ -486,7 +503,20 @@ fn a_failed_map_is_rerun_as_a_whole() {
     assert_eq!(plan.resume_state, "Each");
     assert_eq!(plan.resume_input, json!({"items": [1, 2]}));
     assert!(plan.branches.is_empty());
-    assert_eq!(plan.definition.states["Each"], def.states["Each"]);
+    assert_eq!(
+        entry_of(&plan.definition).2,
+        "Each",
+        "no iteration succeeded: no copy"
+    );
+    assert_eq!(
+        plan.iterations,
+        vec![MapPlan {
+            map: "Each".into(),
+            items: Some(2),
+            skipped: vec![],
+            rerun: vec![0, 1]
+        }]
+    );
 }
 
 #[test]
@@ -585,10 +615,8 @@ fn a_taken_go_to_state_name_is_made_unique() {
     let plan = plan_default(&def, &r.fail(b, "States.Runtime"));
     assert_eq!(plan.start_state, "GoToState_2");
     assert_eq!(plan.definition.start_at, "GoToState_2");
-    assert_eq!(
-        jump_of(&plan.definition),
-        ("$.resuming".into(), "B".into(), "GoToState".into())
-    );
+    assert_eq!(entry_of(&plan.definition).3, "GoToState");
+    assert_eq!(entry_of(&plan.definition).2, "B");
     assert!(plan.definition.states.contains_key("GoToState"));
 }
 
@@ -652,7 +680,7 @@ fn refuses_bad_from_states_and_foreign_histories() {
     let history = r.fail(p, "States.Runtime");
     let with = |name: &str| PlanOptions {
         from_state: Some(name.into()),
-        patch: None,
+        ..PlanOptions::default()
     };
 
     let err = plan(&def, &history, &with("prep")).unwrap_err();
