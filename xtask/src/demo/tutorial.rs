@@ -101,7 +101,7 @@ impl Demo {
             .deployer
             .json(&["resume", failed, "--patch", &patch, "--start", "--wait"])
             .await?;
-        let started = report["executionArn"]
+        let started = report["resumed"]["executionArn"]
             .as_str()
             .filter(|arn| arn.contains("-with-GoToState"))
             .map(str::to_string)
