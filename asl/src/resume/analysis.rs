@@ -212,6 +212,7 @@ impl<'h> Analysis<'h> {
                 let name = event.state_name()?;
                 if event.event_type == "FailStateEntered" && fail_state.is_none() {
                     fail_state = Some(name);
+                    handlers.push(name.to_string());
                     inside = false;
                 } else if inside {
                     let cause = if caught {
