@@ -718,3 +718,231 @@ fn refuses_bad_from_states_and_foreign_histories() {
         }
     );
 }
+
+fn assigning_definition(language: Option<&str>) -> Definition {
+    let mut value = json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Assign": {"x": 1, "y": "s"}, "Next": "B"},
+            "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+        }
+    });
+    if let Some(language) = language {
+        value["QueryLanguage"] = json!(language);
+    }
+    definition(value)
+}
+
+/// A history where A assigned variables (recorded as AWS does, JSON text per variable), then B
+/// failed; `details` is A's assignedVariablesDetails.
+fn assigning_history(assigned: Option<Value>, details: Option<Value>) -> History {
+    let input = json!({"k": 1});
+    let mut r = Recorder::new(input.clone());
+    let a = r.entered(0, "Pass", "A", &input);
+    let mut exited = json!({"name": "A", "output": input.to_string()});
+    if let Some(assigned) = assigned {
+        exited["assignedVariables"] = assigned;
+    }
+    if let Some(details) = details {
+        exited["assignedVariablesDetails"] = details;
+    }
+    let a = r.event(a, "PassStateExited", "stateExitedEventDetails", exited);
+    let failed = r.failed_task(a, "B", &input, "Boom");
+    r.fail(failed, "Boom")
+}
+
+#[test]
+fn variables_in_scope_are_restored_from_the_history_before_the_resume_point() {
+    let def = assigning_definition(None);
+    let history = assigning_history(
+        Some(json!({"x": "1", "y": "\"s\""})),
+        Some(json!({"truncated": false})),
+    );
+    let plan = plan_default(&def, &history);
+    assert_eq!(plan.resume_state, "B");
+    assert_eq!(
+        plan.variables,
+        json!({"x": 1, "y": "s"}).as_object().unwrap().clone()
+    );
+    let (_, _, target, _) = entry_of(&plan.definition);
+    assert_eq!(target, "B");
+    let entry = &plan.definition.states[RESUME_INPUT];
+    assert_eq!(entry.extra["Assign"], json!({"x": 1, "y": "s"}));
+}
+
+#[test]
+fn variables_the_history_cannot_give_are_refused() {
+    let def = assigning_definition(None);
+    let truncated = assigning_history(Some(json!({"x": "1"})), Some(json!({"truncated": true})));
+    let err = plan(&def, &truncated, &PlanOptions::default()).unwrap_err();
+    assert_eq!(err, PlanError::VariablesTruncated { state: "A".into() });
+    assert!(err
+        .to_string()
+        .contains("assignedVariablesDetails.truncated"));
+    let unrecorded = assigning_history(None, None);
+    let err = plan(&def, &unrecorded, &PlanOptions::default()).unwrap_err();
+    assert_eq!(err, PlanError::VariablesNotRecorded { state: "A".into() });
+    assert!(err.to_string().contains("includeExecutionData"));
+}
+
+#[test]
+fn a_jsonata_machine_is_rewritten_in_jsonata() {
+    let def = assigning_definition(Some("JSONata"));
+    let history = assigning_history(Some(json!({"x": "1", "y": "\"s\""})), None);
+    let options = PlanOptions {
+        execution_name: Some("run-1-resume-1".into()),
+        ..PlanOptions::default()
+    };
+    let plan = plan(&def, &history, &options).unwrap();
+    check_rewritten(&plan);
+    let written = plan.definition.to_value();
+    let entry = &written["States"][GO_TO_STATE];
+    assert_eq!(
+        entry["Choices"][0]["Condition"],
+        json!("{% $states.context.Execution.Name = \"run-1-resume-1\" %}")
+    );
+    assert!(entry["Choices"][0].get("Variable").is_none());
+    let input = &written["States"][RESUME_INPUT];
+    assert_eq!(input["Output"], json!({"k": 1}));
+    assert!(input.get("Result").is_none(), "JSONata has no Result");
+    assert_eq!(input["Assign"], json!({"x": 1, "y": "s"}));
+    assert_eq!(written["QueryLanguage"], "JSONata");
+}
+
+#[test]
+fn a_handler_chain_and_a_fail_reached_by_a_choice_are_told_apart() {
+    let def = definition(json!({
+        "StartAt": "Work",
+        "States": {
+            "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Check",
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Notify"}]},
+            "Notify": {"Type": "Pass", "Next": "Failed"},
+            "Failed": {"Type": "Fail", "Error": "WorkFailed"},
+            "Check": {"Type": "Choice", "Choices": [
+                {"Variable": "$.ok", "BooleanEquals": true, "Next": "Done"}], "Default": "Failed"},
+            "Done": {"Type": "Succeed"}
+        }
+    }));
+    let input = json!({"ok": false});
+    let mut r = Recorder::new(input.clone());
+    let failed = r.failed_task(0, "Work", &input, "Boom");
+    let exited = r.exited(failed, "Task", "Work", &json!({"Error": "Boom"}));
+    let notify = r.pass(exited, "Notify", &input, &input);
+    let fail = r.entered(notify, "Fail", "Failed", &input);
+    let plan = plan_default(&def, &r.fail(fail, "WorkFailed"));
+    assert_eq!(plan.failed_state, "Work");
+    assert_eq!(
+        plan.failure,
+        Failure::Caught {
+            handlers: vec!["Notify".into(), "Failed".into()]
+        }
+    );
+
+    let mut r = Recorder::new(input.clone());
+    let work = r.entered(0, "Task", "Work", &input);
+    let done = r.event(
+        work,
+        "TaskSucceeded",
+        "taskSucceededEventDetails",
+        json!({"output": "{}"}),
+    );
+    let work = r.exited(done, "Task", "Work", &input);
+    let check = r.pass(work, "Check", &input, &input);
+    let fail = r.entered(check, "Fail", "Failed", &input);
+    let plan = plan_default(&def, &r.fail(fail, "WorkFailed"));
+    assert_eq!(plan.failed_state, "Failed");
+    assert_eq!(
+        plan.failure,
+        Failure::FailState {
+            before: Some("Check".into())
+        }
+    );
+    assert!(plan
+        .warnings
+        .iter()
+        .any(|w| w.contains("--from-state 'Check'")));
+}
+
+#[test]
+fn a_state_timeout_gets_the_new_budget_and_without_one_a_warning() {
+    let def = definition(json!({
+        "StartAt": "Slow",
+        "States": {"Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                            "TimeoutSeconds": 5, "End": true}}
+    }));
+    let input = json!({});
+    let mut r = Recorder::new(input.clone());
+    let s = r.entered(0, "Task", "Slow", &input);
+    let t = r.event(
+        s,
+        "TaskTimedOut",
+        "taskTimedOutEventDetails",
+        json!({"error": "States.Timeout"}),
+    );
+    let history = r.fail(t, "States.Timeout");
+    let planned = plan_default(&def, &history);
+    assert_eq!(
+        planned.timeout,
+        Some(TimeoutPlan {
+            expired: "Slow".into(),
+            budget_seconds: Some(5),
+            new_seconds: None
+        })
+    );
+    assert!(planned
+        .warnings
+        .iter()
+        .any(|w| w.contains("--timeout-seconds")));
+    let options = PlanOptions {
+        timeout_seconds: Some(60),
+        ..PlanOptions::default()
+    };
+    let plan = plan(&def, &history, &options).unwrap();
+    let StateKind::Task(task) = &plan.definition.states["Slow"].kind else {
+        panic!()
+    };
+    assert_eq!(task.timeout_seconds, Some(60));
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}
+
+#[test]
+fn resuming_a_resumed_run_keeps_one_entry() {
+    let def = definition(json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Pass", "Parameters": {"v.$": "$.missing"}, "End": true}
+        }
+    }));
+    let input = json!({"n": 1});
+    let mut r = Recorder::new(input.clone());
+    let a = r.pass(0, "A", &input, &input);
+    let b = r.entered(a, "Pass", "B", &input);
+    let first = plan_default(&def, &r.fail(b, "States.Runtime"));
+    // The copy's run: the entry, then B, then C fails.
+    let mut r = Recorder::new(input.clone());
+    let g = r.pass(0, GO_TO_STATE, &input, &input);
+    let i = r.pass(g, RESUME_INPUT, &input, &input);
+    let b = r.pass(i, "B", &input, &json!({"n": 2}));
+    let c = r.entered(b, "Pass", "C", &json!({"n": 2}));
+    let second = plan_default(&first.definition, &r.fail(c, "States.Runtime"));
+    assert_eq!(second.resume_state, "C");
+    assert_eq!(second.recorded_input, json!({"n": 2}));
+    let entries = second
+        .definition
+        .states
+        .values()
+        .filter(|s| {
+            s.comment
+                .as_deref()
+                .is_some_and(|c| c.starts_with(ENTRY_MARK))
+        })
+        .count();
+    assert_eq!(entries, 1);
+    assert_eq!(
+        entry_of(&second.definition).3,
+        "A",
+        "started plainly: the original start"
+    );
+}
