@@ -19,8 +19,11 @@ pub struct FailedExecution {
     pub branches: usize,
 }
 
-/// Builds a failed execution whose history has at most `max_events` events.
-pub fn parallel_failure(max_events: usize) -> FailedExecution {
+/// Builds a failed execution whose history has at most `max_events` events, each state's
+/// input and output carrying about `payload_bytes` of data (real workflows pass documents of
+/// a few KiB from state to state).
+pub fn parallel_failure(max_events: usize, payload_bytes: usize) -> FailedExecution {
+    let filler = "x".repeat(payload_bytes);
     // ExecutionStarted, ParallelStateEntered, ParallelStateStarted, then 6 events a branch,
     // and for the failing branch 3 + ParallelStateFailed + ExecutionFailed.
     let branches = (max_events.saturating_sub(3 + 5) / 6).max(1);
@@ -61,7 +64,7 @@ pub fn parallel_failure(max_events: usize) -> FailedExecution {
         let last = b + 1 == branches;
         for step in 1..=3 {
             let name = format!("Branch {b} step {step}");
-            let step_input = json!({"branch": b, "step": step});
+            let step_input = json!({"branch": b, "step": step, "document": filler});
             prev = push(
                 prev,
                 "PassStateEntered",
