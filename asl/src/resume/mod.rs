@@ -498,6 +498,21 @@ fn plan_with(
         ));
     }
 
+    let failed_is_task = definition
+        .walk()
+        .into_iter()
+        .any(|(_, name, state)| name == failed && matches!(state.kind, StateKind::Task(_)));
+    if failure == Failure::InProgress && failed_is_task {
+        warnings.push(format!(
+            "'{failed}' was still running when the execution {}: it runs again, so a call it \
+             had made may be repeated",
+            if status == ExecutionStatus::Aborted {
+                "was stopped"
+            } else {
+                "timed out"
+            }
+        ));
+    }
     let mut rewritten = definition.clone();
     let mut timeout = warnings::expired_timeout(definition, status, error.as_deref(), failed);
     if let Some(plan) = &mut timeout {
