@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::Failure;
 use crate::history::{ExecutionStatus, History, HistoryEvent};
 
 /// One pass through a state: its `…StateEntered` event and, if it finished, its `…StateExited`.
@@ -22,26 +23,7 @@ pub struct Blame<'h> {
     /// The state's name.
     pub state: &'h str,
     /// How it ended the execution.
-    pub cause: BlameCause,
-}
-
-/// How the blamed state ended the execution.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BlameCause {
-    /// Its error was not caught.
-    Uncaught,
-    /// Its error was caught; the handler then ran these states before the execution failed.
-    Caught {
-        /// The handler chain's states, in order (the Fail state last, if any).
-        handlers: Vec<String>,
-    },
-    /// A Fail state reached by normal control flow; `before` is the state that led to it.
-    FailState {
-        /// The state whose exit led to the Fail state.
-        before: Option<String>,
-    },
-    /// It was running when the execution timed out or was stopped.
-    InProgress,
+    pub cause: Failure,
 }
 
 /// One iteration of an inline Map, as the history records it.
@@ -181,7 +163,7 @@ impl<'h> Analysis<'h> {
         if !matches!(self.history.status(), ExecutionStatus::Failed) {
             return self.latest_in_progress().map(|state| Blame {
                 state,
-                cause: BlameCause::InProgress,
+                cause: Failure::InProgress,
             });
         }
         // `inside`: no normal exit seen since the last failure (or the end), so the next
@@ -217,9 +199,9 @@ impl<'h> Analysis<'h> {
                 } else if inside {
                     let cause = if caught {
                         handlers.reverse();
-                        BlameCause::Caught { handlers }
+                        Failure::Caught { handlers }
                     } else {
-                        BlameCause::Uncaught
+                        Failure::Uncaught
                     };
                     return Some(Blame { state: name, cause });
                 } else if fail_state.is_some() {
@@ -231,13 +213,13 @@ impl<'h> Analysis<'h> {
         match fail_state {
             Some(state) => Some(Blame {
                 state,
-                cause: BlameCause::FailState {
+                cause: Failure::FailState {
                     before: before_fail.map(str::to_string),
                 },
             }),
             None => self.latest_in_progress().map(|state| Blame {
                 state,
-                cause: BlameCause::Uncaught,
+                cause: Failure::Uncaught,
             }),
         }
     }

@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 
 use crate::history::{ExecutionStatus, History};
 use crate::model::{Definition, Machine, StateKind};
-use analysis::{Analysis, BlameCause};
+use analysis::Analysis;
 pub use diff::differences;
 use locate::StateIndex;
 use nested::Nested;
@@ -449,12 +449,7 @@ fn plan_with(
     let failed = blame.state;
     let failed_location = index.get(failed).ok_or(PlanError::NoFailedState)?;
     let failed_top = failed_location.top_level(failed).to_string();
-    let failure = match blame.cause {
-        BlameCause::Uncaught => Failure::Uncaught,
-        BlameCause::Caught { handlers } => Failure::Caught { handlers },
-        BlameCause::FailState { before } => Failure::FailState { before },
-        BlameCause::InProgress => Failure::InProgress,
-    };
+    let failure = blame.cause;
     let resume_state = match &options.from_state {
         Some(name) => check_from_state(name, definition, &index, &analysis)?,
         None => failed_top.clone(),
