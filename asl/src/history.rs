@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// One history event, exactly as GetExecutionHistory returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEvent {
     /// When it happened: epoch seconds (JSON protocol) or an ISO 8601 string (AWS CLI output).
@@ -27,6 +27,52 @@ pub struct HistoryEvent {
     /// The `…EventDetails` object (and any other field), kept as written.
     #[serde(flatten)]
     pub details: Map<String, Value>,
+}
+
+/// Reads an event field by field (no buffering, unlike `#[serde(flatten)]`): a history can
+/// hold 25,000 events with payloads of kilobytes each.
+impl<'de> Deserialize<'de> for HistoryEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = HistoryEvent;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a history event object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<HistoryEvent, A::Error> {
+                let mut timestamp = None;
+                let mut event_type = None;
+                let mut id = None;
+                let mut previous_event_id = 0;
+                let mut details = Map::new();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "timestamp" => timestamp = Some(map.next_value()?),
+                        "type" => event_type = Some(map.next_value()?),
+                        "id" => id = Some(map.next_value()?),
+                        "previousEventId" => previous_event_id = map.next_value()?,
+                        _ => {
+                            details.insert(key.into_owned(), map.next_value()?);
+                        }
+                    }
+                }
+                use serde::de::Error;
+                Ok(HistoryEvent {
+                    timestamp: timestamp.ok_or_else(|| A::Error::missing_field("timestamp"))?,
+                    event_type: event_type.ok_or_else(|| A::Error::missing_field("type"))?,
+                    id: id.ok_or_else(|| A::Error::missing_field("id"))?,
+                    previous_event_id,
+                    details,
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
 }
 
 /// How an execution ended, judged from its last event.
@@ -154,6 +200,10 @@ impl History {
     /// Reads a history from GetExecutionHistory JSON: one page, an array of pages, pages one
     /// after another, or an array of events; in any order.
     pub fn from_json(text: &str) -> Result<History, HistoryError> {
+        // The common case, one GetExecutionHistory page, is read straight into events.
+        if let Ok(page) = serde_json::from_str::<Page>(text) {
+            return History::from_events(page.events);
+        }
         let mut events = Vec::new();
         let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
         for document in stream {

@@ -172,8 +172,9 @@ pub struct ResumeArgs {
     /// A saved GetExecutionHistory response (JSON; one page, several pages, either order).
     #[arg(long, value_name = "FILE", requires = "definition_file")]
     pub history_file: Option<PathBuf>,
-    /// The definition the execution ran (JSON).
-    #[arg(long, value_name = "FILE", requires = "history_file")]
+    /// The definition the execution ran (JSON), with --history-file; with an execution ARN, a
+    /// corrected definition to resume with (states matched by name).
+    #[arg(long, value_name = "FILE")]
     pub definition_file: Option<PathBuf>,
     /// Resume at this top-level state instead of the failed one.
     #[arg(long, value_name = "STATE")]
@@ -181,10 +182,22 @@ pub struct ResumeArgs {
     /// A JSON merge patch (RFC 7386) applied to the resume input, e.g. '{"foo": "bar"}'.
     #[arg(long, value_name = "JSON")]
     pub patch: Option<String>,
+    /// A JSON merge patch applied to the execution input ($$.Execution.Input), which is
+    /// otherwise the original execution's input.
+    #[arg(long, value_name = "JSON")]
+    pub patch_execution_input: Option<String>,
+    /// The copy's TimeoutSeconds: the machine's (a TIMED_OUT execution) or the timed-out
+    /// state's (a States.Timeout error); otherwise the machine's.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub timeout_seconds: Option<u64>,
+    /// Resume even though an earlier resume of this execution succeeded.
+    #[arg(long, requires = "execution_arn")]
+    pub force: bool,
     /// Print the plan and the rewritten definition; create nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Start the resumed copy with the resume input and `"resuming": true` (live mode).
+    /// Start the resumed execution: the copy's new version, under a name derived from the
+    /// original's, with the original execution input (live mode).
     #[arg(long, requires = "execution_arn", conflicts_with = "dry_run")]
     pub start: bool,
     /// Follow the started execution to its end and report it; exit 1 unless it succeeds.

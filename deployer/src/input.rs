@@ -32,13 +32,13 @@ pub fn parse_json(text: &str, what: &str) -> CliResult<Value> {
         .map_err(|e| CliError::usage(format!("{what} is not valid JSON: {e}")))
 }
 
-/// Parses a `--patch`: a JSON object (a JSON merge patch, RFC 7386).
-pub fn parse_patch(text: &str) -> CliResult<Value> {
-    let patch = parse_json(text, "--patch")?;
-    if !patch.is_object() {
-        return Err(CliError::usage(format!(
-            "--patch must be a JSON object (a JSON merge patch), for example '{{\"foo\": \"bar\"}}'; got: {text}"
-        )));
-    }
-    Ok(patch)
+/// Parses a JSON merge patch (RFC 7386) given with `flag`: an object merges into the input
+/// (`null` removes a member); any other JSON value replaces the input as a whole.
+pub fn parse_patch(text: &str, flag: &str) -> CliResult<Value> {
+    parse_json(text, flag).map_err(|e| {
+        CliError::usage(format!(
+            "{e}; a JSON merge patch is e.g. '{{\"foo\": \"bar\"}}' (or any JSON value, which \
+             replaces the input)"
+        ))
+    })
 }

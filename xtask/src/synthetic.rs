@@ -1,6 +1,6 @@
 //! A synthetic failed execution as large as Step Functions allows (25,000 history events):
-//! a Parallel with many branches of three Pass states, one of which fails in its second state
-//! while every other branch succeeded.
+//! an inline Map over thousands of items of three Pass states, the last of which fails in its
+//! second state while every other item succeeded.
 
 use serde_json::{json, Value};
 
@@ -15,112 +15,106 @@ pub struct FailedExecution {
     pub history_json: String,
     /// How many events the history has.
     pub events: usize,
-    /// How many branches the Parallel has.
+    /// How many items the Map has.
     pub branches: usize,
 }
 
-/// Builds a failed execution whose history has at most `max_events` events.
-pub fn parallel_failure(max_events: usize) -> FailedExecution {
-    // ExecutionStarted, ParallelStateEntered, ParallelStateStarted, then 6 events a branch,
-    // and for the failing branch 3 + ParallelStateFailed + ExecutionFailed.
-    let branches = (max_events.saturating_sub(3 + 5) / 6).max(1);
-    let definition = definition(branches);
+/// Builds a failed execution whose history has at most `max_events` events: an inline Map
+/// over thousands of items whose item processor is three Pass states, the last item failing in
+/// its second state. The states pass a document of about `payload_bytes` from one to the next
+/// (real workflows pass documents of a few KiB); each item's output stays small, so that the
+/// outputs a resume carries fit in a definition (1 MiB).
+pub fn map_failure(max_events: usize, payload_bytes: usize) -> FailedExecution {
+    // ExecutionStarted, MapStateEntered, MapStateStarted, 8 events an item, and for the
+    // failing item 4 + MapIterationFailed + MapStateFailed + ExecutionFailed.
+    let items = (max_events.saturating_sub(3 + 7) / 8).max(1);
+    let document = json!({"document": "x".repeat(payload_bytes)});
     let mut events: Vec<Value> = Vec::with_capacity(max_events);
-    let input = json!({"orderId": "o-1", "items": [1, 2, 3]});
-    let mut push = |prev: i64, kind: &str, details: Option<(&str, Value)>| -> i64 {
+    let mut push = |prev: i64, kind: &str, details: Value| -> i64 {
         let id = events.len() as i64 + 1;
         let mut event = json!({"timestamp": 1_700_000_000.0 + id as f64 / 1000.0, "type": kind, "id": id, "previousEventId": prev});
-        if let Some((key, value)) = details {
-            event[key] = value;
+        if let Some((key, value)) = details.as_object().and_then(|d| d.iter().next()) {
+            event[key] = value.clone();
         }
         events.push(event);
         id
     };
-    let payload =
-        |name: &str, key: &str, value: &Value| json!({"name": name, key: value.to_string()});
+    let state = |name: &str, key: &str, value: &Value| {
+        let kind = if key == "input" {
+            "stateEnteredEventDetails"
+        } else {
+            "stateExitedEventDetails"
+        };
+        json!({kind: {"name": name, key: value.to_string()}})
+    };
+    let input = json!({"items": (0..items).collect::<Vec<_>>()});
     push(
         0,
         "ExecutionStarted",
-        Some((
-            "executionStartedEventDetails",
-            json!({"input": input.to_string(), "roleArn": "arn:aws:iam::123456789012:role/bench"}),
-        )),
+        json!({"executionStartedEventDetails": {"input": input.to_string(), "roleArn": "arn:aws:iam::123456789012:role/bench"}}),
     );
-    let entered = push(
-        1,
-        "ParallelStateEntered",
-        Some((
-            "stateEnteredEventDetails",
-            payload("Fan out", "input", &input),
-        )),
+    let entered = push(1, "MapStateEntered", state("Fan out", "input", &input));
+    let started = push(
+        entered,
+        "MapStateStarted",
+        json!({"mapStateStartedEventDetails": {"length": items}}),
     );
-    let started = push(entered, "ParallelStateStarted", None);
     let mut failure = started;
-    for b in 0..branches {
-        let mut prev = started;
-        let last = b + 1 == branches;
-        for step in 1..=3 {
-            let name = format!("Branch {b} step {step}");
-            let step_input = json!({"branch": b, "step": step});
-            prev = push(
-                prev,
-                "PassStateEntered",
-                Some((
-                    "stateEnteredEventDetails",
-                    payload(&name, "input", &step_input),
-                )),
-            );
-            if last && step == 2 {
-                failure = prev;
+    for item in 0..items {
+        let iteration = json!({"index": item, "name": "Fan out"});
+        let mut prev = push(
+            started,
+            "MapIterationStarted",
+            json!({"mapIterationStartedEventDetails": iteration}),
+        );
+        let last = item + 1 == items;
+        let flow = [
+            (json!(item), document.clone()),
+            (document.clone(), document.clone()),
+            (document.clone(), json!({"item": item})),
+        ];
+        for (step, (step_input, step_output)) in flow.iter().enumerate() {
+            let name = format!("Step {}", step + 1);
+            prev = push(prev, "PassStateEntered", state(&name, "input", step_input));
+            if last && step == 1 {
+                failure = push(
+                    prev,
+                    "MapIterationFailed",
+                    json!({"mapIterationFailedEventDetails": iteration}),
+                );
                 break;
             }
-            prev = push(
+            prev = push(prev, "PassStateExited", state(&name, "output", step_output));
+        }
+        if !last {
+            push(
                 prev,
-                "PassStateExited",
-                Some((
-                    "stateExitedEventDetails",
-                    payload(&name, "output", &step_input),
-                )),
+                "MapIterationSucceeded",
+                json!({"mapIterationSucceededEventDetails": iteration}),
             );
         }
     }
-    let parallel_failed = push(failure, "ParallelStateFailed", None);
+    let map_failed = push(failure, "MapStateFailed", json!({}));
     push(
-        parallel_failed,
+        map_failed,
         "ExecutionFailed",
-        Some((
-            "executionFailedEventDetails",
-            json!({"error": "States.Runtime", "cause": "synthetic failure"}),
-        )),
+        json!({"executionFailedEventDetails": {"error": "States.Runtime", "cause": "synthetic failure"}}),
     );
     let count = events.len();
     FailedExecution {
-        definition,
+        definition: json!({
+            "StartAt": "Fan out",
+            "States": {
+                "Fan out": {"Type": "Map", "ItemsPath": "$.items", "Next": "Done", "ItemProcessor": {
+                    "StartAt": "Step 1", "States": {
+                        "Step 1": {"Type": "Pass", "Next": "Step 2"},
+                        "Step 2": {"Type": "Pass", "Next": "Step 3"},
+                        "Step 3": {"Type": "Pass", "End": true}}}},
+                "Done": {"Type": "Succeed"}
+            }
+        }),
         history_json: json!({ "events": events }).to_string(),
         events: count,
-        branches,
+        branches: items,
     }
-}
-
-fn definition(branches: usize) -> Value {
-    let branch = |b: usize| {
-        let mut states = serde_json::Map::new();
-        for step in 1..=3 {
-            let mut state = json!({"Type": "Pass"});
-            if step < 3 {
-                state["Next"] = json!(format!("Branch {b} step {}", step + 1));
-            } else {
-                state["End"] = json!(true);
-            }
-            states.insert(format!("Branch {b} step {step}"), state);
-        }
-        json!({"StartAt": format!("Branch {b} step 1"), "States": states})
-    };
-    json!({
-        "StartAt": "Fan out",
-        "States": {
-            "Fan out": {"Type": "Parallel", "Next": "Done", "Branches": (0..branches).map(branch).collect::<Vec<_>>()},
-            "Done": {"Type": "Succeed"}
-        }
-    })
 }

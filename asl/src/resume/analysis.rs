@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::Failure;
 use crate::history::{ExecutionStatus, History, HistoryEvent};
 
 /// One pass through a state: its `…StateEntered` event and, if it finished, its `…StateExited`.
@@ -14,6 +15,39 @@ pub struct Run {
     pub entered: usize,
     /// Position of the exited event, if the state finished.
     pub exited: Option<usize>,
+}
+
+/// The state blamed for the end of an execution, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blame<'h> {
+    /// The state's name.
+    pub state: &'h str,
+    /// How it ended the execution.
+    pub cause: Failure,
+}
+
+/// One iteration of an inline Map, as the history records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Iteration {
+    /// Its index in the items.
+    pub index: u64,
+    /// How it ended (or `Started`, if it never did).
+    pub outcome: IterationOutcome,
+    /// Its output, when it succeeded and the history has data.
+    pub output: Option<Value>,
+}
+
+/// How a Map iteration ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IterationOutcome {
+    /// Started and never ended.
+    Started,
+    /// MapIterationSucceeded.
+    Succeeded,
+    /// MapIterationFailed.
+    Failed,
+    /// MapIterationAborted.
+    Aborted,
 }
 
 /// The facts the planner needs, gathered in one pass over the history.
@@ -114,44 +148,181 @@ impl<'h> Analysis<'h> {
         }
     }
 
-    /// The state whose error ended the execution (or, for TIMED_OUT and ABORTED, the state in
-    /// progress), found by walking the previousEventId chain back from the terminal event.
-    /// Through a Catch into a Fail state it is the state that threw, not the Fail state.
-    pub fn failed_state(&self) -> Option<&'h str> {
+    /// The input the execution started with (`$$.Execution.Input`).
+    pub fn execution_input(&self) -> Option<Value> {
+        self.history.started_event()?.payload("input")
+    }
+
+    /// The state to blame for how the execution ended, found by walking the previousEventId
+    /// chain back from the terminal event. For FAILED: the state that threw, through any Catch
+    /// handler chain (however many states it ran before a Fail or the end); a Fail state
+    /// reached by normal control flow is named as such. For TIMED_OUT and ABORTED: the state
+    /// in progress.
+    pub fn blame(&self) -> Option<Blame<'h>> {
         let terminal = self.history.terminal_event()?;
-        let status = self.history.status();
+        if !matches!(self.history.status(), ExecutionStatus::Failed) {
+            return self.latest_in_progress().map(|state| Blame {
+                state,
+                cause: Failure::InProgress,
+            });
+        }
+        // `inside`: no normal exit seen since the last failure (or the end), so the next
+        // state entered on the way back is the one that was running when the error struck.
+        let mut inside = true;
+        let mut caught = false;
+        let mut handlers: Vec<String> = Vec::new();
+        let mut fail_state: Option<&'h str> = None;
+        let mut before_fail: Option<&'h str> = None;
         let mut cursor = self.previous(terminal);
         while let Some(position) = cursor {
             let event = self.event(position);
-            if event.is_state_entered() {
-                if event.event_type == "FailStateEntered" {
-                    if let Some(thrower) = self.caught_error_before(event) {
-                        cursor = Some(thrower);
-                        continue;
-                    }
-                }
+            if event.is_state_exited() {
                 let name = event.state_name()?;
-                let in_progress = matches!(status, ExecutionStatus::Failed)
-                    || self.runs(name).last().is_some_and(|r| r.exited.is_none());
-                if in_progress {
-                    return Some(name);
+                let failed_before = self
+                    .previous(event)
+                    .is_some_and(|p| self.event(p).is_failure());
+                if fail_state.is_some() && before_fail.is_none() {
+                    before_fail = Some(name);
                 }
-                break;
+                if failed_before && self.is_last_run(name, position) {
+                    inside = true;
+                    caught = true;
+                } else {
+                    inside = false;
+                }
+            } else if event.is_state_entered() {
+                let name = event.state_name()?;
+                if event.event_type == "FailStateEntered" && fail_state.is_none() {
+                    fail_state = Some(name);
+                    handlers.push(name.to_string());
+                    inside = false;
+                } else if inside {
+                    let cause = if caught {
+                        handlers.reverse();
+                        Failure::Caught { handlers }
+                    } else {
+                        Failure::Uncaught
+                    };
+                    return Some(Blame { state: name, cause });
+                } else if fail_state.is_some() {
+                    handlers.push(name.to_string());
+                }
             }
             cursor = self.previous(event);
         }
-        self.latest_in_progress()
+        match fail_state {
+            Some(state) => Some(Blame {
+                state,
+                cause: Failure::FailState {
+                    before: before_fail.map(str::to_string),
+                },
+            }),
+            None => self.latest_in_progress().map(|state| Blame {
+                state,
+                cause: Failure::Uncaught,
+            }),
+        }
     }
 
-    /// When `fail_entered` was reached through a Catch (the event before it is the catching
-    /// state's exit, which itself follows a failure), the position of that failure event.
-    fn caught_error_before(&self, fail_entered: &HistoryEvent) -> Option<usize> {
-        let exited = self.previous(fail_entered)?;
-        if !self.event(exited).is_state_exited() {
-            return None;
+    /// Whether the pass of `name` that exited at `exited` is its last pass.
+    fn is_last_run(&self, name: &str, exited: usize) -> bool {
+        self.runs(name)
+            .last()
+            .is_some_and(|r| r.exited == Some(exited))
+    }
+
+    /// How each iteration of the Map `name`, entered at position `entered`, ended (inline
+    /// Maps record MapIteration… events in the execution's own history).
+    pub fn iterations(&self, name: &str, entered: usize) -> Vec<Iteration> {
+        let end = self
+            .runs(name)
+            .iter()
+            .find(|r| r.entered == entered)
+            .and_then(|r| r.exited)
+            .unwrap_or(self.history.events.len());
+        let mut out: Vec<Iteration> = Vec::new();
+        for position in entered..end.min(self.history.events.len()) {
+            let event = self.event(position);
+            let outcome = match event.event_type.as_str() {
+                "MapIterationStarted" => IterationOutcome::Started,
+                "MapIterationSucceeded" => IterationOutcome::Succeeded,
+                "MapIterationFailed" => IterationOutcome::Failed,
+                "MapIterationAborted" => IterationOutcome::Aborted,
+                _ => continue,
+            };
+            if event.detail_str("name") != Some(name) {
+                continue;
+            }
+            let Some(index) = event.detail("index").and_then(Value::as_u64) else {
+                continue;
+            };
+            let output = match outcome {
+                IterationOutcome::Succeeded => self
+                    .previous(event)
+                    .map(|p| self.event(p))
+                    .filter(|e| e.is_state_exited())
+                    .and_then(|e| e.payload("output")),
+                _ => None,
+            };
+            match out.iter_mut().find(|i| i.index == index) {
+                Some(found) => {
+                    found.outcome = outcome;
+                    found.output = output;
+                }
+                None => out.push(Iteration {
+                    index,
+                    outcome,
+                    output,
+                }),
+            }
         }
-        let failure = self.previous(self.event(exited))?;
-        self.event(failure).is_failure().then_some(failure)
+        out.sort_by_key(|i| i.index);
+        out
+    }
+
+    /// How many items the Map entered at position `entered` had (its MapStateStarted event).
+    pub fn map_length(&self, entered: usize) -> Option<u64> {
+        let id = self.event(entered).id;
+        self.history.events[entered..]
+            .iter()
+            .find(|e| e.event_type == "MapStateStarted" && e.previous_event_id == id)
+            .and_then(|e| e.detail("length"))
+            .and_then(Value::as_u64)
+    }
+
+    /// The variables assigned by states that exited between positions `from` and `to`, in
+    /// order (later assignments win), for states in `scope`; `Err(state)` when a state's
+    /// record of them was truncated.
+    pub fn assigned_variables(
+        &self,
+        scope: &dyn Fn(&str) -> bool,
+        from: usize,
+        to: usize,
+    ) -> Result<serde_json::Map<String, Value>, String> {
+        let mut vars = serde_json::Map::new();
+        for position in from..to.min(self.history.events.len()) {
+            let event = self.event(position);
+            if !event.is_state_exited() {
+                continue;
+            }
+            let Some(name) = event.state_name().filter(|n| scope(n)) else {
+                continue;
+            };
+            let truncated = event
+                .detail("assignedVariablesDetails")
+                .and_then(|d| d.get("truncated"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if truncated {
+                return Err(name.to_string());
+            }
+            if let Some(Value::Object(assigned)) = event.detail("assignedVariables") {
+                for (key, raw) in assigned {
+                    vars.insert(key.clone(), crate::history::decode_payload(raw));
+                }
+            }
+        }
+        Ok(vars)
     }
 
     /// The most recently entered state that never exited: what was running when the

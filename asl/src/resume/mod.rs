@@ -1,39 +1,62 @@
 //! The resume planner: from a failed execution's definition and history, where to resume, with
-//! which input, what to skip, and the rewritten definition whose new start state jumps there.
+//! which input, what to skip, and the rewritten definition that resumes there.
 //!
 //! 1. The execution must be FAILED, TIMED_OUT or ABORTED.
 //! 2. The failed state is found by walking the previousEventId chain back from the terminal
-//!    event (through a Catch into a Fail state: the state that threw).
-//! 3. The resume point is the top-level state that contains it; its recorded input is the
-//!    suggested resume input (a JSON merge patch may edit it).
-//! 4. The rewritten definition starts with a Choice (`GoToState`, renamed if taken) that goes to
-//!    the resume point when `$.resuming` is true and to the original start otherwise.
-//! 5. Inside a failed Parallel, branches that succeeded return their recorded output and the
-//!    failed (or aborted) branch resumes at its failed state. A failed Map is re-run whole.
+//!    event, through any Catch handler chain back to the state that threw. A Fail state reached
+//!    by normal control flow is named as such (resuming there fails again).
+//! 3. The resume point is the top-level state that contains it; its recorded input (any JSON
+//!    type, patched by a JSON merge patch) is what it receives again.
+//! 4. The rewritten definition starts with a Choice on `$$.Execution.Name`: only the resumed
+//!    execution (whose name the plan fixes) goes to a Pass that outputs the resume input and
+//!    assigns the variables in scope, then to the resume point; any other execution of the copy
+//!    runs from the original start. No marker is put in the workflow's data, and the execution
+//!    input stays the original one.
+//! 5. When the resume point contains the failed state, the Pass leads to a once-only copy of
+//!    it: inside, Parallel branches that succeeded return their recorded output, the failed
+//!    branch resumes at its failed state, and Map iterations that succeeded return theirs.
+//!    Later passes (loops) run the original state.
 
 mod analysis;
+mod diff;
 mod locate;
+mod nested;
 mod patch;
+mod rename;
 mod rewrite;
+mod strip;
+mod variables;
+mod warnings;
 
 use std::collections::HashSet;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::history::{ExecutionStatus, History};
-use crate::model::{Definition, Machine, State, StateKind, Transition};
-use analysis::{Analysis, Run};
-use locate::{StateIndex, Step};
+use crate::model::{Definition, Machine, StateKind};
+use analysis::Analysis;
+pub use diff::differences;
+use locate::StateIndex;
+use nested::Nested;
 pub use patch::merge_patch;
-use rewrite::{go_to_state, prepend_states, reachable, recorded_value, NameAllocator};
+pub use rename::COPY_MARK;
+use rewrite::{
+    entry_choice, prepend_states, prune, reachable, recorded_value, Lang, NameAllocator,
+};
+pub use rewrite::{ADDED_BY, ENTRY_MARK};
+pub use warnings::TimeoutPlan;
 
-/// The input field that makes the rewritten machine jump to the resume point.
-pub const RESUME_FLAG: &str = "$.resuming";
-/// Inside branches the flag is read from the execution input, which every branch can see.
-const RESUME_FLAG_IN_BRANCH: &str = "$$.Execution.Input.resuming";
 /// The preferred name of the new start state.
 pub const GO_TO_STATE: &str = "GoToState";
+/// The preferred name of the Pass that outputs the resume input.
+pub const RESUME_INPUT: &str = "Resume input";
+/// The resumed execution's name when the caller does not choose one (offline plans).
+pub const DEFAULT_EXECUTION_NAME: &str = "sfn-resume";
+/// Step Functions' largest definition, in bytes.
+pub const MAX_DEFINITION_BYTES: usize = 1_048_576;
+/// Step Functions' largest execution input, in bytes.
+pub const MAX_INPUT_BYTES: usize = 262_144;
 
 /// What the user asked for beyond the defaults.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +65,51 @@ pub struct PlanOptions {
     pub from_state: Option<String>,
     /// A JSON merge patch (RFC 7386) applied to the resume input (`--patch`).
     pub patch: Option<Value>,
+    /// A JSON merge patch applied to the execution input (`--patch-execution-input`).
+    pub patch_execution_input: Option<Value>,
+    /// The name the resumed execution will be started with; only that execution resumes
+    /// (default [`DEFAULT_EXECUTION_NAME`]).
+    pub execution_name: Option<String>,
+    /// The copy's TimeoutSeconds: the machine's, or the timed-out state's (`--timeout-seconds`).
+    pub timeout_seconds: Option<u64>,
+    /// When the definition to resume with is not the one the execution ran
+    /// (`--definition-file` with an ARN): the one it ran, which the history is read against.
+    pub ran: Option<Definition>,
+}
+
+/// What resuming does with the iterations of one Map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MapPlan {
+    /// The Map state.
+    pub map: String,
+    /// How many items it had, when the history says.
+    pub items: Option<u64>,
+    /// Iterations that succeeded and return their recorded output.
+    pub skipped: Vec<u64>,
+    /// Iterations that run again (failed, aborted or never started).
+    pub rerun: Vec<u64>,
+}
+
+/// How the failed state ended the execution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Failure {
+    /// Its error was not caught.
+    Uncaught,
+    /// Its error was caught, and the handler's states then ran before the execution failed.
+    Caught {
+        /// The handler chain, in order.
+        handlers: Vec<String>,
+    },
+    /// The failed state is a Fail state reached by normal control flow: resuming there fails
+    /// again.
+    FailState {
+        /// The state that led to it (the suggested `--from-state`).
+        before: Option<String>,
+    },
+    /// It was running when the execution timed out or was stopped.
+    InProgress,
 }
 
 /// How a state fared in the failed execution, and what resuming does with it.
@@ -149,8 +217,25 @@ pub struct ResumePlan {
     pub skipped_states: Vec<String>,
     /// The name of the new start state.
     pub start_state: String,
+    /// How the failed state ended the execution.
+    pub failure: Failure,
+    /// The resumed execution's input (`$$.Execution.Input`): the original execution's input,
+    /// patched by `--patch-execution-input`.
+    pub execution_input: Value,
+    /// The name the resumed execution must be started with (the only one that resumes).
+    pub execution_name: String,
+    /// Variables in scope at the resume point, restored before it runs.
+    pub variables: Map<String, Value>,
     /// What happens to each branch of the Parallel states on the way to the failed state.
     pub branches: Vec<BranchPlan>,
+    /// What happens to the iterations of the Maps on the way to the failed state.
+    pub iterations: Vec<MapPlan>,
+    /// The timeout that ended the execution, and the copy's.
+    pub timeout: Option<TimeoutPlan>,
+    /// What the user should know before resuming.
+    pub warnings: Vec<String>,
+    /// How the definition resumed with differs from the one the execution ran.
+    pub definition_changes: Vec<String>,
     /// The original definition's states, marked.
     pub tree: Vec<TreeNode>,
     /// The rewritten definition.
@@ -224,6 +309,52 @@ pub enum PlanError {
         /// The state concerned.
         name: String,
     },
+    /// A state's record of the variables it assigned was cut short.
+    #[error(
+        "the history cannot give the variables in scope: '{state}' assigned more than Step \
+         Functions records (assignedVariablesDetails.truncated), so their values are unknown; \
+         resume from a state before it with --from-state, or from a fixed definition"
+    )]
+    VariablesTruncated {
+        /// The state whose record was truncated.
+        state: String,
+    },
+    /// A state assigns variables but the history has no record of their values.
+    #[error(
+        "the history cannot give the variables in scope: '{state}' assigns variables but its \
+         exit records no assignedVariables (a history fetched without execution data, or by \
+         a tool that drops them); fetch the history with includeExecutionData"
+    )]
+    VariablesNotRecorded {
+        /// The state concerned.
+        state: String,
+    },
+    /// The definition to resume with lacks a state the resume needs.
+    #[error(
+        "the definition given has no state '{name}', the {role}; keep that state (matched by \
+         name) or resume from another one with --from-state"
+    )]
+    MissingInDefinition {
+        /// The state's name.
+        name: String,
+        /// Why the resume needs it: `resume point`, `failed state`, `skipped state`.
+        role: &'static str,
+    },
+    /// The rewritten definition or the execution input is over Step Functions' limits.
+    #[error(
+        "the {what} would be {bytes} bytes, over Step Functions' limit of {limit} bytes; \
+         {advice}"
+    )]
+    TooLarge {
+        /// What is too large.
+        what: &'static str,
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+        /// What to do.
+        advice: &'static str,
+    },
 }
 
 fn quoted(names: &[String]) -> String {
@@ -247,6 +378,48 @@ pub fn plan(
     history: &History,
     options: &PlanOptions,
 ) -> Result<ResumePlan, PlanError> {
+    let Some(ran) = &options.ran else {
+        return plan_with(definition, history, options, Vec::new());
+    };
+    // Read the history against the definition it ran, then make sure the new one still has
+    // every state the resume relies on.
+    let original = plan_with(
+        ran,
+        history,
+        &PlanOptions {
+            ran: None,
+            ..options.clone()
+        },
+        Vec::new(),
+    )?;
+    let index = StateIndex::new(definition);
+    let needed = [
+        (&original.resume_state, "resume point"),
+        (&original.failed_state, "failed state"),
+    ];
+    for (name, role) in needed
+        .into_iter()
+        .chain(original.skipped_states.iter().map(|n| (n, "skipped state")))
+    {
+        if !index.contains(name) {
+            return Err(PlanError::MissingInDefinition {
+                name: name.clone(),
+                role,
+            });
+        }
+    }
+    let (ran, _) = strip::earlier_entry(ran);
+    plan_with(definition, history, options, differences(&ran, definition))
+}
+
+fn plan_with(
+    definition: &Definition,
+    history: &History,
+    options: &PlanOptions,
+    definition_changes: Vec<String>,
+) -> Result<ResumePlan, PlanError> {
+    let (definition, earlier_entry) = strip::earlier_entry(definition);
+    let definition = &definition;
     let analysis = Analysis::new(history);
     let index = StateIndex::new(definition);
 
@@ -259,20 +432,24 @@ pub fn plan(
             status: status.as_str(),
         });
     }
-    let missing: Vec<String> = analysis
-        .entered_names()
-        .into_iter()
-        .filter(|name| !index.contains(name))
-        .take(5)
-        .map(str::to_string)
-        .collect();
-    if !missing.is_empty() {
-        return Err(PlanError::ForeignHistory { missing });
+    if definition_changes.is_empty() {
+        let missing: Vec<String> = analysis
+            .entered_names()
+            .into_iter()
+            .filter(|name| !index.contains(name) && !earlier_entry.iter().any(|e| e == name))
+            .take(5)
+            .map(str::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(PlanError::ForeignHistory { missing });
+        }
     }
 
-    let failed = analysis.failed_state().ok_or(PlanError::NoFailedState)?;
+    let blame = analysis.blame().ok_or(PlanError::NoFailedState)?;
+    let failed = blame.state;
     let failed_location = index.get(failed).ok_or(PlanError::NoFailedState)?;
     let failed_top = failed_location.top_level(failed).to_string();
+    let failure = blame.cause;
     let resume_state = match &options.from_state {
         Some(name) => check_from_state(name, definition, &index, &analysis)?,
         None => failed_top.clone(),
@@ -293,30 +470,132 @@ pub fn plan(
         Some(patch) => merge_patch(&recorded_input, patch),
         None => recorded_input.clone(),
     };
+    let original_input = analysis.execution_input().unwrap_or(Value::Null);
+    let execution_input = match &options.patch_execution_input {
+        Some(patch) => merge_patch(&original_input, patch),
+        None => original_input,
+    };
+    let variables = top_level_variables(definition, &analysis, resume_run.entered)?;
+    let lang = Lang::of_machine(definition);
+    let mut warnings = warnings::context_references(definition);
+    if let Failure::FailState { before } = &failure {
+        warnings.push(format!(
+            "'{failed}' is a Fail state reached by the workflow's own control flow{}: resuming \
+             there fails again; resume from the state before it{}",
+            before
+                .as_ref()
+                .map(|b| format!(" (after '{b}')"))
+                .unwrap_or_default(),
+            before
+                .as_ref()
+                .map(|b| format!(" with --from-state '{}'", top_level_of(&index, b)))
+                .unwrap_or_default()
+        ));
+    }
 
-    let mut planner = Planner {
+    let failed_is_task = definition
+        .walk()
+        .into_iter()
+        .any(|(_, name, state)| name == failed && matches!(state.kind, StateKind::Task(_)));
+    if failure == Failure::InProgress && failed_is_task {
+        warnings.push(format!(
+            "'{failed}' was still running when the execution {}: it runs again, so a call it \
+             had made may be repeated",
+            if status == ExecutionStatus::Aborted {
+                "was stopped"
+            } else {
+                "timed out"
+            }
+        ));
+    }
+    let mut rewritten = definition.clone();
+    let mut timeout = warnings::expired_timeout(definition, status, error.as_deref(), failed);
+    if let Some(plan) = &mut timeout {
+        match options.timeout_seconds {
+            Some(seconds) => {
+                plan.new_seconds = Some(seconds);
+                set_timeout(&mut rewritten, &plan.expired, seconds);
+            }
+            None => warnings.push(format!(
+                "the {} timed out after {}: the copy keeps that TimeoutSeconds, so it may time \
+                 out again; give it more with --timeout-seconds N",
+                if plan.expired == "execution" {
+                    "execution".to_string()
+                } else {
+                    format!("state '{}'", plan.expired)
+                },
+                plan.budget_seconds
+                    .map(|s| format!("{s} seconds"))
+                    .unwrap_or_else(|| "its budget".to_string())
+            )),
+        }
+    } else if let Some(seconds) = options.timeout_seconds {
+        rewritten.timeout_seconds = Some(seconds);
+    }
+
+    let mut names = NameAllocator::new(&rewritten);
+    let mut nested = Nested {
         analysis: &analysis,
-        names: NameAllocator::new(definition),
+        names: &mut names,
         patch: options.patch.as_ref(),
+        lang,
         skipped: Vec::new(),
         branches: Vec::new(),
+        iterations: Vec::new(),
+        warnings: Vec::new(),
+        changed: false,
     };
-    let mut rewritten = definition.clone();
+    let mut entry_target = resume_state.clone();
     if resume_state == failed_top && !failed_location.parents.is_empty() {
-        if let Some(state) = rewritten.states.get_mut(&resume_state) {
-            planner.descend(state, &failed_location.parents, failed, resume_run.entered)?;
+        let mut copy = rewritten.states[resume_state.as_str()].clone();
+        nested.descend(
+            &mut copy,
+            &failed_location.parents,
+            failed,
+            resume_run.entered,
+        )?;
+        if nested.changed {
+            rename::rename_nested(&mut copy, nested.names);
+            entry_target = nested.names.allocate(&rename::copy_base(&resume_state));
+            copy.comment = Some(format!(
+                "{ADDED_BY}: '{resume_state}' as it resumes, once (with the work already done \
+                 returned from the history); later passes run '{resume_state}' itself"
+            ));
+            rewritten.states.insert(entry_target.clone(), copy);
         }
     }
+    let Nested {
+        skipped: mut nested_skipped,
+        branches,
+        iterations,
+        warnings: mut nested_warnings,
+        ..
+    } = nested;
+    warnings.append(&mut nested_warnings);
     let mut skipped = finished_states(&analysis, definition, 0, &resume_state);
-    skipped.append(&mut planner.skipped);
+    skipped.append(&mut nested_skipped);
 
-    let start_state = planner.names.allocate(GO_TO_STATE);
-    let choice = go_to_state(RESUME_FLAG, &resume_state, &definition.start_at);
+    let execution_name = options
+        .execution_name
+        .clone()
+        .unwrap_or_else(|| DEFAULT_EXECUTION_NAME.to_string());
+    let start_state = names.allocate(GO_TO_STATE);
+    let input_state = names.allocate(RESUME_INPUT);
+    let entry = entry_choice(&execution_name, &input_state, &definition.start_at, lang);
+    let input_pass = recorded_value(
+        format!("{ADDED_BY}: the input '{resume_state}' received in the failed run"),
+        resume_input.clone(),
+        Some(entry_target),
+        lang,
+        &variables,
+    );
     prepend_states(
         &mut rewritten,
         start_state.clone(),
-        vec![(start_state.clone(), choice)],
+        vec![(start_state.clone(), entry), (input_state, input_pass)],
     );
+    prune(&mut rewritten);
+    check_sizes(&rewritten, &execution_input)?;
 
     let failed_chain: HashSet<&str> = failed_location
         .parents
@@ -348,10 +627,115 @@ pub fn plan(
         resume_input,
         skipped_states,
         start_state,
-        branches: planner.branches,
+        failure,
+        execution_input,
+        execution_name,
+        variables,
+        branches,
+        iterations,
+        timeout,
+        warnings,
+        definition_changes,
         tree,
         definition: rewritten,
     })
+}
+
+/// The top-level state around `name` (itself at the top level).
+fn top_level_of<'a>(index: &StateIndex<'a>, name: &'a str) -> &'a str {
+    index.get(name).map_or(name, |l| l.top_level(name))
+}
+
+/// The variables of the top-level scope when the resume point was entered at `until`.
+fn top_level_variables(
+    definition: &Definition,
+    analysis: &Analysis<'_>,
+    until: usize,
+) -> Result<Map<String, Value>, PlanError> {
+    let assigning = variables::assigning_states(definition);
+    if assigning.is_empty() {
+        return Ok(Map::new());
+    }
+    for name in assigning.iter().filter(|n| {
+        definition
+            .states
+            .get(n.as_str())
+            .is_some_and(|s| s.extra.contains_key("Assign"))
+    }) {
+        let unrecorded = analysis.runs(name).iter().any(|r| {
+            r.exited.is_some_and(|at| {
+                let exit = analysis.event(at);
+                at < until
+                    && exit.detail("assignedVariables").is_none()
+                    && exit.detail("assignedVariablesDetails").is_none()
+            })
+        });
+        if unrecorded {
+            return Err(PlanError::VariablesNotRecorded {
+                state: name.clone(),
+            });
+        }
+    }
+    analysis
+        .assigned_variables(&|name| definition.states.contains_key(name), 0, until)
+        .map_err(|state| PlanError::VariablesTruncated { state })
+}
+
+/// Sets the TimeoutSeconds that expired: the machine's, or a Task's.
+fn set_timeout(definition: &mut Definition, expired: &str, seconds: u64) {
+    if expired == "execution" {
+        definition.timeout_seconds = Some(seconds);
+        return;
+    }
+    set_state_timeout(definition, expired, seconds);
+}
+
+fn set_state_timeout(machine: &mut Machine, name: &str, seconds: u64) -> bool {
+    for (state_name, state) in machine.states.iter_mut() {
+        if state_name == name {
+            if let StateKind::Task(task) = &mut state.kind {
+                task.timeout_seconds = Some(seconds);
+                task.timeout_seconds_path = None;
+            }
+            return true;
+        }
+        let found = match &mut state.kind {
+            StateKind::Parallel(p) => p
+                .branches
+                .iter_mut()
+                .any(|b| set_state_timeout(b, name, seconds)),
+            StateKind::Map(m) => set_state_timeout(&mut m.processor, name, seconds),
+            _ => false,
+        };
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// Refuses what Step Functions would refuse for its size.
+fn check_sizes(rewritten: &Definition, execution_input: &Value) -> Result<(), PlanError> {
+    let bytes = rewritten.to_value().to_string().len();
+    if bytes > MAX_DEFINITION_BYTES {
+        return Err(PlanError::TooLarge {
+            what: "rewritten definition (with the recorded inputs and outputs it carries)",
+            bytes,
+            limit: MAX_DEFINITION_BYTES,
+            advice: "resume from a later state with --from-state, or trim the resume input \
+                     with --patch",
+        });
+    }
+    let bytes = execution_input.to_string().len();
+    if bytes > MAX_INPUT_BYTES {
+        return Err(PlanError::TooLarge {
+            what: "execution input",
+            bytes,
+            limit: MAX_INPUT_BYTES,
+            advice: "trim it with --patch-execution-input",
+        });
+    }
+    Ok(())
 }
 
 fn check_from_state(
@@ -398,7 +782,7 @@ fn entered_top_level(definition: &Definition, analysis: &Analysis<'_>) -> Vec<St
 
 /// States of `machine` that finished after position `after` and cannot be reached again from
 /// `from`: they will not run when the machine resumes at `from`.
-fn finished_states(
+pub(crate) fn finished_states(
     analysis: &Analysis<'_>,
     machine: &Machine,
     after: usize,
@@ -417,185 +801,6 @@ fn finished_states(
         })
         .cloned()
         .collect()
-}
-
-/// Rewrites the Parallel states on the way down to the failed state.
-struct Planner<'p, 'h> {
-    analysis: &'p Analysis<'h>,
-    names: NameAllocator,
-    patch: Option<&'p Value>,
-    skipped: Vec<String>,
-    branches: Vec<BranchPlan>,
-}
-
-impl Planner<'_, '_> {
-    /// `state` is `steps[0].state`, entered at position `entered`; `steps` lead down to `failed`.
-    fn descend(
-        &mut self,
-        state: &mut State,
-        steps: &[Step],
-        failed: &str,
-        entered: usize,
-    ) -> Result<(), PlanError> {
-        let (Some(step), StateKind::Parallel(parallel)) = (steps.first(), &mut state.kind) else {
-            return Ok(()); // a Map (or anything else) is re-run as a whole
-        };
-        let inner = steps.get(1).map_or(failed, |s| s.state);
-        for (i, branch) in parallel.branches.iter_mut().enumerate() {
-            if i == step.branch {
-                let run = self.analysis.last_run_after(inner, entered);
-                if let (Some(run), Some(inner_state)) = (run, branch.states.get_mut(inner)) {
-                    self.descend(inner_state, &steps[1..], failed, run.entered)?;
-                }
-                self.resume_branch_at(branch, step.state, i, inner, run, entered);
-            } else {
-                self.settle_sibling(branch, step.state, i, entered);
-            }
-        }
-        Ok(())
-    }
-
-    /// A branch that must run again from `target` (where it failed or was interrupted).
-    fn resume_branch_at(
-        &mut self,
-        branch: &mut Machine,
-        parallel: &str,
-        index: usize,
-        target: &str,
-        run: Option<Run>,
-        entered: usize,
-    ) {
-        let input = run.and_then(|r| self.analysis.input_of(r));
-        let (true, Some(input)) = (target != branch.start_at, input) else {
-            let first = target == branch.start_at;
-            self.branches.push(if first {
-                BranchPlan::ResumeAt {
-                    parallel: parallel.to_string(),
-                    branch: index,
-                    state: target.to_string(),
-                    input: None,
-                }
-            } else {
-                BranchPlan::Restart {
-                    parallel: parallel.to_string(),
-                    branch: index,
-                }
-            });
-            return;
-        };
-        let input = match self.patch {
-            Some(patch) => merge_patch(&input, patch),
-            None => input,
-        };
-        self.skipped
-            .extend(finished_states(self.analysis, branch, entered, target));
-        let pass_name = self.names.allocate(&format!("Recorded input of {target}"));
-        let pass = recorded_value(
-            format!("Added by sfn-resume: the input '{target}' received in the failed run"),
-            input.clone(),
-            Some(target.to_string()),
-        );
-        self.add_branch_jump(branch, parallel, index, pass_name, pass);
-        self.branches.push(BranchPlan::ResumeAt {
-            parallel: parallel.to_string(),
-            branch: index,
-            state: target.to_string(),
-            input: Some(input),
-        });
-    }
-
-    /// A sibling of the failed branch: it either succeeded (and returns its recorded output),
-    /// or was interrupted (and resumes where it was), or never started (and restarts).
-    fn settle_sibling(
-        &mut self,
-        branch: &mut Machine,
-        parallel: &str,
-        index: usize,
-        entered: usize,
-    ) {
-        let last_runs: Vec<(String, Run)> = branch
-            .states
-            .keys()
-            .filter_map(|name| {
-                self.analysis
-                    .last_run_after(name, entered)
-                    .map(|r| (name.clone(), r))
-            })
-            .collect();
-        if let Some((name, run)) = last_runs
-            .iter()
-            .filter(|(_, r)| r.exited.is_none())
-            .max_by_key(|(_, r)| r.entered)
-        {
-            let (name, run) = (name.clone(), *run);
-            self.resume_branch_at(branch, parallel, index, &name, Some(run), entered);
-            return;
-        }
-        let output = last_runs
-            .iter()
-            .filter(|(name, _)| ends_branch(&branch.states[name.as_str()]))
-            .filter_map(|(_, r)| r.exited.map(|at| (at, *r)))
-            .max_by_key(|(at, _)| *at)
-            .and_then(|(_, r)| self.analysis.output_of(r));
-        let Some(output) = output else {
-            self.branches.push(BranchPlan::Restart {
-                parallel: parallel.to_string(),
-                branch: index,
-            });
-            return;
-        };
-        self.skipped.extend(
-            branch
-                .states
-                .keys()
-                .filter(|name| last_runs.iter().any(|(n, _)| n == *name))
-                .cloned(),
-        );
-        let pass_name = self.names.allocate(&format!(
-            "Recorded output of {parallel} branch {}",
-            index + 1
-        ));
-        let pass = recorded_value(
-            format!(
-                "Added by sfn-resume: branch {} of '{parallel}' succeeded in the failed run",
-                index + 1
-            ),
-            output.clone(),
-            None,
-        );
-        self.add_branch_jump(branch, parallel, index, pass_name, pass);
-        self.branches.push(BranchPlan::ReturnRecordedOutput {
-            parallel: parallel.to_string(),
-            branch: index,
-            output,
-        });
-    }
-
-    /// Puts a Choice at the head of `branch` that runs `pass` when resuming and the branch's
-    /// original start otherwise.
-    fn add_branch_jump(
-        &mut self,
-        branch: &mut Machine,
-        parallel: &str,
-        index: usize,
-        pass_name: String,
-        pass: State,
-    ) {
-        let choice_name = self
-            .names
-            .allocate(&format!("{GO_TO_STATE} {parallel} branch {}", index + 1));
-        let choice = go_to_state(RESUME_FLAG_IN_BRANCH, &pass_name, &branch.start_at);
-        prepend_states(
-            branch,
-            choice_name.clone(),
-            vec![(choice_name, choice), (pass_name, pass)],
-        );
-    }
-}
-
-/// Whether a state ends its machine successfully when it exits.
-fn ends_branch(state: &State) -> bool {
-    !matches!(state.kind, StateKind::Fail(_)) && state.transition() == Transition::End
 }
 
 struct TreeMarker<'a, 'h> {

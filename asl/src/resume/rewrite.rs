@@ -1,5 +1,6 @@
-//! The pieces the planner adds to a definition: the `GoToState` Choice that jumps to the
-//! resume point when the input says so, and Pass states that stand in for work already done.
+//! The pieces the planner adds to a definition: the entry Choice that goes to the resume point
+//! only in the resumed execution, Pass states that stand in for data or work already done, and
+//! the clean-ups (unreachable states) that keep the result valid.
 
 use std::collections::HashSet;
 
@@ -12,6 +13,42 @@ use crate::model::{
 
 /// Longest state name Step Functions accepts.
 const MAX_STATE_NAME: usize = 80;
+/// How every state the planner adds begins its Comment.
+pub const ADDED_BY: &str = "Added by sfn-resume";
+/// How the entry Choice's Comment begins (it is found again to resume a resumed run).
+pub const ENTRY_MARK: &str = "Added by sfn-resume: entry";
+
+/// The query language a state is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// JSONPath (the default).
+    JsonPath,
+    /// JSONata.
+    Jsonata,
+}
+
+impl Lang {
+    /// The language of a machine (`QueryLanguage` at its top).
+    pub fn of_machine(machine: &Machine) -> Lang {
+        Lang::from_field(machine.query_language.as_deref(), Lang::JsonPath)
+    }
+
+    /// The language of a state in a machine written in `machine`.
+    pub fn of_state(state: &State, machine: Lang) -> Lang {
+        Lang::from_field(
+            state.extra.get("QueryLanguage").and_then(Value::as_str),
+            machine,
+        )
+    }
+
+    fn from_field(field: Option<&str>, default: Lang) -> Lang {
+        match field {
+            Some("JSONata") => Lang::Jsonata,
+            Some("JSONPath") => Lang::JsonPath,
+            _ => default,
+        }
+    }
+}
 
 /// Hands out state names that no state of the definition uses yet.
 pub struct NameAllocator {
@@ -51,19 +88,6 @@ fn truncate(text: &str, max_chars: usize) -> &str {
     }
 }
 
-fn comparison(variable: &str, operator: Operator) -> ChoiceRule {
-    ChoiceRule {
-        condition: Condition::Compare(Comparison {
-            variable: variable.to_string(),
-            operator,
-            operand: Value::Bool(true),
-        }),
-        next: None,
-        comment: None,
-        extra: Map::new(),
-    }
-}
-
 fn plain_state(comment: String, kind: StateKind, next: Option<String>) -> State {
     State {
         comment: Some(comment),
@@ -76,37 +100,105 @@ fn plain_state(comment: String, kind: StateKind, next: Option<String>) -> State 
     }
 }
 
-/// A Choice state that goes to `target` when the value at `flag` is present and `true`, and
-/// to `otherwise` in every other case (so the machine still runs normally).
-pub fn go_to_state(flag: &str, target: &str, otherwise: &str) -> State {
-    let rule = ChoiceRule {
-        condition: Condition::And(vec![
-            comparison(flag, Operator::IsPresent),
-            comparison(flag, Operator::BooleanEquals),
-        ]),
-        next: Some(target.to_string()),
-        comment: None,
-        extra: Map::new(),
+/// A Choice state that goes to `target` only in the execution named `execution_name` and to
+/// `otherwise` in every other one, so the copy started plainly runs from its original start.
+/// The test reads the context object, never the workflow's data.
+pub fn entry_choice(execution_name: &str, target: &str, otherwise: &str, lang: Lang) -> State {
+    let condition = match lang {
+        Lang::JsonPath => Condition::Compare(Comparison {
+            variable: "$$.Execution.Name".to_string(),
+            operator: Operator::StringEquals,
+            operand: Value::String(execution_name.to_string()),
+        }),
+        Lang::Jsonata => Condition::Jsonata(Value::String(format!(
+            "{{% $states.context.Execution.Name = {} %}}",
+            jsonata_string(execution_name)
+        ))),
     };
+    choice(
+        format!(
+            "{ENTRY_MARK}: goes to '{target}' in the resumed execution '{execution_name}', \
+             else runs from '{otherwise}'"
+        ),
+        vec![(condition, target.to_string())],
+        otherwise,
+    )
+}
+
+/// A Choice state with one rule per `(condition, next)` and a default.
+pub fn choice(comment: String, rules: Vec<(Condition, String)>, otherwise: &str) -> State {
+    let choices = rules
+        .into_iter()
+        .map(|(condition, next)| ChoiceRule {
+            condition,
+            next: Some(next),
+            comment: None,
+            extra: Map::new(),
+        })
+        .collect();
     let kind = StateKind::Choice(ChoiceState {
-        choices: vec![rule],
+        choices,
         default: Some(otherwise.to_string()),
     });
-    let comment = format!(
-        "Added by sfn-resume: goes to '{target}' when {flag} is true, else runs from '{otherwise}'"
-    );
     let mut state = plain_state(comment, kind, None);
     state.end = None;
     state
 }
 
-/// A Pass state that outputs `value` and goes to `next` (or ends its machine).
-pub fn recorded_value(comment: String, value: Value, next: Option<String>) -> State {
-    let kind = StateKind::Pass(PassState {
-        result: Some(value),
-        ..PassState::default()
-    });
-    plain_state(comment, kind, next)
+/// A JSONata string literal.
+pub fn jsonata_string(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
+}
+
+/// A Pass state that outputs `value` exactly (any JSON type) and goes to `next` (or ends its
+/// machine): `Result` in JSONPath, `Output` in JSONata. `variables`, if any, are assigned.
+pub fn recorded_value(
+    comment: String,
+    value: Value,
+    next: Option<String>,
+    lang: Lang,
+    variables: &Map<String, Value>,
+) -> State {
+    let mut state = match lang {
+        Lang::JsonPath => plain_state(
+            comment,
+            StateKind::Pass(PassState {
+                result: Some(value),
+                ..PassState::default()
+            }),
+            next,
+        ),
+        Lang::Jsonata => {
+            let mut state = plain_state(comment, StateKind::Pass(PassState::default()), next);
+            state.extra.insert("Output".into(), value);
+            state
+        }
+    };
+    if !variables.is_empty() {
+        state
+            .extra
+            .insert("Assign".into(), Value::Object(variables.clone()));
+    }
+    state
+}
+
+/// A Pass state that outputs the field `field` of its input and goes to `next`.
+pub fn unwrap_field(comment: String, field: &str, next: String, lang: Lang) -> State {
+    match lang {
+        Lang::JsonPath => {
+            let mut state = plain_state(comment, StateKind::Pass(PassState::default()), Some(next));
+            state.input_path = Some(Some(format!("$.{field}")));
+            state
+        }
+        Lang::Jsonata => {
+            let mut state = plain_state(comment, StateKind::Pass(PassState::default()), Some(next));
+            state.extra.insert(
+                "Output".into(),
+                Value::String(format!("{{% $states.input.{field} %}}")),
+            );
+            state
+        }
+    }
 }
 
 /// Makes `first` the machine's start state, listing the new states before the others.
@@ -130,4 +222,10 @@ pub fn reachable(machine: &Machine, from: &str) -> HashSet<String> {
         }
     }
     seen
+}
+
+/// Drops the states of `machine` (not of nested machines) that its start cannot reach.
+pub fn prune(machine: &mut Machine) {
+    let keep = reachable(machine, &machine.start_at);
+    machine.states.retain(|name, _| keep.contains(name));
 }

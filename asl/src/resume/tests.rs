@@ -116,31 +116,28 @@ fn check_rewritten(plan: &ResumePlan) {
     std::fs::write(path, plan.definition.to_value().to_string()).unwrap();
 }
 
-/// The Choice rule added at the head of `machine`: (flag variable, target, default).
-fn jump_of(machine: &Machine) -> (String, String, String) {
+/// The entry the plan adds at the head of `machine`: (execution name tested, resume input,
+/// where the input Pass goes, the Choice's default).
+fn entry_of(machine: &Machine) -> (String, Value, String, String) {
     let state = &machine.states[machine.start_at.as_str()];
     let StateKind::Choice(choice) = &state.kind else {
         panic!("start state {} is not a Choice", machine.start_at)
     };
+    assert_eq!(choice.choices.len(), 1);
     let rule = &choice.choices[0];
-    let Condition::And(parts) = &rule.condition else {
-        panic!("not an And rule")
+    let Condition::Compare(c) = &rule.condition else {
+        panic!("not a comparison: {:?}", rule.condition)
     };
-    let ops: Vec<(String, &str, Value)> = parts
-        .iter()
-        .map(|p| match &p.condition {
-            Condition::Compare(c) => (c.variable.clone(), c.operator.name(), c.operand.clone()),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect();
-    assert_eq!(
-        ops[0].1, "IsPresent",
-        "the flag is tested for presence first"
-    );
-    assert_eq!(ops[1], (ops[0].0.clone(), "BooleanEquals", json!(true)));
+    assert_eq!(c.variable, "$$.Execution.Name", "the test reads no data");
+    assert_eq!(c.operator.name(), "StringEquals");
+    let pass = &machine.states[rule.next.as_deref().unwrap()];
+    let StateKind::Pass(p) = &pass.kind else {
+        panic!("the Choice does not go to a Pass")
+    };
     (
-        ops[0].0.clone(),
-        rule.next.clone().unwrap(),
+        c.operand.as_str().unwrap().to_string(),
+        p.result.clone().unwrap(),
+        pass.next.clone().unwrap(),
         choice.default.clone().unwrap(),
     )
 }
@@ -177,8 +174,18 @@ fn real_aws_history_resumes_at_parallel_2() {
     assert_eq!(plan.start_state, "GoToState");
     assert_eq!(plan.definition.start_at, "GoToState");
     assert_eq!(
-        jump_of(&plan.definition),
-        ("$.resuming".into(), "Parallel 2".into(), "Parallel".into())
+        entry_of(&plan.definition),
+        (
+            DEFAULT_EXECUTION_NAME.into(),
+            plan.resume_input.clone(),
+            "Parallel 2".into(),
+            "Parallel".into()
+        )
+    );
+    assert_eq!(
+        plan.execution_input,
+        json!({"Message": "Your message here"}),
+        "$$.Execution.Input stays the original input"
     );
     // Both branches of Parallel 2 resume at their first state: the Parallel itself is unchanged.
     assert_eq!(
@@ -233,6 +240,7 @@ fn from_state_and_patch() {
     let options = PlanOptions {
         from_state: Some("Parallel".into()),
         patch: Some(json!({"foo": "bar", "Message": null})),
+        ..PlanOptions::default()
     };
     let plan = plan(&def, &history, &options).unwrap();
     check_rewritten(&plan);
@@ -240,7 +248,7 @@ fn from_state_and_patch() {
     assert_eq!(plan.recorded_input, json!({"Message": "Your message here"}));
     assert_eq!(plan.resume_input, json!({"foo": "bar"}));
     assert!(plan.skipped_states.is_empty());
-    assert_eq!(jump_of(&plan.definition).1, "Parallel");
+    assert_eq!(entry_of(&plan.definition).2, "Parallel");
 }
 
 fn two_branch_definition() -> Definition {
@@ -278,8 +286,8 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
     let history = r.fail(pf, "Lambda.Unknown");
 
     let options = PlanOptions {
-        from_state: None,
         patch: Some(json!({"foo": true})),
+        ..PlanOptions::default()
     };
     let plan = plan(&def, &history, &options).unwrap();
     check_rewritten(&plan);
@@ -303,30 +311,39 @@ fn failed_branch_resumes_at_its_failed_state_and_the_other_returns_its_output() 
             },
         ]
     );
-    let StateKind::Parallel(p) = &plan.definition.states["P"].kind else {
+    // "P" itself is unchanged (later passes of a loop run it as written); the entry goes to a
+    // once-only copy with the shortcuts.
+    assert_eq!(plan.definition.states["P"], def.states["P"]);
+    let (_, input, target, default) = entry_of(&plan.definition);
+    assert_eq!((target.as_str(), default.as_str()), ("P (resumed)", "Prep"));
+    assert_eq!(input, json!({"n": 1, "foo": true}));
+    let copy = &plan.definition.states["P (resumed)"];
+    assert_eq!(copy.next.as_deref(), Some("Done"));
+    let StateKind::Parallel(p) = &copy.kind else {
         panic!()
     };
-    let (flag, target, default) = jump_of(&p.branches[0]);
-    assert_eq!(flag, "$$.Execution.Input.resuming");
-    assert_eq!(default, "A1", "not resuming: the branch runs as before");
-    let StateKind::Pass(pass) = &p.branches[0].states[target.as_str()].kind else {
+    let only = &p.branches[0];
+    assert_eq!(
+        only.states.len(),
+        1,
+        "the succeeded branch only returns its output"
+    );
+    let StateKind::Pass(pass) = &only.states[only.start_at.as_str()].kind else {
         panic!()
     };
     assert_eq!(pass.result, Some(json!({"a": 2})));
-    assert_eq!(p.branches[0].states[target.as_str()].end, Some(true));
-
-    let (_, target, default) = jump_of(&p.branches[1]);
-    assert_eq!(default, "B1");
-    let pass_state = &p.branches[1].states[target.as_str()];
-    let StateKind::Pass(pass) = &pass_state.kind else {
+    let failed = &p.branches[1];
+    let first = &failed.states[failed.start_at.as_str()];
+    let StateKind::Pass(pass) = &first.kind else {
         panic!()
     };
     assert_eq!(pass.result, Some(json!({"b": 1, "foo": true})));
-    assert_eq!(pass_state.next.as_deref(), Some("B2"));
-    assert_eq!(
-        jump_of(&plan.definition),
-        ("$.resuming".into(), "P".into(), "Prep".into())
+    assert_eq!(first.next.as_deref(), Some("B2 (resumed)"));
+    assert!(
+        !failed.states.contains_key("B1 (resumed)"),
+        "unreachable states are dropped"
     );
+    assert_eq!(plan.failure, Failure::Uncaught);
 }
 
 #[test]
@@ -477,7 +494,20 @@ fn a_failed_map_is_rerun_as_a_whole() {
     assert_eq!(plan.resume_state, "Each");
     assert_eq!(plan.resume_input, json!({"items": [1, 2]}));
     assert!(plan.branches.is_empty());
-    assert_eq!(plan.definition.states["Each"], def.states["Each"]);
+    assert_eq!(
+        entry_of(&plan.definition).2,
+        "Each",
+        "no iteration succeeded: no copy"
+    );
+    assert_eq!(
+        plan.iterations,
+        vec![MapPlan {
+            map: "Each".into(),
+            items: Some(2),
+            skipped: vec![],
+            rerun: vec![0, 1]
+        }]
+    );
 }
 
 #[test]
@@ -576,10 +606,8 @@ fn a_taken_go_to_state_name_is_made_unique() {
     let plan = plan_default(&def, &r.fail(b, "States.Runtime"));
     assert_eq!(plan.start_state, "GoToState_2");
     assert_eq!(plan.definition.start_at, "GoToState_2");
-    assert_eq!(
-        jump_of(&plan.definition),
-        ("$.resuming".into(), "B".into(), "GoToState".into())
-    );
+    assert_eq!(entry_of(&plan.definition).3, "GoToState");
+    assert_eq!(entry_of(&plan.definition).2, "B");
     assert!(plan.definition.states.contains_key("GoToState"));
 }
 
@@ -643,7 +671,7 @@ fn refuses_bad_from_states_and_foreign_histories() {
     let history = r.fail(p, "States.Runtime");
     let with = |name: &str| PlanOptions {
         from_state: Some(name.into()),
-        patch: None,
+        ..PlanOptions::default()
     };
 
     let err = plan(&def, &history, &with("prep")).unwrap_err();
@@ -679,5 +707,233 @@ fn refuses_bad_from_states_and_foreign_histories() {
         PlanError::ForeignHistory {
             missing: vec!["Prep".into(), "P".into()]
         }
+    );
+}
+
+fn assigning_definition(language: Option<&str>) -> Definition {
+    let mut value = json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Assign": {"x": 1, "y": "s"}, "Next": "B"},
+            "B": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": true}
+        }
+    });
+    if let Some(language) = language {
+        value["QueryLanguage"] = json!(language);
+    }
+    definition(value)
+}
+
+/// A history where A assigned variables (recorded as AWS does, JSON text per variable), then B
+/// failed; `details` is A's assignedVariablesDetails.
+fn assigning_history(assigned: Option<Value>, details: Option<Value>) -> History {
+    let input = json!({"k": 1});
+    let mut r = Recorder::new(input.clone());
+    let a = r.entered(0, "Pass", "A", &input);
+    let mut exited = json!({"name": "A", "output": input.to_string()});
+    if let Some(assigned) = assigned {
+        exited["assignedVariables"] = assigned;
+    }
+    if let Some(details) = details {
+        exited["assignedVariablesDetails"] = details;
+    }
+    let a = r.event(a, "PassStateExited", "stateExitedEventDetails", exited);
+    let failed = r.failed_task(a, "B", &input, "Boom");
+    r.fail(failed, "Boom")
+}
+
+#[test]
+fn variables_in_scope_are_restored_from_the_history_before_the_resume_point() {
+    let def = assigning_definition(None);
+    let history = assigning_history(
+        Some(json!({"x": "1", "y": "\"s\""})),
+        Some(json!({"truncated": false})),
+    );
+    let plan = plan_default(&def, &history);
+    assert_eq!(plan.resume_state, "B");
+    assert_eq!(
+        plan.variables,
+        json!({"x": 1, "y": "s"}).as_object().unwrap().clone()
+    );
+    let (_, _, target, _) = entry_of(&plan.definition);
+    assert_eq!(target, "B");
+    let entry = &plan.definition.states[RESUME_INPUT];
+    assert_eq!(entry.extra["Assign"], json!({"x": 1, "y": "s"}));
+}
+
+#[test]
+fn variables_the_history_cannot_give_are_refused() {
+    let def = assigning_definition(None);
+    let truncated = assigning_history(Some(json!({"x": "1"})), Some(json!({"truncated": true})));
+    let err = plan(&def, &truncated, &PlanOptions::default()).unwrap_err();
+    assert_eq!(err, PlanError::VariablesTruncated { state: "A".into() });
+    assert!(err
+        .to_string()
+        .contains("assignedVariablesDetails.truncated"));
+    let unrecorded = assigning_history(None, None);
+    let err = plan(&def, &unrecorded, &PlanOptions::default()).unwrap_err();
+    assert_eq!(err, PlanError::VariablesNotRecorded { state: "A".into() });
+    assert!(err.to_string().contains("includeExecutionData"));
+}
+
+#[test]
+fn a_jsonata_machine_is_rewritten_in_jsonata() {
+    let def = assigning_definition(Some("JSONata"));
+    let history = assigning_history(Some(json!({"x": "1", "y": "\"s\""})), None);
+    let options = PlanOptions {
+        execution_name: Some("run-1-resume-1".into()),
+        ..PlanOptions::default()
+    };
+    let plan = plan(&def, &history, &options).unwrap();
+    check_rewritten(&plan);
+    let written = plan.definition.to_value();
+    let entry = &written["States"][GO_TO_STATE];
+    assert_eq!(
+        entry["Choices"][0]["Condition"],
+        json!("{% $states.context.Execution.Name = \"run-1-resume-1\" %}")
+    );
+    assert!(entry["Choices"][0].get("Variable").is_none());
+    let input = &written["States"][RESUME_INPUT];
+    assert_eq!(input["Output"], json!({"k": 1}));
+    assert!(input.get("Result").is_none(), "JSONata has no Result");
+    assert_eq!(input["Assign"], json!({"x": 1, "y": "s"}));
+    assert_eq!(written["QueryLanguage"], "JSONata");
+}
+
+#[test]
+fn a_handler_chain_and_a_fail_reached_by_a_choice_are_told_apart() {
+    let def = definition(json!({
+        "StartAt": "Work",
+        "States": {
+            "Work": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Check",
+                     "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Notify"}]},
+            "Notify": {"Type": "Pass", "Next": "Failed"},
+            "Failed": {"Type": "Fail", "Error": "WorkFailed"},
+            "Check": {"Type": "Choice", "Choices": [
+                {"Variable": "$.ok", "BooleanEquals": true, "Next": "Done"}], "Default": "Failed"},
+            "Done": {"Type": "Succeed"}
+        }
+    }));
+    let input = json!({"ok": false});
+    let mut r = Recorder::new(input.clone());
+    let failed = r.failed_task(0, "Work", &input, "Boom");
+    let exited = r.exited(failed, "Task", "Work", &json!({"Error": "Boom"}));
+    let notify = r.pass(exited, "Notify", &input, &input);
+    let fail = r.entered(notify, "Fail", "Failed", &input);
+    let plan = plan_default(&def, &r.fail(fail, "WorkFailed"));
+    assert_eq!(plan.failed_state, "Work");
+    assert_eq!(
+        plan.failure,
+        Failure::Caught {
+            handlers: vec!["Notify".into(), "Failed".into()]
+        }
+    );
+
+    let mut r = Recorder::new(input.clone());
+    let work = r.entered(0, "Task", "Work", &input);
+    let done = r.event(
+        work,
+        "TaskSucceeded",
+        "taskSucceededEventDetails",
+        json!({"output": "{}"}),
+    );
+    let work = r.exited(done, "Task", "Work", &input);
+    let check = r.pass(work, "Check", &input, &input);
+    let fail = r.entered(check, "Fail", "Failed", &input);
+    let plan = plan_default(&def, &r.fail(fail, "WorkFailed"));
+    assert_eq!(plan.failed_state, "Failed");
+    assert_eq!(
+        plan.failure,
+        Failure::FailState {
+            before: Some("Check".into())
+        }
+    );
+    assert!(plan
+        .warnings
+        .iter()
+        .any(|w| w.contains("--from-state 'Check'")));
+}
+
+#[test]
+fn a_state_timeout_gets_the_new_budget_and_without_one_a_warning() {
+    let def = definition(json!({
+        "StartAt": "Slow",
+        "States": {"Slow": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                            "TimeoutSeconds": 5, "End": true}}
+    }));
+    let input = json!({});
+    let mut r = Recorder::new(input.clone());
+    let s = r.entered(0, "Task", "Slow", &input);
+    let t = r.event(
+        s,
+        "TaskTimedOut",
+        "taskTimedOutEventDetails",
+        json!({"error": "States.Timeout"}),
+    );
+    let history = r.fail(t, "States.Timeout");
+    let planned = plan_default(&def, &history);
+    assert_eq!(
+        planned.timeout,
+        Some(TimeoutPlan {
+            expired: "Slow".into(),
+            budget_seconds: Some(5),
+            new_seconds: None
+        })
+    );
+    assert!(planned
+        .warnings
+        .iter()
+        .any(|w| w.contains("--timeout-seconds")));
+    let options = PlanOptions {
+        timeout_seconds: Some(60),
+        ..PlanOptions::default()
+    };
+    let plan = plan(&def, &history, &options).unwrap();
+    let StateKind::Task(task) = &plan.definition.states["Slow"].kind else {
+        panic!()
+    };
+    assert_eq!(task.timeout_seconds, Some(60));
+    assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+}
+
+#[test]
+fn resuming_a_resumed_run_keeps_one_entry() {
+    let def = definition(json!({
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Pass", "Next": "C"},
+            "C": {"Type": "Pass", "Parameters": {"v.$": "$.missing"}, "End": true}
+        }
+    }));
+    let input = json!({"n": 1});
+    let mut r = Recorder::new(input.clone());
+    let a = r.pass(0, "A", &input, &input);
+    let b = r.entered(a, "Pass", "B", &input);
+    let first = plan_default(&def, &r.fail(b, "States.Runtime"));
+    // The copy's run: the entry, then B, then C fails.
+    let mut r = Recorder::new(input.clone());
+    let g = r.pass(0, GO_TO_STATE, &input, &input);
+    let i = r.pass(g, RESUME_INPUT, &input, &input);
+    let b = r.pass(i, "B", &input, &json!({"n": 2}));
+    let c = r.entered(b, "Pass", "C", &json!({"n": 2}));
+    let second = plan_default(&first.definition, &r.fail(c, "States.Runtime"));
+    assert_eq!(second.resume_state, "C");
+    assert_eq!(second.recorded_input, json!({"n": 2}));
+    let entries = second
+        .definition
+        .states
+        .values()
+        .filter(|s| {
+            s.comment
+                .as_deref()
+                .is_some_and(|c| c.starts_with(ENTRY_MARK))
+        })
+        .count();
+    assert_eq!(entries, 1);
+    assert_eq!(
+        entry_of(&second.definition).3,
+        "A",
+        "started plainly: the original start"
     );
 }

@@ -1,6 +1,6 @@
 //! The planner and the interpreter together: an execution fails in one Parallel branch while
 //! the other succeeded; the rewritten machine resumes it with a patched input, skipping what
-//! succeeded; without `resuming` the rewritten machine takes the original path.
+//! succeeded; started under another name the rewritten machine takes the original path.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -107,17 +107,23 @@ async fn resumes_the_failed_branch_and_replays_the_succeeded_one() {
     assert_eq!(lambdas.slow_calls.load(Ordering::SeqCst), 1);
 
     let options = PlanOptions {
-        from_state: None,
         patch: Some(json!({"foo": "bar"})),
+        execution_name: Some("resumed".into()),
+        ..PlanOptions::default()
     };
     let plan = plan(&original, &history, &options).expect("plan");
     assert_eq!(plan.failed_state, "Needs foo");
     assert_eq!(plan.resume_state, "Both");
     assert_eq!(plan.skipped_states, vec!["Prepare", "Slow step", "Shape"]);
 
-    let mut input = plan.resume_input.clone();
-    input["resuming"] = json!(true);
-    let (status, output, resumed) = run(&engine, &plan.definition, "resumed", input).await;
+    assert_eq!(plan.execution_input, json!({"order": 7, "foo": null}));
+    let (status, output, resumed) = run(
+        &engine,
+        &plan.definition,
+        "resumed",
+        plan.execution_input.clone(),
+    )
+    .await;
     assert_eq!(status, ExecutionStatus::Succeeded, "{resumed:?}");
     assert_eq!(
         lambdas.slow_calls.load(Ordering::SeqCst),
@@ -140,7 +146,7 @@ async fn resumes_the_failed_branch_and_replays_the_succeeded_one() {
         .iter()
         .any(|e| e.state_name() == Some("Prepare")));
 
-    // Without `resuming`, the rewritten machine runs from the original start.
+    // Started under another name, the rewritten machine runs from the original start.
     let (_, _, normal) = run(
         &engine,
         &plan.definition,

@@ -3,21 +3,21 @@
 //! and following the copy's execution.
 
 pub mod arn;
+pub mod copy;
 mod events;
+pub mod resumes;
 
 use asl::history::History;
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
+use aws_sdk_sfn::operation::describe_state_machine::DescribeStateMachineOutput;
 use aws_sdk_sfn::operation::describe_state_machine_for_execution::DescribeStateMachineForExecutionOutput;
 use aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryOutput;
-use aws_sdk_sfn::types::{LoggingConfiguration, StateMachineType, Tag, TracingConfiguration};
 use serde_json::Value;
 
 use super::{error_code, Aws, Backoff};
 use crate::error::{CliError, CliResult};
-use crate::stacks::{KIND_TAG, MANAGED_BY, RESUMED_COPY};
 
-/// The tag naming the state machine a copy was made from.
-pub const SOURCE_TAG: &str = "deployer:source";
+pub use copy::{save_copy, Copy, Saved, SOURCE_TAG};
 /// GetExecutionHistory's largest page.
 const HISTORY_PAGE: i32 = 1000;
 
@@ -128,143 +128,60 @@ pub async fn machine_for_execution(
         .map_err(|e| aws.error("DescribeStateMachineForExecution", e))
 }
 
-/// The resumed copy to create or update.
-#[derive(Debug, Clone)]
-pub struct Copy {
-    /// Its name (`<machine>-with-GoToState`).
-    pub name: String,
-    /// Its ARN (same region and account as the execution).
-    pub arn: String,
-    /// The rewritten definition (JSON text).
-    pub definition: String,
-    /// The original's role.
-    pub role_arn: String,
-    /// The original's logging.
-    pub logging: Option<LoggingConfiguration>,
-    /// The original's tracing.
-    pub tracing: Option<TracingConfiguration>,
-    /// The original state machine's ARN (tagged on the copy).
-    pub source_arn: String,
-}
-
-/// Whether the copy was made or brought up to date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Saved {
-    /// CreateStateMachine.
-    Created,
-    /// UpdateStateMachine of the copy an earlier resume made.
-    Updated,
-}
-
-impl Saved {
-    /// `created` or `updated`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Saved::Created => "created",
-            Saved::Updated => "updated",
-        }
-    }
-}
-
-/// Creates the copy, or updates it when an earlier resume made it. A machine of that name that
-/// deployer did not make is left alone (bad input: nothing is changed).
-pub async fn save_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
-    let sfn = aws.sfn();
-    match sfn
-        .describe_state_machine()
-        .state_machine_arn(&copy.arn)
-        .send()
-        .await
-    {
-        Ok(_) => {
-            require_owned(aws, &copy.arn).await?;
-            update_copy(aws, copy).await
-        }
-        Err(err) if error_code(&err) == Some("StateMachineDoesNotExist") => {
-            create_copy(aws, copy).await
-        }
-        Err(err) => Err(aws.error("DescribeStateMachine", err)),
-    }
-}
-
-async fn create_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
-    let tags = [
-        (MANAGED_BY.0, MANAGED_BY.1),
-        (KIND_TAG, RESUMED_COPY),
-        (SOURCE_TAG, copy.source_arn.as_str()),
-    ]
-    .map(|(key, value)| Tag::builder().key(key).value(value).build());
-    let created = aws
-        .sfn()
-        .create_state_machine()
-        .name(&copy.name)
-        .definition(&copy.definition)
-        .role_arn(&copy.role_arn)
-        .r#type(StateMachineType::Standard)
-        .set_logging_configuration(copy.logging.clone())
-        .set_tracing_configuration(copy.tracing.clone())
-        .set_tags(Some(tags.to_vec()))
-        .send()
-        .await;
-    match created {
-        Ok(_) => Ok(Saved::Created),
-        // Made by a resume running at the same time: bring it up to date.
-        Err(err) if error_code(&err) == Some("StateMachineAlreadyExists") => {
-            update_copy(aws, copy).await
-        }
-        Err(err) => Err(aws.error("CreateStateMachine", err)),
-    }
-}
-
-async fn update_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
-    aws.sfn()
-        .update_state_machine()
-        .state_machine_arn(&copy.arn)
-        .definition(&copy.definition)
-        .role_arn(&copy.role_arn)
-        .set_logging_configuration(copy.logging.clone())
-        .set_tracing_configuration(copy.tracing.clone())
-        .send()
-        .await
-        .map_err(|e| aws.error("UpdateStateMachine", e))?;
-    Ok(Saved::Updated)
-}
-
-/// Refuses to overwrite a state machine deployer did not make.
-async fn require_owned(aws: &Aws, arn: &str) -> CliResult {
-    let tags = aws
-        .sfn()
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .map_err(|e| aws.error("ListTagsForResource", e))?;
-    let owned = tags
-        .tags()
-        .iter()
-        .any(|t| t.key() == Some(MANAGED_BY.0) && t.value() == Some(MANAGED_BY.1));
-    if owned {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "the state machine {arn} exists and was not made by deployer (it has no tag \
-             {}={}); it was left as it is: rename or delete it, then resume again",
-            MANAGED_BY.0, MANAGED_BY.1
-        )))
-    }
-}
-
-/// StartExecution of the copy; returns the new execution's ARN.
-pub async fn start(aws: &Aws, machine_arn: &str, input: &Value) -> CliResult<String> {
+/// StartExecution of a version of the copy under the name the plan fixed; returns the new
+/// execution's ARN. A name already used is StartExecution's own refusal of a duplicate.
+pub async fn start(aws: &Aws, version_arn: &str, name: &str, input: &Value) -> CliResult<String> {
     let started = aws
         .sfn()
         .start_execution()
-        .state_machine_arn(machine_arn)
+        .state_machine_arn(version_arn)
+        .name(name)
         .input(input.to_string())
         .send()
+        .await;
+    match started {
+        Ok(out) => Ok(out.execution_arn().to_string()),
+        Err(err) if error_code(&err) == Some("ExecutionAlreadyExists") => {
+            Err(CliError::usage(format!(
+                "an execution named {name} already exists (another resume of the same \
+                 execution started it): nothing was started; see `deployer resume` of the \
+                 original again for its status"
+            )))
+        }
+        Err(err) => Err(aws.error("StartExecution", err)),
+    }
+}
+
+/// DescribeStateMachine: the machine's type, tags aside.
+pub async fn describe_machine(aws: &Aws, arn: &str) -> CliResult<DescribeStateMachineOutput> {
+    aws.sfn()
+        .describe_state_machine()
+        .state_machine_arn(arn)
+        .send()
         .await
-        .map_err(|e| aws.error("StartExecution", e))?;
-    Ok(started.execution_arn().to_string())
+        .map_err(|e| aws.error("DescribeStateMachine", e))
+}
+
+/// The execution, or `None` when there is none of that ARN.
+pub async fn find_execution(aws: &Aws, arn: &str) -> CliResult<Option<DescribeExecutionOutput>> {
+    match aws
+        .sfn()
+        .describe_execution()
+        .execution_arn(arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(out)),
+        Err(err)
+            if matches!(
+                error_code(&err),
+                Some("ExecutionDoesNotExist" | "StateMachineDoesNotExist")
+            ) =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(aws.error("DescribeExecution", err)),
+    }
 }
 
 /// Polls DescribeExecution until the execution ends (with [`Backoff`]: 250 ms growing to 5 s), calling

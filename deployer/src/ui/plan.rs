@@ -2,10 +2,8 @@
 
 use std::fmt::Write;
 
-use asl::resume::{BranchPlan, Mark, ResumePlan};
+use asl::resume::{BranchPlan, Failure, MapPlan, Mark, ResumePlan};
 use serde_json::Value;
-
-use crate::cmd::resume::start_input;
 
 /// Renders the plan: what failed, where it resumes, with which input, what is skipped, the
 /// marked tree of states, and the rewritten definition.
@@ -39,6 +37,37 @@ fn write_summary(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
         "  cause: {}",
         plan.cause.as_deref().unwrap_or("(none)")
     )?;
+    match &plan.failure {
+        Failure::Caught { handlers } => writeln!(
+            out,
+            "  its error was caught; the handler then ran {} before the execution failed",
+            quoted_list(handlers)
+        )?,
+        Failure::FailState { before } => writeln!(
+            out,
+            "  a Fail state reached by the workflow's own flow{}: resuming there fails again",
+            before
+                .as_ref()
+                .map(|b| format!(" after \"{b}\""))
+                .unwrap_or_default()
+        )?,
+        Failure::Uncaught | Failure::InProgress => {}
+    }
+    if let Some(timeout) = &plan.timeout {
+        writeln!(
+            out,
+            "  timeout that expired: {} ({}){}",
+            timeout.expired,
+            timeout
+                .budget_seconds
+                .map(|s| format!("TimeoutSeconds {s}"))
+                .unwrap_or_else(|| "no TimeoutSeconds in the definition".to_string()),
+            timeout
+                .new_seconds
+                .map(|s| format!("; the copy gets {s}"))
+                .unwrap_or_default()
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "Resume at: \"{}\"", plan.resume_state)?;
     writeln!(out, "Its recorded input:")?;
@@ -67,7 +96,62 @@ fn write_summary(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     for branch in &plan.branches {
         writeln!(out, "  {}", describe_branch(branch))?;
     }
+    for map in &plan.iterations {
+        writeln!(out, "  {}", describe_map(map))?;
+    }
+    if !plan.variables.is_empty() {
+        let names: Vec<String> = plan.variables.keys().map(|k| format!("${k}")).collect();
+        writeln!(
+            out,
+            "Variables restored before it runs: {}",
+            names.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "Execution input ($$.Execution.Input): {}",
+        plan.execution_input
+    )?;
+    if !plan.definition_changes.is_empty() {
+        writeln!(out, "Definition changes (states matched by name):")?;
+        for change in &plan.definition_changes {
+            writeln!(out, "  {change}")?;
+        }
+    }
     Ok(())
+}
+
+fn quoted_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "no state".to_string();
+    }
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_map(map: &MapPlan) -> String {
+    format!(
+        "\"{}\": {} of {} iterations run again ({}), {} return their recorded output",
+        map.map,
+        map.rerun.len(),
+        map.items
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "?".to_string()),
+        if map.rerun.is_empty() {
+            "none".to_string()
+        } else {
+            let shown: Vec<String> = map.rerun.iter().take(20).map(u64::to_string).collect();
+            format!(
+                "items {}{}",
+                shown.join(", "),
+                if map.rerun.len() > 20 { ", …" } else { "" }
+            )
+        },
+        map.skipped.len()
+    )
 }
 
 fn write_details(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
@@ -103,9 +187,10 @@ fn write_details(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(
         out,
-        "Dry run: nothing was created. Start the resumed copy with this input:"
+        "Dry run: nothing was created. The resumed execution would be started as \"{}\" \
+         with the original execution input.",
+        plan.execution_name
     )?;
-    writeln!(out, "  {}", start_input(&plan.resume_input))?;
     Ok(())
 }
 

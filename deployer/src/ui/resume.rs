@@ -17,10 +17,10 @@ pub struct Report<'a> {
     pub plan: &'a ResumePlan,
     /// The copy's ARN.
     pub machine_arn: &'a str,
-    /// `created`, `updated`, or (dry run) `would be created or updated`.
+    /// The version published for this resume.
+    pub version_arn: &'a str,
+    /// `created` or `updated`.
     pub action: &'a str,
-    /// The input that starts the copy at the resume point.
-    pub start_input: &'a Value,
     /// The AWS CLI command that starts it.
     pub start_command: &'a str,
     /// The deployer command that starts it.
@@ -41,8 +41,13 @@ fn write_copy(out: &mut String, report: &Report<'_>) -> std::fmt::Result {
         "State machine {}: {}",
         report.action, report.machine_arn
     )?;
-    writeln!(out, "Start input:")?;
-    writeln!(out, "{}", indent(&pretty(report.start_input), 2))?;
+    writeln!(out, "Version for this resume: {}", report.version_arn)?;
+    writeln!(
+        out,
+        "The resumed execution is {} (the only name that resumes; started under any other \
+         name the copy runs from its original start)",
+        report.plan.execution_name
+    )?;
     writeln!(out, "Start it with:")?;
     writeln!(out, "  {}", report.start_command)?;
     writeln!(out, "or:")?;

@@ -4,7 +4,6 @@
 
 use crate::common;
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -16,11 +15,7 @@ const DEFAULT_BUCKET: &str = "sfn-resume-artifacts-123456789012-us-east-1";
 
 /// A package holding an executable `bootstrap` with `body` (never run here).
 fn write_package(dir: &Path, name: &str, body: &str) {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
-    writer.start_file("bootstrap", options).unwrap();
-    writer.write_all(body.as_bytes()).unwrap();
-    let bytes = writer.finish().unwrap().into_inner();
+    let bytes = testkit::package::bootstrap(body.as_bytes());
     std::fs::write(dir.join(format!("{name}.zip")), bytes).unwrap();
 }
 

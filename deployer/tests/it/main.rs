@@ -9,5 +9,7 @@ mod prompt;
 mod render_cli;
 mod resume_cli;
 mod resume_live;
+mod resume_scenarios;
 mod resumer_stack;
+mod scenario_world;
 mod up_down;

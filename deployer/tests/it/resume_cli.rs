@@ -56,9 +56,14 @@ fn json_plan_for_the_real_aws_execution() {
     assert!(out.status.success(), "{}", stderr(&out));
     let plan: Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON document");
     assert_eq!(plan["failedState"], "Parallel Step 2, Process 2");
-    assert_eq!(plan["error"], "Lambda.Unknown");
+    assert_eq!(plan["original"]["status"], "FAILED");
+    assert!(
+        plan.get("status").is_none(),
+        "no ambiguous top-level status"
+    );
+    assert_eq!(plan["original"]["error"], "Lambda.Unknown");
     assert_eq!(
-        plan["cause"],
+        plan["original"]["cause"],
         "The cause could not be determined because Lambda did not return an error type."
     );
     assert_eq!(plan["resumeState"], "Parallel 2");
@@ -72,12 +77,20 @@ fn json_plan_for_the_real_aws_execution() {
     let choice = &def["States"]["GoToState"];
     assert_eq!(choice["Type"], "Choice");
     assert_eq!(choice["Default"], "Parallel");
-    assert_eq!(choice["Choices"][0]["Next"], "Parallel 2");
+    let entry = choice["Choices"][0]["Next"].as_str().unwrap();
     assert_eq!(
-        choice["Choices"][0]["And"],
-        json!([{"Variable": "$.resuming", "IsPresent": true}, {"Variable": "$.resuming", "BooleanEquals": true}])
+        choice["Choices"][0]["Variable"], "$$.Execution.Name",
+        "the entry reads no data"
     );
-    assert_eq!(plan["startInput"]["resuming"], true);
+    assert_eq!(def["States"][entry]["Result"], plan["resumeInput"]);
+    assert_eq!(def["States"][entry]["Next"], "Parallel 2");
+    assert_eq!(
+        plan["executionInput"],
+        json!({"Message": "Your message here"})
+    );
+    for list in ["skippedStates", "iterations", "warnings", "branches"] {
+        assert!(plan[list].is_array(), "{list} is an array");
+    }
 }
 
 #[test]
@@ -124,10 +137,9 @@ fn from_state_and_patch_flags() {
         plan["resumeInput"],
         json!({"Message": "Your message here", "foo": "bar"})
     );
-    assert_eq!(
-        plan["definition"]["States"]["GoToState"]["Choices"][0]["Next"],
-        "Parallel"
-    );
+    let states = &plan["definition"]["States"];
+    let entry = states["GoToState"]["Choices"][0]["Next"].as_str().unwrap();
+    assert_eq!(states[entry]["Next"], "Parallel");
 }
 
 #[test]
@@ -244,9 +256,14 @@ fn bad_input_is_refused_with_status_2() {
         &resume(&foreign, &definition, &[]),
         "does not belong to this definition",
     );
+    let truncated = write(
+        &dir,
+        "truncated.json",
+        &json!({"events": [ev(1, 0, "ExecutionStarted", json!({"executionStartedEventDetails": {"input": "{}"}})), entered(2, 1, "A")], "nextToken": "more"}).to_string(),
+    );
     assert_bad_input(
-        &resume(&failed, &definition, &["--patch", "[1]"]),
-        "--patch must be a JSON object",
+        &resume(&truncated, &definition, &[]),
+        "the history is incomplete",
     );
     assert_bad_input(
         &resume(&failed, &definition, &["--patch", "{nope"]),

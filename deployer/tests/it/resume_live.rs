@@ -4,7 +4,6 @@
 
 use crate::common;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
@@ -165,7 +164,7 @@ impl Cloud {
             .environment(variables.build())
             .code(
                 FunctionCode::builder()
-                    .zip_file(Blob::new(package(COUNTER)))
+                    .zip_file(Blob::new(testkit::package::bootstrap(COUNTER.as_bytes())))
                     .build(),
             )
             .send()
@@ -179,14 +178,6 @@ impl Cloud {
         let dir = tempfile::tempdir().expect("a scratch directory");
         common::deployer_at(&self.emulator.endpoint(), dir.path(), args).await
     }
-}
-
-fn package(bootstrap: &str) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
-    writer.start_file("bootstrap", options).unwrap();
-    writer.write_all(bootstrap.as_bytes()).unwrap();
-    writer.finish().unwrap().into_inner()
 }
 
 fn invocations(count_file: &Path) -> usize {
@@ -333,16 +324,16 @@ async fn an_execution_of_a_version_resumes_with_the_definition_that_version_ran(
     let report = common::json(&out);
     assert_eq!(report["failedState"], "Need");
     assert_eq!(report["resumeState"], "Need");
-    assert_eq!(report["status"], "SUCCEEDED");
+    assert_eq!(report["original"]["status"], "FAILED");
+    assert_eq!(report["resumed"]["status"], "SUCCEEDED");
     assert_eq!(
         report["stateMachineArn"],
         "arn:aws:states:us-east-1:123456789012:stateMachine:versioned-with-GoToState"
     );
-    assert_eq!(
-        report["startInput"],
-        json!({"id": 7, "ok": true, "resuming": true})
-    );
-    let output: Value = serde_json::from_str(report["output"].as_str().unwrap()).unwrap();
+    assert_eq!(report["executionInput"], json!({"id": 7}));
+    assert_eq!(report["resumeInput"], json!({"id": 7, "ok": true}));
+    let output: Value =
+        serde_json::from_str(report["resumed"]["output"].as_str().unwrap()).unwrap();
     assert_eq!(output, json!({"ok": true}));
     let definition = cloud
         .definition(report["stateMachineArn"].as_str().unwrap())
@@ -379,7 +370,7 @@ async fn an_execution_of_a_version_resumes_with_the_definition_that_version_ran(
     );
     assert_eq!(report["failedState"], "Need");
     assert_eq!(report["action"], "updated");
-    assert_eq!(report["startInput"], json!({"id": 8, "resuming": true}));
+    assert_eq!(report["resumeInput"], json!({"id": 8}));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,12 +402,14 @@ async fn resuming_twice_updates_the_copy_and_a_dry_run_creates_nothing() {
     );
     assert_eq!(first["action"], "created");
     assert_eq!(first["dryRun"], false);
-    assert_eq!(first["startInput"], json!({"id": 1, "resuming": true}));
+    assert_eq!(first["resumeInput"], json!({"id": 1}));
     let copy_arn = first["stateMachineArn"].as_str().unwrap().to_string();
+    let version = first["stateMachineVersionArn"].as_str().unwrap();
+    assert_eq!(version, format!("{copy_arn}:1"));
     assert!(first["startCommand"]
         .as_str()
         .unwrap()
-        .contains(&format!("--state-machine-arn {copy_arn}")));
+        .contains(&format!("--state-machine-arn {version}")));
     let before = cloud.definition(&copy_arn).await;
     let tags = cloud
         .sfn
@@ -452,9 +445,14 @@ async fn resuming_twice_updates_the_copy_and_a_dry_run_creates_nothing() {
     assert_eq!(second["stateMachineArn"], copy_arn.as_str());
     let definition = cloud.definition(&copy_arn).await;
     assert_ne!(before, definition);
+    let entry = definition["States"]["GoToState"]["Choices"][0]["Next"]
+        .as_str()
+        .unwrap();
+    assert_eq!(definition["States"][entry]["Next"], "First");
     assert_eq!(
-        definition["States"]["GoToState"]["Choices"][0]["Next"],
-        "First"
+        second["stateMachineVersionArn"],
+        format!("{copy_arn}:2"),
+        "a version per resume"
     );
     assert_eq!(
         cloud.machine_names().await,
@@ -502,10 +500,8 @@ async fn running_succeeded_unknown_and_malformed_executions_are_refused_creating
         "is not a Step Functions execution ARN",
     );
     assert_bad_input(
-        &cloud
-            .deployer(&["resume", &running, "--patch", "[1]"])
-            .await,
-        "--patch must be a JSON object",
+        &cloud.deployer(&["resume", &running, "--patch", "[1"]).await,
+        "--patch is not valid JSON",
     );
     assert_eq!(cloud.machine_names().await, ["passes", "waits"]);
 
@@ -522,7 +518,7 @@ async fn running_succeeded_unknown_and_malformed_executions_are_refused_creating
             .deployer(&["resume", &running, "--dry-run", "--output", "json"])
             .await,
     );
-    assert_eq!(plan["status"], "ABORTED");
+    assert_eq!(plan["original"]["status"], "ABORTED");
     assert_eq!(plan["failedState"], "W");
     assert_eq!(plan["dryRun"], true);
     assert_eq!(cloud.machine_names().await, ["passes", "waits"]);
@@ -587,9 +583,9 @@ async fn a_started_copy_that_fails_again_exits_1_with_its_error() {
         .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["status"], "FAILED");
-    assert_eq!(report["error"], "States.Runtime");
-    assert!(report["executionArn"]
+    assert_eq!(report["resumed"]["status"], "FAILED");
+    assert_eq!(report["resumed"]["error"], "States.Runtime");
+    assert!(report["resumed"]["executionArn"]
         .as_str()
         .unwrap()
         .contains(":execution:again-with-GoToState:"));

@@ -101,7 +101,7 @@ impl Demo {
             .deployer
             .json(&["resume", failed, "--patch", &patch, "--start", "--wait"])
             .await?;
-        let started = report["executionArn"]
+        let started = report["resumed"]["executionArn"]
             .as_str()
             .filter(|arn| arn.contains("-with-GoToState"))
             .map(str::to_string)
@@ -130,8 +130,13 @@ impl Demo {
                 "the resumed execution ran \"{again}\" again (it entered {states:?})"
             ));
         }
-        if !states.iter().any(|s| s == FAILS_IN) || !states.iter().any(|s| s == "Final Processing")
-        {
+        // "Parallel 2" itself, or its once-only copy when a branch had succeeded before.
+        let resumed_at = |s: &String| {
+            s == FAILS_IN
+                || s.strip_prefix(FAILS_IN)
+                    .is_some_and(|rest| rest.starts_with(asl::resume::COPY_MARK))
+        };
+        if !states.iter().any(resumed_at) || !states.iter().any(|s| s == "Final Processing") {
             return Err(format!(
                 "the resumed execution should run \"{FAILS_IN}\" and \"Final Processing\"; it \
                  entered {states:?}"

@@ -117,7 +117,7 @@ pub fn copy_name(machine: &str) -> String {
 }
 
 /// FNV-1a, 32 bits: stable across builds and platforms (unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5, |hash, byte| {
         (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
     })

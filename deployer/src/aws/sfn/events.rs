@@ -31,9 +31,41 @@ pub fn convert(event: &SdkEvent) -> HistoryEvent {
         );
     }
     if let Some(d) = event.state_exited_event_details() {
+        let mut exited = json!({"name": d.name(), "output": d.output()});
+        if let Some(assigned) = d.assigned_variables() {
+            exited["assignedVariables"] = json!(assigned);
+        }
+        if let Some(more) = d.assigned_variables_details() {
+            exited["assignedVariablesDetails"] = json!({"truncated": more.truncated()});
+        }
+        details.insert("stateExitedEventDetails".into(), exited);
+    }
+    for (name, detail) in [
+        (
+            "mapIterationStartedEventDetails",
+            event.map_iteration_started_event_details(),
+        ),
+        (
+            "mapIterationSucceededEventDetails",
+            event.map_iteration_succeeded_event_details(),
+        ),
+        (
+            "mapIterationFailedEventDetails",
+            event.map_iteration_failed_event_details(),
+        ),
+        (
+            "mapIterationAbortedEventDetails",
+            event.map_iteration_aborted_event_details(),
+        ),
+    ] {
+        if let Some(d) = detail {
+            details.insert(name.into(), json!({"name": d.name(), "index": d.index()}));
+        }
+    }
+    if let Some(d) = event.map_state_started_event_details() {
         details.insert(
-            "stateExitedEventDetails".into(),
-            json!({"name": d.name(), "output": d.output()}),
+            "mapStateStartedEventDetails".into(),
+            json!({"length": d.length()}),
         );
     }
     if let Some(d) = event.execution_started_event_details() {

@@ -1,17 +1,20 @@
-//! `deployer resume <EXECUTION_ARN>`: read the failed execution, check the role's trust policy,
-//! create (or update) `<machine>-with-GoToState`, and optionally start and follow it.
+//! `deployer resume <EXECUTION_ARN>`: read the failed execution, refuse what cannot be resumed
+//! (or was resumed already), check the role's trust policy, create or update
+//! `<machine>-with-GoToState` with a version for this resume, and optionally start that
+//! version under the resumed execution's name and follow it.
 
 use asl::resume::ResumePlan;
 use serde_json::{json, Value};
 
-use super::{parse_definition, plan_for, plan_json, start_input, to_pretty};
+use super::report::Commands;
+use super::{guard, make_plan, parse_definition, plan_options, read_definition, to_pretty};
 use crate::aws::sfn::arn::{copy_name, ExecutionArn};
-use crate::aws::sfn::{self, Copy};
+use crate::aws::sfn::resumes::{self, resumed_name, root_of};
+use crate::aws::sfn::{self, copy, Copy, Saved};
 use crate::aws::trust::{self, Trust};
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, ResumeArgs};
 use crate::error::{CliError, CliResult};
-use crate::input::parse_patch;
 use crate::ui;
 use crate::ui::console::Console;
 
@@ -26,20 +29,13 @@ pub async fn run(
     console: &Console,
 ) -> CliResult {
     let arn = ExecutionArn::parse(arn)?;
-    if let Some(patch) = &args.patch {
-        parse_patch(patch)?;
-    }
-    let aws = Aws::connect(global).await?;
-    let aws = if aws.region() == arn.region {
-        aws
-    } else {
-        console.detail(format!(
-            "using the execution's region {} (not {})",
-            arn.region,
-            aws.region()
-        ));
-        aws.in_region(&arn.region)
-    };
+    let fixed = args
+        .definition_file
+        .as_deref()
+        .map(read_definition)
+        .transpose()?;
+    plan_options(args, None, None)?;
+    let aws = connect(global, &arn, console).await?;
 
     let execution = sfn::describe_execution(&aws, &arn.arn).await?;
     let status = execution.status().as_str();
@@ -50,49 +46,106 @@ pub async fn run(
             arn.arn
         )));
     }
-    let machine = sfn::machine_for_execution(&aws, &arn.arn).await?;
-    let definition = parse_definition(machine.definition()).map_err(|message| {
+    let machine_arn = execution.state_machine_arn().to_string();
+    let described = sfn::describe_machine(&aws, &machine_arn).await?;
+    guard::standard(described.r#type().as_str(), &arn.arn)?;
+    let ran = sfn::machine_for_execution(&aws, &arn.arn).await?;
+    let definition = parse_definition(ran.definition()).map_err(|message| {
         CliError::Failed(format!(
             "the definition the execution ran cannot be read: {message}"
         ))
     })?;
     let history = sfn::history(&aws, &arn.arn).await?;
-    let plan = plan_for(args, &definition, &history)?;
+    guard::complete(&history, false)
+        .map_err(|why| CliError::usage(format!("GetExecutionHistory of {}: {why}", arn.arn)))?;
 
-    let name = copy_name(&arn.machine);
+    // Resuming a resumed run continues in the same copy, under the original's name.
+    let own_copy = copy::is_copy(&aws, &machine_arn).await?;
+    let (name, copy_arn) = if own_copy {
+        (described.name().to_string(), machine_arn.clone())
+    } else {
+        let name = copy_name(&arn.machine);
+        let copy_arn = arn.machine_arn(&name);
+        (name, copy_arn)
+    };
+    let root = if own_copy {
+        root_of(execution.name().unwrap_or_default())
+    } else {
+        execution.name().unwrap_or_default()
+    };
+    let (earlier, next) = resumes::earlier(&aws, &copy_arn, root).await?;
+    guard::not_resumed(&earlier, args.force)?;
+    if let Some(last) = earlier.last().filter(|e| e.arn != arn.arn) {
+        if last.status.as_str() != "SUCCEEDED" {
+            console.warn(format!(
+                "an earlier resume of this execution, {}, is {}: to go on from where it \
+                 stopped, resume that one instead",
+                last.arn,
+                last.status.as_str()
+            ));
+        }
+    }
+
+    let (plan_definition, ran_definition) = match fixed {
+        Some(fixed) => (fixed, Some(definition)),
+        None => (definition, None),
+    };
+    let options = plan_options(args, Some(resumed_name(root, next)), ran_definition)?;
+    let plan = make_plan(&plan_definition, &history, &options)?;
+    plan.warnings
+        .iter()
+        .for_each(|warning| console.warn(warning.clone()));
+
     let copy = Copy {
-        arn: arn.machine_arn(&name),
+        arn: copy_arn,
         name,
         definition: plan.definition.to_value().to_string(),
-        role_arn: machine.role_arn().to_string(),
-        logging: machine.logging_configuration().cloned(),
-        tracing: machine.tracing_configuration().cloned(),
-        source_arn: machine.state_machine_arn().to_string(),
+        role_arn: ran.role_arn().to_string(),
+        logging: ran.logging_configuration().cloned(),
+        tracing: ran.tracing_configuration().cloned(),
+        source_arn: machine_arn,
+        resumes: arn.arn.clone(),
     };
-    let commands = Commands::new(args, &arn, &aws, &copy.arn, &plan);
     if args.dry_run {
-        return print_report(console, &plan, &copy, &commands, None);
+        let commands = Commands::new(args, &arn, &aws, &format!("{}:<version>", copy.arn), &plan);
+        if console.json() {
+            println!("{}", to_pretty(&commands.json(&plan, &copy, None)));
+        } else {
+            print!("{}", ui::plan::render(&plan));
+            println!(
+                "Resuming would create or update the state machine {} and publish a version",
+                copy.arn
+            );
+        }
+        return Ok(());
     }
 
     check_trust(&aws, console, args, &arn, &copy).await?;
     let saved = sfn::save_copy(&aws, &copy).await?;
-    console.note(format!("State machine {}: {}", saved.as_str(), copy.arn));
-    if !args.start {
-        return print_report(console, &plan, &copy, &commands, Some(saved.as_str()));
-    }
+    console.note(format!(
+        "State machine {}: {} (version {})",
+        saved.action, copy.arn, saved.version_arn
+    ));
+    let commands = Commands::new(args, &arn, &aws, &saved.version_arn, &plan);
+    let mut report = commands.json(&plan, &copy, Some(&saved));
     if !console.json() {
         print!(
             "{}",
-            ui::resume::render(&commands.report(&plan, &copy, saved.as_str()))
+            ui::resume::render(&commands.text(&plan, &copy, &saved))
         );
     }
-    let started = sfn::start(&aws, &copy.arn, &commands.start_input).await?;
+    if !args.start {
+        if console.json() {
+            println!("{}", to_pretty(&report));
+        }
+        return Ok(());
+    }
+    let started = start(&aws, &plan, &saved).await?;
+    report["resumed"] =
+        json!({"executionArn": started, "name": plan.execution_name, "status": "RUNNING"});
     if console.json() {
         console.note(format!("Started {started}"));
-    }
-    let mut report = commands.json(&plan, &copy, Some(saved.as_str()));
-    report["executionArn"] = json!(started);
-    if !console.json() {
+    } else {
         println!("\nStarted: {started}");
     }
     if !args.wait {
@@ -102,6 +155,44 @@ pub async fn run(
         return Ok(());
     }
     follow(&aws, console, &started, report).await
+}
+
+/// Credentials and region; the region is the execution's unless one was given.
+async fn connect(global: &GlobalArgs, arn: &ExecutionArn, console: &Console) -> CliResult<Aws> {
+    let mut global = global.clone();
+    if global.region.is_none() {
+        global.region = Some(arn.region.clone());
+    }
+    let aws = Aws::connect(&global).await?;
+    if aws.region() == arn.region {
+        return Ok(aws);
+    }
+    console.detail(format!(
+        "using the execution's region {} (not {})",
+        arn.region,
+        aws.region()
+    ));
+    Ok(aws.in_region(&arn.region))
+}
+
+/// Starts this resume's version; the execution that name starts must be ours (a resume
+/// started at the same time under the same name would have won, and nothing else is started).
+async fn start(aws: &Aws, plan: &ResumePlan, saved: &Saved) -> CliResult<String> {
+    let started = sfn::start(
+        aws,
+        &saved.version_arn,
+        &plan.execution_name,
+        &plan.execution_input,
+    )
+    .await?;
+    let described = sfn::describe_execution(aws, &started).await?;
+    match described.state_machine_version_arn() {
+        Some(version) if version != saved.version_arn => Err(CliError::usage(format!(
+            "{started} was already started by another resume (from {version}): it was not \
+             started again; follow it, or resume again when it has ended"
+        ))),
+        _ => Ok(started),
+    }
 }
 
 /// Checks that Step Functions may assume the role for the copy: a definite "no" stops here
@@ -154,14 +245,14 @@ async fn follow(aws: &Aws, console: &Console, execution: &str, mut report: Value
     progress.finish();
     let ended = ended?;
     let status = ended.status().as_str();
-    report["status"] = json!(status);
+    report["resumed"]["status"] = json!(status);
     for (key, value) in [
         ("output", ended.output()),
         ("error", ended.error()),
         ("cause", ended.cause()),
     ] {
         if let Some(value) = value {
-            report[key] = json!(value);
+            report["resumed"][key] = json!(value);
         }
     }
     if console.json() {
@@ -178,129 +269,5 @@ async fn follow(aws: &Aws, console: &Console, execution: &str, mut report: Value
         Err(CliError::Failed(format!(
             "the resumed execution {execution} is {status}"
         )))
-    }
-}
-
-/// Prints the plan and the copy without starting it (text or JSON).
-fn print_report(
-    console: &Console,
-    plan: &ResumePlan,
-    copy: &Copy,
-    commands: &Commands,
-    saved: Option<&str>,
-) -> CliResult {
-    if console.json() {
-        println!("{}", to_pretty(&commands.json(plan, copy, saved)));
-    } else if saved.is_none() {
-        print!("{}", ui::plan::render(plan));
-        println!(
-            "Resuming would create or update the state machine {}",
-            copy.arn
-        );
-    } else {
-        print!(
-            "{}",
-            ui::resume::render(&commands.report(plan, copy, saved.unwrap_or_default()))
-        );
-    }
-    Ok(())
-}
-
-/// The input that starts the copy at the resume point, and the commands that do it.
-struct Commands {
-    start_input: Value,
-    aws_cli: String,
-    deployer: String,
-}
-
-impl Commands {
-    fn new(
-        args: &ResumeArgs,
-        arn: &ExecutionArn,
-        aws: &Aws,
-        copy: &str,
-        plan: &ResumePlan,
-    ) -> Self {
-        let start_input = start_input(&plan.resume_input);
-        let mut aws_cli = format!(
-            "aws stepfunctions start-execution --region {} --state-machine-arn {} --input {}",
-            arn.region,
-            shell_quote(copy),
-            shell_quote(&start_input.to_string())
-        );
-        if let Some(endpoint) = aws.endpoint() {
-            aws_cli.push_str(&format!(" --endpoint-url {}", shell_quote(endpoint)));
-        }
-        let mut deployer = format!("deployer resume {}", shell_quote(&arn.arn));
-        if let Some(state) = &args.from_state {
-            deployer.push_str(&format!(" --from-state {}", shell_quote(state)));
-        }
-        if let Some(patch) = &args.patch {
-            deployer.push_str(&format!(" --patch {}", shell_quote(patch)));
-        }
-        deployer.push_str(" --start");
-        Commands {
-            start_input,
-            aws_cli,
-            deployer,
-        }
-    }
-
-    fn report<'a>(
-        &'a self,
-        plan: &'a ResumePlan,
-        copy: &'a Copy,
-        action: &'a str,
-    ) -> ui::resume::Report<'a> {
-        ui::resume::Report {
-            plan,
-            machine_arn: &copy.arn,
-            action,
-            start_input: &self.start_input,
-            start_command: &self.aws_cli,
-            resume_command: &self.deployer,
-        }
-    }
-
-    /// The plan and the copy as one JSON document; `saved` is `None` on a dry run.
-    fn json(&self, plan: &ResumePlan, copy: &Copy, saved: Option<&str>) -> Value {
-        let mut value = plan_json(plan);
-        value["dryRun"] = json!(saved.is_none());
-        value["stateMachineArn"] = json!(copy.arn);
-        value["sourceStateMachineArn"] = json!(copy.source_arn);
-        if let Some(saved) = saved {
-            value["action"] = json!(saved);
-        }
-        value["startCommand"] = json!(self.aws_cli);
-        value["resumeCommand"] = json!(self.deployer);
-        value
-    }
-}
-
-/// `text` as one POSIX shell word.
-fn shell_quote(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_quote;
-
-    #[test]
-    fn shell_words() {
-        assert_eq!(
-            shell_quote("arn:aws:states:us-east-1:1:stateMachine:m"),
-            "arn:aws:states:us-east-1:1:stateMachine:m"
-        );
-        assert_eq!(shell_quote(r#"{"a":"it's"}"#), r#"'{"a":"it'\''s"}'"#);
-        assert_eq!(shell_quote(""), "''");
     }
 }

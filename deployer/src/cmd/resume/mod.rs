@@ -1,7 +1,9 @@
 //! `deployer resume`: plan the resumption of a failed execution, offline on saved files, or
 //! live by ARN (`live`): create the resumed copy, and start and follow it.
 
+mod guard;
 mod live;
+mod report;
 
 use asl::history::History;
 use asl::model::Definition;
@@ -21,10 +23,11 @@ pub fn run(args: &ResumeArgs, global: &GlobalArgs, console: &Console) -> CliResu
         &args.history_file,
         &args.definition_file,
     ) {
-        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(CliError::usage(
-            "give either an execution ARN or --history-file/--definition-file, not both",
+        (Some(_), Some(_), _) => Err(CliError::usage(
+            "give either an execution ARN or --history-file/--definition-file, not both \
+             (with an ARN, --definition-file alone is a corrected definition to resume with)",
         )),
-        (Some(arn), None, None) => super::block_on(live::run(args, arn, global, console)),
+        (Some(arn), None, _) => super::block_on(live::run(args, arn, global, console)),
         (None, Some(history_file), Some(definition_file)) => {
             offline(args, history_file, definition_file, console)
         }
@@ -46,14 +49,18 @@ fn offline(
     let history = History::from_json(&history_text).map_err(|e| {
         CliError::usage(format!("--history-file '{}': {e}", history_file.display()))
     })?;
-    let definition_text = read_file(definition_file, "--definition-file")?;
-    let definition = parse_definition(&definition_text).map_err(|message| {
+    guard::complete(&history, history_text.contains("\"nextToken\"")).map_err(|why| {
         CliError::usage(format!(
-            "--definition-file '{}': {message}",
-            definition_file.display()
+            "--history-file '{}': {why}",
+            history_file.display()
         ))
     })?;
-    let plan = plan_for(args, &definition, &history)?;
+    let definition = read_definition(definition_file)?;
+    let options = plan_options(args, None, None)?;
+    let plan = make_plan(&definition, &history, &options)?;
+    plan.warnings
+        .iter()
+        .for_each(|warning| console.warn(warning.clone()));
     if console.json() {
         println!("{}", to_pretty(&plan_json(&plan)));
     } else {
@@ -62,17 +69,53 @@ fn offline(
     Ok(())
 }
 
-/// The plan with the user's --from-state and --patch.
-fn plan_for(
+/// Reads and parses a `--definition-file`.
+fn read_definition(path: &std::path::Path) -> CliResult<Definition> {
+    let text = read_file(path, "--definition-file")?;
+    parse_definition(&text).map_err(|message| {
+        CliError::usage(format!("--definition-file '{}': {message}", path.display()))
+    })
+}
+
+/// The planner's options from the user's flags.
+fn plan_options(
     args: &ResumeArgs,
+    execution_name: Option<String>,
+    ran: Option<Definition>,
+) -> CliResult<PlanOptions> {
+    Ok(PlanOptions {
+        from_state: args.from_state.clone(),
+        patch: args
+            .patch
+            .as_deref()
+            .map(|p| parse_patch(p, "--patch"))
+            .transpose()?,
+        patch_execution_input: args
+            .patch_execution_input
+            .as_deref()
+            .map(|p| parse_patch(p, "--patch-execution-input"))
+            .transpose()?,
+        execution_name,
+        timeout_seconds: args.timeout_seconds,
+        ran,
+    })
+}
+
+/// The plan, or why there is none (bad input).
+fn make_plan(
     definition: &Definition,
     history: &History,
+    options: &PlanOptions,
 ) -> CliResult<ResumePlan> {
-    let options = PlanOptions {
-        from_state: args.from_state.clone(),
-        patch: args.patch.as_deref().map(parse_patch).transpose()?,
-    };
-    plan(definition, history, &options).map_err(|e| CliError::usage(e.to_string()))
+    let plan = plan(definition, history, options).map_err(|e| CliError::usage(e.to_string()))?;
+    let diagnostics = asl::validate::validate(&plan.definition);
+    if let Some(message) = asl::validate::invalid_definition_message(&diagnostics) {
+        return Err(CliError::usage(format!(
+            "the rewritten definition would be refused by CreateStateMachine: {message}; \
+             nothing was created"
+        )));
+    }
+    Ok(plan)
 }
 
 /// Reads a definition file: the ASL itself, or the output of DescribeStateMachine /
@@ -87,22 +130,23 @@ fn parse_definition(text: &str) -> Result<Definition, String> {
     Definition::from_value(&asl).map_err(|e| format!("not a valid state machine definition: {e}"))
 }
 
-/// The plan as one JSON document for scripts.
+/// The plan as one JSON document for scripts: the original execution apart (`original`), the
+/// lists as arrays.
 fn plan_json(plan: &ResumePlan) -> Value {
     let mut value = serde_json::to_value(plan).unwrap_or(Value::Null);
-    value["startInput"] = start_input(&plan.resume_input);
+    if let Value::Object(fields) = &mut value {
+        for moved in ["status", "error", "cause"] {
+            fields.shift_remove(moved);
+        }
+    }
+    value["original"] = json!({
+        "status": plan.status.as_str(),
+        "failedState": plan.failed_state,
+        "error": plan.error,
+        "cause": plan.cause,
+    });
     value["dryRun"] = json!(true);
     value
-}
-
-/// The input that makes the rewritten machine resume: the resume input with `resuming: true`.
-pub fn start_input(resume_input: &Value) -> Value {
-    let mut input = match resume_input {
-        Value::Object(map) => map.clone(),
-        _ => serde_json::Map::new(),
-    };
-    input.insert("resuming".to_string(), Value::Bool(true));
-    Value::Object(input)
 }
 
 fn to_pretty(value: &Value) -> String {
