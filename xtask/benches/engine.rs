@@ -15,9 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use asl::engine::{
-    CompiledMachine,
-    Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure, TaskInvoker,
-    TaskRequest,
+    CompiledMachine, Engine, Execution, ExecutionOutcome, StartExecution, SystemClock, TaskFailure,
+    TaskInvoker, TaskRequest,
 };
 use asl::history::ExecutionStatus;
 use asl::model::Definition;
@@ -165,7 +164,11 @@ fn peak_child(name: &str) {
         .expect("a known workload");
     let runtime = runtime();
     let tiny = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    let tiny = Arc::new(Definition::from_value(&tiny).expect("tiny definition").into());
+    let tiny = Arc::new(
+        Definition::from_value(&tiny)
+            .expect("tiny definition")
+            .into(),
+    );
     execute(&runtime, &tiny, &json!({}));
     let definition = parse(&workload);
     let baseline = status_kib("VmRSS:").expect("VmRSS in /proc/self/status");
@@ -218,7 +221,9 @@ fn jsonata_against_jsonpath(report: &[Value]) -> String {
                 path * 1000.0,
                 ours / path
             )),
-            _ => lines.push(format!("jsonata vs jsonpath: {name}: CPU time not measured")),
+            _ => lines.push(format!(
+                "jsonata vs jsonpath: {name}: CPU time not measured"
+            )),
         }
     }
     lines.join("\n")

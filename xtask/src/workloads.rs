@@ -221,9 +221,15 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), workloads.len(), "names are unique");
-        for w in workloads.iter().filter(|w| w.name.ends_with(JSONATA_SUFFIX)) {
+        for w in workloads
+            .iter()
+            .filter(|w| w.name.ends_with(JSONATA_SUFFIX))
+        {
             let twin = w.name.trim_end_matches(JSONATA_SUFFIX);
-            let twin = workloads.iter().find(|t| t.name == twin).expect("a JSONPath twin");
+            let twin = workloads
+                .iter()
+                .find(|t| t.name == twin)
+                .expect("a JSONPath twin");
             assert_eq!(twin.expected_output, w.expected_output);
         }
         assert_eq!(

@@ -204,7 +204,10 @@ fn states_value(states: &States<'_>, source: &str) -> Value {
         map.insert("errorOutput".into(), error.clone());
     }
     if whole || source.contains("context") {
-        map.insert("context".into(), (states.context)(reads_execution_input(source)));
+        map.insert(
+            "context".into(),
+            (states.context)(reads_execution_input(source)),
+        );
     }
     Value::Object(map)
 }
