@@ -273,7 +273,7 @@ mod tests {
             io.place(&Some(None), input.clone(), json!(2)).unwrap(),
             input
         );
-        let missing = io.select(&"$.nope".to_string(), &input).unwrap_err();
+        let missing = io.select("$.nope", &input).unwrap_err();
         assert_eq!(missing.error.as_deref(), Some("States.Runtime"));
     }
 

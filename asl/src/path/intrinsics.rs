@@ -572,7 +572,7 @@ impl Args<'_> {
 }
 
 impl Call {
-    fn paths<'a>(&'a self) -> Vec<&'a JsonPath> {
+    fn paths(&self) -> Vec<&JsonPath> {
         let mut out = Vec::new();
         for arg in &self.args {
             match arg {

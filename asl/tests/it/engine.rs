@@ -370,21 +370,24 @@ async fn bad_paths_and_intrinsics_fail_with_aws_errors() {
 #[tokio::test(start_paused = true)]
 async fn unsupported_definitions_are_refused_at_start_and_events_reach_the_sink() {
     let e = engine(echo());
-    let reader = json!({"StartAt": "M", "States": {"M": {
-        "Type": "Map",
-        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key": "k"}},
-        "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}
-        },
-        "End": true
-    }}});
-    assert_eq!(
-        start(&e, "reader", reader, json!({}))
-            .unwrap_err()
-            .to_string(),
-        "Distributed Map reading or writing elsewhere (ItemReader, ItemBatcher, ResultWriter) is not supported yet: state 'M'"
+    let reader = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "P",
+                          "States": {"P": {"Type": "Pass", "End": true}}}}}});
+    let err = start(&e, "reader", reader, json!({})).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("Distributed Map reading or writing elsewhere"),
+        "{err}"
     );
+    // JSONata and variables run.
+    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass",
+        "Assign": {"x": 1}, "Output": "{% $states.input.n + 1 %}", "End": true}}});
+    let outcome = start(&e, "jsonata", jsonata, json!({"n": 1}))
+        .unwrap()
+        .wait()
+        .await;
+    assert_eq!(outcome.output, Some(json!(2)));
 
     let seen: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
     let sink_seen = seen.clone();
