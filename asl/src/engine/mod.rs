@@ -14,6 +14,7 @@ mod choice;
 mod clock;
 mod concurrent;
 mod context;
+mod depth;
 mod error;
 mod events;
 mod invoker;
