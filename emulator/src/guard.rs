@@ -42,7 +42,9 @@ fn internal_error(service: &str, request_id: &str) -> Response {
         (_, Some(Protocol::AwsQuery { namespace, .. })) => {
             query::error(namespace, &err("InternalFailure"), request_id)
         }
-        (_, Some(Protocol::AwsJson { version, .. })) => json::error(*version, &err("InternalFailure")),
+        (_, Some(Protocol::AwsJson { version, .. })) => {
+            json::error(*version, &err("InternalFailure"))
+        }
         (_, None) => json::error(json::JsonVersion::V1_0, &err("InternalFailure")),
     }
 }

@@ -196,8 +196,7 @@ pub fn repair(dir: &Path) -> Result<Option<Repaired>, JournalError> {
         let complete = line.ends_with(b"\n");
         let readable = std::str::from_utf8(line).ok().is_some_and(|l| {
             l.trim().is_empty()
-                || serde_json::from_str::<Record>(l)
-                    .is_ok_and(|r| r.version <= FORMAT_VERSION)
+                || serde_json::from_str::<Record>(l).is_ok_and(|r| r.version <= FORMAT_VERSION)
         });
         if !(complete && readable) {
             damaged = Some(i + 1);
