@@ -154,6 +154,10 @@ pub struct ServeArgs {
     /// Without it, state lives in memory.
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
+    /// With --state-dir: when a journal line is damaged, keep the records before it (the
+    /// journal as it was is kept beside it as journal.jsonl.damaged) and start.
+    #[arg(long, requires = "state_dir")]
+    pub repair: bool,
 }
 
 /// `deployer resume`.

@@ -37,6 +37,12 @@ impl AwsError {
         self
     }
 
+    /// The same error with another code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = code.into();
+        self
+    }
+
     /// The same error with another HTTP status.
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = status;

@@ -7,7 +7,10 @@
 //!
 //! Each line is written with one `write` call before the operation replies, so a change the
 //! client saw acknowledged survives `kill -9` (the kernel holds the written bytes). A last line
-//! cut short by a crash mid-write was never acknowledged and is ignored on replay.
+//! cut short by a crash mid-write was never acknowledged and is cut off, with a warning, on
+//! start. A write that fails (a full disk) is not acknowledged: the request gets an error and
+//! the file is cut back to its length before the write, so the log reads as it did. A line
+//! damaged before the end refuses the start; [`repair`] keeps what comes before it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -43,7 +46,16 @@ pub struct Record {
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
-    file: Mutex<File>,
+    file: Mutex<Appender>,
+}
+
+/// The journal file and whether it can still be appended to.
+#[derive(Debug)]
+struct Appender {
+    file: File,
+    /// Set when a failed write could not be cut back: a later line would follow a partial
+    /// one, so nothing more is written until a restart cuts the torn line off.
+    broken: bool,
 }
 
 /// Why the journal could not be opened or read.
@@ -74,6 +86,11 @@ impl Journal {
         // A last line cut short by a crash was never acknowledged: cut it off so the next
         // record starts on a line of its own.
         if let Some(complete) = complete_length(&path).map_err(|e| fail(&path, &e))? {
+            eprintln!(
+                "emulator: warning: {}: the last line was cut short (a write that never \
+                 completed, so never acknowledged); it is cut off at byte {complete}",
+                path.display()
+            );
             let file = OpenOptions::new()
                 .write(true)
                 .open(&path)
@@ -88,7 +105,10 @@ impl Journal {
         Ok((
             Journal {
                 path,
-                file: Mutex::new(file),
+                file: Mutex::new(Appender {
+                    file,
+                    broken: false,
+                }),
             },
             records,
         ))
@@ -105,17 +125,93 @@ impl Journal {
         let mut line = serde_json::to_vec(&record)
             .map_err(|e| AwsError::internal(format!("cannot record the change: {e}")))?;
         line.push(b'\n');
-        let mut file = self
+        let mut appender = self
             .file
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        file.write_all(&line).map_err(|e| {
-            AwsError::internal(format!(
-                "cannot write the state journal {}: {e}",
-                self.path.display()
-            ))
-        })
+        appender
+            .append(&line, |file, line| file.write_all(line))
+            .map_err(|e| {
+                AwsError::internal(format!(
+                    "cannot write the state journal {}: {e}",
+                    self.path.display()
+                ))
+            })
     }
+}
+
+impl Appender {
+    /// Writes one line with `write`; when that fails, cuts the file back to its length before
+    /// (a partial line would damage every line after it) and reports the failure.
+    fn append(
+        &mut self,
+        line: &[u8],
+        write: impl FnOnce(&mut File, &[u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if self.broken {
+            return Err(std::io::Error::other(
+                "an earlier write failed and could not be undone; restart to recover",
+            ));
+        }
+        let before = self.file.metadata()?.len();
+        let Err(e) = write(&mut self.file, line) else {
+            return Ok(());
+        };
+        if self.file.set_len(before).is_err() {
+            self.broken = true;
+        }
+        Err(e)
+    }
+}
+
+/// What [`repair`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repaired {
+    /// The first damaged line (1-based); it and every line after it were set aside.
+    pub line: usize,
+    /// The records kept.
+    pub kept: usize,
+    /// Where the journal as it was is kept.
+    pub backup: PathBuf,
+}
+
+/// Repairs the journal in `dir` whose line is damaged: keeps the records before the first
+/// damaged line, and moves the original file aside (`journal.jsonl.damaged`). `None` when
+/// nothing needed repairing.
+pub fn repair(dir: &Path) -> Result<Option<Repaired>, JournalError> {
+    let path = dir.join(JOURNAL_FILE);
+    let fail = |e: &dyn std::fmt::Display| JournalError {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(fail(&e)),
+    };
+    let mut kept = 0;
+    let mut good_bytes = 0;
+    let mut damaged = None;
+    for (i, line) in text.split_inclusive(|b| *b == b'\n').enumerate() {
+        let complete = line.ends_with(b"\n");
+        let readable = std::str::from_utf8(line).ok().is_some_and(|l| {
+            l.trim().is_empty()
+                || serde_json::from_str::<Record>(l).is_ok_and(|r| r.version <= FORMAT_VERSION)
+        });
+        if !(complete && readable) {
+            damaged = Some(i + 1);
+            break;
+        }
+        kept += usize::from(!line.trim_ascii().is_empty());
+        good_bytes += line.len();
+    }
+    let Some(line) = damaged else {
+        return Ok(None);
+    };
+    let backup = dir.join(format!("{JOURNAL_FILE}.damaged"));
+    std::fs::write(&backup, &text).map_err(|e| fail(&e))?;
+    std::fs::write(&path, &text[..good_bytes]).map_err(|e| fail(&e))?;
+    Ok(Some(Repaired { line, kept, backup }))
 }
 
 /// The length up to the end of the last complete line, when the file has a torn last line.
@@ -155,7 +251,13 @@ fn read_records(reader: impl BufRead) -> Result<Vec<Record>, String> {
             }
             Ok(record) => records.push(record),
             Err(_) if i == last => {}
-            Err(e) => return Err(format!("line {} is damaged: {e}", i + 1)),
+            Err(e) => {
+                return Err(format!(
+                    "line {} is damaged: {e} (repair keeps the {} records before it)",
+                    i + 1,
+                    records.len()
+                ))
+            }
         }
     }
     Ok(records)
@@ -224,5 +326,58 @@ mod tests {
             let err = Journal::open(dir.path()).unwrap_err();
             assert!(err.message.contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn a_failed_write_is_reported_and_leaves_the_log_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(dir.path()).unwrap();
+        journal.append("s3", &1).unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let before = std::fs::read(&path).unwrap();
+        // A full disk: half the line reaches the file, then the write fails.
+        let full_disk = |file: &mut File, line: &[u8]| {
+            file.write_all(&line[..line.len() / 2])?;
+            Err(std::io::Error::from_raw_os_error(28))
+        };
+        let mut appender = journal.file.lock().unwrap();
+        let err = appender.append(b"{\"v\":1,\"s\":\"s3\",\"c\":2}\n", full_disk);
+        assert_eq!(err.unwrap_err().raw_os_error(), Some(28));
+        assert!(!appender.broken);
+        drop(appender);
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        journal.append("s3", &3).unwrap();
+        drop(journal);
+        let (_, records) = Journal::open(dir.path()).unwrap();
+        let changes: Vec<_> = records.iter().map(|r| r.change.clone()).collect();
+        assert_eq!(changes, [serde_json::json!(1), serde_json::json!(3)]);
+    }
+
+    #[test]
+    fn a_write_that_cannot_be_undone_stops_further_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(dir.path()).unwrap();
+        let mut appender = journal.file.lock().unwrap();
+        appender.broken = true;
+        drop(appender);
+        let err = journal.append("s3", &1).unwrap_err();
+        assert_eq!(err.code, "InternalFailure");
+        assert!(err.message.contains("restart"), "{err}");
+    }
+
+    #[test]
+    fn repair_keeps_the_records_before_the_damaged_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let text = "{\"s\":\"x\",\"c\":1}\n{\"s\":\"x\",\"c\":2}\n{\"s\":\"x\",\0\0\n{\"s\":\"x\",\"c\":4}\n";
+        std::fs::write(&path, text).unwrap();
+        let err = Journal::open(dir.path()).unwrap_err();
+        assert!(err.message.contains("line 3 is damaged"), "{err}");
+        let repaired = repair(dir.path()).unwrap().unwrap();
+        assert_eq!((repaired.line, repaired.kept), (3, 2));
+        assert_eq!(std::fs::read_to_string(&repaired.backup).unwrap(), text);
+        let (_, records) = Journal::open(dir.path()).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(repair(dir.path()).unwrap(), None);
     }
 }

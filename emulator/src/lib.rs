@@ -13,6 +13,7 @@
 
 pub mod cloud;
 pub mod error;
+pub mod guard;
 pub mod journal;
 pub mod protocol;
 pub mod request;

@@ -65,7 +65,9 @@ async fn handle(
             request_id: request_id.clone(),
         },
     };
-    let reply = services::registry::dispatch(&cloud, request).await;
+    let service = request.ctx.service.clone();
+    let dispatched = services::registry::dispatch(&cloud, request);
+    let reply = crate::guard::guarded(&service, &request_id, dispatched).await;
     finish(reply, &request_id)
 }
 

@@ -17,6 +17,7 @@ mod clock;
 mod compiled;
 mod concurrent;
 mod context;
+mod depth;
 mod error;
 mod events;
 mod invoker;

@@ -673,6 +673,12 @@ fn resolve_segments<'a>(
         }
         let mut next = Vec::new();
         for value in current {
+            if next.len() > MAX_MATCHES {
+                return Err(Miss::Invalid(format!(
+                    "The path {} selects more than {MAX_MATCHES} values",
+                    segments_text(segments, i)
+                )));
+            }
             if segment.scan {
                 scan(&segment.selector, value, root, &mut next);
             } else {
@@ -688,6 +694,10 @@ fn resolve_segments<'a>(
     }
     Ok(current.into_iter().map(Cow::Borrowed).collect())
 }
+
+/// The most values one step of a path may select (a budget: `$..*..*..*` on a deep input
+/// would otherwise multiply its matches past any memory).
+const MAX_MATCHES: usize = 1_000_000;
 
 /// Where a selector is being applied, for error messages.
 #[derive(Clone, Copy)]
@@ -1420,6 +1430,17 @@ mod tests {
         assert_eq!(eval("$..book[2].title", &d).unwrap(), json!(["Moby Dick"]));
         assert!(!JsonPath::parse("$.nums[0,1]").unwrap().is_definite());
         assert!(!JsonPath::parse("$..a").unwrap().is_definite());
+    }
+
+    #[test]
+    fn repeated_deep_scans_on_a_deep_input_stop_at_the_budget() {
+        let mut doc = json!(1);
+        for _ in 0..100 {
+            doc = json!({ "a": doc, "x": [1] });
+        }
+        let err = eval("$..*..*..*..*", &doc).unwrap_err();
+        assert_eq!(err.error(), "States.Runtime");
+        assert!(err.to_string().contains("selects more than"), "{err}");
     }
 
     #[test]

@@ -12,11 +12,30 @@ pub fn serve(_args: &ServeArgs) -> CliResult {
     ))
 }
 
+/// `--repair`: cuts the journal back to the records before its first damaged line.
+#[cfg(feature = "local")]
+fn repair(dir: &std::path::Path) -> CliResult {
+    match emulator::journal::repair(dir).map_err(|e| CliError::Failed(e.to_string()))? {
+        Some(done) => eprintln!(
+            "repaired {}: line {} was damaged; kept the {} records before it, the journal as it was is in {}",
+            dir.display(),
+            done.line,
+            done.kept,
+            done.backup.display()
+        ),
+        None => eprintln!("{}: the journal needs no repair", dir.display()),
+    }
+    Ok(())
+}
+
 /// Runs the emulator until Ctrl-C or SIGTERM.
 #[cfg(feature = "local")]
 pub fn serve(args: &ServeArgs) -> CliResult {
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    if let (Some(dir), true) = (&args.state_dir, args.repair) {
+        repair(dir)?;
+    }
     runtime.block_on(async {
         let config = emulator::Config {
             host: args.host,
@@ -27,6 +46,12 @@ pub fn serve(args: &ServeArgs) -> CliResult {
             emulator::StartError::Bind { .. } => CliError::Failed(format!(
                 "{e}\nIs another emulator already running? Stop it or pick another --port."
             )),
+            emulator::StartError::State(message) if message.contains("is damaged") => {
+                CliError::Failed(format!(
+                    "{message}\nRun again with --repair to keep the records before that line \
+                     (the journal as it is is kept as journal.jsonl.damaged)."
+                ))
+            }
             emulator::StartError::State(_) => CliError::Failed(e.to_string()),
         })?;
         let endpoint = running.endpoint();

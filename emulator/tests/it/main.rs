@@ -12,6 +12,7 @@ mod lambda_runtimes;
 mod logs;
 mod pause_resume;
 mod pause_resume_kit;
+mod robustness;
 mod s3;
 mod s3_multipart;
 mod stepfunctions;

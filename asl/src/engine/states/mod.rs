@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::compiled::Language;
 use super::context::StateContext;
-use super::error::{Failure, STATES_DATA_LIMIT_EXCEEDED};
+use super::error::{Failure, STATES_DATA_LIMIT_EXCEEDED, STATES_RUNTIME};
 use super::events::{Details, Thread};
 use super::io::Io;
 use super::run::Run;
@@ -284,6 +284,16 @@ impl<'a> StateRun<'a> {
         output: Value,
         next: Option<&'a str>,
     ) -> Result<Step<'a>, Failure> {
+        if super::depth::nests_deeper_than(&output, super::depth::MAX_NESTING) {
+            return Err(Failure::new(
+                STATES_RUNTIME,
+                Some(format!(
+                    "The state '{}' produced a value nested more than {} levels deep.",
+                    self.name,
+                    super::depth::MAX_NESTING
+                )),
+            ));
+        }
         let text = output.to_string();
         if text.len() > MAX_PAYLOAD_BYTES {
             return Err(Failure::new(

@@ -42,13 +42,19 @@ pub fn malformed() -> AwsError {
     )
 }
 
-/// Parses a document into its root element; `MalformedXML` when it is not XML.
+/// The deepest nesting of elements a request document may have (S3's documents nest a few
+/// levels; a deeper one is refused before its tree could outgrow a stack when walked).
+pub const MAX_DEPTH: usize = 32;
+
+/// Parses a document into its root element; `MalformedXML` when it is not XML or nests more
+/// than [`MAX_DEPTH`] elements deep.
 pub fn parse(body: &[u8]) -> AwsResult<Element> {
     let text = std::str::from_utf8(body).map_err(|_| malformed())?;
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<Element> = vec![Element::default()];
     loop {
         match reader.read_event().map_err(|_| malformed())? {
+            Event::Start(_) if stack.len() > MAX_DEPTH => return Err(malformed()),
             Event::Start(start) => stack.push(Element {
                 name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
                 ..Element::default()
@@ -131,5 +137,9 @@ mod tests {
         assert_eq!(root.child_text("Quiet"), Some("true"));
         assert_eq!(parse(b"<a><b></a>").unwrap_err().code, "MalformedXML");
         assert_eq!(parse(b"").unwrap_err().code, "MalformedXML");
+        let deep = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+        assert!(parse(deep(MAX_DEPTH).as_bytes()).is_ok());
+        let err = parse(deep(MAX_DEPTH + 1).as_bytes()).unwrap_err();
+        assert_eq!(err.code, "MalformedXML");
     }
 }
