@@ -119,7 +119,7 @@ impl<'a> Evaluator<'a> {
     /// Checks the time limit (every so often).
     pub(crate) fn tick(&mut self) -> Result<(), Error> {
         self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks % 64 == 0 {
+        if self.ticks.is_multiple_of(64) {
             if let Some(d) = self.deadline {
                 if Instant::now() > d {
                     return Err(err(
