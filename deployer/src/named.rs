@@ -2,7 +2,7 @@
 //! (TableName, LogGroupName, …) cannot be replaced, since the new one would need the name the old
 //! one still holds. The plan warns before asking instead of letting the update roll back.
 
-use emulator::services::cloudformation::template::Template;
+use serde_yaml::Value;
 
 use crate::aws::stack::PlannedChange;
 
@@ -19,7 +19,8 @@ const NAME_PROPERTIES: &[(&str, &str)] = &[
 
 /// One warning per planned replacement of a resource the template names.
 pub fn replacement_warnings(template: &str, changes: &[PlannedChange]) -> Vec<String> {
-    let Ok(template) = Template::parse(template) else {
+    // YAML is a superset of JSON, and short-form tags (`!Ref`) read as tagged values.
+    let Ok(template) = serde_yaml::from_str::<Value>(template) else {
         return Vec::new();
     };
     changes
@@ -29,8 +30,11 @@ pub fn replacement_warnings(template: &str, changes: &[PlannedChange]) -> Vec<St
             let (_, property) = NAME_PROPERTIES
                 .iter()
                 .find(|(kind, _)| *kind == c.resource_type)?;
-            let resource = template.resource(&c.logical_id)?;
-            resource.properties.get(*property)?;
+            template
+                .get("Resources")?
+                .get(c.logical_id.as_str())?
+                .get("Properties")?
+                .get(*property)?;
             Some(format!(
                 "{} ({}) would be replaced, but its {property} is fixed by the template: \
                  CloudFormation cannot create the new one while the old one holds the name, so \
