@@ -82,6 +82,26 @@ check "s3api missing key" 404 "$(error_code $aws s3api head-object --bucket cli-
 echo "== lambda"
 check "lambda list-functions" 0 "$($aws lambda list-functions --query 'length(Functions)' --output text)"
 check "lambda missing function" ResourceNotFoundException "$(error_code $aws lambda get-function --function-name nope)"
+# A Python and a Node.js function, created from a zip and invoked, as a user would.
+mkdir -p "$work/py/pkg" "$work/js"
+printf 'def handler(event, context):\n    return {"python": event["n"] * 2}\n' >"$work/py/pkg/app.py"
+printf 'exports.handler = async (event) => ({ node: event.n + 1 });\n' >"$work/js/app.js"
+python3 -c 'import shutil, sys; shutil.make_archive(sys.argv[1], "zip", sys.argv[2])' "$work/py" "$work/py"
+python3 -c 'import shutil, sys; shutil.make_archive(sys.argv[1], "zip", sys.argv[2])' "$work/js" "$work/js"
+$aws lambda create-function --function-name cli-python --runtime python3.12 --handler pkg/app.handler \
+  --role "$role_arn" --zip-file "fileb://$work/py.zip" >/dev/null
+$aws lambda invoke --function-name cli-python \
+  --payload '{"n":21}' "$work/py.out" >/dev/null
+check "lambda invoke (python3.12, awslambdaric)" '{"python": 42}' "$(cat "$work/py.out")"
+if command -v node >/dev/null; then
+  $aws lambda create-function --function-name cli-node --runtime nodejs20.x --handler app.handler \
+    --role "$role_arn" --zip-file "fileb://$work/js.zip" >/dev/null
+  $aws lambda invoke --function-name cli-node \
+    --payload '{"n":41}' "$work/js.out" >/dev/null
+  check "lambda invoke (nodejs20.x)" '{"node":42}' "$(cat "$work/js.out")"
+else
+  echo "skipped the Node.js function: node is not on PATH"
+fi
 
 echo "== logs"
 $aws logs create-log-group --log-group-name /cli/group
