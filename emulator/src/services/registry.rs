@@ -3,7 +3,7 @@
 //! function that serves an operation, and how its journaled changes are replayed.
 //!
 //! Adding a service is one [`Registration`] in [`REGISTRY`] (and its state in
-//! [`Cloud`](crate::cloud::Cloud)): the front door, routing and replay all read this table.
+//! [`Cloud`]): the front door, routing and replay all read this table.
 
 use std::sync::Arc;
 
