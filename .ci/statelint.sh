@@ -15,12 +15,19 @@ if [ "${#files[@]}" -eq 0 ]; then
   exit 1
 fi
 failed=0
+newer=0
 for f in "${files[@]}"; do
+  # statelint 3.1.0 predates JSONata and variables (2024): such definitions are checked by our
+  # own validator (the one CreateStateMachine uses) in the tests, and counted apart here.
+  if grep -q '"Assign"\|"QueryLanguage"' "$f"; then
+    newer=$((newer + 1))
+    continue
+  fi
   if ! out=$("$venv/bin/statelint" "$f" 2>&1); then
     echo "statelint rejects $(basename "$f"):"
     echo "$out"
     failed=1
   fi
 done
-echo "statelint: ${#files[@]} rewritten definitions checked, $([ $failed = 0 ] && echo all valid || echo SOME INVALID)"
+echo "statelint: $((${#files[@]} - newer)) rewritten definitions checked, $([ $failed = 0 ] && echo all valid || echo SOME INVALID); $newer with JSONata or variables left to our validator"
 exit $failed
