@@ -29,8 +29,11 @@ async fn on_terminal(
         .chain(args.iter().copied())
         .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
         .collect();
+    // `exec`: the shell `script` starts must not stay in the terminal's foreground group, or
+    // Ctrl-C reaches it too and a shell such as dash ends itself with SIGINT (status 130) after
+    // deployer has handled the press and exited 1.
     let mut command = Command::new("script");
-    command.args(["-qec", &quoted.join(" "), "/dev/null"]);
+    command.args(["-qec", &format!("exec {}", quoted.join(" ")), "/dev/null"]);
     isolate(&mut command, endpoint, dir);
     command
         .stdin(Stdio::piped())
