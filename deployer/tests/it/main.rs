@@ -8,6 +8,7 @@ mod local_serve;
 mod prompt;
 mod render_cli;
 mod resume_cli;
+mod resume_jsonata;
 mod resume_live;
 mod resume_scenarios;
 mod resumer_stack;
