@@ -116,15 +116,19 @@ fn bench(args: &[String]) -> Result<(), String> {
     let out = target.join("bench");
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let report = out.join("engine.json");
+    let history_report = out.join("history.json");
     // A report left by an earlier run must not pass for this one's.
     let _ = std::fs::remove_file(&report);
+    let _ = std::fs::remove_file(&history_report);
     let since = SystemTime::now();
     run(Command::new(cargo())
         .args([
-            "bench", "-p", "xtask", "--bench", "plan", "--bench", "engine", "--",
+            "bench", "-p", "xtask", "--bench", "plan", "--bench", "engine", "--bench", "history",
+            "--",
         ])
         .args(extra)
-        .env("XTASK_ENGINE_REPORT", &report))?;
+        .env("XTASK_ENGINE_REPORT", &report)
+        .env("XTASK_HISTORY_REPORT", &history_report))?;
     let moto = if with_moto {
         Some(run_moto(&root, &target)?)
     } else {
@@ -140,6 +144,11 @@ fn bench(args: &[String]) -> Result<(), String> {
         moto.as_ref(),
     );
     println!("\n{}", summary::render(&rows));
+    if let Some(line) = read_json(&history_report)
+        .and_then(|r| summary::history_line(&r, &target.join("criterion"), since))
+    {
+        println!("{line}");
+    }
     Ok(())
 }
 

@@ -108,6 +108,41 @@ fn criterion_seconds(estimates: &Path, since: SystemTime) -> Option<f64> {
     Some(nanoseconds / 1e9)
 }
 
+/// The history reading line: microseconds per event for each history `report` lists (written
+/// by `benches/history.rs`: criterion ids and event counts), and the largest one's cost per
+/// event against the smallest's.
+pub fn history_line(report: &Value, criterion_dir: &Path, since: SystemTime) -> Option<String> {
+    let mut measured: Vec<(u64, f64)> = report
+        .as_array()?
+        .iter()
+        .filter_map(|r| {
+            let events = r.get("events")?.as_u64()?;
+            let estimates = criterion_dir
+                .join("history")
+                .join(r.get("id")?.as_str()?)
+                .join("new")
+                .join("estimates.json");
+            Some((
+                events,
+                criterion_seconds(&estimates, since)? / events as f64,
+            ))
+        })
+        .collect();
+    measured.sort_by_key(|(events, _)| *events);
+    let (small, large) = (measured.first()?, measured.last()?);
+    let each = measured
+        .iter()
+        .map(|(events, per)| format!("{events} events {:.2} µs/event", per * 1e6))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "GetExecutionHistory in pages of 1000: {each}; {} vs {} events: {:.2}× per event",
+        large.0,
+        small.0,
+        large.1 / small.1
+    ))
+}
+
 /// The table, in Markdown: executions per second (wall clock) and their ratio, CPU
 /// milliseconds per execution and their ratio, our state transitions per second, and memory
 /// (the process's peak RSS with, in brackets, what the execution added to it).

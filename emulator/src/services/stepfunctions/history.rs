@@ -20,17 +20,24 @@ pub struct HistoryQuery<'a> {
     pub include_execution_data: bool,
 }
 
-/// The GetExecutionHistory page for `query`.
-pub fn page(mut events: Vec<HistoryEvent>, query: &HistoryQuery<'_>) -> AwsResult<Value> {
+/// The GetExecutionHistory page for `query` of `events` (oldest first): only the page's
+/// events are read and serialised, so a page costs the same however long the history is.
+pub fn page(events: &[HistoryEvent], query: &HistoryQuery<'_>) -> AwsResult<Value> {
     let size = pagination::page_size(query.max_results, 100)?;
-    if query.reverse_order {
-        events.reverse();
-    }
-    let (events, next) = pagination::page(events, size, query.next_token)?;
-    let events: Vec<Value> = events
-        .into_iter()
-        .map(|event| {
-            let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
+    let total = events.len();
+    let from = pagination::position(query.next_token)?.min(total);
+    let to = from.saturating_add(size).min(total);
+    let at = |n: usize| {
+        if query.reverse_order {
+            &events[total - 1 - n]
+        } else {
+            &events[n]
+        }
+    };
+    let next = (to < total).then(|| pagination::token(to));
+    let events: Vec<Value> = (from..to)
+        .map(|n| {
+            let mut value = serde_json::to_value(at(n)).unwrap_or(Value::Null);
             if !query.include_execution_data {
                 strip_execution_data(&mut value);
             }
@@ -87,7 +94,7 @@ mod tests {
 
     #[test]
     fn pages_both_ways_and_strips_data_on_request() {
-        let first = page(events(3), &query(false, true)).unwrap();
+        let first = page(&events(3), &query(false, true)).unwrap();
         assert_eq!(first["events"][0]["id"], 1);
         assert_eq!(
             first["events"][0]["stateEnteredEventDetails"]["input"],
@@ -95,7 +102,7 @@ mod tests {
         );
         let token = first["nextToken"].as_str().unwrap().to_string();
         let second = page(
-            events(3),
+            &events(3),
             &HistoryQuery {
                 next_token: Some(&token),
                 ..query(false, true)
@@ -105,7 +112,7 @@ mod tests {
         assert_eq!(second["events"].as_array().unwrap().len(), 1);
         assert!(second.get("nextToken").is_none());
 
-        let newest = page(events(3), &query(true, false)).unwrap();
+        let newest = page(&events(3), &query(true, false)).unwrap();
         assert_eq!(newest["events"][0]["id"], 3);
         let details = &newest["events"][0]["stateEnteredEventDetails"];
         assert!(details.get("input").is_none());
