@@ -55,6 +55,9 @@ pub struct Expression {
     /// The variable names it references: only those bindings are converted per evaluation
     /// (`None` when it calls `$eval`, whose expression may reference any).
     referenced: Option<Arc<std::collections::BTreeSet<String>>>,
+    /// Whether it may read its input: when not, the input is not converted per evaluation
+    /// (an ItemSelector over a large Map input reads only `$states.context`).
+    reads_input: bool,
 }
 
 /// A host function: receives its arguments as JSON (undefined as `null`), returns `None` for undefined.
@@ -154,9 +157,14 @@ impl Expression {
         process::relabel(&mut ast, &processor.labels());
         let names = variables::referenced(&ast);
         let referenced = (!names.contains("eval")).then(|| Arc::new(names));
+        // Either function set: an expression may be evaluated under other options.
+        let reads_input = variables::reads_input(&ast, &|name| {
+            functions::takes_context(name, false) || functions::takes_context(name, true)
+        });
         Ok(Expression {
             ast: Arc::new(ast),
             referenced,
+            reads_input,
         })
     }
 
@@ -217,7 +225,12 @@ impl Expression {
                 })),
             );
         }
-        let mut input = input.map(Value::from_json).unwrap_or(Value::Undefined);
+        let mut input = match input {
+            Some(json) if self.reads_input => Value::from_json(json),
+            // Never read: any defined value stands for it.
+            Some(_) => Value::Null,
+            None => Value::Undefined,
+        };
         root.bind("$", input.clone());
         if let Value::Array(a, f) = &input {
             if !f.sequence {

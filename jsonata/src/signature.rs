@@ -20,6 +20,13 @@ pub(crate) struct Signature {
     context_regexes: Vec<Option<regex::Regex>>,
 }
 
+impl Signature {
+    /// Whether a parameter may take the context value when its argument is left out (`-`).
+    pub(crate) fn takes_context(&self) -> bool {
+        self.params.iter().any(|p| p.context)
+    }
+}
+
 fn symbol(v: &Value) -> char {
     match v {
         Value::Func(_) => 'f',

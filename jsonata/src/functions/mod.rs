@@ -44,6 +44,12 @@ fn defs(aws: bool) -> impl Iterator<Item = &'static Def> {
         .chain(extra)
 }
 
+/// Whether the built-in `name` may take the context value for an argument left out (its
+/// signature marks one with `-`), or evaluates against the context (`$eval`).
+pub(crate) fn takes_context(name: &str, aws: bool) -> bool {
+    name == "eval" || defs(aws).any(|d| d.0 == name && d.1.contains('-'))
+}
+
 /// Each set's signatures, parsed once per process.
 fn signatures(aws: bool) -> &'static HashMap<&'static str, Arc<Signature>> {
     static STANDARD_SIGS: OnceLock<HashMap<&'static str, Arc<Signature>>> = OnceLock::new();
