@@ -641,3 +641,67 @@ async fn an_express_machine_is_not_redriven() {
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_execution_that_cannot_continue_after_a_restart_ends_failed_and_the_start_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..Config::ephemeral()
+    };
+    let definition = json!({"StartAt": "First", "States": {
+        "First": {"Type": "Pass", "Next": "Long"},
+        "Long": {"Type": "Wait", "Seconds": 1000, "End": true}
+    }});
+    let (execution, other) = {
+        let emulator = emulator::start(config.clone()).await.unwrap();
+        let (sfn, _) = clients(&emulator);
+        let machine = create(&sfn, "replay-poison", definition).await;
+        let execution = start(&sfn, &machine, json!({})).await;
+        let other = start(&sfn, &machine, json!({"fine": true})).await;
+        for arn in [&execution, &other] {
+            testkit::eventually(10, || async {
+                (events(&sfn, arn).await.len() >= 4).then_some(())
+            })
+            .await
+            .expect("the executions reach their Wait");
+        }
+        emulator.shutdown().await;
+        (execution, other)
+    };
+    // A gap in the recorded history: its PassStateEntered event is gone, so the engine cannot
+    // take the execution up again.
+    let journal = dir.path().join(emulator::journal::JOURNAL_FILE);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|line| !(line.contains(&execution) && line.contains("PassStateEntered")))
+        .collect();
+    assert_eq!(kept.len() + 1, text.lines().count());
+    std::fs::write(&journal, kept.join("\n") + "\n").unwrap();
+
+    for _ in 0..2 {
+        let emulator = emulator::start(config.clone()).await.unwrap();
+        let (sfn, _) = clients(&emulator);
+        let failed = ended(&sfn, &execution).await;
+        assert_eq!(failed.status, ExecutionStatus::Failed);
+        assert_eq!(failed.error(), Some("States.Runtime"));
+        let cause = failed.cause().unwrap_or_default();
+        assert!(
+            cause.starts_with("The emulator could not continue this execution after a restart"),
+            "{cause}"
+        );
+        let described = sfn
+            .describe_execution()
+            .execution_arn(&other)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            described.status,
+            ExecutionStatus::Running,
+            "the other goes on"
+        );
+        emulator.shutdown().await;
+    }
+}

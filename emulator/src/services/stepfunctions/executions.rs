@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use asl::engine::{CallbackError, EngineError, StartExecution};
-use asl::history::{ExecutionStatus, HistoryEvent};
+use asl::history::ExecutionStatus;
 use serde_json::{json, Map, Value};
 
 use super::api::{find_machine, machine_does_not_exist, now};
 use super::compiled::Machines;
 use super::history::{self, HistoryQuery};
 use super::model::{
-    Change, Execution, ExecutionRecord, MachineType, Outcome, Revision, Run, StateMachine,
+    Change, Ending, Execution, ExecutionRecord, MachineType, Outcome, Revision, Run, StateMachine,
 };
 use super::names::{self, Qualifier};
 use super::pagination;
@@ -372,12 +372,14 @@ fn summary(execution: &Execution, outcome: &Outcome) -> Map<String, Value> {
 /// DescribeExecution.
 pub fn describe_execution(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let execution = find_execution(cloud, input.str("executionArn")?)?;
+    // Lock order: the service's state, then a history; never the other way round.
+    let exists = redrive::machine_exists(cloud, &execution.record.state_machine_arn);
     let outcome = execution.outcome();
     let mut reply = Value::Object(summary(&execution, &outcome));
     reply["input"] = json!(execution.record.input);
     reply["inputDetails"] = json!({"included": true});
     add_outcome(&mut reply, &outcome);
-    execution.with_history(|history| redrive::add_status(cloud, &mut reply, &execution, history));
+    execution.with_history(|history| redrive::add_status(&mut reply, &execution, history, exists));
     Ok(reply)
 }
 
@@ -439,31 +441,14 @@ fn abort_recorded(
     if let Some(stop) = outcome.stop_date {
         return Ok(json!({ "stopDate": stop }));
     }
-    let last = execution.history().last().map_or(0, |e| e.id);
     let now = now();
-    let mut details = Map::new();
-    if let Some(error) = error {
-        details.insert("error".into(), json!(error));
-    }
-    if let Some(cause) = cause {
-        details.insert("cause".into(), json!(cause));
-    }
-    let mut fields = Map::new();
-    fields.insert(
-        "executionAbortedEventDetails".into(),
-        Value::Object(details),
-    );
-    let event = HistoryEvent {
-        timestamp: json!(now),
-        event_type: "ExecutionAborted".into(),
-        id: last + 1,
-        previous_event_id: last,
-        details: fields,
+    let ending = Ending {
+        event_type: "ExecutionAborted",
+        details_key: "executionAbortedEventDetails",
+        error,
+        cause,
     };
-    let change = Change::Event {
-        execution_arn: arn.to_string(),
-        event,
-    };
+    let change = execution.closing(ending, now);
     state.commit(change)?;
     Ok(json!({ "stopDate": now }))
 }
@@ -522,14 +507,28 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
 
 /// GetExecutionHistory.
 pub fn get_execution_history(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
-    let execution = find_execution(cloud, input.str("executionArn")?)?;
+    let arn = input.str("executionArn")?;
+    names::check_execution_arn(arn)?;
     let query = HistoryQuery {
         max_results: input.opt_i64("maxResults")?,
         next_token: input.opt_str("nextToken")?,
         reverse_order: input.opt_bool("reverseOrder")?.unwrap_or(false),
         include_execution_data: input.opt_bool("includeExecutionData")?.unwrap_or(true),
     };
-    history::page(execution.history(), &query)
+    // A live execution's events are read under its own lock, not the service's; a recorded
+    // one's in place. Either way only the page is copied.
+    let live = {
+        let state = cloud.states.store.reader();
+        let execution = state
+            .executions
+            .get(arn)
+            .ok_or_else(|| execution_does_not_exist(arn))?;
+        match &execution.run {
+            Run::Live(handle) => handle.clone(),
+            Run::Recorded(events) => return history::page(events, &query),
+        }
+    };
+    live.with_history(|events| history::page(events, &query))
 }
 
 fn callback_error(e: CallbackError) -> AwsError {

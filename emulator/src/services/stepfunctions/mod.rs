@@ -98,8 +98,10 @@ impl StepFunctions {
     /// Continues executions that were running when the state was saved: each is handed to
     /// the engine with its recorded events ([`Engine::resume`]), so a task waiting for a token
     /// still completes with that token, and other states in progress run again from their
-    /// recorded input. An execution that cannot be continued is left as recorded, and why is
-    /// printed.
+    /// recorded input. An execution that cannot be continued (a history this engine cannot
+    /// take up, a definition it can no longer compile) is ended as failed, with
+    /// `States.Runtime` and why as the cause, so that it does not stay RUNNING forever nor
+    /// stop the start; why is printed too.
     pub fn after_replay(&self, cloud: &Cloud) {
         let mut state = self.store.writer(cloud);
         let running: Vec<(model::ExecutionRecord, Vec<HistoryEvent>)> = state
@@ -123,10 +125,28 @@ impl StepFunctions {
                 });
             match resumed {
                 Ok(execution) => state.live().insert_live(record, execution),
-                Err(e) => eprintln!(
-                    "emulator: execution {} cannot continue after the restart: {e}",
-                    record.arn
-                ),
+                Err(e) => {
+                    let cause = format!(
+                        "The emulator could not continue this execution after a restart: {e}"
+                    );
+                    eprintln!(
+                        "emulator: execution {}: {cause}; it is ended as FAILED",
+                        record.arn
+                    );
+                    let Some(execution) = state.executions.get(&record.arn) else {
+                        continue;
+                    };
+                    let ending = model::Ending {
+                        event_type: "ExecutionFailed",
+                        details_key: "executionFailedEventDetails",
+                        error: Some("States.Runtime".into()),
+                        cause: Some(cause),
+                    };
+                    let change = execution.closing(ending, api::now());
+                    if let Err(e) = state.commit(change) {
+                        eprintln!("emulator: execution {}: not ended: {e}", record.arn);
+                    }
+                }
             }
         }
     }

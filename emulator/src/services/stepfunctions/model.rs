@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use asl::history::{ExecutionStatus, HistoryEvent};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::{AwsError, AwsResult};
 use crate::services::store::Journaled;
@@ -282,6 +282,46 @@ impl Execution {
                 None => Outcome::running(),
             },
             Run::Recorded(events) => events.last().map_or_else(Outcome::running, outcome_of),
+        }
+    }
+}
+
+/// The terminal event that ends an execution no engine runs.
+#[derive(Debug, Clone)]
+pub struct Ending {
+    /// `ExecutionAborted` or `ExecutionFailed`.
+    pub event_type: &'static str,
+    /// Its details' key (`executionAbortedEventDetails`, …).
+    pub details_key: &'static str,
+    /// The error, if any.
+    pub error: Option<String>,
+    /// The cause, if any.
+    pub cause: Option<String>,
+}
+
+impl Execution {
+    /// The change that ends this execution now (`now`, epoch seconds) with `ending`'s event,
+    /// after its last event.
+    pub fn closing(&self, ending: Ending, now: f64) -> Change {
+        let last = self.with_history(|events| events.last().map_or(0, |e| e.id));
+        let mut details = Map::new();
+        if let Some(error) = ending.error {
+            details.insert("error".into(), Value::String(error));
+        }
+        if let Some(cause) = ending.cause {
+            details.insert("cause".into(), Value::String(cause));
+        }
+        let mut fields = Map::new();
+        fields.insert(ending.details_key.into(), Value::Object(details));
+        Change::Event {
+            execution_arn: self.record.arn.clone(),
+            event: HistoryEvent {
+                timestamp: serde_json::json!(now),
+                event_type: ending.event_type.into(),
+                id: last + 1,
+                previous_event_id: last,
+                details: fields,
+            },
         }
     }
 }

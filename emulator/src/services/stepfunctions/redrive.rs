@@ -134,10 +134,15 @@ pub fn add_counts(out: &mut Map<String, Value>, history: &[HistoryEvent]) {
 }
 
 /// Adds DescribeExecution's `redriveStatus` and, when it cannot be redriven,
-/// `redriveStatusReason`.
-pub fn add_status(cloud: &Cloud, out: &mut Value, execution: &Execution, history: &[HistoryEvent]) {
-    let exists = machine_exists(cloud, &execution.record.state_machine_arn);
-    match not_redrivable(execution, history, exists, now()) {
+/// `redriveStatusReason`. `machine_exists`: whether its state machine still exists (asked
+/// before reading the history: the service's lock is never taken under a history's).
+pub fn add_status(
+    out: &mut Value,
+    execution: &Execution,
+    history: &[HistoryEvent],
+    machine_exists: bool,
+) {
+    match not_redrivable(execution, history, machine_exists, now()) {
         None => out["redriveStatus"] = json!("REDRIVABLE"),
         Some(reason) => {
             out["redriveStatus"] = json!("NOT_REDRIVABLE");
@@ -165,7 +170,9 @@ pub fn was_redriven(history: &[HistoryEvent]) -> bool {
     history.iter().any(|e| e.event_type == EXECUTION_REDRIVEN)
 }
 
-fn machine_exists(cloud: &Cloud, arn: &str) -> bool {
+/// Whether the state machine `arn` exists (takes the service's lock: never call it while
+/// reading a history).
+pub fn machine_exists(cloud: &Cloud, arn: &str) -> bool {
     cloud.states.store.reader().machines.contains_key(arn)
 }
 
