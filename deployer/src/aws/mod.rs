@@ -6,6 +6,7 @@ pub mod iam;
 pub mod leftovers;
 pub mod machines;
 pub mod pauses;
+pub mod retry;
 pub mod sfn;
 pub mod stack;
 pub mod trust;
