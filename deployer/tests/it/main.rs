@@ -7,6 +7,7 @@ mod demo_stack;
 mod local_serve;
 mod prompt;
 mod render_cli;
+mod resume_batch;
 mod resume_cli;
 mod resume_live;
 mod resume_scenarios;

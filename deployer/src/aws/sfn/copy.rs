@@ -115,7 +115,9 @@ async fn create_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
     }
 }
 
-async fn update_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
+/// Updates a copy known to exist and to be deployer's (saved earlier in the same run),
+/// publishing a version: [`save_copy`] without its checks.
+pub async fn update_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
     let sfn = aws.sfn();
     let updated = throttled(|| {
         sfn.update_state_machine()

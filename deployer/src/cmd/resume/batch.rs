@@ -180,12 +180,25 @@ pub async fn run(
     progress.finish();
     select(&mut items, selection.max);
 
+    let planned = clock.elapsed();
     let start = args.start && !args.dry_run;
     if start {
         resume_all(&aws, &shared, args, &selection, console, &mut items).await;
     }
-    let seconds = clock.elapsed().as_secs_f64();
-    report(args, &machine, &selection, console, &items, start, seconds)
+    let timing = Timing {
+        planning: planned.as_secs_f64(),
+        resuming: (clock.elapsed() - planned).as_secs_f64(),
+    };
+    report(args, &machine, &selection, console, &items, start, timing)
+}
+
+/// How long each phase took, in seconds.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    /// Listing and planning.
+    planning: f64,
+    /// Resuming.
+    resuming: f64,
 }
 
 /// Reads and plans one listed execution; `None` when it is not selected (`--error`).
@@ -319,7 +332,7 @@ fn report(
     console: &Console,
     items: &[Item],
     started: bool,
-    seconds: f64,
+    timing: Timing,
 ) -> CliResult {
     let groups = groups(items);
     let counts = counts(items);
@@ -339,7 +352,7 @@ fn report(
             "groups": groups,
             "counts": counts,
             "executions": executions,
-            "seconds": seconds,
+            "seconds": {"planning": timing.planning, "resuming": timing.resuming},
             "resumeCommand": (!started).then_some(&command),
         });
         println!("{}", to_pretty(&document));
@@ -350,9 +363,11 @@ fn report(
             println!("\nNothing was changed. Resume them with:\n  {command}");
         } else {
             println!(
-                "\n{} resumed in {seconds:.1} s ({:.1} per second)",
+                "\n{} resumed in {:.1} s ({:.1} per second; listing and planning took {:.1} s)",
                 counts.resumed,
-                counts.resumed as f64 / seconds.max(0.001)
+                timing.resuming,
+                counts.resumed as f64 / timing.resuming.max(0.001),
+                timing.planning
             );
         }
     }
@@ -366,10 +381,11 @@ fn report(
     Ok(())
 }
 
-/// The plans grouped by failed state and error, in order of first appearance.
+/// The plans grouped by failed state and error, in order of first appearance (executions
+/// refused or resumed already were not planned: the table counts them).
 fn groups(items: &[Item]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    for item in items {
+    for item in items.iter().filter(|item| item.strategy.is_some()) {
         let failed_state = item.failed_state.clone().unwrap_or_else(|| "?".to_string());
         let error = item.error.clone().unwrap_or_else(|| "(none)".to_string());
         let at = match groups
@@ -390,8 +406,7 @@ fn groups(items: &[Item]) -> Vec<Group> {
         group.executions += 1;
         match item.strategy.as_ref().map(|c| c.chosen) {
             Some(strategy::Chosen::Redrive) => group.redrive += 1,
-            Some(strategy::Chosen::Copy) => group.copy += 1,
-            None => {}
+            _ => group.copy += 1,
         }
     }
     groups

@@ -34,10 +34,11 @@ pub struct Request<'a> {
 
 /// What the resumes of one run share: one lock around saving the copy (UpdateStateMachine
 /// and its published version must not interleave with another resume's, or a version could
-/// carry another execution's plan), and what was learnt once about machines and roles.
+/// carry another execution's plan) with the copies saved so far (checked once, then only
+/// updated), and what was learnt once about machines and roles.
 #[derive(Debug, Default)]
 pub struct Shared {
-    copy_saves: tokio::sync::Mutex<()>,
+    copy_saves: tokio::sync::Mutex<HashSet<String>>,
     machines: Mutex<HashMap<String, Machine>>,
     trusted: Mutex<HashSet<String>>,
 }
@@ -241,8 +242,13 @@ pub async fn save(
     warn: &(dyn Fn(String) + Sync),
 ) -> CliResult<Saved> {
     check_trust(aws, shared, args, copy, warn).await?;
-    let _one_at_a_time = shared.copy_saves.lock().await;
-    sfn::save_copy(aws, copy).await
+    let mut saved_before = shared.copy_saves.lock().await;
+    if saved_before.contains(&copy.arn) {
+        return copy::update_copy(aws, copy).await;
+    }
+    let saved = sfn::save_copy(aws, copy).await?;
+    saved_before.insert(copy.arn.clone());
+    Ok(saved)
 }
 
 /// Starts this resume's version under the planned name; the execution that name starts must
