@@ -46,6 +46,37 @@ check "stepfunctions list-state-machines" cli-machine \
 check "stepfunctions bad definition" InvalidDefinition \
   "$(error_code $aws stepfunctions create-state-machine --name bad --role-arn "$role_arn" --definition '{"StartAt":"X","States":{}}')"
 
+# Redrive: the branch fails on the first attempt ($$.Execution.RedriveCount is 0) and goes
+# through once redriven; the Pass before the Parallel must not run again.
+wait_status() { # execution-arn → its status once it is not RUNNING
+  local s=RUNNING
+  for _ in $(seq 50); do
+    s=$($aws stepfunctions describe-execution --execution-arn "$1" --query status --output text)
+    [ "$s" != RUNNING ] && break
+    sleep 0.1
+  done
+  echo "$s"
+}
+redrive_arn=$($aws stepfunctions create-state-machine --name cli-redrive --role-arn "$role_arn" \
+  --definition '{"StartAt":"First","States":{"First":{"Type":"Pass","Next":"Work"},"Work":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"Again?","States":{"Again?":{"Type":"Choice","Choices":[{"Variable":"$$.Execution.RedriveCount","NumericEquals":0,"Next":"Boom"}],"Default":"Fine"},"Boom":{"Type":"Fail","Error":"FirstAttempt"},"Fine":{"Type":"Pass","Result":"redriven","End":true}}}]}}}' \
+  --query stateMachineArn --output text)
+redrive_exec=$($aws stepfunctions start-execution --state-machine-arn "$redrive_arn" --query executionArn --output text)
+check "stepfunctions execution that fails first" FAILED "$(wait_status "$redrive_exec")"
+check "stepfunctions describe-execution redriveStatus" REDRIVABLE \
+  "$($aws stepfunctions describe-execution --execution-arn "$redrive_exec" --query redriveStatus --output text)"
+$aws stepfunctions redrive-execution --execution-arn "$redrive_exec" >/dev/null
+check "stepfunctions redrive-execution" SUCCEEDED "$(wait_status "$redrive_exec")"
+check "stepfunctions redriven output" '["redriven"]' \
+  "$($aws stepfunctions describe-execution --execution-arn "$redrive_exec" --query output --output text)"
+check "stepfunctions redriveCount" 1 \
+  "$($aws stepfunctions describe-execution --execution-arn "$redrive_exec" --query redriveCount --output text)"
+check "stepfunctions redriven history (First not again)" 1 \
+  "$($aws stepfunctions get-execution-history --execution-arn "$redrive_exec" --query 'length(events[?type==`PassStateEntered` && stateEnteredEventDetails.name==`First`])' --output text)"
+check "stepfunctions redrive of a SUCCEEDED execution" ExecutionNotRedrivable \
+  "$(error_code $aws stepfunctions redrive-execution --execution-arn "$redrive_exec")"
+check "stepfunctions list-executions --redrive-filter REDRIVEN" "$redrive_exec" \
+  "$($aws stepfunctions list-executions --state-machine-arn "$redrive_arn" --redrive-filter REDRIVEN --query 'executions[0].executionArn' --output text)"
+
 echo "== dynamodb"
 $aws dynamodb create-table --table-name cli-table --attribute-definitions AttributeName=id,AttributeType=S \
   --key-schema AttributeName=id,KeyType=HASH --billing-mode PAY_PER_REQUEST >/dev/null

@@ -141,6 +141,11 @@ impl Recorder {
             .clone()
     }
 
+    /// What `f` makes of the events so far, read in place.
+    pub fn read<T>(&self, f: impl FnOnce(&[HistoryEvent]) -> T) -> T {
+        f(&self.events.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// The id of the last event.
     pub fn last_id(&self) -> i64 {
         self.events

@@ -70,6 +70,9 @@ pub(crate) struct Resumed {
     pub point: Point,
     /// The top-level variables, as the recorded history assigned them.
     pub variables: Scope,
+    /// Set for a redrive: its count, which the engine records in an `ExecutionRedriven` event
+    /// before the run begins.
+    pub redriven: Option<u64>,
 }
 
 /// What a resumed execution runs next.
@@ -101,6 +104,7 @@ pub(crate) async fn execute(
         mut thread,
         point,
         mut variables,
+        ..
     } = match begin {
         Begin::New(input) => {
             let mut thread = Thread::default();
@@ -118,10 +122,12 @@ pub(crate) async fn execute(
                     pickup: None,
                 },
                 variables: Scope::default(),
+                redriven: None,
             }
         }
         Begin::Resumed(resumed) => resumed,
     };
+
     let deadline = match definition.timeout_seconds {
         Some(secs) => {
             let until = started_at + Duration::from_secs(secs);

@@ -24,6 +24,7 @@ mod invoker;
 mod io;
 mod jsonata;
 mod lifecycle;
+mod redrive;
 mod resume;
 mod retry;
 mod run;
@@ -180,7 +181,7 @@ impl Engine {
             return Err(EngineError::InputTooLarge);
         }
         let start_date = self.inner.clock.now();
-        let shared = self.shared(&request, start_date, request.input.clone());
+        let shared = self.shared(&request, start_date, request.input.clone(), 0);
         let launch = Launch::Run(Begin::New(request.input));
         self.launch(shared, request.definition, start_date, Vec::new(), launch)
     }
@@ -251,18 +252,109 @@ impl Engine {
         resume::check(&recorded)?;
         let start_date = resume::event_time(started).unwrap_or_else(|| self.inner.clock.now());
         let input = started.payload("input").unwrap_or(request.input.clone());
-        let shared = self.shared(&request, start_date, input);
+        let shared = self.shared(&request, start_date, input, redrive::count(&recorded));
+        // A redriven execution's TimeoutSeconds counts from its last redrive.
+        let timed_from = redrive::last_redrive(&recorded)
+            .and_then(resume::event_time)
+            .unwrap_or(start_date);
         let launch = resume::plan(
             &shared,
             request.definition.definition(),
             &recorded,
-            start_date,
+            timed_from,
         );
         self.launch(shared, request.definition, start_date, recorded, launch)
     }
 
+    /// Redrives an execution that ended without success (RedriveExecution): `recorded` is its
+    /// whole history, ending in `ExecutionFailed`, `ExecutionTimedOut` or `ExecutionAborted`.
+    /// Returns at once; must be called inside a tokio runtime. The engine's record of the
+    /// ended execution, if it has one, is replaced.
+    ///
+    /// The run records `ExecutionRedriven` (its `redriveCount` one more than the history's
+    /// redrives so far, following the terminal event), then goes on where the history stopped,
+    /// as [`Engine::resume`] would take it up, except that the top-level state that was in
+    /// progress is **entered again** (a new `…StateEntered` on its recorded input; retry
+    /// counters and, for a `.waitForTaskToken` task, the token are new). The states before it
+    /// are not run again, and the top-level variables are the ones the history assigned. When
+    /// that state is a Parallel, the branches whose last run succeeded return their recorded
+    /// outputs without running (no events), and only the others run, from their start; when
+    /// it is an inline Map, only the iterations that failed, were aborted or never started
+    /// run. (A Distributed Map's iterations are not in the history: they all run again.) The
+    /// kept results apply to that state's first attempt only. `$$.Execution.RedriveCount` is
+    /// the new count; `$$.Execution.StartTime` and the input stay the original ones; the
+    /// machine's TimeoutSeconds counts from the redrive.
+    ///
+    /// Errors: the definition's as for [`Engine::start`]; [`EngineError::InvalidHistory`]
+    /// when the history is malformed or does not end in one of those events;
+    /// [`EngineError::ExecutionAlreadyExists`] when this engine is still running it.
+    pub fn redrive(
+        &self,
+        request: StartExecution,
+        recorded: Vec<HistoryEvent>,
+    ) -> Result<Execution, EngineError> {
+        support::check(request.definition.definition())?;
+        resume::check(&recorded)?;
+        let ended = recorded.last().map(|e| e.event_type.as_str());
+        if !matches!(
+            ended,
+            Some("ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted")
+        ) {
+            return Err(EngineError::InvalidHistory(format!(
+                "a redrive continues an execution that failed, timed out or was aborted, and \
+                 this history ends with {}",
+                ended.unwrap_or("no event")
+            )));
+        }
+        self.forget_ended(&request.execution_arn)?;
+        let started = &recorded[0];
+        let now = self.inner.clock.now();
+        let start_date = resume::event_time(started).unwrap_or(now);
+        let input = started.payload("input").unwrap_or(request.input.clone());
+        let count = redrive::count(&recorded) + 1;
+        let mut shared = self.shared(&request, start_date, input, count);
+        let definition = request.definition.definition();
+        let body = &recorded[..recorded.len() - 1];
+        let Launch::Run(Begin::Resumed(mut resumed)) = resume::plan(&shared, definition, body, now)
+        else {
+            return Err(EngineError::InvalidHistory(
+                "the history before its last event already ends the execution".into(),
+            ));
+        };
+        if let lifecycle::Point::State { name, pickup, .. } = &mut resumed.point {
+            *pickup = None;
+            shared.kept = redrive::Kept::new(redrive::prior(definition, &recorded, name));
+        }
+        let last = recorded.len() as i64;
+        resumed.thread = events::Thread { source: last, last };
+        resumed.redriven = Some(count);
+        let launch = Launch::Run(Begin::Resumed(resumed));
+        self.launch(shared, request.definition, start_date, recorded, launch)
+    }
+
+    /// Drops the engine's record of an execution that ended, so that it can run again;
+    /// refuses one still running.
+    fn forget_ended(&self, arn: &str) -> Result<(), EngineError> {
+        let mut executions = self
+            .inner
+            .executions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if executions.get(arn).is_some_and(|e| e.outcome().is_none()) {
+            return Err(EngineError::ExecutionAlreadyExists(arn.to_string()));
+        }
+        executions.remove(arn);
+        Ok(())
+    }
+
     /// What every state of the execution `request` asks for shares.
-    fn shared(&self, request: &StartExecution, start_date: SystemTime, input: Value) -> Shared {
+    fn shared(
+        &self,
+        request: &StartExecution,
+        start_date: SystemTime,
+        input: Value,
+        redrive_count: u64,
+    ) -> Shared {
         let inner = &self.inner;
         let region = request
             .execution_arn
@@ -286,13 +378,14 @@ impl Engine {
                 start_time: timestamp::format(start_date),
                 state_machine_arn: request.state_machine_arn.clone(),
                 state_machine_name,
-                redrive_count: 0,
+                redrive_count,
             },
             compiled: request.definition.clone(),
             invoker: inner.invoker.clone(),
             clock: inner.clock.clone(),
             tokens: inner.tokens.clone(),
             region,
+            kept: redrive::Kept::default(),
         }
     }
 
@@ -305,7 +398,7 @@ impl Engine {
         recorded: Vec<HistoryEvent>,
         launch: Launch,
     ) -> Result<Execution, EngineError> {
-        let (begin, ended) = match launch {
+        let (mut begin, ended) = match launch {
             Launch::Run(begin) => {
                 let runtime =
                     tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
@@ -328,6 +421,13 @@ impl Engine {
             inner.sink.clone(),
             recorded,
         ));
+        if let Some((Begin::Resumed(resumed), _)) = &mut begin {
+            if let Some(count) = resumed.redriven.take() {
+                let details = events::Details::new("executionRedrivenEventDetails")
+                    .with("redriveCount", count);
+                recorder.add(&mut resumed.thread, redrive::EXECUTION_REDRIVEN, details);
+            }
+        }
         let run = Run {
             shared: Arc::new(shared),
             recorder: recorder.clone(),
@@ -459,6 +559,11 @@ impl Execution {
     /// The events recorded so far, oldest first.
     pub fn history(&self) -> Vec<HistoryEvent> {
         self.inner.recorder.snapshot()
+    }
+
+    /// What `f` makes of the events recorded so far, read in place (no copy).
+    pub fn with_history<T>(&self, f: impl FnOnce(&[HistoryEvent]) -> T) -> T {
+        self.inner.recorder.read(f)
     }
 
     /// Waits for the execution to end.

@@ -111,6 +111,7 @@ pub(crate) fn plan(
             thread,
             point,
             variables: Scope::default(),
+            redriven: None,
         }));
     };
     let input = entered.payload("input").unwrap_or(Value::Null);
@@ -160,6 +161,7 @@ pub(crate) fn plan(
         thread,
         point,
         variables,
+        redriven: None,
     }))
 }
 

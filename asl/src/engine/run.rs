@@ -12,6 +12,7 @@ use super::context::ExecutionInfo;
 use super::error::Failure;
 use super::events::{Recorder, Thread};
 use super::invoker::TaskInvoker;
+use super::redrive::Kept;
 use super::states::{self, Pickup, Step};
 use super::token::Tokens;
 use super::variables::Scope;
@@ -27,6 +28,8 @@ pub(crate) struct Shared {
     pub tokens: Arc<Tokens>,
     /// The region of the execution, for `TaskScheduled`.
     pub region: String,
+    /// What a redriven Parallel or Map keeps from the attempts before the redrive.
+    pub kept: Kept,
 }
 
 /// An execution (or a Distributed Map's child executions) at work: shared facts plus the log

@@ -17,7 +17,7 @@
 //!    branch resumes at its failed state, and Map iterations that succeeded return theirs.
 //!    Later passes (loops) run the original state.
 
-mod analysis;
+pub(crate) mod analysis;
 mod diff;
 mod locate;
 mod nested;

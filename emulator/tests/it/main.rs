@@ -19,5 +19,6 @@ mod stepfunctions;
 mod stepfunctions_integrations;
 mod stepfunctions_jsonata;
 mod stepfunctions_nested;
+mod stepfunctions_redrive;
 mod sts;
 mod test_state;

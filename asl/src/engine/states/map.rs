@@ -2,6 +2,7 @@
 //! with ItemSelector and the `$$.Map.Item` context. Inline maps record every iteration in the
 //! execution's history; distributed maps (items from the state input) record a map run instead.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -199,6 +200,8 @@ struct Iterations<'a> {
     tolerance: Tolerance,
     /// The scope every iteration starts from (it reads the variables around the Map).
     scope: Scope,
+    /// The outputs of the iterations a redrive keeps (they succeeded before it), by index.
+    kept: HashMap<usize, Value>,
 }
 
 impl Iterations<'_> {
@@ -272,6 +275,10 @@ impl Iterations<'_> {
             let index = self.next.fetch_add(1, Ordering::SeqCst);
             if index >= self.items.len() {
                 break;
+            }
+            if let Some(output) = self.kept.get(&index) {
+                self.store(index, output.clone());
+                continue;
             }
             let mut job = worker.child();
             if self.inline {
@@ -394,6 +401,7 @@ pub(super) async fn attempt(
         failures: AtomicUsize::new(0),
         tolerance,
         scope: s.variables.nested(),
+        kept: s.run.shared.kept.iterations(s.name),
     };
     let start = *thread;
     let futures = (0..workers).map(|_| iterations.worker(start, Mutex::new(None)));

@@ -36,11 +36,17 @@ pub(super) async fn attempt(
     recorder.add(thread, "ParallelStateStarted", Details::none());
     let slots: Vec<Slot> = p.branches.iter().map(|_| Mutex::new(None)).collect();
     let start = *thread;
+    // A redrive keeps the outputs of the branches that succeeded before it.
+    let mut kept = s.run.shared.kept.branches(s.name).into_iter();
     let branches = p.branches.iter().zip(&slots).map(|(branch, slot)| {
         let input = input.clone();
         let mut scope = scope.clone();
+        let kept = kept.next().flatten();
         async move {
             let mut branch_thread = start.child();
+            if let Some(output) = kept {
+                return Ok((output, branch_thread));
+            }
             let run = run_machine(s.run, branch, input, &mut branch_thread, &mut scope, slot);
             match run.await {
                 Ok(output) => Ok((output, branch_thread)),

@@ -16,6 +16,7 @@ use super::model::{
 };
 use super::names::{self, Qualifier};
 use super::pagination;
+use super::redrive;
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::epoch_seconds;
@@ -30,7 +31,8 @@ const MAX_ERROR_CHARS: usize = 256;
 /// The most characters of their `cause`.
 const MAX_CAUSE_CHARS: usize = 32_768;
 
-fn execution_does_not_exist(arn: &str) -> AwsError {
+/// ExecutionDoesNotExist for `arn`.
+pub(crate) fn execution_does_not_exist(arn: &str) -> AwsError {
     AwsError::new(
         "ExecutionDoesNotExist",
         format!("Execution Does Not Exist: '{arn}'"),
@@ -101,7 +103,8 @@ fn resolve(
     }
 }
 
-fn engine_error(e: EngineError) -> AwsError {
+/// The API error for an engine error.
+pub(crate) fn engine_error(e: EngineError) -> AwsError {
     match e {
         EngineError::InvalidDefinition(message) => AwsError::new(
             "InvalidDefinition",
@@ -332,7 +335,7 @@ fn add_outcome(reply: &mut Value, outcome: &Outcome) {
 }
 
 /// A copy of the execution with this ARN.
-fn find_execution(cloud: &Cloud, given: &str) -> AwsResult<Execution> {
+pub(crate) fn find_execution(cloud: &Cloud, given: &str) -> AwsResult<Execution> {
     names::check_execution_arn(given)?;
     cloud
         .states
@@ -345,7 +348,8 @@ fn find_execution(cloud: &Cloud, given: &str) -> AwsResult<Execution> {
 }
 
 /// The fields DescribeExecution and ListExecutions share.
-fn summary(record: &ExecutionRecord, outcome: &Outcome) -> Map<String, Value> {
+fn summary(execution: &Execution, outcome: &Outcome) -> Map<String, Value> {
+    let record = &execution.record;
     let mut out = Map::new();
     out.insert("executionArn".into(), json!(record.arn));
     out.insert("stateMachineArn".into(), json!(record.state_machine_arn));
@@ -361,7 +365,7 @@ fn summary(record: &ExecutionRecord, outcome: &Outcome) -> Map<String, Value> {
     if let Some(alias) = &record.alias_arn {
         out.insert("stateMachineAliasArn".into(), json!(alias));
     }
-    out.insert("redriveCount".into(), json!(0));
+    execution.with_history(|history| redrive::add_counts(&mut out, history));
     out
 }
 
@@ -369,10 +373,11 @@ fn summary(record: &ExecutionRecord, outcome: &Outcome) -> Map<String, Value> {
 pub fn describe_execution(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let execution = find_execution(cloud, input.str("executionArn")?)?;
     let outcome = execution.outcome();
-    let mut reply = Value::Object(summary(&execution.record, &outcome));
+    let mut reply = Value::Object(summary(&execution, &outcome));
     reply["input"] = json!(execution.record.input);
     reply["inputDetails"] = json!({"included": true});
     add_outcome(&mut reply, &outcome);
+    execution.with_history(|history| redrive::add_status(cloud, &mut reply, &execution, history));
     Ok(reply)
 }
 
@@ -486,6 +491,7 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
             return Err(constraint("statusFilter", status, &rule::one_of(&known)));
         }
     }
+    let redriven = redrive::filter(input)?;
     let mut items: Vec<(f64, Value)> = {
         let state = cloud.states.store.reader();
         let machine = find_machine(&state, &arn.arn)?;
@@ -498,9 +504,10 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
             .executions
             .values()
             .filter(|e| belongs(&e.record))
+            .filter(|e| redriven.is_none_or(|r| e.with_history(redrive::was_redriven) == r))
             .map(|e| (e, e.outcome()))
             .filter(|(_, o)| filter.is_none_or(|f| f == o.status.as_str()))
-            .map(|(e, o)| (e.record.start_date, Value::Object(summary(&e.record, &o))))
+            .map(|(e, o)| (e.record.start_date, Value::Object(summary(e, &o))))
             .collect()
     };
     items.sort_by(|a, b| b.0.total_cmp(&a.0));

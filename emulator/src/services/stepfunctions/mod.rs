@@ -17,6 +17,7 @@ pub mod model;
 pub mod names;
 pub mod nested;
 pub mod pagination;
+pub mod redrive;
 pub mod test_state;
 
 use std::sync::{Arc, Weak};
@@ -40,6 +41,7 @@ pub struct StepFunctions {
     store: Store<State>,
     engine: Engine,
     machines: compiled::Machines,
+    client_tokens: redrive::ClientTokens,
 }
 
 impl std::fmt::Debug for StepFunctions {
@@ -82,6 +84,7 @@ impl StepFunctions {
             store: Store::new(SERVICE),
             engine: Engine::with_event_sink(invoker, Arc::new(SystemClock), sink),
             machines: compiled::Machines::default(),
+            client_tokens: redrive::ClientTokens::default(),
         }
     }
 
@@ -133,6 +136,11 @@ impl StepFunctions {
         &self.machines
     }
 
+    /// The client tokens of recent redrives.
+    pub(crate) fn client_tokens(&self) -> &redrive::ClientTokens {
+        &self.client_tokens
+    }
+
     /// The engine running the executions.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -173,6 +181,7 @@ pub async fn call(
             executions::describe_state_machine_for_execution(cloud, input)
         }
         "StopExecution" => executions::stop_execution(cloud, input).await,
+        "RedriveExecution" => redrive::redrive_execution(cloud, input),
         "ListExecutions" => executions::list_executions(cloud, input),
         "GetExecutionHistory" => executions::get_execution_history(cloud, input),
         "SendTaskSuccess" => executions::send_task_success(cloud, input),

@@ -260,6 +260,14 @@ impl Execution {
         }
     }
 
+    /// What `f` makes of the events so far, read in place (no copy).
+    pub fn with_history<T>(&self, f: impl FnOnce(&[HistoryEvent]) -> T) -> T {
+        match &self.run {
+            Run::Live(execution) => execution.with_history(f),
+            Run::Recorded(events) => f(events),
+        }
+    }
+
     /// Its status and, once it ended, how.
     pub fn outcome(&self) -> Outcome {
         match &self.run {

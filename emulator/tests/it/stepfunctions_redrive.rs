@@ -1,0 +1,643 @@
+//! RedriveExecution through the real aws-sdk-sfn client: a failed Map re-runs only the
+//! iterations that did not succeed, a failed Parallel only its failed branch, a timed-out
+//! execution goes on with a fresh timeout; the states before the redriven one never run again
+//! (counted by DynamoDB updates the workflow makes). Each refusal, the client token, the
+//! redrive fields of DescribeExecution/ListExecutions, and a redrive across a restart.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_sfn::error::ProvideErrorMetadata;
+use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus, StateMachineType};
+use aws_sdk_sfn::Client;
+use emulator::{Config, Emulator};
+use serde_json::{json, Value};
+
+const TABLE: &str = "redrive-counts";
+
+fn clients(emulator: &Emulator) -> (Client, aws_sdk_dynamodb::Client) {
+    let config = testkit::aws::sdk_config(&emulator.endpoint());
+    (Client::new(&config), aws_sdk_dynamodb::Client::new(&config))
+}
+
+/// The table the workflows count their calls in, with the gate closed.
+async fn counts_table(ddb: &aws_sdk_dynamodb::Client) {
+    ddb.create_table()
+        .table_name(TABLE)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("CreateTable");
+    set_gate(ddb, false).await;
+}
+
+/// Opens or closes the gate the workflows fail on while it is closed.
+async fn set_gate(ddb: &aws_sdk_dynamodb::Client, open: bool) {
+    ddb.put_item()
+        .table_name(TABLE)
+        .item("id", AttributeValue::S("gate".into()))
+        .item("open", AttributeValue::Bool(open))
+        .send()
+        .await
+        .expect("PutItem gate");
+}
+
+/// How many times the workflow counted `id` (0 when never).
+async fn count(ddb: &aws_sdk_dynamodb::Client, id: &str) -> u64 {
+    let item = ddb
+        .get_item()
+        .table_name(TABLE)
+        .key("id", AttributeValue::S(id.into()))
+        .send()
+        .await
+        .expect("GetItem")
+        .item;
+    item.and_then(|i| i.get("n").and_then(|n| n.as_n().ok()).cloned())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+/// A task that adds one to the counter `id` (a JSONPath when it starts with `$`).
+fn counted(id: &str, next: &str) -> Value {
+    let key = if id.starts_with('$') {
+        json!({"S.$": id})
+    } else {
+        json!({"S": id})
+    };
+    json!({
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:updateItem",
+        "Parameters": {
+            "TableName": TABLE,
+            "Key": {"id": key},
+            "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}}
+        },
+        "ResultPath": null,
+        "Next": next
+    })
+}
+
+/// A task that reads the gate into `$.gate` (true when open).
+fn gate(next: &str) -> Value {
+    json!({
+        "Type": "Task",
+        "Resource": "arn:aws:states:::dynamodb:getItem",
+        "Parameters": {"TableName": TABLE, "Key": {"id": {"S": "gate"}}},
+        "ResultSelector": {"open.$": "$.Item.open.BOOL"},
+        "ResultPath": "$.gate",
+        "Next": next
+    })
+}
+
+async fn create(sfn: &Client, name: &str, definition: Value) -> String {
+    sfn.create_state_machine()
+        .name(name)
+        .definition(definition.to_string())
+        .role_arn(testkit::aws::role_arn("sfn-redrive"))
+        .send()
+        .await
+        .expect("CreateStateMachine")
+        .state_machine_arn
+}
+
+async fn start(sfn: &Client, machine: &str, input: Value) -> String {
+    sfn.start_execution()
+        .state_machine_arn(machine)
+        .input(input.to_string())
+        .send()
+        .await
+        .expect("StartExecution")
+        .execution_arn
+}
+
+/// Waits for the execution to end; returns its description.
+async fn ended(
+    sfn: &Client,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    testkit::eventually(20, || async {
+        let described = sfn
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .expect("DescribeExecution");
+        (described.status != ExecutionStatus::Running).then_some(described)
+    })
+    .await
+    .unwrap_or_else(|| panic!("{arn} did not end"))
+}
+
+/// Every event of the execution, as JSON objects with `type`, `id`, `previousEventId`.
+async fn events(sfn: &Client, arn: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = sfn
+            .get_execution_history()
+            .execution_arn(arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("GetExecutionHistory");
+        for e in page.events() {
+            let mut event = json!({
+                "type": e.r#type().as_str(),
+                "id": e.id,
+                "previousEventId": e.previous_event_id,
+            });
+            if let Some(d) = e.execution_redriven_event_details() {
+                event["redriveCount"] = json!(d.redrive_count);
+            }
+            if let Some(d) = e.state_entered_event_details() {
+                event["name"] = json!(d.name());
+            }
+            out.push(event);
+        }
+        token = page.next_token;
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+fn of_type<'a>(events: &'a [Value], event_type: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["type"] == event_type).collect()
+}
+
+/// A redrive error's code and message.
+async fn refused(sfn: &Client, arn: &str, token: Option<&str>) -> (String, String) {
+    let err = sfn
+        .redrive_execution()
+        .execution_arn(arn)
+        .set_client_token(token.map(str::to_string))
+        .send()
+        .await
+        .expect_err(&format!(
+            "the redrive of {arn} with {token:?} must be refused"
+        ));
+    let err = err.into_service_error();
+    (
+        err.code().unwrap_or_default().to_string(),
+        err.message().unwrap_or_default().to_string(),
+    )
+}
+
+fn map_machine() -> Value {
+    json!({
+        "StartAt": "Before",
+        "States": {
+            "Before": counted("before", "Each"),
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 1,
+                "ItemProcessor": {
+                    "StartAt": "Count",
+                    "States": {
+                        "Count": counted("$.id", "Gate"),
+                        "Gate": gate("Open?"),
+                        "Open?": {
+                            "Type": "Choice",
+                            "Choices": [{
+                                "And": [
+                                    {"Variable": "$.bad", "BooleanEquals": true},
+                                    {"Variable": "$.gate.open", "BooleanEquals": false}
+                                ],
+                                "Next": "Closed"
+                            }],
+                            "Default": "Done"
+                        },
+                        "Closed": {"Type": "Fail", "Error": "Gate.Closed", "Cause": "the gate is closed"},
+                        "Done": {"Type": "Pass", "Parameters": {"id.$": "$.id"}, "End": true}
+                    }
+                },
+                "Next": "After"
+            },
+            "After": {"Type": "Pass", "End": true}
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
+    let emulator = testkit::aws::emulator().await;
+    let (sfn, ddb) = clients(&emulator);
+    counts_table(&ddb).await;
+    let machine = create(&sfn, "redrive-map", map_machine()).await;
+    let items = json!([
+        {"id": "item-0", "bad": false},
+        {"id": "item-1", "bad": false},
+        {"id": "item-2", "bad": true},
+        {"id": "item-3", "bad": false}
+    ]);
+    let execution = start(&sfn, &machine, json!({ "items": items })).await;
+    let failed = ended(&sfn, &execution).await;
+    assert_eq!(failed.status, ExecutionStatus::Failed);
+    assert_eq!(failed.error(), Some("Gate.Closed"));
+    assert_eq!(failed.redrive_count, Some(0));
+    assert_eq!(failed.redrive_date, None);
+    assert_eq!(
+        failed.redrive_status.as_ref().map(|s| s.as_str()),
+        Some("REDRIVABLE")
+    );
+    let before = events(&sfn, &execution).await;
+    // MaxConcurrency 1: item 3 never started.
+    assert_eq!(count(&ddb, "item-3").await, 0);
+
+    set_gate(&ddb, true).await;
+    let redriven = sfn
+        .redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("RedriveExecution");
+    let done = ended(&sfn, &execution).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    let ids = json!([{"id": "item-0"}, {"id": "item-1"}, {"id": "item-2"}, {"id": "item-3"}]);
+    assert_eq!(output, ids, "kept and new iteration outputs, in item order");
+    assert_eq!(count(&ddb, "before").await, 1, "Before ran once");
+    assert_eq!(
+        count(&ddb, "item-0").await,
+        1,
+        "item 0 succeeded: not again"
+    );
+    assert_eq!(
+        count(&ddb, "item-1").await,
+        1,
+        "item 1 succeeded: not again"
+    );
+    assert_eq!(count(&ddb, "item-2").await, 2, "item 2 failed: once more");
+    assert_eq!(count(&ddb, "item-3").await, 1, "item 3 never started: now");
+
+    assert_eq!(done.redrive_count, Some(1));
+    assert_eq!(done.redrive_date, Some(redriven.redrive_date));
+    assert_eq!(
+        done.redrive_status.as_ref().map(|s| s.as_str()),
+        Some("NOT_REDRIVABLE")
+    );
+    assert_eq!(
+        done.redrive_status_reason(),
+        Some("Execution is SUCCEEDED and cannot be redriven")
+    );
+
+    let after = events(&sfn, &execution).await;
+    assert_eq!(&after[..before.len()], &before[..], "the history is kept");
+    let redrive = &after[before.len()];
+    assert_eq!(redrive["type"], "ExecutionRedriven");
+    assert_eq!(redrive["redriveCount"], 1);
+    assert_eq!(redrive["previousEventId"], before.len() as i64);
+    assert_eq!(redrive["id"], before.len() as i64 + 1);
+    let reentered = &after[before.len() + 1];
+    assert_eq!(reentered["type"], "MapStateEntered");
+    assert_eq!(reentered["previousEventId"], redrive["id"]);
+    let ids: Vec<i64> = after.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, (1..=after.len() as i64).collect::<Vec<_>>());
+    let new = &after[before.len()..];
+    let started: Vec<&Value> = of_type(new, "MapIterationStarted");
+    assert_eq!(started.len(), 2, "two iterations ran again: {new:?}");
+    assert_eq!(of_type(new, "ExecutionSucceeded").len(), 1);
+
+    let (code, message) = refused(&sfn, &execution, None).await;
+    assert_eq!(code, "ExecutionNotRedrivable");
+    assert_eq!(message, "Execution is SUCCEEDED and cannot be redriven");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redriven_parallel_reruns_only_the_failed_branch() {
+    let emulator = testkit::aws::emulator().await;
+    let (sfn, ddb) = clients(&emulator);
+    counts_table(&ddb).await;
+    let definition = json!({
+        "StartAt": "Before",
+        "States": {
+            "Before": counted("before", "Both"),
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "Quick", "States": {
+                        "Quick": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::dynamodb:updateItem",
+                            "Parameters": {
+                                "TableName": TABLE,
+                                "Key": {"id": {"S": "quick"}},
+                                "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}
+                            },
+                            "ResultSelector": {"branch": "quick"},
+                            "End": true
+                        }
+                    }},
+                    {"StartAt": "Slow", "States": {
+                        "Slow": {"Type": "Wait", "Seconds": 1, "Next": "CountSlow"},
+                        "CountSlow": counted("slow", "SlowGate"),
+                        "SlowGate": gate("SlowOpen?"),
+                        "SlowOpen?": {
+                            "Type": "Choice",
+                            "Choices": [{"Variable": "$.gate.open", "BooleanEquals": true, "Next": "SlowDone"}],
+                            "Default": "SlowClosed"
+                        },
+                        "SlowClosed": {"Type": "Fail", "Error": "Gate.Closed"},
+                        "SlowDone": {"Type": "Pass", "Result": {"branch": "slow"}, "End": true}
+                    }}
+                ],
+                "End": true
+            }
+        }
+    });
+    let machine = create(&sfn, "redrive-parallel", definition).await;
+    let execution = start(&sfn, &machine, json!({})).await;
+    assert_eq!(
+        ended(&sfn, &execution).await.status,
+        ExecutionStatus::Failed
+    );
+    set_gate(&ddb, true).await;
+    sfn.redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("RedriveExecution");
+    let done = ended(&sfn, &execution).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    assert_eq!(output, json!([{"branch": "quick"}, {"branch": "slow"}]));
+    assert_eq!(count(&ddb, "before").await, 1);
+    assert_eq!(
+        count(&ddb, "quick").await,
+        1,
+        "the branch that succeeded kept its output"
+    );
+    assert_eq!(
+        count(&ddb, "slow").await,
+        2,
+        "the failed branch ran again from its start"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_out_execution_is_redriven_with_a_new_timeout() {
+    let emulator = testkit::aws::emulator().await;
+    let (sfn, ddb) = clients(&emulator);
+    counts_table(&ddb).await;
+    let definition = json!({
+        "StartAt": "Before",
+        "TimeoutSeconds": 2,
+        "States": {
+            "Before": counted("before", "Check"),
+            "Check": gate("Open?"),
+            "Open?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.gate.open", "BooleanEquals": true, "Next": "Done"}],
+                "Default": "Stall"
+            },
+            "Stall": {"Type": "Wait", "Seconds": 1, "Next": "Check"},
+            "Done": {"Type": "Pass", "Result": "through", "End": true}
+        }
+    });
+    let machine = create(&sfn, "redrive-timeout", definition).await;
+    let execution = start(&sfn, &machine, json!({})).await;
+    let timed_out = ended(&sfn, &execution).await;
+    assert_eq!(timed_out.status, ExecutionStatus::TimedOut);
+    set_gate(&ddb, true).await;
+    sfn.redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("RedriveExecution of a TIMED_OUT execution");
+    let done = ended(&sfn, &execution).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    assert_eq!(done.output(), Some("\"through\""));
+    assert_eq!(count(&ddb, "before").await, 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempotent() {
+    let emulator = testkit::aws::emulator().await;
+    let (sfn, _) = clients(&emulator);
+    // Boom takes a second, then fails: a redrive is still running when asked again.
+    let fails = json!({"StartAt": "Then", "States": {
+        "Then": {"Type": "Pass", "Next": "Boom"},
+        "Boom": {"Type": "Parallel", "End": true, "Branches": [{"StartAt": "Nap", "States": {
+            "Nap": {"Type": "Wait", "Seconds": 1, "Next": "Fail"},
+            "Fail": {"Type": "Fail", "Error": "Boom"}
+        }}]}
+    }});
+    let machine = create(&sfn, "redrive-refusals", fails).await;
+    let slow = create(
+        &sfn,
+        "redrive-running",
+        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1000, "End": true}}}),
+    )
+    .await;
+
+    let running = start(&sfn, &slow, json!({})).await;
+    let (code, message) = refused(&sfn, &running, None).await;
+    assert_eq!(code, "ExecutionNotRedrivable");
+    assert_eq!(message, "Execution is RUNNING and cannot be redriven");
+    let described = sfn
+        .describe_execution()
+        .execution_arn(&running)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.redrive_status_reason(),
+        Some("Execution is RUNNING and cannot be redriven")
+    );
+
+    let missing = machine.replacen(":stateMachine:", ":execution:", 1) + ":nobody";
+    assert_eq!(
+        refused(&sfn, &missing, None).await.0,
+        "ExecutionDoesNotExist"
+    );
+    assert_eq!(refused(&sfn, "not-an-arn", None).await.0, "InvalidArn");
+    let execution = start(&sfn, &machine, json!({"n": 1})).await;
+    let long = "t".repeat(65);
+    assert_eq!(
+        refused(&sfn, &execution, Some(&long)).await.0,
+        "ValidationException"
+    );
+    assert_eq!(
+        refused(&sfn, &execution, Some("has space")).await.0,
+        "ValidationException"
+    );
+    assert_eq!(
+        ended(&sfn, &execution).await.status,
+        ExecutionStatus::Failed
+    );
+
+    let first = sfn
+        .redrive_execution()
+        .execution_arn(&execution)
+        .client_token("retry-1")
+        .send()
+        .await
+        .expect("RedriveExecution");
+    let again = sfn
+        .redrive_execution()
+        .execution_arn(&execution)
+        .client_token("retry-1")
+        .send()
+        .await
+        .expect("the same client token answers again");
+    assert_eq!(first.redrive_date, again.redrive_date);
+    let (code, _) = refused(&sfn, &execution, Some("retry-2")).await;
+    assert_eq!(code, "ExecutionNotRedrivable", "a new token while it runs");
+    let failed_again = ended(&sfn, &execution).await;
+    assert_eq!(failed_again.status, ExecutionStatus::Failed);
+    assert_eq!(failed_again.redrive_count, Some(1), "one redrive, not two");
+    let history = events(&sfn, &execution).await;
+    assert_eq!(of_type(&history, "ExecutionRedriven").len(), 1);
+    assert_eq!(
+        of_type(&history, "PassStateEntered").len(),
+        1,
+        "the state before the failed one is not run again"
+    );
+    assert_eq!(of_type(&history, "ParallelStateEntered").len(), 2);
+
+    // A second redrive counts on.
+    sfn.redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("a second redrive");
+    ended(&sfn, &execution).await;
+    let history = events(&sfn, &execution).await;
+    let redrives = of_type(&history, "ExecutionRedriven");
+    assert_eq!(redrives[1]["redriveCount"], 2);
+
+    let redriven = |filter| {
+        let sfn = sfn.clone();
+        let machine = machine.clone();
+        async move {
+            let listed = sfn
+                .list_executions()
+                .state_machine_arn(machine)
+                .redrive_filter(filter)
+                .send()
+                .await
+                .unwrap();
+            listed
+                .executions()
+                .iter()
+                .map(|e| (e.execution_arn().to_string(), e.redrive_count))
+                .collect::<Vec<_>>()
+        }
+    };
+    let other = start(&sfn, &machine, json!({"n": 2})).await;
+    ended(&sfn, &other).await;
+    assert_eq!(
+        redriven(ExecutionRedriveFilter::Redriven).await,
+        [(execution.clone(), Some(2))]
+    );
+    assert_eq!(
+        redriven(ExecutionRedriveFilter::NotRedriven).await,
+        [(other, Some(0))]
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stays_redriven() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        state_dir: Some(dir.path().to_path_buf()),
+        ..Config::ephemeral()
+    };
+    let definition = json!({"StartAt": "Before", "States": {
+        "Before": counted("before", "Check"),
+        "Check": gate("Open?"),
+        "Open?": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.gate.open", "BooleanEquals": true, "Next": "Done"}],
+            "Default": "Closed"
+        },
+        "Closed": {"Type": "Fail", "Error": "Gate.Closed"},
+        "Done": {"Type": "Succeed"}
+    }});
+    let execution = {
+        let emulator = emulator::start(config.clone()).await.unwrap();
+        let (sfn, ddb) = clients(&emulator);
+        counts_table(&ddb).await;
+        let machine = create(&sfn, "redrive-durable", definition.clone()).await;
+        let execution = start(&sfn, &machine, json!({"keep": 1})).await;
+        assert_eq!(
+            ended(&sfn, &execution).await.status,
+            ExecutionStatus::Failed
+        );
+        emulator.shutdown().await;
+        execution
+    };
+    {
+        let emulator = emulator::start(config.clone()).await.unwrap();
+        let (sfn, ddb) = clients(&emulator);
+        set_gate(&ddb, true).await;
+        sfn.redrive_execution()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .expect("RedriveExecution after a restart");
+        assert_eq!(
+            ended(&sfn, &execution).await.status,
+            ExecutionStatus::Failed
+        );
+        emulator.shutdown().await;
+    }
+    let emulator = emulator::start(config).await.unwrap();
+    let (sfn, ddb) = clients(&emulator);
+    let described = ended(&sfn, &execution).await;
+    assert_eq!(described.redrive_count, Some(1), "{described:?}");
+    assert!(described.redrive_date.is_some());
+    assert_eq!(count(&ddb, "before").await, 1);
+    let history = events(&sfn, &execution).await;
+    assert_eq!(of_type(&history, "ExecutionRedriven").len(), 1);
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_express_machine_is_not_redriven() {
+    let emulator = testkit::aws::emulator().await;
+    let (sfn, _) = clients(&emulator);
+    let express = sfn
+        .create_state_machine()
+        .name("redrive-express")
+        .r#type(StateMachineType::Express)
+        .definition(
+            json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}).to_string(),
+        )
+        .role_arn(testkit::aws::role_arn("sfn-redrive"))
+        .send()
+        .await
+        .unwrap()
+        .state_machine_arn;
+    let execution = start(&sfn, &express, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (code, message) = refused(&sfn, &execution, None).await;
+    assert_eq!(code, "ExecutionNotRedrivable");
+    assert_eq!(
+        message,
+        "Execution is of type EXPRESS and cannot be redriven"
+    );
+    emulator.shutdown().await;
+}
