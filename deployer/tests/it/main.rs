@@ -4,6 +4,7 @@
 mod common;
 mod demo_cmd;
 mod demo_stack;
+mod flag_world;
 mod local_serve;
 mod prompt;
 mod render_cli;
@@ -11,6 +12,7 @@ mod resume_batch;
 mod resume_cli;
 mod resume_live;
 mod resume_scenarios;
+mod resume_strategy;
 mod resumer_stack;
 mod scenario_world;
 mod up_down;
