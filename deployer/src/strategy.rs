@@ -156,7 +156,7 @@ pub fn choose(
 pub struct RunsAgain {
     /// The strategy.
     pub strategy: Chosen,
-    /// Where it goes on: the failed state (redrive) or the resume point (copy).
+    /// The top-level state it enters again.
     pub from: String,
     /// One sentence.
     pub summary: String,
@@ -194,35 +194,43 @@ pub struct IterationRun {
     pub kept: usize,
 }
 
-/// What `chosen` runs again for `plan`.
+/// What `chosen` runs again for `plan`. Redrive enters the top-level state that did not
+/// succeed again (the one holding the failed state; the Fail state that ended a caught
+/// error), reruns the Parallel branches that did not succeed from their start, and the Map
+/// iterations that did not succeed; the copy does the same from its resume point, except that
+/// a failed branch resumes at its failed state.
 pub fn runs_again(plan: &ResumePlan, chosen: Chosen) -> RunsAgain {
     let from = match (chosen, &plan.failure) {
         (Chosen::Redrive, Failure::Caught { handlers }) => handlers
             .last()
             .cloned()
-            .unwrap_or_else(|| plan.failed_state.clone()),
-        (Chosen::Redrive, _) => plan.failed_state.clone(),
-        (Chosen::Copy, _) => plan.resume_state.clone(),
+            .unwrap_or_else(|| plan.resume_state.clone()),
+        _ => plan.resume_state.clone(),
     };
     let summary = match chosen {
         Chosen::Redrive => format!(
-            "AWS re-runs \"{from}\" and what follows it, in the same execution; inside a \
-             Parallel only the branches that did not succeed, in a Map only the failed, \
-             aborted and unstarted iterations"
+            "Step Functions enters \"{from}\" again and runs what follows it, in the same \
+             execution; inside a Parallel the branches that did not succeed run again from \
+             their start, in a Map only the failed, aborted and unstarted iterations"
         ),
         Chosen::Copy => format!(
-            "the copy runs \"{from}\" and what follows it, as a new execution \"{}\"; inside a \
-             Parallel only the branches that did not succeed, in a Map only the failed, \
-             aborted and unstarted iterations",
+            "the copy enters \"{from}\" and runs what follows it, as a new execution \"{}\"; \
+             inside a Parallel only the branches that did not succeed run again (the failed \
+             one from its failed state), in a Map only the failed, aborted and unstarted \
+             iterations",
             plan.execution_name
         ),
     };
+    let mut branches: Vec<BranchRun> = plan.branches.iter().map(branch_run).collect();
+    if chosen == Chosen::Redrive {
+        branches.iter_mut().for_each(|b| b.at = None);
+    }
     RunsAgain {
         strategy: chosen,
         from,
         summary,
         not_again: plan.skipped_states.clone(),
-        branches: plan.branches.iter().map(branch_run).collect(),
+        branches,
         iterations: plan
             .iterations
             .iter()
