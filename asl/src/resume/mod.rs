@@ -562,6 +562,7 @@ fn plan_with(
                  returned from the history); later passes run '{resume_state}' itself"
             ));
             rewritten.states.insert(entry_target.clone(), copy);
+            warnings.extend(warnings::renamed_state_names(definition, &resume_state));
         }
     }
     let Nested {

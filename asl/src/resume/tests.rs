@@ -591,6 +591,38 @@ fn nested_parallel_inside_a_parallel() {
 }
 
 #[test]
+fn reading_the_state_name_inside_a_renamed_copy_is_warned_about() {
+    let def = definition(json!({
+        "StartAt": "Outer",
+        "States": {
+            "Outer": {"Type": "Parallel", "End": true, "Branches": [
+                {"StartAt": "X", "States": {"X": {"Type": "Pass", "End": true}}},
+                {"StartAt": "Y", "States": {"Y": {
+                    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {"me.$": "$$.State.Name"}, "End": true}}}
+            ]}
+        }
+    }));
+    let input = json!({"v": 0});
+    let mut r = Recorder::new(input.clone());
+    let outer = r.entered(0, "Parallel", "Outer", &input);
+    let started = r.bare(outer, "ParallelStateStarted");
+    r.pass(started, "X", &input, &json!({"x": true}));
+    let failed = r.failed_task(started, "Y", &input, "Boom");
+    let parallel_failed = r.bare(failed, "ParallelStateFailed");
+    let history = r.fail(parallel_failed, "Boom");
+
+    let plan = plan_default(&def, &history);
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("$$.State.Name") && w.contains("'Outer'") && w.contains(COPY_MARK)),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
 fn a_taken_go_to_state_name_is_made_unique() {
     let def = definition(json!({
         "StartAt": "GoToState",

@@ -29,6 +29,21 @@ pub fn context_references(definition: &Definition) -> Vec<String> {
         .collect()
 }
 
+/// The warning for a definition that reads the state's name, when the once-only copy of
+/// `resume_state` renames the states inside it (names are unique in a definition).
+pub fn renamed_state_names(definition: &Definition, resume_state: &str) -> Option<String> {
+    let text = definition.to_value().to_string();
+    let reads = text.contains("$$.State.Name") || text.contains("$states.context.State.Name");
+    reads.then(|| {
+        format!(
+            "the definition reads $$.State.Name, which differs once in the resumed copy: the \
+             states inside '{resume_state}' run there, that one time, under new names ending \
+             in '{}'",
+            super::COPY_MARK
+        )
+    })
+}
+
 /// Which timeout expired, its budget, and what the copy gets.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,6 +10,7 @@ mod prompt;
 mod render_cli;
 mod resume_batch;
 mod resume_cli;
+mod resume_jsonata;
 mod resume_live;
 mod resume_scenarios;
 mod resume_strategy;
