@@ -418,3 +418,64 @@ async fn bad_batch_input_is_exit_2_and_changes_nothing() {
     assert_eq!(only.len(), 1);
     assert_eq!(only[0].status(), &ExecutionStatus::Failed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_starts_nothing_more_and_a_second_run_resumes_the_rest() {
+    let kinds = vec!["a"; 40];
+    let batch = Batch::failed("parcels", &kinds).await;
+    batch.flip().await;
+    let args = batch.batch_args(&[
+        "--status",
+        "FAILED",
+        "--strategy",
+        "copy",
+        "--concurrency",
+        "2",
+        "--start",
+        "--output",
+        "json",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_deployer"));
+    command.args(&args);
+    common::isolate(&mut command, &batch.emulator.endpoint(), dir.path());
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("run deployer");
+    let pid = child.id().to_string();
+    let resuming =
+        common::eventually(60, || async { (batch.hits().await >= 5).then_some(()) }).await;
+    assert!(resuming.is_some(), "the batch never got to resuming");
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("the report, after Ctrl-C");
+    let (resumed, interrupted) = (count(&report, "resumed"), count(&report, "interrupted"));
+    assert_eq!(resumed + interrupted, 40, "{}", report["counts"]);
+    assert!(interrupted > 0, "{}", report["counts"]);
+    let ended = batch.resumes_ended().await;
+    assert_eq!(
+        ended.len() as u64,
+        resumed,
+        "the resumes in flight finished, nothing more started"
+    );
+
+    let again = common::json(&batch.deployer(&args).await);
+    assert_eq!(
+        (count(&again, "resumed"), count(&again, "alreadyResumed")),
+        (interrupted, resumed)
+    );
+    let ended = batch.resumes_ended().await;
+    assert_eq!(ended.len(), 40);
+    assert!(ended.values().all(|s| s == &ExecutionStatus::Succeeded));
+    assert_eq!(batch.hits().await, 40);
+}

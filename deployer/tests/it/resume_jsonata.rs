@@ -73,11 +73,19 @@ async fn a_jsonata_workflow_with_variables_resumes_without_repeating_what_succee
     );
     assert_eq!(report["variables"]["orderId"], "A-1", "{report}");
     assert_eq!(report["variables"]["factor"], 3);
-    assert_eq!(audit_calls.settled_count().await, 1, "the audit branch kept its output");
+    assert_eq!(
+        audit_calls.settled_count().await,
+        1,
+        "the audit branch kept its output"
+    );
     let calls = work_calls.events();
     // One at a time: item 1 succeeded, item 2 failed, item 3 never started; 2 and 3 run now.
     let items: Vec<&serde_json::Value> = calls.iter().map(|c| &c["n"]).collect();
-    assert_eq!(items, [1, 2, 2, 3], "item 1 was not called again: {calls:?}");
+    assert_eq!(
+        items,
+        [1, 2, 2, 3],
+        "item 1 was not called again: {calls:?}"
+    );
     assert_eq!(
         report["definition"]["QueryLanguage"], "JSONata",
         "the copy is JSONata too"

@@ -1,6 +1,6 @@
 //! One execution's resumption, the same for `deployer resume <ARN>` and for every execution of
 //! a batch: [`prepare`] reads the execution and decides how to resume it (nothing changes),
-//! [`save`] / [`start_copy`] / [`redrive`] do it, and [`resume`] does all of it at once.
+//! [`save`] / [`start_copy`] / [`redrive()`] do it, and [`resume`] does all of it at once.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
