@@ -160,7 +160,7 @@ pub struct RunsAgain {
     pub from: String,
     /// One sentence.
     pub summary: String,
-    /// Top-level states that finished and do not run again.
+    /// States that finished and do not run again (outermost only).
     pub not_again: Vec<String>,
     /// Parallel branches on the way to the failed state.
     pub branches: Vec<BranchRun>,
@@ -222,14 +222,20 @@ pub fn runs_again(plan: &ResumePlan, chosen: Chosen) -> RunsAgain {
         ),
     };
     let mut branches: Vec<BranchRun> = plan.branches.iter().map(branch_run).collect();
+    let mut not_again = plan.skipped_states.clone();
     if chosen == Chosen::Redrive {
-        branches.iter_mut().for_each(|b| b.at = None);
+        // A branch that runs again runs from its start: what it finished runs again too.
+        for branch in branches.iter_mut().filter(|b| b.runs) {
+            branch.at = None;
+            let again = states_in_branch(plan, &branch.parallel, branch.branch);
+            not_again.retain(|state| !again.contains(state));
+        }
     }
     RunsAgain {
         strategy: chosen,
         from,
         summary,
-        not_again: plan.skipped_states.clone(),
+        not_again,
         branches,
         iterations: plan
             .iterations
@@ -241,6 +247,26 @@ pub fn runs_again(plan: &ResumePlan, chosen: Chosen) -> RunsAgain {
             })
             .collect(),
     }
+}
+
+/// The states of branch `branch` of the Parallel `parallel` (nested ones included), from the
+/// plan's tree of the original definition.
+fn states_in_branch(plan: &ResumePlan, parallel: &str, branch: usize) -> Vec<String> {
+    let Some(at) = plan.tree.iter().position(|n| n.name == parallel) else {
+        return Vec::new();
+    };
+    let depth = plan.tree[at].depth;
+    let mut current = None;
+    let mut states = Vec::new();
+    for node in plan.tree[at + 1..].iter().take_while(|n| n.depth > depth) {
+        if node.depth == depth + 1 {
+            current = node.branch;
+        }
+        if current == Some(branch) {
+            states.push(node.name.clone());
+        }
+    }
+    states
 }
 
 fn branch_run(branch: &BranchPlan) -> BranchRun {

@@ -69,6 +69,12 @@ impl Batch {
     /// The machine `name`, with `kinds.len()` executions `run-000`, `run-001`, … (input
     /// `{"order": i, "kind": kinds[i]}`), all failed.
     pub async fn failed(name: &str, kinds: &[&str]) -> Batch {
+        Batch::failed_with(name, kinds, definition).await
+    }
+
+    /// [`Batch::failed`] with another definition, made from the flag table's name (it must
+    /// fail until [`Batch::flip`]).
+    pub async fn failed_with(name: &str, kinds: &[&str], definition: fn(&str) -> String) -> Batch {
         let emulator = testkit::aws::emulator().await;
         let config = common::sdk_config(&emulator.endpoint());
         let sfn = aws_sdk_sfn::Client::new(&config);

@@ -263,3 +263,108 @@ async fn a_batch_redrives_each_failed_execution_once_and_a_second_run_finds_none
         "redriven executions are no longer FAILED"
     );
 }
+
+/// A Parallel whose first branch succeeds ("Left") and whose second fails at "Use flag"
+/// after "Right first", until the flag is put.
+fn fan_out(table: &str) -> String {
+    json!({
+        "StartAt": "Before",
+        "States": {
+            "Before": {"Type": "Pass", "Next": "Fan out"},
+            "Fan out": {
+                "Type": "Parallel",
+                "End": true,
+                "Branches": [
+                    {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": true}}},
+                    {"StartAt": "Right first", "States": {
+                        "Right first": {"Type": "Pass", "Next": "Use flag"},
+                        "Use flag": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::dynamodb:updateItem",
+                            "Parameters": {
+                                "TableName": table,
+                                "Key": {"id": {"S": "flag"}},
+                                "UpdateExpression": "ADD hits :one",
+                                "ConditionExpression": "attribute_exists(id)",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}
+                            },
+                            "End": true
+                        }
+                    }}
+                ]
+            }
+        }
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_redrive_of_a_parallel_runs_again_is_what_the_plan_said() {
+    let batch = Batch::failed_with("fanout", &["a"], fan_out).await;
+    let failed = execution(&batch, 0);
+    let plan = common::json(
+        &batch
+            .deployer(&["resume", &failed, "--dry-run", "--output", "json"])
+            .await,
+    );
+    assert_eq!(
+        plan["strategy"]["chosen"], "redrive",
+        "{}",
+        plan["strategy"]
+    );
+    assert_eq!(plan["runsAgain"]["from"], "Fan out");
+    assert_eq!(
+        plan["runsAgain"]["notAgain"],
+        json!(["Before", "Left"]),
+        "the failed branch runs again from its start, \"Right first\" included"
+    );
+    assert_eq!(
+        plan["runsAgain"]["branches"],
+        json!([
+            {"parallel": "Fan out", "branch": 0, "runs": false, "at": null},
+            {"parallel": "Fan out", "branch": 1, "runs": true, "at": null}
+        ])
+    );
+    // The copy says the same, but resumes the failed branch at its failed state.
+    let copy = common::json(
+        &batch
+            .deployer(&[
+                "resume",
+                &failed,
+                "--strategy",
+                "copy",
+                "--dry-run",
+                "--output",
+                "json",
+            ])
+            .await,
+    );
+    assert_eq!(copy["runsAgain"]["from"], "Fan out");
+    assert_eq!(
+        copy["runsAgain"]["notAgain"],
+        json!(["Before", "Left", "Right first"])
+    );
+    assert_eq!(copy["runsAgain"]["branches"][0]["runs"], false);
+    assert_eq!(copy["runsAgain"]["branches"][1]["at"], "Use flag");
+
+    batch.flip().await;
+    let out = batch
+        .deployer(&["resume", &failed, "--start", "--wait"])
+        .await;
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let err = stderr(&out);
+    for (state, again) in [
+        ("Fan out", true),
+        ("Right first", true),
+        ("Use flag", true),
+        ("Left", false),
+        ("Before", false),
+    ] {
+        assert_eq!(
+            err.contains(&format!("entered {state}\n")),
+            again,
+            "{state}: {err}"
+        );
+    }
+    assert_eq!(batch.hits().await, 1);
+}
