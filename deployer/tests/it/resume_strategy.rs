@@ -368,3 +368,54 @@ async fn what_a_redrive_of_a_parallel_runs_again_is_what_the_plan_said() {
     }
     assert_eq!(batch.hits().await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_redriven_and_failed_again_can_be_redriven_again_or_copied() {
+    let batch = Batch::failed("ledger", &["a"]).await;
+    let failed = execution(&batch, 0);
+    // Redriven while the flag is still missing: it fails again, at the same state.
+    let out = batch
+        .deployer(&["resume", &failed, "--start", "--wait"])
+        .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let again = described(&batch, &failed).await;
+    assert_eq!(
+        (again.status(), again.redrive_count()),
+        (&ExecutionStatus::Failed, Some(1))
+    );
+
+    // Not resumed already (it failed again): auto redrives it a second time...
+    let plan = common::json(
+        &batch
+            .deployer(&["resume", &failed, "--dry-run", "--output", "json"])
+            .await,
+    );
+    assert_eq!(
+        plan["strategy"]["chosen"], "redrive",
+        "{}",
+        plan["strategy"]
+    );
+    assert_eq!(plan["original"]["failedState"], "Use flag");
+    // ...and the copy plans from the history of both attempts.
+    let copy = common::json(
+        &batch
+            .deployer(&[
+                "resume",
+                &failed,
+                "--strategy",
+                "copy",
+                "--dry-run",
+                "--output",
+                "json",
+            ])
+            .await,
+    );
+    assert_eq!(copy["original"]["failedState"], "Use flag");
+    assert_eq!(copy["resumeState"], "Use flag");
+    batch.flip().await;
+    let done = batch
+        .deployer(&["resume", &failed, "--start", "--wait"])
+        .await;
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert_eq!(described(&batch, &failed).await.redrive_count(), Some(2));
+}
