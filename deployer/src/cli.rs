@@ -162,17 +162,48 @@ pub struct ServeArgs {
 
 /// `deployer resume`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("live").args(["execution_arn", "state_machine"])))]
 #[command(after_help = "A failed execution, live:\n  deployer resume \
     arn:aws:states:us-east-1:123456789012:execution:MyMachine:my-run --patch '{\"foo\": 1}' \
-    --start --wait\n\nOffline, on saved files:\n  deployer resume --history-file history.json \
+    --start --wait\n\nMany at once (the failed executions of one machine, 20 at a time):\n  \
+    deployer resume --state-machine arn:aws:states:us-east-1:123456789012:stateMachine:MyMachine \
+    --status FAILED --since 6h --concurrency 20 --start\n\nOffline, on saved files:\n  deployer resume --history-file history.json \
     --definition-file definition.json --dry-run\n\nhistory.json is the output of \
     `aws stepfunctions get-execution-history --execution-arn ARN` (one page or several);\n\
     definition.json is the `definition` of `aws stepfunctions \
     describe-state-machine-for-execution --execution-arn ARN`.")]
 pub struct ResumeArgs {
     /// The failed execution's ARN (live mode).
-    #[arg(value_name = "EXECUTION_ARN")]
+    #[arg(value_name = "EXECUTION_ARN", conflicts_with_all = ["state_machine", "history_file"])]
     pub execution_arn: Option<String>,
+    /// How to resume: redrive the execution itself (RedriveExecution) or make the copy
+    /// (<machine>-with-GoToState); auto redrives when it can and nothing asked for needs a copy.
+    #[arg(long, value_enum, default_value_t = Strategy::Auto)]
+    pub strategy: Strategy,
+    /// Resume many executions at once: every execution of this state machine with --status.
+    #[arg(
+        long,
+        value_name = "STATE_MACHINE_ARN",
+        requires = "status",
+        conflicts_with = "history_file"
+    )]
+    pub state_machine: Option<String>,
+    /// With --state-machine: the status of the executions to resume.
+    #[arg(long, value_enum, requires = "state_machine")]
+    pub status: Option<BatchStatus>,
+    /// With --state-machine: only executions that stopped this long ago or less, e.g. 6h, 30m,
+    /// 2d, 1h30m.
+    #[arg(long, value_name = "DURATION", requires = "state_machine")]
+    pub since: Option<String>,
+    /// With --state-machine: only executions that failed with this error, e.g. States.Timeout.
+    #[arg(long, value_name = "NAME", requires = "state_machine")]
+    pub error: Option<String>,
+    /// With --state-machine: resume at most this many (already resumed ones do not count).
+    #[arg(long, value_name = "N", requires = "state_machine", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max: Option<u64>,
+    /// With --state-machine: how many executions are planned or resumed at the same time.
+    #[arg(long, value_name = "K", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub concurrency: u64,
     /// A saved GetExecutionHistory response (JSON; one page, several pages, either order).
     #[arg(long, value_name = "FILE", requires = "definition_file")]
     pub history_file: Option<PathBuf>,
@@ -195,22 +226,69 @@ pub struct ResumeArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub timeout_seconds: Option<u64>,
     /// Resume even though an earlier resume of this execution succeeded.
-    #[arg(long, requires = "execution_arn")]
+    #[arg(long, requires = "live")]
     pub force: bool,
     /// Print the plan and the rewritten definition; create nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Start the resumed execution: the copy's new version, under a name derived from the
     /// original's, with the original execution input (live mode).
-    #[arg(long, requires = "execution_arn", conflicts_with = "dry_run")]
+    #[arg(long, requires = "live", conflicts_with = "dry_run")]
     pub start: bool,
     /// Follow the started execution to its end and report it; exit 1 unless it succeeds.
-    #[arg(long, requires = "start")]
+    #[arg(long, requires = "start", conflicts_with = "state_machine")]
     pub wait: bool,
     /// Create the copy even when its role's trust policy seems not to let Step Functions
     /// assume the role for it.
-    #[arg(long, requires = "execution_arn")]
+    #[arg(long, requires = "live")]
     pub ignore_trust_policy: bool,
+}
+
+/// How `deployer resume` resumes an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Strategy {
+    /// Redrive when Step Functions allows it and nothing asked for needs a copy; else copy.
+    Auto,
+    /// RedriveExecution: the same execution (ARN, name, input, definition) goes on.
+    Redrive,
+    /// A version of the copy <machine>-with-GoToState, started under a derived name.
+    Copy,
+}
+
+impl Strategy {
+    /// The flag's value, as typed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Auto => "auto",
+            Strategy::Redrive => "redrive",
+            Strategy::Copy => "copy",
+        }
+    }
+}
+
+/// The statuses a batch resume selects executions by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BatchStatus {
+    /// Executions that failed.
+    #[value(name = "FAILED")]
+    Failed,
+    /// Executions that timed out.
+    #[value(name = "TIMED_OUT")]
+    TimedOut,
+    /// Executions that were stopped.
+    #[value(name = "ABORTED")]
+    Aborted,
+}
+
+impl BatchStatus {
+    /// The status as Step Functions spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BatchStatus::Failed => "FAILED",
+            BatchStatus::TimedOut => "TIMED_OUT",
+            BatchStatus::Aborted => "ABORTED",
+        }
+    }
 }
 
 /// `deployer render …`.

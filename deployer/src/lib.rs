@@ -12,4 +12,5 @@ pub mod render;
 pub mod resumer;
 pub mod snippets;
 pub mod stacks;
+pub mod strategy;
 pub mod ui;

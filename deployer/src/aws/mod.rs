@@ -6,10 +6,12 @@ pub mod iam;
 pub mod leftovers;
 pub mod machines;
 pub mod pauses;
+pub mod retry;
 pub mod sfn;
 pub mod stack;
 pub mod trust;
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -34,6 +36,9 @@ const LOCAL_REGION: &str = "us-east-1";
 pub struct Aws {
     config: SdkConfig,
     endpoint: Option<String>,
+    /// The Step Functions client, made once: every new client builds its own HTTPS connector
+    /// and parses the root certificates again, which dominated a batch resume's CPU time.
+    sfn: Arc<OnceLock<aws_sdk_sfn::Client>>,
 }
 
 impl Aws {
@@ -76,7 +81,11 @@ impl Aws {
                 .region(Region::new(LOCAL_REGION))
                 .build();
         }
-        Ok(Aws { config, endpoint })
+        Ok(Aws {
+            config,
+            endpoint,
+            sfn: Arc::default(),
+        })
     }
 
     /// The region every call goes to.
@@ -95,6 +104,7 @@ impl Aws {
         Aws {
             config,
             endpoint: self.endpoint.clone(),
+            sfn: Arc::default(),
         }
     }
 
@@ -118,9 +128,11 @@ impl Aws {
         aws_sdk_dynamodb::Client::new(&self.config)
     }
 
-    /// Step Functions.
+    /// Step Functions (one client per configuration, shared by every call).
     pub fn sfn(&self) -> aws_sdk_sfn::Client {
-        aws_sdk_sfn::Client::new(&self.config)
+        self.sfn
+            .get_or_init(|| aws_sdk_sfn::Client::new(&self.config))
+            .clone()
     }
 
     /// STS.

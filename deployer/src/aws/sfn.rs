@@ -5,6 +5,8 @@
 pub mod arn;
 pub mod copy;
 mod events;
+pub mod list;
+pub mod redrive;
 pub mod resumes;
 
 use asl::history::History;
@@ -14,6 +16,7 @@ use aws_sdk_sfn::operation::describe_state_machine_for_execution::DescribeStateM
 use aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryOutput;
 use serde_json::Value;
 
+use super::retry::throttled;
 use super::{error_code, Aws, Backoff};
 use crate::error::{CliError, CliResult};
 
@@ -23,13 +26,8 @@ const HISTORY_PAGE: i32 = 1000;
 
 /// DescribeExecution; an execution that does not exist is bad input.
 pub async fn describe_execution(aws: &Aws, arn: &str) -> CliResult<DescribeExecutionOutput> {
-    match aws
-        .sfn()
-        .describe_execution()
-        .execution_arn(arn)
-        .send()
-        .await
-    {
+    let sfn = aws.sfn();
+    match throttled(|| sfn.describe_execution().execution_arn(arn).send()).await {
         Ok(out) => Ok(out),
         Err(err) if error_code(&err) == Some("ExecutionDoesNotExist") => {
             Err(CliError::usage(format!(
@@ -103,16 +101,18 @@ async fn history_page(
     order: Order,
     token: Option<String>,
 ) -> CliResult<GetExecutionHistoryOutput> {
-    aws.sfn()
-        .get_execution_history()
-        .execution_arn(arn)
-        .max_results(HISTORY_PAGE)
-        .reverse_order(order == Order::NewestFirst)
-        .include_execution_data(order == Order::OldestFirst)
-        .set_next_token(token)
-        .send()
-        .await
-        .map_err(|e| aws.error("GetExecutionHistory", e))
+    let sfn = aws.sfn();
+    throttled(|| {
+        sfn.get_execution_history()
+            .execution_arn(arn)
+            .max_results(HISTORY_PAGE)
+            .reverse_order(order == Order::NewestFirst)
+            .include_execution_data(order == Order::OldestFirst)
+            .set_next_token(token.clone())
+            .send()
+    })
+    .await
+    .map_err(|e| aws.error("GetExecutionHistory", e))
 }
 
 /// DescribeStateMachineForExecution: the definition, role and settings the execution ran.
@@ -120,25 +120,34 @@ pub async fn machine_for_execution(
     aws: &Aws,
     arn: &str,
 ) -> CliResult<DescribeStateMachineForExecutionOutput> {
-    aws.sfn()
-        .describe_state_machine_for_execution()
-        .execution_arn(arn)
-        .send()
-        .await
-        .map_err(|e| aws.error("DescribeStateMachineForExecution", e))
+    let sfn = aws.sfn();
+    throttled(|| {
+        sfn.describe_state_machine_for_execution()
+            .execution_arn(arn)
+            .send()
+    })
+    .await
+    .map_err(|e| aws.error("DescribeStateMachineForExecution", e))
 }
 
 /// StartExecution of a version of the copy under the name the plan fixed; returns the new
 /// execution's ARN. A name already used is StartExecution's own refusal of a duplicate.
+///
+/// Throttled calls are sent again as they were: Step Functions answers a second
+/// StartExecution of a Standard machine with the same name and input as a running execution
+/// with that execution (idempotent), and refuses it (ExecutionAlreadyExists) once that one has
+/// ended or when anything differs, so a retry never starts a second execution.
 pub async fn start(aws: &Aws, version_arn: &str, name: &str, input: &Value) -> CliResult<String> {
-    let started = aws
-        .sfn()
-        .start_execution()
-        .state_machine_arn(version_arn)
-        .name(name)
-        .input(input.to_string())
-        .send()
-        .await;
+    let sfn = aws.sfn();
+    let input = input.to_string();
+    let started = throttled(|| {
+        sfn.start_execution()
+            .state_machine_arn(version_arn)
+            .name(name)
+            .input(input.clone())
+            .send()
+    })
+    .await;
     match started {
         Ok(out) => Ok(out.execution_arn().to_string()),
         Err(err) if error_code(&err) == Some("ExecutionAlreadyExists") => {
@@ -154,23 +163,24 @@ pub async fn start(aws: &Aws, version_arn: &str, name: &str, input: &Value) -> C
 
 /// DescribeStateMachine: the machine's type, tags aside.
 pub async fn describe_machine(aws: &Aws, arn: &str) -> CliResult<DescribeStateMachineOutput> {
-    aws.sfn()
-        .describe_state_machine()
-        .state_machine_arn(arn)
-        .send()
-        .await
-        .map_err(|e| aws.error("DescribeStateMachine", e))
+    let sfn = aws.sfn();
+    match throttled(|| sfn.describe_state_machine().state_machine_arn(arn).send()).await {
+        Ok(out) => Ok(out),
+        Err(err) if error_code(&err) == Some("StateMachineDoesNotExist") => {
+            Err(CliError::usage(format!(
+                "there is no state machine {arn} in region {} (check the ARN, and the account \
+                 of your credentials)",
+                aws.region()
+            )))
+        }
+        Err(err) => Err(aws.error("DescribeStateMachine", err)),
+    }
 }
 
 /// The execution, or `None` when there is none of that ARN.
 pub async fn find_execution(aws: &Aws, arn: &str) -> CliResult<Option<DescribeExecutionOutput>> {
-    match aws
-        .sfn()
-        .describe_execution()
-        .execution_arn(arn)
-        .send()
-        .await
-    {
+    let sfn = aws.sfn();
+    match throttled(|| sfn.describe_execution().execution_arn(arn).send()).await {
         Ok(out) => Ok(Some(out)),
         Err(err)
             if matches!(
@@ -184,21 +194,37 @@ pub async fn find_execution(aws: &Aws, arn: &str) -> CliResult<Option<DescribeEx
     }
 }
 
+/// Where following an execution begins.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Watch {
+    /// Only events after this id are new (0: the whole history). A redriven execution's
+    /// history goes on after its `ExecutionRedriven` event; the events before it are the
+    /// attempt that failed.
+    pub after_event: i64,
+    /// The execution has ended only once DescribeExecution's redriveCount is at least this
+    /// (0 for a new execution): right after RedriveExecution, an answer still showing the
+    /// failed attempt is not the end of the redriven one.
+    pub redrive_count: i32,
+}
+
 /// Polls DescribeExecution until the execution ends (with [`Backoff`]: 250 ms growing to 5 s), calling
-/// `entered` with the name of every state it enters, in order.
+/// `entered` with the name of every state it enters after `watch.after_event`, in order.
 pub async fn follow(
     aws: &Aws,
     arn: &str,
+    watch: Watch,
     mut entered: impl FnMut(&str),
 ) -> CliResult<DescribeExecutionOutput> {
     let mut backoff = Backoff::default();
-    let mut seen = 0;
+    let mut seen = watch.after_event;
     loop {
         let described = describe_execution(aws, arn).await?;
         let (names, newest) = entered_since(aws, arn, seen).await?;
         seen = newest;
         names.iter().for_each(|name| entered(name));
-        if described.status().as_str() != "RUNNING" {
+        let this_attempt = described.redrive_count().unwrap_or(0) >= watch.redrive_count;
+        let running = matches!(described.status().as_str(), "RUNNING" | "PENDING_REDRIVE");
+        if this_attempt && !running {
             return Ok(described);
         }
         backoff.wait().await;

@@ -15,12 +15,20 @@ pub fn render(plan: &ResumePlan) -> String {
 
 /// What failed, where it resumes, with which input, and what is skipped.
 pub fn summary(plan: &ResumePlan) -> String {
-    let mut out = String::new();
-    let _ = write_summary(&mut out, plan);
+    let mut out = failure(plan);
+    let _ = write_resume_point(&mut out, plan);
     out
 }
 
-fn write_summary(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
+/// What failed: the state, error and cause, how the failure ended the execution, and the
+/// timeout that expired.
+pub fn failure(plan: &ResumePlan) -> String {
+    let mut out = String::new();
+    let _ = write_failure(&mut out, plan);
+    out
+}
+
+fn write_failure(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     writeln!(
         out,
         "Execution {} in state \"{}\"",
@@ -68,6 +76,10 @@ fn write_summary(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
                 .unwrap_or_default()
         )?;
     }
+    Ok(())
+}
+
+fn write_resume_point(out: &mut String, plan: &ResumePlan) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(out, "Resume at: \"{}\"", plan.resume_state)?;
     writeln!(out, "Its recorded input:")?;

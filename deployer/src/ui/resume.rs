@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::console::{Console, Paint};
 use super::plan::{indent, pretty, summary};
+use crate::strategy::{Choice, RunsAgain};
 
 /// What `deployer resume <ARN>` did, for the text report.
 #[derive(Debug)]
@@ -52,6 +53,85 @@ fn write_copy(out: &mut String, report: &Report<'_>) -> std::fmt::Result {
     writeln!(out, "  {}", report.start_command)?;
     writeln!(out, "or:")?;
     writeln!(out, "  {}", report.resume_command)
+}
+
+/// The strategy chosen and why, then what runs again (or why the plan is missing).
+pub fn strategy(
+    choice: &Choice,
+    runs_again: Option<&RunsAgain>,
+    plan_problem: Option<&str>,
+) -> String {
+    let mut out = String::new();
+    let _ = write_strategy(&mut out, choice, runs_again, plan_problem);
+    out
+}
+
+fn write_strategy(
+    out: &mut String,
+    choice: &Choice,
+    runs_again: Option<&RunsAgain>,
+    plan_problem: Option<&str>,
+) -> std::fmt::Result {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Strategy: {} (--strategy {}): {}",
+        choice.chosen.as_str(),
+        choice.requested,
+        choice.why
+    )?;
+    let Some(again) = runs_again else {
+        if let Some(problem) = plan_problem {
+            writeln!(
+                out,
+                "Runs again: the failed state and what follows it, as Step Functions decides \
+                 (the plan could not be made: {problem})"
+            )?;
+        }
+        return Ok(());
+    };
+    writeln!(out, "Runs again: {}", again.summary)?;
+    if !again.not_again.is_empty() {
+        let names: Vec<String> = again.not_again.iter().map(|s| format!("\"{s}\"")).collect();
+        writeln!(out, "  not again (finished): {}", names.join(", "))?;
+    }
+    for branch in &again.branches {
+        let what = match (branch.runs, &branch.at) {
+            (false, _) => "succeeded, keeps its output".to_string(),
+            (true, Some(at)) => format!("runs again from \"{at}\""),
+            (true, None) => "runs again".to_string(),
+        };
+        writeln!(
+            out,
+            "  \"{}\" branch {}: {what}",
+            branch.parallel,
+            branch.branch + 1
+        )?;
+    }
+    for map in &again.iterations {
+        let shown: Vec<String> = map.rerun.iter().take(20).map(u64::to_string).collect();
+        writeln!(
+            out,
+            "  \"{}\": iterations {}{} run again, {} keep their output",
+            map.map,
+            if shown.is_empty() {
+                "none".to_string()
+            } else {
+                shown.join(", ")
+            },
+            if map.rerun.len() > 20 { ", …" } else { "" },
+            map.kept
+        )?;
+    }
+    Ok(())
+}
+
+/// How to redrive the execution: the deployer command and the AWS CLI's.
+pub fn redrive_commands(deployer: &str, aws_cli: &str) -> String {
+    format!(
+        "\nNothing was redriven. Redrive it (the same execution goes on) with:\n  {deployer}\nor:\n  \
+         {aws_cli}\n"
+    )
 }
 
 /// How a finished execution ended: its status, then its output or its error and cause.

@@ -365,7 +365,7 @@ async fn an_execution_of_a_version_resumes_with_the_definition_that_version_ran(
         .await;
     let report = common::json(
         &cloud
-            .deployer(&["resume", &failed, "--output", "json"])
+            .deployer(&["resume", &failed, "--strategy", "copy", "--output", "json"])
             .await,
     );
     assert_eq!(report["failedState"], "Need");
@@ -381,7 +381,9 @@ async fn resuming_twice_updates_the_copy_and_a_dry_run_creates_nothing() {
         .run(&machine, json!({"id": 1}), ExecutionStatus::Failed)
         .await;
 
-    let dry = cloud.deployer(&["resume", &failed, "--dry-run"]).await;
+    let dry = cloud
+        .deployer(&["resume", &failed, "--strategy", "copy", "--dry-run"])
+        .await;
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert!(
         stdout(&dry).contains("Rewritten definition"),
@@ -397,7 +399,7 @@ async fn resuming_twice_updates_the_copy_and_a_dry_run_creates_nothing() {
 
     let first = common::json(
         &cloud
-            .deployer(&["resume", &failed, "--output", "json"])
+            .deployer(&["resume", &failed, "--strategy", "copy", "--output", "json"])
             .await,
     );
     assert_eq!(first["action"], "created");
@@ -544,7 +546,9 @@ async fn a_trust_policy_pinned_to_the_original_machine_stops_before_anything_is_
         .run(&machine, json!({}), ExecutionStatus::Failed)
         .await;
 
-    let out = cloud.deployer(&["resume", &failed, "--start"]).await;
+    let out = cloud
+        .deployer(&["resume", &failed, "--strategy", "copy", "--start"])
+        .await;
     assert_bad_input(&out, "error: the trust policy of the role");
     let said = format!("aws:SourceArn = {original} does not match");
     assert!(stderr(&out).contains(&said), "{}", stderr(&out));
@@ -556,7 +560,13 @@ async fn a_trust_policy_pinned_to_the_original_machine_stops_before_anything_is_
     assert_eq!(cloud.machine_names().await, ["pinned"]);
 
     let out = cloud
-        .deployer(&["resume", &failed, "--ignore-trust-policy"])
+        .deployer(&[
+            "resume",
+            &failed,
+            "--strategy",
+            "copy",
+            "--ignore-trust-policy",
+        ])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -579,7 +589,16 @@ async fn a_started_copy_that_fails_again_exits_1_with_its_error() {
         .run(&machine, json!({}), ExecutionStatus::Failed)
         .await;
     let out = cloud
-        .deployer(&["resume", &failed, "--start", "--wait", "--output", "json"])
+        .deployer(&[
+            "resume",
+            &failed,
+            "--strategy",
+            "copy",
+            "--start",
+            "--wait",
+            "--output",
+            "json",
+        ])
         .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();

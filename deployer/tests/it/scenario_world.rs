@@ -261,18 +261,19 @@ impl World {
         common::deployer_at(&self.emulator.endpoint(), dir.path(), args).await
     }
 
-    /// `deployer resume ARN extra… --output json`, which must succeed.
+    /// `deployer resume ARN --strategy copy extra… --output json`, which must succeed (the
+    /// scenarios are the copy's).
     pub async fn resume(&self, failed: &str, extra: &[&str]) -> Value {
-        let mut args = vec!["resume", failed];
+        let mut args = vec!["resume", failed, "--strategy", "copy"];
         args.extend_from_slice(extra);
         args.extend(["--output", "json"]);
         common::json(&self.deployer(&args).await)
     }
 
-    /// `deployer resume ARN extra… --start --wait --output json`: the report (whatever the
-    /// resumed execution's outcome).
+    /// `deployer resume ARN --strategy copy extra… --start --wait --output json`: the report
+    /// (whatever the resumed execution's outcome).
     pub async fn resume_and_wait(&self, failed: &str, extra: &[&str]) -> Value {
-        let mut args = vec!["resume", failed];
+        let mut args = vec!["resume", failed, "--strategy", "copy"];
         args.extend_from_slice(extra);
         args.extend(["--start", "--wait", "--output", "json"]);
         let out = self.deployer(&args).await;

@@ -37,22 +37,7 @@ impl ExecutionArn {
                  --state-machine-arn ARN --status-filter FAILED`)"
             ))
         };
-        if text.len() > MAX_ARN {
-            return Err(bad(&format!("it is longer than {MAX_ARN} characters")));
-        }
-        let parts: Vec<&str> = text.split(':').collect();
-        if parts.len() < 7 || parts[0] != "arn" || parts[1].is_empty() {
-            return Err(bad("it does not start with arn:<partition>:states:"));
-        }
-        if parts[2] != "states" {
-            return Err(bad(&format!("its service is '{}', not 'states'", parts[2])));
-        }
-        if parts[3].is_empty() {
-            return Err(bad("it has no region"));
-        }
-        if parts[4].len() != 12 || !parts[4].bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad("its account is not 12 digits"));
-        }
+        let parts = checked_parts(text, bad)?;
         let machine = match (parts[5], &parts[6..]) {
             ("execution", [machine, _name] | [machine, _, _name]) => *machine,
             ("execution", _) => return Err(bad("it does not end with <machine>:<name>")),
@@ -97,6 +82,68 @@ impl ExecutionArn {
             self.partition, self.region, self.account
         )
     }
+}
+
+/// A state machine's ARN, `arn:<partition>:states:<region>:<account>:stateMachine:<name>`
+/// (or a version's or alias's, with `:<qualifier>`), as `--state-machine` takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineArn {
+    /// The ARN as given.
+    pub arn: String,
+    /// The machine's region.
+    pub region: String,
+}
+
+impl MachineArn {
+    /// Checks an ARN given on the command line; the message says what was expected.
+    pub fn parse(text: &str) -> CliResult<MachineArn> {
+        let text = text.trim();
+        let example = "arn:aws:states:us-east-1:123456789012:stateMachine:MyStateMachine";
+        let bad = |why: &str| {
+            CliError::usage(format!(
+                "'{text}' is not a Step Functions state machine ARN: {why} (expected e.g. \
+                 {example}; list them with `aws stepfunctions list-state-machines`)"
+            ))
+        };
+        let parts = checked_parts(text, bad)?;
+        match (parts[5], parts.len()) {
+            ("stateMachine", 7 | 8) if parts[6..].iter().all(|p| !p.is_empty()) => {}
+            ("stateMachine", _) => return Err(bad("it does not end with stateMachine:<name>")),
+            ("execution" | "express", _) => {
+                return Err(bad(
+                    "it names an execution; give its state machine's ARN, or resume that one \
+                     execution with `deployer resume EXECUTION_ARN`",
+                ))
+            }
+            (other, _) => return Err(bad(&format!("it names a '{other}', not a state machine"))),
+        }
+        Ok(MachineArn {
+            arn: text.to_string(),
+            region: parts[3].to_string(),
+        })
+    }
+}
+
+/// The `:`-separated parts of a Step Functions ARN whose partition, service, region and
+/// account are right (at least seven parts); `bad` words the refusal.
+fn checked_parts(text: &str, bad: impl Fn(&str) -> CliError) -> CliResult<Vec<&str>> {
+    if text.len() > MAX_ARN {
+        return Err(bad(&format!("it is longer than {MAX_ARN} characters")));
+    }
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() < 7 || parts[0] != "arn" || parts[1].is_empty() {
+        return Err(bad("it does not start with arn:<partition>:states:"));
+    }
+    if parts[2] != "states" {
+        return Err(bad(&format!("its service is '{}', not 'states'", parts[2])));
+    }
+    if parts[3].is_empty() {
+        return Err(bad("it has no region"));
+    }
+    if parts[4].len() != 12 || !parts[4].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("its account is not 12 digits"));
+    }
+    Ok(parts)
 }
 
 /// The resumed copy's name: `<machine>-with-GoToState`, or, when that is over 80 characters,
@@ -182,6 +229,32 @@ mod tests {
             let err = ExecutionArn::parse(arn).unwrap_err();
             assert_eq!(err.exit_code(), 2);
             assert!(err.to_string().contains(says), "{arn}: {err}");
+        }
+    }
+
+    #[test]
+    fn state_machine_arns_for_a_batch() {
+        let arn =
+            MachineArn::parse("arn:aws:states:eu-west-1:123456789012:stateMachine:orders").unwrap();
+        assert_eq!(arn.region, "eu-west-1");
+        for (text, says) in [
+            (
+                "arn:aws:states:eu-west-1:123456789012:execution:orders:run-1",
+                "names an execution",
+            ),
+            (
+                "arn:aws:states:eu-west-1:123456789012:stateMachine:",
+                "stateMachine:<name>",
+            ),
+            (
+                "arn:aws:lambda:eu-west-1:123456789012:function:f",
+                "'lambda'",
+            ),
+            ("orders", "does not start with"),
+        ] {
+            let err = MachineArn::parse(text).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains(says), "{text}: {err}");
         }
     }
 

@@ -5,6 +5,7 @@
 
 use aws_sdk_sfn::types::{LoggingConfiguration, StateMachineType, Tag, TracingConfiguration};
 
+use super::super::retry::throttled;
 use super::super::{error_code, Aws};
 use crate::error::{CliError, CliResult};
 use crate::stacks::{KIND_TAG, MANAGED_BY, RESUMED_COPY};
@@ -61,11 +62,12 @@ pub struct Saved {
 /// way. A machine of that name that deployer did not make is left alone (bad input).
 pub async fn save_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
     let sfn = aws.sfn();
-    match sfn
-        .describe_state_machine()
-        .state_machine_arn(&copy.arn)
-        .send()
-        .await
+    match throttled(|| {
+        sfn.describe_state_machine()
+            .state_machine_arn(&copy.arn)
+            .send()
+    })
+    .await
     {
         Ok(_) => {
             require_owned(aws, &copy.arn).await?;
@@ -85,20 +87,21 @@ async fn create_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
         (SOURCE_TAG, copy.source_arn.as_str()),
     ]
     .map(|(key, value)| Tag::builder().key(key).value(value).build());
-    let created = aws
-        .sfn()
-        .create_state_machine()
-        .name(&copy.name)
-        .definition(&copy.definition)
-        .role_arn(&copy.role_arn)
-        .r#type(StateMachineType::Standard)
-        .set_logging_configuration(copy.logging.clone())
-        .set_tracing_configuration(copy.tracing.clone())
-        .set_tags(Some(tags.to_vec()))
-        .publish(true)
-        .version_description(copy.version_description())
-        .send()
-        .await;
+    let sfn = aws.sfn();
+    let created = throttled(|| {
+        sfn.create_state_machine()
+            .name(&copy.name)
+            .definition(&copy.definition)
+            .role_arn(&copy.role_arn)
+            .r#type(StateMachineType::Standard)
+            .set_logging_configuration(copy.logging.clone())
+            .set_tracing_configuration(copy.tracing.clone())
+            .set_tags(Some(tags.to_vec()))
+            .publish(true)
+            .version_description(copy.version_description())
+            .send()
+    })
+    .await;
     match created {
         Ok(out) => Ok(Saved {
             action: "created",
@@ -112,20 +115,23 @@ async fn create_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
     }
 }
 
-async fn update_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
-    let updated = aws
-        .sfn()
-        .update_state_machine()
-        .state_machine_arn(&copy.arn)
-        .definition(&copy.definition)
-        .role_arn(&copy.role_arn)
-        .set_logging_configuration(copy.logging.clone())
-        .set_tracing_configuration(copy.tracing.clone())
-        .publish(true)
-        .version_description(copy.version_description())
-        .send()
-        .await
-        .map_err(|e| invalid_definition(aws, "UpdateStateMachine", e))?;
+/// Updates a copy known to exist and to be deployer's (saved earlier in the same run),
+/// publishing a version: [`save_copy`] without its checks.
+pub async fn update_copy(aws: &Aws, copy: &Copy) -> CliResult<Saved> {
+    let sfn = aws.sfn();
+    let updated = throttled(|| {
+        sfn.update_state_machine()
+            .state_machine_arn(&copy.arn)
+            .definition(&copy.definition)
+            .role_arn(&copy.role_arn)
+            .set_logging_configuration(copy.logging.clone())
+            .set_tracing_configuration(copy.tracing.clone())
+            .publish(true)
+            .version_description(copy.version_description())
+            .send()
+    })
+    .await
+    .map_err(|e| invalid_definition(aws, "UpdateStateMachine", e))?;
     Ok(Saved {
         action: "updated",
         version_arn: published(updated.state_machine_version_arn(), "UpdateStateMachine")?,
@@ -175,11 +181,8 @@ async fn require_owned(aws: &Aws, arn: &str) -> CliResult {
 
 /// Whether the machine is a copy deployer made (its tags say so).
 pub async fn is_copy(aws: &Aws, arn: &str) -> CliResult<bool> {
-    let tags = aws
-        .sfn()
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
+    let sfn = aws.sfn();
+    let tags = throttled(|| sfn.list_tags_for_resource().resource_arn(arn).send())
         .await
         .map_err(|e| aws.error("ListTagsForResource", e))?;
     let tag = |key: &str, value: &str| {

@@ -1,8 +1,11 @@
 //! `deployer resume`: plan the resumption of a failed execution, offline on saved files, or
-//! live by ARN (`live`): create the resumed copy, and start and follow it.
+//! live by ARN (`live`): redrive it or create the resumed copy, and start and follow it; or
+//! many executions of one state machine at once (`batch`).
 
+mod batch;
 mod guard;
 mod live;
+mod one;
 mod report;
 
 use asl::history::History;
@@ -18,6 +21,9 @@ use crate::ui::console::Console;
 
 /// Runs `deployer resume`.
 pub fn run(args: &ResumeArgs, global: &GlobalArgs, console: &Console) -> CliResult {
+    if let Some(machine) = &args.state_machine {
+        return super::block_on(batch::run(args, machine, global, console));
+    }
     match (
         &args.execution_arn,
         &args.history_file,
@@ -32,8 +38,9 @@ pub fn run(args: &ResumeArgs, global: &GlobalArgs, console: &Console) -> CliResu
             offline(args, history_file, definition_file, console)
         }
         _ => Err(CliError::usage(
-            "say which execution to resume: its ARN, or --history-file FILE \
-             --definition-file FILE (see `deployer resume --help`)",
+            "say which execution to resume: its ARN, --state-machine ARN --status FAILED (many \
+             at once), or --history-file FILE --definition-file FILE (see `deployer resume \
+             --help`)",
         )),
     }
 }
@@ -45,6 +52,12 @@ fn offline(
     definition_file: &std::path::Path,
     console: &Console,
 ) -> CliResult {
+    if args.strategy == crate::cli::Strategy::Redrive {
+        return Err(CliError::usage(
+            "--strategy redrive needs the execution's ARN: a plan on saved files can only \
+             describe a copy",
+        ));
+    }
     let history_text = read_file(history_file, "--history-file")?;
     let history = History::from_json(&history_text).map_err(|e| {
         CliError::usage(format!("--history-file '{}': {e}", history_file.display()))

@@ -4,11 +4,13 @@
 use asl::resume::ResumePlan;
 use serde_json::{json, Value};
 
+use super::one::Prepared;
 use super::plan_json;
 use crate::aws::sfn::arn::ExecutionArn;
 use crate::aws::sfn::{Copy, Saved};
 use crate::aws::Aws;
-use crate::cli::ResumeArgs;
+use crate::cli::{ResumeArgs, Strategy};
+use crate::strategy::runs_again;
 use crate::ui;
 
 /// The commands that start the resumed execution.
@@ -40,27 +42,28 @@ impl Commands {
         if let Some(endpoint) = aws.endpoint() {
             aws_cli.push_str(&format!(" --endpoint-url {}", shell_quote(endpoint)));
         }
-        let mut deployer = format!("deployer resume {}", shell_quote(&arn.arn));
-        let flags = [
-            ("--from-state", &args.from_state),
-            ("--patch", &args.patch),
-            ("--patch-execution-input", &args.patch_execution_input),
-        ];
-        for (flag, value) in flags {
-            if let Some(value) = value {
-                deployer.push_str(&format!(" {flag} {}", shell_quote(value)));
-            }
+        let deployer = format!(
+            "deployer resume {}{} --start",
+            shell_quote(&arn.arn),
+            plan_flags(args)
+        );
+        Commands { aws_cli, deployer }
+    }
+
+    /// The commands that redrive the execution.
+    pub fn redrive(arn: &ExecutionArn, aws: &Aws) -> Self {
+        let mut aws_cli = format!(
+            "aws stepfunctions redrive-execution --region {} --execution-arn {}",
+            arn.region,
+            shell_quote(&arn.arn)
+        );
+        if let Some(endpoint) = aws.endpoint() {
+            aws_cli.push_str(&format!(" --endpoint-url {}", shell_quote(endpoint)));
         }
-        if let Some(seconds) = args.timeout_seconds {
-            deployer.push_str(&format!(" --timeout-seconds {seconds}"));
-        }
-        if let Some(file) = &args.definition_file {
-            deployer.push_str(&format!(
-                " --definition-file {}",
-                shell_quote(&file.display().to_string())
-            ));
-        }
-        deployer.push_str(" --start");
+        let deployer = format!(
+            "deployer resume {} --strategy redrive --start",
+            shell_quote(&arn.arn)
+        );
         Commands { aws_cli, deployer }
     }
 
@@ -82,9 +85,8 @@ impl Commands {
     }
 
     /// The plan and the copy as one JSON document; `saved` is `None` on a dry run.
-    pub fn json(&self, plan: &ResumePlan, copy: &Copy, saved: Option<&Saved>) -> Value {
-        let mut value = plan_json(plan);
-        value["original"]["executionArn"] = json!(copy.resumes);
+    pub fn json(&self, prepared: &Prepared, copy: &Copy, saved: Option<&Saved>) -> Value {
+        let mut value = decision_json(prepared);
         value["dryRun"] = json!(saved.is_none());
         value["stateMachineArn"] = json!(copy.arn);
         value["sourceStateMachineArn"] = json!(copy.source_arn);
@@ -96,6 +98,67 @@ impl Commands {
         value["resumeCommand"] = json!(self.deployer);
         value
     }
+}
+
+/// The flags of `args` that shape a resume (` --patch '…'`, ` --strategy copy`, ` --force`,
+/// …) as shell words, for the commands printed to run it again.
+pub fn plan_flags(args: &ResumeArgs) -> String {
+    let mut flags = String::new();
+    let valued = [
+        ("--from-state", args.from_state.clone()),
+        ("--patch", args.patch.clone()),
+        (
+            "--patch-execution-input",
+            args.patch_execution_input.clone(),
+        ),
+        (
+            "--timeout-seconds",
+            args.timeout_seconds.map(|n| n.to_string()),
+        ),
+        (
+            "--definition-file",
+            args.definition_file
+                .as_ref()
+                .map(|file| file.display().to_string()),
+        ),
+        (
+            "--strategy",
+            (args.strategy != Strategy::Auto).then(|| args.strategy.as_str().to_string()),
+        ),
+    ];
+    for (flag, value) in valued {
+        if let Some(value) = value {
+            flags.push_str(&format!(" {flag} {}", shell_quote(&value)));
+        }
+    }
+    for (flag, set) in [
+        ("--force", args.force),
+        ("--ignore-trust-policy", args.ignore_trust_policy),
+    ] {
+        if set {
+            flags.push_str(&format!(" {flag}"));
+        }
+    }
+    flags
+}
+
+/// The plan of `prepared` as JSON (when there is one), with the strategy chosen and why, and
+/// what runs again: the part of the report both strategies share.
+pub fn decision_json(prepared: &Prepared) -> Value {
+    let mut value = match &prepared.plan {
+        Some(plan) => plan_json(plan),
+        None => json!({"original": {}, "planProblem": prepared.plan_problem}),
+    };
+    value["original"]["executionArn"] = json!(prepared.arn.arn);
+    if prepared.plan.is_none() {
+        value["original"]["error"] = json!(prepared.error);
+    }
+    value["strategy"] = json!(prepared.choice);
+    value["runsAgain"] = json!(prepared
+        .plan
+        .as_ref()
+        .map(|plan| runs_again(plan, prepared.choice.chosen)));
+    value
 }
 
 /// `text` as one POSIX shell word.
