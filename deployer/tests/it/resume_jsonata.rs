@@ -4,19 +4,14 @@
 
 use serde_json::json;
 
+use crate::common;
 use crate::scenario_world::{resumed_output, Faults, World};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_jsonata_workflow_with_variables_resumes_without_repeating_what_succeeded() {
-    let world = World::start().await;
-    let (audit, audit_calls) = world.function("audit", Faults::default()).await;
-    // Item 2 fails the first time, as an outage would.
-    let flaky = Faults {
-        need_foo: false,
-        fail_once_on: Some(r#""n":2"#),
-    };
-    let (work, work_calls) = world.function("work", flaky).await;
-    let definition = json!({
+/// A JSONata workflow with variables: `Prepare` assigns them, `Fanout` runs the `audit`
+/// function beside a Map calling `work` on the items 1, 2, 3 one at a time, `Finish` reads
+/// the variables.
+fn definition(audit: &str, work: &str) -> serde_json::Value {
+    json!({
         "QueryLanguage": "JSONata",
         "StartAt": "Prepare",
         "States": {
@@ -59,7 +54,21 @@ async fn a_jsonata_workflow_with_variables_resumes_without_repeating_what_succee
                 "End": true
             }
         }
-    });
+    })
+}
+
+/// Item 2 fails the first time, as an outage would.
+const FLAKY: Faults<'static> = Faults {
+    need_foo: false,
+    fail_once_on: Some(r#""n":2"#),
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jsonata_workflow_with_variables_resumes_without_repeating_what_succeeded() {
+    let world = World::start().await;
+    let (audit, audit_calls) = world.function("audit", Faults::default()).await;
+    let (work, work_calls) = world.function("work", FLAKY).await;
+    let definition = definition(&audit, &work);
     let machine = world.machine("jsonata-vars", &definition, false).await;
     let failed = world.run(&machine, json!({"order": "A-1"})).await;
     assert_eq!(audit_calls.settled_count().await, 1);
@@ -89,5 +98,44 @@ async fn a_jsonata_workflow_with_variables_resumes_without_repeating_what_succee
     assert_eq!(
         report["definition"]["QueryLanguage"], "JSONata",
         "the copy is JSONata too"
+    );
+}
+
+/// The same workflow redriven in place (`auto`: nothing asked that Redrive cannot do): the
+/// variables and the audit branch's output are kept; the failed branch runs again from its
+/// start, so its Map calls every item again, as the plan says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jsonata_workflow_with_variables_is_redriven_in_place() {
+    let world = World::start().await;
+    let (audit, audit_calls) = world.function("audit", Faults::default()).await;
+    let (work, work_calls) = world.function("work", FLAKY).await;
+    let machine = world
+        .machine("jsonata-redrive", &definition(&audit, &work), false)
+        .await;
+    let failed = world.run(&machine, json!({"order": "B-2"})).await;
+    assert_eq!(work_calls.settled_count().await, 2);
+
+    let out = world
+        .deployer(&["resume", &failed, "--start", "--wait", "--output", "json"])
+        .await;
+    let report = common::json(&out);
+    assert_eq!(report["strategy"]["chosen"], "redrive", "{report}");
+    let (status, output) = world.ended(&failed).await;
+    assert_eq!(status, aws_sdk_sfn::types::ExecutionStatus::Succeeded);
+    assert_eq!(
+        output,
+        Some(json!({"order": "B-2", "results": ["audited", [3, 6, 9]]}))
+    );
+    assert_eq!(
+        audit_calls.settled_count().await,
+        1,
+        "the audit branch is kept"
+    );
+    let items: Vec<serde_json::Value> =
+        work_calls.events().iter().map(|c| c["n"].clone()).collect();
+    assert_eq!(
+        items,
+        [1, 2, 1, 2, 3],
+        "the failed branch ran again from its start"
     );
 }
