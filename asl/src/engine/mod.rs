@@ -134,6 +134,7 @@ struct EngineInner {
     clock: Arc<dyn Clock>,
     sink: Option<Arc<dyn EventSink>>,
     tokens: Arc<Tokens>,
+    map_runs: Arc<redrive::MapRuns>,
     executions: Mutex<HashMap<String, Execution>>,
 }
 
@@ -169,6 +170,7 @@ impl Engine {
                 clock,
                 sink,
                 tokens: Arc::new(Tokens::default()),
+                map_runs: Arc::new(redrive::MapRuns::default()),
                 executions: Mutex::new(HashMap::new()),
             }),
         }
@@ -280,7 +282,9 @@ impl Engine {
     /// that state is a Parallel, the branches whose last run succeeded return their recorded
     /// outputs without running (no events), and only the others run, from their start; when
     /// it is an inline Map, only the iterations that failed, were aborted or never started
-    /// run. (A Distributed Map's iterations are not in the history: they all run again.) The
+    /// run; a Distributed Map records `MapRunRedriven` (the same map run ARN, its own redrive
+    /// count) and runs only the items whose child run did not succeed (what this engine's map
+    /// runs produced is kept in memory: after a restart, such a Map runs every item again). The
     /// kept results apply to that state's first attempt only. `$$.Execution.RedriveCount` is
     /// the new count; `$$.Execution.StartTime` and the input stay the original ones; the
     /// machine's TimeoutSeconds counts from the redrive.
@@ -323,7 +327,8 @@ impl Engine {
         };
         if let lifecycle::Point::State { name, pickup, .. } = &mut resumed.point {
             *pickup = None;
-            shared.kept = redrive::Kept::new(redrive::prior(definition, &recorded, name));
+            let prior = redrive::prior(definition, &recorded, name, &self.inner.map_runs);
+            shared.kept = redrive::Kept::new(prior);
         }
         let last = recorded.len() as i64;
         resumed.thread = events::Thread { source: last, last };
@@ -386,6 +391,7 @@ impl Engine {
             tokens: inner.tokens.clone(),
             region,
             kept: redrive::Kept::default(),
+            map_runs: inner.map_runs.clone(),
         }
     }
 

@@ -1,8 +1,8 @@
 //! Redrive (RedriveExecution): an execution that failed, timed out or was aborted goes on in
 //! place, under the same ARN, from the top-level state that did not succeed. What succeeded is
-//! kept: the states before it are not run again, and when that state is a Parallel or an
-//! inline Map, its branches and iterations that succeeded return their recorded outputs
-//! instead of running (see [`Engine::redrive`](super::Engine::redrive)).
+//! kept: the states before it are not run again, and when that state is a Parallel or a Map,
+//! its branches and iterations that succeeded return their recorded outputs instead of running
+//! (see [`Engine::redrive`](super::Engine::redrive)).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -16,6 +16,55 @@ use crate::resume::analysis::{Analysis, IterationOutcome};
 /// The history event that opens each redrive.
 pub(crate) const EXECUTION_REDRIVEN: &str = "ExecutionRedriven";
 
+/// What the Distributed Maps' runs produced, by map run ARN: their child executions are not
+/// in the execution's history, so a redrive of the parent learns from here which of them
+/// succeeded (kept in memory: after a restart, a redriven Map Run runs every item again).
+#[derive(Debug, Default)]
+pub(crate) struct MapRuns(Mutex<HashMap<String, MapRunRecord>>);
+
+/// One map run's succeeded items and how often it was redriven.
+#[derive(Debug, Default, Clone)]
+struct MapRunRecord {
+    outputs: HashMap<usize, Value>,
+    redrives: u64,
+}
+
+impl MapRuns {
+    /// Records how item `index` of the run `arn` ended (its output when it succeeded).
+    pub fn record(&self, arn: &str, index: usize, output: Option<&Value>) {
+        let mut runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let run = runs.entry(arn.to_string()).or_default();
+        match output {
+            Some(output) => run.outputs.insert(index, output.clone()),
+            None => run.outputs.remove(&index),
+        };
+    }
+
+    /// The outputs of the run's items that succeeded.
+    fn outputs(&self, arn: &str) -> HashMap<usize, Value> {
+        let runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        runs.get(arn).map(|r| r.outputs.clone()).unwrap_or_default()
+    }
+
+    /// Counts a redrive of the run `arn`; returns its new redrive count.
+    pub fn redriven(&self, arn: &str) -> u64 {
+        let mut runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let run = runs.entry(arn.to_string()).or_default();
+        run.redrives += 1;
+        run.redrives
+    }
+}
+
+/// What a redriven Map keeps: its iterations' outputs and, for a Distributed Map, the run
+/// that goes on.
+#[derive(Debug, Default)]
+pub(crate) struct KeptMap {
+    /// The outputs of the iterations that succeeded, by item index.
+    pub iterations: HashMap<usize, Value>,
+    /// The Distributed Map's run, redriven rather than started anew.
+    pub map_run: Option<String>,
+}
+
 /// What the top-level state a redrive runs again keeps from the attempts before it.
 #[derive(Debug, Default)]
 pub(crate) struct Prior {
@@ -23,8 +72,10 @@ pub(crate) struct Prior {
     state: String,
     /// The outputs of its Parallel branches that succeeded, by branch index.
     branches: Vec<Option<Value>>,
-    /// The outputs of its inline Map iterations that succeeded, by item index.
+    /// The outputs of its Map iterations that succeeded, by item index.
     iterations: HashMap<usize, Value>,
+    /// For a Distributed Map: the run it redrives.
+    map_run: Option<String>,
 }
 
 /// The kept results of one state, taken once: only the first attempt of the redriven state's
@@ -43,9 +94,14 @@ impl Kept {
         self.take(state).map(|p| p.branches).unwrap_or_default()
     }
 
-    /// The recorded outputs of the Map `state`'s iterations that succeeded, once.
-    pub fn iterations(&self, state: &str) -> HashMap<usize, Value> {
-        self.take(state).map(|p| p.iterations).unwrap_or_default()
+    /// What the Map `state` keeps (its iterations that succeeded, its map run), once.
+    pub fn map(&self, state: &str) -> KeptMap {
+        self.take(state)
+            .map(|p| KeptMap {
+                iterations: p.iterations,
+                map_run: p.map_run,
+            })
+            .unwrap_or_default()
     }
 
     fn take(&self, state: &str) -> Option<Prior> {
@@ -74,12 +130,14 @@ pub(crate) fn last_redrive(recorded: &[HistoryEvent]) -> Option<&HistoryEvent> {
         .find(|e| e.event_type == EXECUTION_REDRIVEN)
 }
 
-/// What the top-level `state` (a Parallel or an inline Map) keeps from its last pass, which
-/// earlier redrives may have continued: the branches and iterations whose latest run succeeded.
+/// What the top-level `state` (a Parallel or a Map) keeps from its last pass, which earlier
+/// redrives may have continued: the branches and iterations whose latest run succeeded (a
+/// Distributed Map's, from `map_runs`).
 pub(crate) fn prior(
     definition: &Definition,
     recorded: &[HistoryEvent],
     state: &str,
+    map_runs: &MapRuns,
 ) -> Option<Prior> {
     let kind = &definition.states.get(state)?.kind;
     if !matches!(kind, StateKind::Parallel(_) | StateKind::Map(_)) {
@@ -101,6 +159,18 @@ pub(crate) fn prior(
                 .collect();
         }
         StateKind::Map(_) => {
+            let map_run = spans.iter().rev().find_map(|&(from, to)| {
+                history.events[from..to.min(history.events.len())]
+                    .iter()
+                    .rev()
+                    .filter(|e| matches!(e.event_type.as_str(), "MapRunStarted" | "MapRunRedriven"))
+                    .find_map(|e| e.detail_str("mapRunArn").map(str::to_string))
+            });
+            if let Some(arn) = map_run {
+                prior.iterations = map_runs.outputs(&arn);
+                prior.map_run = Some(arn);
+                return Some(prior);
+            }
             for &(entered, _) in &spans {
                 for iteration in analysis.iterations(state, entered) {
                     let index = usize::try_from(iteration.index).unwrap_or(usize::MAX);

@@ -12,7 +12,7 @@ use super::context::ExecutionInfo;
 use super::error::Failure;
 use super::events::{Recorder, Thread};
 use super::invoker::TaskInvoker;
-use super::redrive::Kept;
+use super::redrive::{Kept, MapRuns};
 use super::states::{self, Pickup, Step};
 use super::token::Tokens;
 use super::variables::Scope;
@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub region: String,
     /// What a redriven Parallel or Map keeps from the attempts before the redrive.
     pub kept: Kept,
+    /// What the engine's Distributed Map runs produced.
+    pub map_runs: Arc<MapRuns>,
 }
 
 /// An execution (or a Distributed Map's child executions) at work: shared facts plus the log

@@ -322,6 +322,85 @@ async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_redriven_distributed_map_redrives_its_map_run_and_reruns_only_the_failed_items() {
+    let emulator = testkit::aws::emulator().await;
+    let (sfn, ddb) = clients(&emulator);
+    counts_table(&ddb).await;
+    let mut definition = map_machine();
+    definition["States"]["Each"]["ItemProcessor"]["ProcessorConfig"] =
+        json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
+    let machine = create(&sfn, "redrive-distributed", definition).await;
+    let items = json!([
+        {"id": "d-0", "bad": false},
+        {"id": "d-1", "bad": false},
+        {"id": "d-2", "bad": true},
+        {"id": "d-3", "bad": false}
+    ]);
+    let execution = start(&sfn, &machine, json!({ "items": items })).await;
+    assert_eq!(
+        ended(&sfn, &execution).await.status,
+        ExecutionStatus::Failed
+    );
+    let started: Vec<String> = {
+        let history = sfn
+            .get_execution_history()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .unwrap();
+        history
+            .events()
+            .iter()
+            .filter_map(|e| e.map_run_started_event_details())
+            .filter_map(|d| d.map_run_arn().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(started.len(), 1);
+
+    set_gate(&ddb, true).await;
+    sfn.redrive_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .expect("RedriveExecution");
+    let done = ended(&sfn, &execution).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
+    assert_eq!(
+        output,
+        json!([{"id": "d-0"}, {"id": "d-1"}, {"id": "d-2"}, {"id": "d-3"}])
+    );
+    assert_eq!(count(&ddb, "before").await, 1);
+    assert_eq!(count(&ddb, "d-0").await, 1, "succeeded child: not again");
+    assert_eq!(count(&ddb, "d-1").await, 1, "succeeded child: not again");
+    assert_eq!(count(&ddb, "d-2").await, 2, "failed child: once more");
+    assert_eq!(count(&ddb, "d-3").await, 1, "never started: now");
+    let history = sfn
+        .get_execution_history()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    let redriven: Vec<(String, Option<i32>)> = history
+        .events()
+        .iter()
+        .filter_map(|e| e.map_run_redriven_event_details())
+        .map(|d| {
+            (
+                d.map_run_arn().unwrap_or_default().to_string(),
+                d.redrive_count(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        redriven,
+        [(started[0].clone(), Some(1))],
+        "the same map run goes on"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_redriven_parallel_reruns_only_the_failed_branch() {
     let emulator = testkit::aws::emulator().await;
     let (sfn, ddb) = clients(&emulator);

@@ -191,6 +191,8 @@ struct Iterations<'a> {
     run: Run,
     /// Whether iteration events go to the execution's history (inline maps).
     inline: bool,
+    /// A Distributed Map's run, where each item's outcome is kept for a redrive.
+    map_run: Option<String>,
     items: Vec<Value>,
     effective: &'a Value,
     retry_count: u64,
@@ -291,6 +293,7 @@ impl Iterations<'_> {
             }
             match self.iteration(index, &mut job, &slot).await {
                 Ok(output) => {
+                    self.remember(index, Some(&output));
                     self.iteration_event(
                         &mut job,
                         "MapIterationSucceeded",
@@ -302,6 +305,7 @@ impl Iterations<'_> {
                     last_job = Some(job);
                 }
                 Err(failure) => {
+                    self.remember(index, None);
                     self.iteration_event(
                         &mut job,
                         "MapIterationFailed",
@@ -321,6 +325,13 @@ impl Iterations<'_> {
             worker.source = job.last;
         }
         Ok(worker)
+    }
+
+    /// Keeps a Distributed Map item's outcome (its output when it succeeded) for a redrive.
+    fn remember(&self, index: usize, output: Option<&Value>) {
+        if let Some(arn) = &self.map_run {
+            self.s.run.shared.map_runs.record(arn, index, output);
+        }
     }
 
     fn store(&self, index: usize, value: Value) {
@@ -372,16 +383,33 @@ pub(super) async fn attempt(
     };
     let recorder = &s.run.recorder;
     let inline = !is_distributed(m);
-    let run = if inline {
-        s.run.clone()
+    // A redrive keeps the iterations that succeeded before it, and goes on with the same run.
+    let kept = s.run.shared.kept.map(s.name);
+    let (run, map_run) = if inline {
+        (s.run.clone(), None)
     } else {
-        let arn = map_run_arn(s, m);
-        let details = Details::new("mapRunStartedEventDetails").with("mapRunArn", arn.as_str());
-        recorder.add(thread, "MapRunStarted", details);
-        Run {
+        let arn = match kept.map_run {
+            Some(arn) => {
+                let count = s.run.shared.map_runs.redriven(&arn);
+                let details = Details::new("mapRunRedrivenEventDetails")
+                    .with("mapRunArn", arn.as_str())
+                    .with("redriveCount", count);
+                recorder.add(thread, "MapRunRedriven", details);
+                arn
+            }
+            None => {
+                let arn = map_run_arn(s, m);
+                let details =
+                    Details::new("mapRunStartedEventDetails").with("mapRunArn", arn.as_str());
+                recorder.add(thread, "MapRunStarted", details);
+                arn
+            }
+        };
+        let run = Run {
             shared: s.run.shared.clone(),
-            recorder: Arc::new(Recorder::new(arn, s.run.shared.clock.clone(), None)),
-        }
+            recorder: Arc::new(Recorder::new(arn.clone(), s.run.shared.clock.clone(), None)),
+        };
+        (run, Some(arn))
     };
     let total = items.len();
     let workers = match concurrency {
@@ -393,6 +421,7 @@ pub(super) async fn attempt(
         m,
         run,
         inline,
+        map_run,
         outputs: Mutex::new(vec![Value::Null; total]),
         items,
         effective,
@@ -401,7 +430,7 @@ pub(super) async fn attempt(
         failures: AtomicUsize::new(0),
         tolerance,
         scope: s.variables.nested(),
-        kept: s.run.shared.kept.iterations(s.name),
+        kept: kept.iterations,
     };
     let start = *thread;
     let futures = (0..workers).map(|_| iterations.worker(start, Mutex::new(None)));
