@@ -71,6 +71,10 @@ pub fn serve(args: &ServeArgs) -> CliResult {
             "  export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1"
         );
         println!("  aws stepfunctions list-state-machines");
+        println!(
+            "StartSyncExecution and TestState: the AWS CLI and boto3 send them to a `sync-` host \
+             prefix; turn that off with AWS_DISABLE_HOST_PREFIX_INJECTION=true"
+        );
         println!("Ctrl-C stops it.");
         wait_for_stop_signal().await;
         running.shutdown().await;

@@ -718,6 +718,16 @@ async fn an_express_machine_is_not_redriven() {
         message,
         "Execution is of type EXPRESS and cannot be redriven"
     );
+    let listed = sfn
+        .list_executions()
+        .state_machine_arn(&express)
+        .send()
+        .await
+        .expect_err("AWS lists no EXPRESS executions");
+    assert_eq!(
+        listed.into_service_error().code(),
+        Some("StateMachineTypeNotSupported")
+    );
     emulator.shutdown().await;
 }
 

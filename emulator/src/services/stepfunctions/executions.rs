@@ -480,6 +480,13 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
     let mut items: Vec<(f64, Value)> = {
         let state = cloud.states.store.reader();
         let machine = find_machine(&state, &arn.arn)?;
+        // AWS keeps no list of EXPRESS executions (they go to CloudWatch Logs).
+        if machine.machine_type == MachineType::Express {
+            return Err(AwsError::new(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            ));
+        }
         let belongs = |record: &ExecutionRecord| match &arn.qualifier {
             None => record.state_machine_arn == machine.arn,
             Some(Qualifier::Version(_)) => record.version_arn.as_deref() == Some(given),
