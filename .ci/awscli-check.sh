@@ -109,6 +109,13 @@ $aws s3 cp s3://cli-bucket/dir/blob "$work/blob.back" >/dev/null
 check "s3 object round trip (20 MB: a multipart upload)" "$(sha256sum <"$work/blob")" "$(sha256sum <"$work/blob.back")"
 check "s3api list-objects-v2" dir/blob "$($aws s3api list-objects-v2 --bucket cli-bucket --query 'Contents[0].Key' --output text)"
 check "s3api missing key" 404 "$(error_code $aws s3api head-object --bucket cli-bucket --key nope)"
+echo tagged >"$work/tagged"
+$aws s3api put-object --bucket cli-bucket --key tagged --body "$work/tagged" --tagging 'env=ci&team=sfn' >/dev/null
+check "s3api put-object --tagging, get-object-tagging" "env ci team sfn" \
+  "$($aws s3api get-object-tagging --bucket cli-bucket --key tagged --query 'TagSet[].[Key,Value]' --output text | tr '\t\n' '  ' | sed 's/ $//')"
+$aws s3api put-object-tagging --bucket cli-bucket --key tagged --tagging 'TagSet=[{Key=only,Value=one}]'
+check "s3api put-object-tagging" only \
+  "$($aws s3api get-object-tagging --bucket cli-bucket --key tagged --query 'TagSet[0].Key' --output text)"
 
 echo "== lambda"
 check "lambda list-functions" 0 "$($aws lambda list-functions --query 'length(Functions)' --output text)"

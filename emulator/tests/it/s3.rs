@@ -752,6 +752,121 @@ async fn bucket_tags_are_kept_and_removed() {
 }
 
 #[tokio::test]
+async fn object_tags_come_with_put_object_and_the_tagging_calls() {
+    let (emulator, s3) = start().await;
+    s3.create_bucket().bucket("otags").send().await.unwrap();
+    s3.put_object()
+        .bucket("otags")
+        .key("a.txt")
+        .body(b"x".to_vec().into())
+        .tagging("env=dev&team=a%20b")
+        .send()
+        .await
+        .unwrap();
+    let pairs = |tags: &[Tag]| -> Vec<(String, String)> {
+        tags.iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()
+    };
+    let got = s3
+        .get_object_tagging()
+        .bucket("otags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pairs(got.tag_set()),
+        [("env".into(), "dev".into()), ("team".into(), "a b".into())]
+    );
+    let head = s3
+        .head_object()
+        .bucket("otags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.tag_count(), Some(2));
+
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
+    s3.put_object_tagging()
+        .bucket("otags")
+        .key("a.txt")
+        .tagging(
+            Tagging::builder()
+                .tag_set(tag("only", "one"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_object_tagging()
+        .bucket("otags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pairs(got.tag_set()), [("only".into(), "one".into())]);
+
+    let eleven = (0..11).fold(Tagging::builder(), |b, n| {
+        b.tag_set(tag(&format!("k{n}"), "v"))
+    });
+    let err = s3
+        .put_object_tagging()
+        .bucket("otags")
+        .key("a.txt")
+        .tagging(eleven.build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("InvalidTag".into(), 400));
+    let err = s3
+        .put_object()
+        .bucket("otags")
+        .key("b.txt")
+        .body(b"y".to_vec().into())
+        .tagging("k=1&k=2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("InvalidTag".into(), 400));
+    let err = s3
+        .get_object_tagging()
+        .bucket("otags")
+        .key("missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code_status(&err), ("NoSuchKey".into(), 404));
+
+    s3.delete_object_tagging()
+        .bucket("otags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_object_tagging()
+        .bucket("otags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    assert!(got.tag_set().is_empty());
+    let head = s3
+        .head_object()
+        .bucket("otags")
+        .key("a.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.tag_count(), None);
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn buckets_and_objects_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let config = || emulator::Config {

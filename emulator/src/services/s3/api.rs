@@ -17,7 +17,7 @@ use crate::services::store::Store;
 
 use super::chunked::read_payload;
 use super::model::{etag, Change, ListQuery, Listing, Object, State};
-use super::{multipart, xml_in};
+use super::{multipart, tagging, xml_in};
 
 /// The XML namespace of S3's documents.
 pub(super) const NAMESPACE: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -140,9 +140,9 @@ fn bucket_operation(
     unsupported_subresource(request)?;
     let tagging = has_param(request, "tagging");
     match request.method {
-        Method::PUT if tagging => put_bucket_tagging(store, cloud, request, bucket),
+        Method::PUT if tagging => tagging::put_bucket(store, cloud, request, bucket),
         Method::PUT => create_bucket(store, cloud, request, bucket),
-        Method::GET if tagging => get_bucket_tagging(store, bucket),
+        Method::GET if tagging => tagging::get_bucket(store, bucket),
         Method::GET if has_param(request, "uploads") => {
             multipart::list_uploads(store, request, bucket)
         }
@@ -183,11 +183,7 @@ fn object_operation(
 ) -> AwsResult<Response> {
     unsupported_subresource(request)?;
     if has_param(request, "tagging") {
-        return Err(AwsError::new(
-            "NotImplemented",
-            "The emulator does not implement object tagging",
-        )
-        .with_status(StatusCode::NOT_IMPLEMENTED));
+        return tagging::object_operation(store, cloud, request, bucket, key);
     }
     let upload = has_param(request, "uploadId");
     if !upload && has_param(request, "partNumber") {
@@ -279,61 +275,6 @@ fn get_bucket_location(store: &Store<State>, bucket: &str) -> AwsResult<Response
             .raw(&quick_xml::escape::escape(region.as_str()))
             .close("LocationConstraint");
     }
-    Ok(rest_xml::ok(StatusCode::OK, w.finish()))
-}
-
-fn put_bucket_tagging(
-    store: &Store<State>,
-    cloud: &Cloud,
-    request: &AwsRequest,
-    bucket: &str,
-) -> AwsResult<Response> {
-    let document = xml_in::parse(&read_payload(request)?.body)?;
-    let mut tags: Vec<(String, String)> = Vec::new();
-    for tag in document
-        .child("TagSet")
-        .into_iter()
-        .flat_map(|t| t.children("Tag"))
-    {
-        let key = tag.child_text("Key").unwrap_or_default().to_string();
-        if tags.iter().any(|(k, _)| *k == key) {
-            return Err(AwsError::new(
-                "InvalidTag",
-                "Cannot provide multiple Tags with the same key",
-            ));
-        }
-        let value = tag.child_text("Value").unwrap_or_default().to_string();
-        tags.push((key, value));
-    }
-    if tags.len() > 50 {
-        return Err(AwsError::new(
-            "InvalidTag",
-            "Bucket tag count cannot be greater than 50",
-        ));
-    }
-    store.write(cloud, |s| {
-        s.bucket(bucket)?;
-        Ok(Change::PutBucketTags(bucket.to_string(), Some(tags)))
-    })?;
-    Ok(empty(StatusCode::NO_CONTENT))
-}
-
-fn get_bucket_tagging(store: &Store<State>, bucket: &str) -> AwsResult<Response> {
-    let tags = store.read(|s| {
-        s.bucket(bucket)?.tags.clone().ok_or_else(|| {
-            AwsError::new("NoSuchTagSet", "The TagSet does not exist")
-                .with_status(StatusCode::NOT_FOUND)
-        })
-    })?;
-    let mut w = XmlWriter::with_declaration();
-    w.open_ns("Tagging", NAMESPACE).open("TagSet");
-    for (key, value) in &tags {
-        w.open("Tag")
-            .elem("Key", key)
-            .elem("Value", value)
-            .close("Tag");
-    }
-    w.close("TagSet").close("Tagging");
     Ok(rest_xml::ok(StatusCode::OK, w.finish()))
 }
 
@@ -515,6 +456,7 @@ fn put_object(
             .to_string(),
         headers: stored_headers(request),
         metadata: metadata(request),
+        tags: tagging::from_header(request)?,
     };
     let tag = object.etag.clone();
     let if_none_match = request.header("if-none-match");
@@ -566,6 +508,9 @@ fn copy_object(
             object.content_type = request.header("content-type").unwrap_or("binary/octet-stream").to_string();
             object.headers = stored_headers(request);
             object.metadata = metadata(request);
+        }
+        if request.header("x-amz-tagging-directive") == Some("REPLACE") {
+            object.tags = tagging::from_header(request)?;
         }
         let change = Change::PutObject(bucket.to_string(), key.to_string(), object.clone());
         Ok((change, object))
@@ -661,6 +606,9 @@ fn object_response(object: &Object, request: &AwsRequest, head: bool) -> AwsResu
         ("last-modified".into(), http_date(object.last_modified)),
         ("accept-ranges".into(), "bytes".into()),
     ];
+    if !object.tags.is_empty() {
+        headers.push(("x-amz-tagging-count".into(), object.tags.len().to_string()));
+    }
     if let Some((start, end)) = range {
         headers.push((
             "content-range".into(),
@@ -802,7 +750,8 @@ pub(super) fn with_header(mut reply: Response, name: &str, value: &str) -> Respo
     reply
 }
 
-fn method_not_allowed() -> AwsError {
+/// MethodNotAllowed.
+pub(super) fn method_not_allowed() -> AwsError {
     AwsError::new(
         "MethodNotAllowed",
         "The specified method is not allowed against this resource.",

@@ -50,6 +50,9 @@ pub struct Object {
     pub headers: BTreeMap<String, String>,
     /// User metadata (`x-amz-meta-*`), names without the prefix, lower case.
     pub metadata: BTreeMap<String, String>,
+    /// Its tag set, in the order given (none in journals from before object tagging).
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }
 
 /// A journaled change. Object bodies travel in the journal (base64), so one journal line is
@@ -64,6 +67,8 @@ pub enum Change {
     PutBucketTags(String, Option<Vec<(String, String)>>),
     /// An object written.
     PutObject(String, String, Object),
+    /// An object's tag set replaced (bucket, key, tags; empty deletes them).
+    PutObjectTags(String, String, Vec<(String, String)>),
     /// Objects deleted from a bucket.
     DeleteObjects(String, Vec<String>),
     /// A multipart upload started in a bucket.
@@ -127,6 +132,15 @@ impl Journaled for State {
             Change::PutObject(name, key, object) => {
                 if let Some(bucket) = self.buckets.get_mut(&name) {
                     bucket.objects.insert(key, object);
+                }
+            }
+            Change::PutObjectTags(name, key, tags) => {
+                if let Some(object) = self
+                    .buckets
+                    .get_mut(&name)
+                    .and_then(|b| b.objects.get_mut(&key))
+                {
+                    object.tags = tags;
                 }
             }
             Change::DeleteObjects(name, keys) => {
@@ -389,6 +403,7 @@ mod tests {
                 content_type: "text/plain".into(),
                 headers: BTreeMap::new(),
                 metadata: BTreeMap::new(),
+                tags: Vec::new(),
             };
             state
                 .apply(Change::PutObject("bkt".into(), key.to_string(), object))

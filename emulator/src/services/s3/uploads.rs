@@ -236,6 +236,7 @@ pub fn apply_completion(bucket: &mut Bucket, completion: Completion) {
         content_type: upload.content_type,
         headers: upload.headers,
         metadata: upload.metadata,
+        tags: Vec::new(),
     };
     bucket.objects.insert(upload.key, object);
 }
