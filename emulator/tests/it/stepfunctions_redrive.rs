@@ -144,6 +144,28 @@ async fn ended(
     .unwrap_or_else(|| panic!("{arn} did not end"))
 }
 
+/// Opens the gate, redrives the execution and waits for the redrive to end: its description,
+/// which must be SUCCEEDED, and the redrive's date.
+async fn redrive_through_the_open_gate(
+    sfn: &Client,
+    ddb: &aws_sdk_dynamodb::Client,
+    execution: &str,
+) -> (
+    aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
+    aws_sdk_sfn::primitives::DateTime,
+) {
+    set_gate(ddb, true).await;
+    let redriven = sfn
+        .redrive_execution()
+        .execution_arn(execution)
+        .send()
+        .await
+        .expect("RedriveExecution");
+    let done = ended(sfn, execution).await;
+    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    (done, redriven.redrive_date)
+}
+
 /// Every event of the execution, as JSON objects with `type`, `id`, `previousEventId`.
 async fn events(sfn: &Client, arn: &str) -> Vec<Value> {
     let mut out = Vec::new();
@@ -261,15 +283,7 @@ async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
     // MaxConcurrency 1: item 3 never started.
     assert_eq!(count(&ddb, "item-3").await, 0);
 
-    set_gate(&ddb, true).await;
-    let redriven = sfn
-        .redrive_execution()
-        .execution_arn(&execution)
-        .send()
-        .await
-        .expect("RedriveExecution");
-    let done = ended(&sfn, &execution).await;
-    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let (done, redrive_date) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
     let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
     let ids = json!([{"id": "item-0"}, {"id": "item-1"}, {"id": "item-2"}, {"id": "item-3"}]);
     assert_eq!(output, ids, "kept and new iteration outputs, in item order");
@@ -288,7 +302,7 @@ async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
     assert_eq!(count(&ddb, "item-3").await, 1, "item 3 never started: now");
 
     assert_eq!(done.redrive_count, Some(1));
-    assert_eq!(done.redrive_date, Some(redriven.redrive_date));
+    assert_eq!(done.redrive_date, Some(redrive_date));
     assert_eq!(
         done.redrive_status.as_ref().map(|s| s.as_str()),
         Some("NOT_REDRIVABLE")
@@ -357,14 +371,7 @@ async fn a_redriven_distributed_map_redrives_its_map_run_and_reruns_only_the_fai
     };
     assert_eq!(started.len(), 1);
 
-    set_gate(&ddb, true).await;
-    sfn.redrive_execution()
-        .execution_arn(&execution)
-        .send()
-        .await
-        .expect("RedriveExecution");
-    let done = ended(&sfn, &execution).await;
-    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
     let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
     assert_eq!(
         output,
@@ -449,14 +456,7 @@ async fn a_redriven_parallel_reruns_only_the_failed_branch() {
         ended(&sfn, &execution).await.status,
         ExecutionStatus::Failed
     );
-    set_gate(&ddb, true).await;
-    sfn.redrive_execution()
-        .execution_arn(&execution)
-        .send()
-        .await
-        .expect("RedriveExecution");
-    let done = ended(&sfn, &execution).await;
-    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
     let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
     assert_eq!(output, json!([{"branch": "quick"}, {"branch": "slow"}]));
     assert_eq!(count(&ddb, "before").await, 1);
@@ -497,14 +497,7 @@ async fn a_timed_out_execution_is_redriven_with_a_new_timeout() {
     let execution = start(&sfn, &machine, json!({})).await;
     let timed_out = ended(&sfn, &execution).await;
     assert_eq!(timed_out.status, ExecutionStatus::TimedOut);
-    set_gate(&ddb, true).await;
-    sfn.redrive_execution()
-        .execution_arn(&execution)
-        .send()
-        .await
-        .expect("RedriveExecution of a TIMED_OUT execution");
-    let done = ended(&sfn, &execution).await;
-    assert_eq!(done.status, ExecutionStatus::Succeeded, "{done:?}");
+    let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
     assert_eq!(done.output(), Some("\"through\""));
     assert_eq!(count(&ddb, "before").await, 1);
     emulator.shutdown().await;
