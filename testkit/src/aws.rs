@@ -38,3 +38,29 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
 pub fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:role/{name}")
 }
+
+/// Creates the on-demand DynamoDB table `name` keyed by the string attribute `key`, the table
+/// most tests need (tokens, counters, flags); panics if it cannot.
+pub async fn string_key_table(ddb: &aws_sdk_dynamodb::Client, name: &str, key: &str) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let attribute = AttributeDefinition::builder()
+        .attribute_name(key)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("an attribute definition");
+    let schema = KeySchemaElement::builder()
+        .attribute_name(key)
+        .key_type(KeyType::Hash)
+        .build()
+        .expect("a key schema");
+    ddb.create_table()
+        .table_name(name)
+        .attribute_definitions(attribute)
+        .key_schema(schema)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateTable {name}: {e:?}"));
+}

@@ -7,10 +7,7 @@ use crate::common;
 use std::collections::HashMap;
 use std::process::Output;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus};
 use serde_json::json;
 
@@ -87,27 +84,7 @@ impl Batch {
             .await
             .expect("CreateRole");
         let table = format!("{name}-flags");
-        dynamodb
-            .create_table()
-            .table_name(&table)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("id")
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .unwrap(),
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("id")
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .unwrap(),
-            )
-            .billing_mode(BillingMode::PayPerRequest)
-            .send()
-            .await
-            .expect("CreateTable");
+        testkit::aws::string_key_table(&dynamodb, &table, "id").await;
         let machine = sfn
             .create_state_machine()
             .name(name)

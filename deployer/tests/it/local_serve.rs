@@ -9,10 +9,7 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
 
@@ -81,27 +78,7 @@ async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() 
     let (server, endpoint) = serve(dir.path());
     let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
     let sfn = aws_sdk_sfn::Client::new(&config(&endpoint));
-    dynamodb
-        .create_table()
-        .table_name("tokens")
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .unwrap();
+    testkit::aws::string_key_table(&dynamodb, "tokens", "id").await;
     let machine = sfn
         .create_state_machine()
         .name("callback")

@@ -83,34 +83,11 @@ pub fn resume_definition(table: &str) -> String {
 
 /// Creates the table, both machines and the rule with the resume machine as its target.
 pub async fn deploy(config: &SdkConfig, name: &str) -> Deployed {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
     let dynamodb = aws_sdk_dynamodb::Client::new(config);
     let sfn = aws_sdk_sfn::Client::new(config);
     let events = aws_sdk_eventbridge::Client::new(config);
     let table = format!("{name}-tokens");
-    dynamodb
-        .create_table()
-        .table_name(&table)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("create table");
+    testkit::aws::string_key_table(&dynamodb, &table, "id").await;
     let workflow_arn = sfn
         .create_state_machine()
         .name(format!("{name}-workflow"))

@@ -6,9 +6,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, KeySchemaElement, KeyType, ScalarAttributeType,
-};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus, StateMachineType};
 use aws_sdk_sfn::Client;
@@ -24,26 +22,7 @@ fn clients(emulator: &Emulator) -> (Client, aws_sdk_dynamodb::Client) {
 
 /// The table the workflows count their calls in, with the gate closed.
 async fn counts_table(ddb: &aws_sdk_dynamodb::Client) {
-    ddb.create_table()
-        .table_name(TABLE)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
-        .send()
-        .await
-        .expect("CreateTable");
+    testkit::aws::string_key_table(ddb, TABLE, "id").await;
     set_gate(ddb, false).await;
 }
 
