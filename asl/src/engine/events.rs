@@ -15,7 +15,10 @@
 //! after a restart, [`Engine::resume`](super::Engine::resume) continues an execution from it
 //! (a log that starts with the recorded events, ids continuing after the last one).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::Notify;
 
 use serde_json::{Map, Value};
 
@@ -63,21 +66,37 @@ impl Thread {
     }
 }
 
+/// The most events an execution's history holds (AWS's hard quota).
+pub(crate) const MAX_HISTORY_EVENTS: usize = 25_000;
+
+/// The cause of the failure of an execution whose history is full.
+pub(crate) const HISTORY_FULL_CAUSE: &str =
+    "The execution reached the maximum number of history events (25000).";
+
 /// The append-only event log of one execution.
 pub(crate) struct Recorder {
     execution_arn: String,
     clock: Arc<dyn Clock>,
     sink: Option<Arc<dyn EventSink>>,
     events: Mutex<Vec<HistoryEvent>>,
+    /// Whether [`MAX_HISTORY_EVENTS`] applies (an execution's history, not a map run's log).
+    limited: bool,
+    /// Set once an event was refused because the history was full.
+    full: AtomicBool,
+    full_signal: Notify,
 }
 
 impl Recorder {
+    /// A log without the history limit: a Distributed Map run's.
     pub fn new(
         execution_arn: String,
         clock: Arc<dyn Clock>,
         sink: Option<Arc<dyn EventSink>>,
     ) -> Self {
-        Recorder::continuing(execution_arn, clock, sink, Vec::new())
+        Recorder {
+            limited: false,
+            ..Recorder::continuing(execution_arn, clock, sink, Vec::new())
+        }
     }
 
     /// A log that already holds `recorded` (ids 1..=n, checked by the caller); new events
@@ -93,6 +112,23 @@ impl Recorder {
             clock,
             sink,
             events: Mutex::new(recorded),
+            limited: true,
+            full: AtomicBool::new(false),
+            full_signal: Notify::new(),
+        }
+    }
+
+    /// Whether an event was refused because the history is full: as on AWS, once 24,999
+    /// events are recorded only the execution's own end may follow, and anything else ends
+    /// it as failed (see [`HISTORY_FULL_CAUSE`]).
+    pub fn is_full(&self) -> bool {
+        self.full.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the history is full.
+    pub async fn filled(&self) {
+        if !self.is_full() {
+            self.full_signal.notified().await;
         }
     }
 
@@ -115,6 +151,24 @@ impl Recorder {
     fn append(&self, previous: i64, event_type: &str, details: Details) -> i64 {
         let mut events = self.events.lock().unwrap_or_else(PoisonError::into_inner);
         let id = events.len() as i64 + 1;
+        let closing = matches!(
+            event_type,
+            "ExecutionSucceeded" | "ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted"
+        );
+        if self.limited {
+            let refused = if closing {
+                events.len() >= MAX_HISTORY_EVENTS
+            } else {
+                self.is_full() || events.len() + 1 >= MAX_HISTORY_EVENTS
+            };
+            if refused {
+                // Event #25,000 may only end the execution: anything else fills the history.
+                if !closing && !self.full.swap(true, Ordering::SeqCst) {
+                    self.full_signal.notify_one();
+                }
+                return id;
+            }
+        }
         let mut map = Map::new();
         if let Some((key, body)) = details.0 {
             map.insert(key.to_string(), Value::Object(body));

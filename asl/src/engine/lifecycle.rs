@@ -9,8 +9,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::compiled::CompiledMachine;
-use super::error::{Failure, STATES_TIMEOUT};
-use super::events::{Details, Thread};
+use super::error::{Failure, STATES_RUNTIME, STATES_TIMEOUT};
+use super::events::{Details, Thread, HISTORY_FULL_CAUSE};
 use super::run::{run_machine_from, At, Run};
 use super::states::Pickup;
 use super::variables::Scope;
@@ -42,6 +42,8 @@ enum Ended {
     Done(Result<Value, Failure>),
     TimedOut,
     Stopped(StopRequest),
+    /// The history reached AWS's 25,000-event quota before the end.
+    HistoryFull,
 }
 
 /// What the engine does with an execution it registers.
@@ -154,10 +156,17 @@ pub(crate) async fn execute(
                 Point::Ended(result) => result,
             }
         };
-        tokio::select! {
+        let ended = tokio::select! {
             result = work => Ended::Done(result),
             () = deadline => Ended::TimedOut,
             Ok(request) = stop => Ended::Stopped(request),
+            () = recorder.filled() => Ended::HistoryFull,
+        };
+        // A run that refused an event for a full history ends failed, whatever came first.
+        if recorder.is_full() {
+            Ended::HistoryFull
+        } else {
+            ended
         }
     };
     let mut outcome = ExecutionOutcome {
@@ -176,6 +185,14 @@ pub(crate) async fn execute(
             let details = Details::new("executionSucceededEventDetails").payload("output", &output);
             recorder.add(&mut thread, "ExecutionSucceeded", details);
             outcome.output = Some(output);
+        }
+        Ended::HistoryFull => {
+            let details = Details::new("executionFailedEventDetails")
+                .error(Some(STATES_RUNTIME), Some(HISTORY_FULL_CAUSE));
+            recorder.add(&mut last, "ExecutionFailed", details);
+            outcome.status = ExecutionStatus::Failed;
+            outcome.error = Some(STATES_RUNTIME.to_string());
+            outcome.cause = Some(HISTORY_FULL_CAUSE.to_string());
         }
         Ended::Done(Err(failure)) => {
             let details = Details::new("executionFailedEventDetails")

@@ -141,3 +141,89 @@ async fn a_state_machine_that_nests_its_value_deeply_fails_and_the_process_serve
     still_serves(&emulator).await;
     emulator.shutdown().await;
 }
+
+/// An endless loop ends at AWS's 25,000-event quota: event #25,000 is `ExecutionFailed`, as AWS
+/// records it, and a loop that ends in time is not cut short.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_loop_fails_at_the_25000th_event() {
+    let emulator = testkit::aws::emulator().await;
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let machine = |rounds: u64| {
+        json!({"StartAt": "Init", "States": {
+            "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Add"},
+            "Add": {"Type": "Pass", "Assign": {"n.$": "States.MathAdd($n, 1)"}, "Next": "Again?"},
+            "Again?": {"Type": "Choice", "Default": "Done", "Choices": [
+                {"Variable": "$n", "NumericLessThan": rounds, "Next": "Add"}]},
+            "Done": {"Type": "Succeed"}
+        }})
+        .to_string()
+    };
+    let run = |name: &'static str, definition: String| {
+        let sfn = sfn.clone();
+        async move {
+            let arn = sfn
+                .create_state_machine()
+                .name(name)
+                .definition(definition)
+                .role_arn(testkit::aws::role_arn("sfn"))
+                .send()
+                .await
+                .unwrap()
+                .state_machine_arn;
+            let execution = sfn
+                .start_execution()
+                .state_machine_arn(arn)
+                .send()
+                .await
+                .unwrap()
+                .execution_arn;
+            testkit::eventually(60, || async {
+                let d = sfn
+                    .describe_execution()
+                    .execution_arn(&execution)
+                    .send()
+                    .await
+                    .unwrap();
+                (d.status != ExecutionStatus::Running).then_some(d)
+            })
+            .await
+            .expect("the execution ends")
+        }
+    };
+    // Each round enters and exits two states: four events.
+    let endless = run("endless", machine(1_000_000)).await;
+    assert_eq!(endless.status, ExecutionStatus::Failed);
+    assert_eq!(endless.error(), Some("States.Runtime"));
+    assert_eq!(
+        endless.cause(),
+        Some("The execution reached the maximum number of history events (25000).")
+    );
+    let mut events = Vec::new();
+    let mut token = None;
+    loop {
+        let page = sfn
+            .get_execution_history()
+            .execution_arn(&endless.execution_arn)
+            .max_results(1000)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap();
+        events.extend(
+            page.events()
+                .iter()
+                .map(|e| e.r#type().as_str().to_string()),
+        );
+        token = page.next_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(events.len(), 25_000);
+    assert_eq!(events.last().map(String::as_str), Some("ExecutionFailed"));
+
+    // 6,000 rounds: 24,006 events, within the quota.
+    let within = run("within", machine(6_000)).await;
+    assert_eq!(within.status, ExecutionStatus::Succeeded, "{within:?}");
+    still_serves(&emulator).await;
+}
