@@ -126,6 +126,7 @@ fn run_case(rt: &tokio::runtime::Runtime, case: &Value) -> Result<Observed, Stri
                 role_arn: "snf_role_arn".to_string(),
                 definition: Arc::new(definition.into()),
                 input: case["input"].clone(),
+                input_text: None,
             })
             .map_err(|e| format!("start failed: {e}"))?;
         let outcome = tokio::time::timeout(Duration::from_secs(1_000 * 86_400), execution.wait())

@@ -67,6 +67,7 @@ fn execute(
                 role_arn: "arn:aws:iam::123456789012:role/bench".into(),
                 definition: definition.clone(),
                 input: input.clone(),
+                input_text: None,
             })
             .expect("the execution starts");
         (execution.wait().await, execution)

@@ -56,8 +56,9 @@ pub(crate) enum Launch {
 
 /// Where an execution's run begins.
 pub(crate) enum Begin {
-    /// A new execution on this input: `ExecutionStarted`, then the definition from StartAt.
-    New(Value),
+    /// A new execution on this input (and its text, as recorded): `ExecutionStarted`, then
+    /// the definition from StartAt.
+    New(Value, String),
     /// An execution taken up from its recorded history.
     Resumed(Resumed),
 }
@@ -108,10 +109,11 @@ pub(crate) async fn execute(
         mut variables,
         ..
     } = match begin {
-        Begin::New(input) => {
+        Begin::New(input, text) => {
             let mut thread = Thread::default();
             let details = Details::new("executionStartedEventDetails")
-                .payload("input", &input)
+                .with("input", text)
+                .with("inputDetails", serde_json::json!({"truncated": false}))
                 .with("roleArn", run.shared.info.role_arn.as_str());
             recorder.add_closing(&mut thread, "ExecutionStarted", details);
             let name = definition.start_at.clone();

@@ -112,6 +112,9 @@ pub struct StartExecution {
     pub definition: Arc<CompiledMachine>,
     /// The execution input.
     pub input: Value,
+    /// The input as the caller wrote it, which `ExecutionStarted` records as AWS does (`None`:
+    /// the input serialised).
+    pub input_text: Option<String>,
 }
 
 impl fmt::Debug for StartExecution {
@@ -184,7 +187,11 @@ impl Engine {
         }
         let start_date = self.inner.clock.now();
         let shared = self.shared(&request, start_date, request.input.clone(), 0);
-        let launch = Launch::Run(Begin::New(request.input));
+        let text = request
+            .input_text
+            .clone()
+            .unwrap_or_else(|| request.input.to_string());
+        let launch = Launch::Run(Begin::New(request.input, text));
         self.launch(shared, request.definition, start_date, Vec::new(), launch)
     }
 

@@ -42,5 +42,6 @@ pub fn request(name: &str, definition: &Value, input: Value) -> StartExecution {
                 .into(),
         ),
         input,
+        input_text: None,
     }
 }

@@ -62,6 +62,7 @@ async fn reproduces_the_real_aws_history() {
             role_arn: "arn:aws:iam::016893804762:role/ResumeFromState".into(),
             definition: Arc::new(definition.into()),
             input: json!({"Message": "Your message here"}),
+            input_text: None,
         })
         .expect("the execution starts");
     let outcome = execution.wait().await;

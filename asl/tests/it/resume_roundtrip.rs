@@ -69,6 +69,7 @@ async fn run(
             role_arn: "arn:aws:iam::123456789012:role/r".into(),
             definition: Arc::new(definition.clone().into()),
             input,
+            input_text: None,
         })
         .expect("start");
     let outcome = execution.wait().await;

@@ -1111,3 +1111,32 @@ async fn a_paused_execution_completes_with_its_original_token_after_a_crash() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_history_records_the_input_as_the_caller_wrote_it() {
+    let emulator = emulator::start(Config::ephemeral()).await.unwrap();
+    let sfn = client(&emulator);
+    let machine = create(&sfn, "verbatim", &pass_result("done")).await;
+    let text = "{ \"b\" : 1,\n  \"a\" : [ 1.0, \"x\" ] }";
+    let execution = sfn
+        .start_execution()
+        .state_machine_arn(&machine)
+        .input(text)
+        .send()
+        .await
+        .unwrap()
+        .execution_arn;
+    finished(&sfn, &execution).await;
+    let history = history(&sfn, &execution, 1000, false).await;
+    let started = history[0]
+        .execution_started_event_details()
+        .expect("ExecutionStarted details");
+    assert_eq!(started.input(), Some(text), "AWS keeps the caller's text");
+    let described = sfn
+        .describe_execution()
+        .execution_arn(&execution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.input(), Some(text));
+}

@@ -139,6 +139,7 @@ pub(crate) fn engine_request(
         role_arn: record.revision.role_arn.clone(),
         definition: machines.get(&record.revision)?,
         input,
+        input_text: Some(record.input.clone()),
     })
 }
 

@@ -66,6 +66,7 @@ async fn run(
             role_arn: format!("arn:aws:iam::{ACCOUNT_ID}:role/TestState"),
             definition: Arc::new(CompiledMachine::compile(definition)),
             input,
+            input_text: None,
         })
         .map_err(invalid_definition)?;
     let outcome = execution.wait().await;
