@@ -113,6 +113,8 @@ echo tagged >"$work/tagged"
 $aws s3api put-object --bucket cli-bucket --key tagged --body "$work/tagged" --tagging 'env=ci&team=sfn' >/dev/null
 check "s3api put-object --tagging, get-object-tagging" "env ci team sfn" \
   "$($aws s3api get-object-tagging --bucket cli-bucket --key tagged --query 'TagSet[].[Key,Value]' --output text | tr '\t\n' '  ' | sed 's/ $//')"
+presigned=$($aws s3 presign s3://cli-bucket/tagged)
+check "s3 presign (the CLI v1's URL), fetched with curl" tagged "$(curl -s "$presigned")"
 $aws s3api put-object-tagging --bucket cli-bucket --key tagged --tagging 'TagSet=[{Key=only,Value=one}]'
 check "s3api put-object-tagging" only \
   "$($aws s3api get-object-tagging --bucket cli-bucket --key tagged --query 'TagSet[0].Key' --output text)"

@@ -1,7 +1,10 @@
 //! Which service a request is for: the service name in the SigV4 credential scope
 //! (`Credential=AKID/<date>/<region>/<service>/aws4_request`, in the `Authorization` header or,
 //! for presigned URLs, the `X-Amz-Credential` query parameter), and the region beside it.
-//! Unsigned requests are routed by their `X-Amz-Target` prefix when they have one.
+//! Requests signed with Signature Version 2 (`Authorization: AWS AKID:…`, or a URL presigned
+//! with `AWSAccessKeyId`, as the AWS CLI v1's `s3 presign` makes them) are S3's: no other
+//! service takes SigV2. Unsigned requests are routed by their `X-Amz-Target` prefix when they
+//! have one.
 
 use http::HeaderMap;
 
@@ -38,7 +41,24 @@ pub fn route(headers: &HeaderMap, query: &str) -> Option<Route> {
                 region: DEFAULT_REGION.to_string(),
             })
     };
-    from_header.or_else(from_query).or_else(from_target)
+    from_header
+        .or_else(from_query)
+        .or_else(|| sigv2(headers, query))
+        .or_else(from_target)
+}
+
+/// S3 in the default region, for a request signed with Signature Version 2 (it names no
+/// region).
+fn sigv2(headers: &HeaderMap, query: &str) -> Option<Route> {
+    let in_header = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS ") && v.contains(':'));
+    let in_query = || form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "AWSAccessKeyId");
+    (in_header || in_query()).then(|| Route {
+        service: "s3".to_string(),
+        region: DEFAULT_REGION.to_string(),
+    })
 }
 
 /// The scope in `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
@@ -109,5 +129,18 @@ mod tests {
         assert_eq!(route(&HeaderMap::new(), ""), None);
         let bad = headers(&[("authorization", "AWS4-HMAC-SHA256 Credential=garbage")]);
         assert_eq!(route(&bad, ""), None);
+    }
+
+    #[test]
+    fn signature_version_2_is_s3s() {
+        let presigned = "AWSAccessKeyId=AKID&Signature=abc%3D&Expires=1893456000";
+        let found = route(&HeaderMap::new(), presigned).unwrap();
+        assert_eq!(
+            (found.service.as_str(), found.region.as_str()),
+            ("s3", "us-east-1")
+        );
+        let signed = headers(&[("authorization", "AWS AKID:c2lnbmF0dXJl")]);
+        assert_eq!(route(&signed, "").unwrap().service, "s3");
+        assert!(route(&headers(&[("authorization", "AWS garbage")]), "").is_none());
     }
 }
