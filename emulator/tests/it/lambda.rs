@@ -416,6 +416,42 @@ async fn a_bootstrap_that_exits_is_a_runtime_exit_error_with_its_output_in_the_t
         log.contains(&format!("REPORT RequestId: {request_id}")),
         "{log}"
     );
+    // The same log, a line an event, in CloudWatch Logs as AWS names it.
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let streams = logs
+        .describe_log_streams()
+        .log_group_name("/aws/lambda/exits")
+        .send()
+        .await
+        .expect("the function's log group");
+    let stream = streams.log_streams()[0]
+        .log_stream_name()
+        .unwrap()
+        .to_string();
+    assert!(stream.contains("/[$LATEST]"), "{stream}");
+    let events = logs
+        .get_log_events()
+        .log_group_name("/aws/lambda/exits")
+        .log_stream_name(&stream)
+        .start_from_head(true)
+        .send()
+        .await
+        .unwrap();
+    let messages: Vec<&str> = events.events().iter().filter_map(|e| e.message()).collect();
+    assert_eq!(
+        messages.first().copied(),
+        Some(format!("START RequestId: {request_id} Version: $LATEST").as_str())
+    );
+    assert!(
+        messages.contains(&"hello from exits in us-east-1"),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with(&format!("REPORT RequestId: {request_id}"))),
+        "{messages:?}"
+    );
 
     let dry = lambda
         .invoke()

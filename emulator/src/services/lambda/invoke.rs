@@ -173,11 +173,24 @@ async fn execute(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let output = sandbox.take_logs();
+    let log = log_text(request_id, config, &output, &result, elapsed);
+    let stream = sandbox.log_stream().to_string();
     if healthy {
         lease.release();
     }
+    // As on AWS, the function's log goes to /aws/lambda/<name>, a line an event.
+    let lines: Vec<String> = String::from_utf8_lossy(&log)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let group = format!("/aws/lambda/{}", config.name);
+    if let Err(e) = cloud.logs.append(cloud, region, &group, &stream, &lines) {
+        eprintln!(
+            "emulator: the log of {} was not kept: {}",
+            config.name, e.message
+        );
+    }
     let log_result = tail.then(|| {
-        let log = log_text(request_id, config, &output, &result, elapsed);
         let start = log.len().saturating_sub(TAIL_BYTES);
         base64::engine::general_purpose::STANDARD.encode(&log[start..])
     });

@@ -272,6 +272,9 @@ pub enum RunResult {
 #[derive(Debug)]
 pub struct Sandbox {
     api: RuntimeApi,
+    /// Its CloudWatch Logs stream, named as AWS names one per execution environment
+    /// (`2026/12/04/[$LATEST]<32 hex digits>`).
+    log_stream: String,
     exited: watch::Receiver<Option<String>>,
     logs: Arc<Mutex<Vec<u8>>>,
     _kill: oneshot::Sender<()>,
@@ -299,6 +302,12 @@ impl Sandbox {
         Ok((
             Sandbox {
                 api,
+                log_stream: format!(
+                    "{}/[{}]{}",
+                    &crate::protocol::iso8601(std::time::SystemTime::now())[..10].replace('-', "/"),
+                    spec.config.version,
+                    uuid::Uuid::new_v4().simple()
+                ),
                 exited,
                 logs,
                 _kill: kill,
@@ -309,6 +318,11 @@ impl Sandbox {
 
     fn is_alive(&self) -> bool {
         self.exited.borrow().is_none() && self.api.init_error.borrow().is_none()
+    }
+
+    /// Its CloudWatch Logs stream's name.
+    pub fn log_stream(&self) -> &str {
+        &self.log_stream
     }
 
     /// The output captured since the last call.

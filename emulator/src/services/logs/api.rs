@@ -599,7 +599,8 @@ fn invalid(message: String) -> AwsError {
 }
 
 /// Now, in milliseconds since the epoch.
-fn now_ms() -> i64 {
+/// Now, in milliseconds since the epoch.
+pub(super) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

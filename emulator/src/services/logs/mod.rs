@@ -32,6 +32,60 @@ impl Logs {
     pub fn replay(&self, change: Value) -> Result<(), String> {
         self.store.replay(change)
     }
+
+    /// Appends `messages`, timestamped now, to the stream `stream` of the group `group` in
+    /// `region`, creating either when it is missing: how other services write their logs (a
+    /// Lambda function's to `/aws/lambda/<name>`).
+    pub fn append(
+        &self,
+        cloud: &Cloud,
+        region: &str,
+        group: &str,
+        stream: &str,
+        messages: &[String],
+    ) -> Result<(), AwsError> {
+        let id = model::GroupId {
+            region: region.to_string(),
+            name: group.to_string(),
+        };
+        let now = api::now_ms();
+        self.store.write_if(cloud, |s| {
+            Ok(s.group(&id).is_err().then(|| {
+                let group = model::LogGroup {
+                    name: group.to_string(),
+                    created: now,
+                    ..model::LogGroup::default()
+                };
+                model::Change::CreateGroup(id.clone(), group)
+            }))
+        })?;
+        self.store.write_if(cloud, |s| {
+            Ok(s.stream(&id, stream).is_err().then(|| {
+                let created = model::LogStream {
+                    name: stream.to_string(),
+                    created: now,
+                    ..model::LogStream::default()
+                };
+                model::Change::CreateStream(id.clone(), created)
+            }))
+        })?;
+        let events = messages
+            .iter()
+            .map(|message| model::Event {
+                timestamp: now,
+                message: message.clone(),
+                ingestion_time: now,
+            })
+            .collect();
+        self.store.write(cloud, |_| {
+            Ok(model::Change::PutEvents(
+                id.clone(),
+                stream.to_string(),
+                events,
+                now,
+            ))
+        })
+    }
 }
 
 /// Runs one CloudWatch Logs operation on its JSON input: the HTTP API and other services (Step
