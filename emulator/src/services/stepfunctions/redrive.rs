@@ -216,12 +216,9 @@ pub fn redrive_execution(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Valu
         .engine()
         .redrive(request, history)
         .map_err(engine_error)?;
+    // The date of the ExecutionRedriven event just recorded, read in place.
     let date = redriven
-        .history()
-        .iter()
-        .rev()
-        .find(|e| e.event_type == EXECUTION_REDRIVEN)
-        .and_then(|e| e.timestamp.as_f64())
+        .with_history(|h| redrives(h).last.and_then(|e| e.timestamp.as_f64()))
         .unwrap_or_else(now);
     if let Some(token) = token {
         sfn.client_tokens().remember(arn, token, date);
