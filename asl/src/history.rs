@@ -167,6 +167,26 @@ impl HistoryEvent {
     }
 }
 
+/// The event type RedriveExecution records (`executionRedrivenEventDetails.redriveCount`).
+pub const EXECUTION_REDRIVEN: &str = "ExecutionRedriven";
+
+/// How many times the history was redriven (its `ExecutionRedriven` events).
+pub fn redrive_count(events: &[HistoryEvent]) -> u64 {
+    events
+        .iter()
+        .filter(|e| e.event_type == EXECUTION_REDRIVEN)
+        .count() as u64
+}
+
+/// The last redrive, if any: a redriven execution's TimeoutSeconds counts from it, and
+/// DescribeExecution's `redriveDate` is its time.
+pub fn last_redrive(events: &[HistoryEvent]) -> Option<&HistoryEvent> {
+    events
+        .iter()
+        .rev()
+        .find(|e| e.event_type == EXECUTION_REDRIVEN)
+}
+
 /// Decodes a payload as recorded in a history: JSON text becomes its value; a value that is
 /// already structured (as in normalised recordings) is returned as it is.
 pub fn decode_payload(raw: &Value) -> Value {

@@ -12,7 +12,7 @@
 //! ## Persisting and resuming
 //! An [`EventSink`] is called, under the log's lock and so in id order, for every event of every
 //! execution. A store that writes each event before acknowledging it holds the whole history;
-//! after a restart, [`Engine::resume`](super::Engine::resume) continues an execution from it
+//! after a restart, [`Engine::recover`](super::Engine::recover) continues an execution from it
 //! (a log that starts with the recorded events, ids continuing after the last one).
 
 use std::sync::atomic::{AtomicBool, Ordering};

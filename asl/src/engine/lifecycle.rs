@@ -60,11 +60,11 @@ pub(crate) enum Begin {
     /// the definition from StartAt.
     New(Value, String),
     /// An execution taken up from its recorded history.
-    Resumed(Resumed),
+    Recovered(Recovered),
 }
 
 /// Where a resumed execution goes on from.
-pub(crate) struct Resumed {
+pub(crate) struct Recovered {
     /// When it started (its `ExecutionStarted`): TimeoutSeconds counts from there.
     pub started_at: SystemTime,
     /// The top-level thread its next event follows.
@@ -102,7 +102,7 @@ pub(crate) async fn execute(
     let recorder = run.recorder.clone();
     let clock = run.shared.clock.clone();
     let definition = compiled.definition();
-    let Resumed {
+    let Recovered {
         started_at,
         mut thread,
         point,
@@ -117,7 +117,7 @@ pub(crate) async fn execute(
                 .with("roleArn", run.shared.info.role_arn.as_str());
             recorder.add_closing(&mut thread, "ExecutionStarted", details);
             let name = definition.start_at.clone();
-            Resumed {
+            Recovered {
                 started_at: clock.now(),
                 thread,
                 point: Point::State {
@@ -129,7 +129,7 @@ pub(crate) async fn execute(
                 redriven: None,
             }
         }
-        Begin::Resumed(resumed) => resumed,
+        Begin::Recovered(resumed) => resumed,
     };
 
     let deadline = match definition.timeout_seconds {

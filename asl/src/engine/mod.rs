@@ -6,14 +6,14 @@
 //! AWS records them) and its outcome. Tasks call services through a [`TaskInvoker`]; time comes
 //! from a [`Clock`] ([`SystemClock`] for real time, [`TokioClock`] for virtual time in tests);
 //! every event can be observed as it is appended through an [`EventSink`], and
-//! [`Engine::resume`] continues an execution from the events a sink recorded (after a restart).
+//! [`Engine::recover`] continues an execution from the events a sink recorded (after a restart).
 //!
 //! A definition runs as a [`CompiledMachine`]: compiled once (paths, templates, intrinsic calls
 //! and JSONata expressions), shared by every execution. Distributed Maps that read items from
 //! elsewhere (`ItemReader`) are refused at start with [`EngineError::Unsupported`].
 
-mod choice;
 mod clock;
+mod comparison;
 mod compiled;
 mod concurrent;
 mod context;
@@ -24,8 +24,8 @@ mod invoker;
 mod io;
 mod jsonata;
 mod lifecycle;
+mod recovery;
 mod redrive;
-mod resume;
 mod retry;
 mod run;
 mod states;
@@ -49,7 +49,7 @@ pub use invoker::{IntegrationPattern, TaskFailure, TaskInvoker, TaskRequest};
 pub use lifecycle::ExecutionOutcome;
 pub use token::CallbackError;
 
-use crate::history::{ExecutionStatus, HistoryEvent};
+use crate::history::{self, ExecutionStatus, HistoryEvent};
 use context::ExecutionInfo;
 use events::Recorder;
 use lifecycle::{Begin, Launch, StopRequest};
@@ -82,7 +82,7 @@ pub enum EngineError {
     /// No execution with this ARN was started on this engine.
     #[error("Execution Does Not Exist: '{0}'")]
     ExecutionDoesNotExist(String),
-    /// The recorded history given to [`Engine::resume`] cannot be continued.
+    /// The recorded history given to [`Engine::recover`] cannot be continued.
     #[error("the recorded history cannot be continued: {0}")]
     InvalidHistory(String),
     /// [`Engine::start`] was called outside a tokio runtime.
@@ -249,7 +249,7 @@ impl Engine {
     /// [`EngineError::InvalidHistory`] when the ids are not 1..=n in order, an event follows
     /// no earlier one, or the first event is not `ExecutionStarted`;
     /// [`EngineError::ExecutionAlreadyExists`] when this engine already has the execution.
-    pub fn resume(
+    pub fn recover(
         &self,
         request: StartExecution,
         recorded: Vec<HistoryEvent>,
@@ -258,15 +258,20 @@ impl Engine {
             return self.start(request);
         };
         support::check(request.definition.definition())?;
-        resume::check(&recorded)?;
-        let start_date = resume::event_time(started).unwrap_or_else(|| self.inner.clock.now());
+        recovery::check(&recorded)?;
+        let start_date = recovery::event_time(started).unwrap_or_else(|| self.inner.clock.now());
         let input = started.payload("input").unwrap_or(request.input.clone());
-        let shared = self.shared(&request, start_date, input, redrive::count(&recorded));
+        let shared = self.shared(
+            &request,
+            start_date,
+            input,
+            history::redrive_count(&recorded),
+        );
         // A redriven execution's TimeoutSeconds counts from its last redrive.
-        let timed_from = redrive::last_redrive(&recorded)
-            .and_then(resume::event_time)
+        let timed_from = history::last_redrive(&recorded)
+            .and_then(recovery::event_time)
             .unwrap_or(start_date);
-        let launch = resume::plan(
+        let launch = recovery::plan(
             &shared,
             request.definition.definition(),
             &recorded,
@@ -282,7 +287,7 @@ impl Engine {
     ///
     /// The run records `ExecutionRedriven` (its `redriveCount` one more than the history's
     /// redrives so far, following the terminal event), then goes on where the history stopped,
-    /// as [`Engine::resume`] would take it up, except that the top-level state that was in
+    /// as [`Engine::recover`] would take it up, except that the top-level state that was in
     /// progress is **entered again** (a new `…StateEntered` on its recorded input; retry
     /// counters and, for a `.waitForTaskToken` task, the token are new). The states before it
     /// are not run again, and the top-level variables are the ones the history assigned. When
@@ -305,7 +310,7 @@ impl Engine {
         recorded: Vec<HistoryEvent>,
     ) -> Result<Execution, EngineError> {
         support::check(request.definition.definition())?;
-        resume::check(&recorded)?;
+        recovery::check(&recorded)?;
         let ended = recorded.last().map(|e| e.event_type.as_str());
         if !matches!(
             ended,
@@ -320,13 +325,14 @@ impl Engine {
         self.forget_ended(&request.execution_arn)?;
         let started = &recorded[0];
         let now = self.inner.clock.now();
-        let start_date = resume::event_time(started).unwrap_or(now);
+        let start_date = recovery::event_time(started).unwrap_or(now);
         let input = started.payload("input").unwrap_or(request.input.clone());
-        let count = redrive::count(&recorded) + 1;
+        let count = history::redrive_count(&recorded) + 1;
         let mut shared = self.shared(&request, start_date, input, count);
         let definition = request.definition.definition();
         let body = &recorded[..recorded.len() - 1];
-        let Launch::Run(Begin::Resumed(mut resumed)) = resume::plan(&shared, definition, body, now)
+        let Launch::Run(Begin::Recovered(mut resumed)) =
+            recovery::plan(&shared, definition, body, now)
         else {
             return Err(EngineError::InvalidHistory(
                 "the history before its last event already ends the execution".into(),
@@ -340,7 +346,7 @@ impl Engine {
         let last = recorded.len() as i64;
         resumed.thread = events::Thread { source: last, last };
         resumed.redriven = Some(count);
-        let launch = Launch::Run(Begin::Resumed(resumed));
+        let launch = Launch::Run(Begin::Recovered(resumed));
         self.launch(shared, request.definition, start_date, recorded, launch)
     }
 
@@ -434,11 +440,11 @@ impl Engine {
             inner.sink.clone(),
             recorded,
         ));
-        if let Some((Begin::Resumed(resumed), _)) = &mut begin {
+        if let Some((Begin::Recovered(resumed), _)) = &mut begin {
             if let Some(count) = resumed.redriven.take() {
                 let details = events::Details::new("executionRedrivenEventDetails")
                     .with("redriveCount", count);
-                recorder.add(&mut resumed.thread, redrive::EXECUTION_REDRIVEN, details);
+                recorder.add(&mut resumed.thread, history::EXECUTION_REDRIVEN, details);
             }
         }
         let run = Run {

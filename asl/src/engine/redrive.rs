@@ -9,12 +9,9 @@ use std::sync::{Mutex, PoisonError};
 
 use serde_json::Value;
 
-use crate::history::{History, HistoryEvent};
+use crate::history::{History, HistoryEvent, EXECUTION_REDRIVEN};
 use crate::model::{Definition, Machine, StateKind, Transition};
 use crate::resume::analysis::{Analysis, IterationOutcome};
-
-/// The history event that opens each redrive.
-pub(crate) const EXECUTION_REDRIVEN: &str = "ExecutionRedriven";
 
 /// What the Distributed Maps' runs produced, by map run ARN: their child executions are not
 /// in the execution's history, so a redrive of the parent learns from here which of them
@@ -112,22 +109,6 @@ impl Kept {
             None
         }
     }
-}
-
-/// How many times the recorded history was redriven.
-pub(crate) fn count(recorded: &[HistoryEvent]) -> u64 {
-    recorded
-        .iter()
-        .filter(|e| e.event_type == EXECUTION_REDRIVEN)
-        .count() as u64
-}
-
-/// The time of the last redrive, if any: a redriven execution's TimeoutSeconds counts from it.
-pub(crate) fn last_redrive(recorded: &[HistoryEvent]) -> Option<&HistoryEvent> {
-    recorded
-        .iter()
-        .rev()
-        .find(|e| e.event_type == EXECUTION_REDRIVEN)
 }
 
 /// What the top-level `state` (a Parallel or a Map) keeps from its last pass, which earlier

@@ -13,7 +13,7 @@ use super::error::Failure;
 use super::events::{Recorder, Thread};
 use super::invoker::TaskInvoker;
 use super::redrive::{Kept, MapRuns};
-use super::states::{self, Pickup, Step};
+use super::states::{self, Advance, Pickup};
 use super::token::Tokens;
 use super::variables::Scope;
 use crate::model::Machine;
@@ -110,11 +110,11 @@ pub(crate) fn run_machine_from<'a>(
                 state,
             };
             match states::run_state(work, input, thread, scope, pickup.take()).await? {
-                Step::Next(next, output) => {
+                Advance::Next(next, output) => {
                     name = next;
                     input = output;
                 }
-                Step::End(output) => {
+                Advance::End(output) => {
                     set_slot(slot, None);
                     return Ok(output);
                 }

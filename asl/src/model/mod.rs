@@ -8,13 +8,13 @@
 //! Parse with [`Definition::from_json`] or [`Definition::from_value`]; write back with
 //! [`Definition::to_value`]. Parsing errors name the state and the field.
 
-mod choice;
+mod choice_rule;
 mod error;
 mod fields;
 mod machine;
 mod state;
 
-pub use choice::{ChoiceRule, Comparison, Condition, Operator};
+pub use choice_rule::{ChoiceRule, Comparison, Condition, Operator};
 pub use error::ParseError;
 pub use fields::is_jsonata_expression;
 pub use machine::{Definition, Machine};

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::choice::ChoiceRule;
+use super::choice_rule::ChoiceRule;
 use super::error::ParseError;
 use super::fields::{kind_of, Fields, NullablePath, Writer};
 use super::machine::Machine;

@@ -260,9 +260,9 @@ impl ReferencePath {
         let steps = steps
             .into_iter()
             .map(|step| match step {
-                Step::Name(name) => Some(RefStep::Field(name)),
-                Step::Index(index) => usize::try_from(index).ok().map(RefStep::Index),
-                Step::Merge(_) => None,
+                DefiniteStep::Name(name) => Some(RefStep::Field(name)),
+                DefiniteStep::Index(index) => usize::try_from(index).ok().map(RefStep::Index),
+                DefiniteStep::Merge(_) => None,
             })
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| invalid(only_fields_and_indexes))?;
@@ -359,14 +359,14 @@ struct Segment {
 
 impl Segment {
     /// The segment as a step of a definite path, if it is one (`last`: it ends the path).
-    fn definite_step(&self, last: bool) -> Option<Step> {
+    fn definite_step(&self, last: bool) -> Option<DefiniteStep> {
         if self.scan {
             return None;
         }
         match &self.selector {
-            Selector::Name(name) => Some(Step::Name(name.clone())),
-            Selector::Index(index) => Some(Step::Index(*index)),
-            Selector::Names(names) if last => Some(Step::Merge(names.clone())),
+            Selector::Name(name) => Some(DefiniteStep::Name(name.clone())),
+            Selector::Index(index) => Some(DefiniteStep::Index(*index)),
+            Selector::Names(names) if last => Some(DefiniteStep::Merge(names.clone())),
             _ => None,
         }
     }
@@ -432,19 +432,19 @@ fn write_names(out: &mut String, names: &[String]) {
 
 /// A step of a definite path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Step {
+enum DefiniteStep {
     Name(String),
     Index(i64),
     /// `['a','b']` as the last step.
     Merge(Vec<String>),
 }
 
-impl Step {
+impl DefiniteStep {
     fn write(&self, out: &mut String) {
         match self {
-            Step::Name(name) => write_names(out, std::slice::from_ref(name)),
-            Step::Index(index) => out.push_str(&format!("[{index}]")),
-            Step::Merge(names) => write_names(out, names),
+            DefiniteStep::Name(name) => write_names(out, std::slice::from_ref(name)),
+            DefiniteStep::Index(index) => out.push_str(&format!("[{index}]")),
+            DefiniteStep::Merge(names) => write_names(out, names),
         }
     }
 }
@@ -453,7 +453,7 @@ impl Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Plan {
     /// Only definite steps: walks one value.
-    Definite(Vec<Step>),
+    Definite(Vec<DefiniteStep>),
     /// At least one indefinite segment, the first at `first_indefinite`.
     General {
         segments: Vec<Segment>,
@@ -503,7 +503,7 @@ impl Plan {
 }
 
 /// Jayway's normalized rendering of the first `count` definite steps, e.g. `$['a'][0]`.
-fn steps_text(steps: &[Step], count: usize) -> String {
+fn steps_text(steps: &[DefiniteStep], count: usize) -> String {
     let mut out = String::from("$");
     for step in steps.iter().take(count) {
         step.write(&mut out);
@@ -557,7 +557,7 @@ fn slice_indexes(len: usize, from: Option<i64>, to: Option<i64>) -> std::ops::Ra
 }
 
 fn resolve_steps<'a>(
-    steps: &[Step],
+    steps: &[DefiniteStep],
     node: &'a Value,
     out_of_range: OutOfRange,
 ) -> Result<Cow<'a, Value>, Miss> {
@@ -565,7 +565,7 @@ fn resolve_steps<'a>(
     let count = steps.len();
     for (i, step) in steps.iter().enumerate() {
         match step {
-            Step::Name(name) => match current {
+            DefiniteStep::Name(name) => match current {
                 Value::Object(map) => match map.get(name) {
                     Some(value) => current = value,
                     None if i + 1 == count => {
@@ -588,7 +588,7 @@ fn resolve_steps<'a>(
                     )))
                 }
             },
-            Step::Index(index) => match current {
+            DefiniteStep::Index(index) => match current {
                 Value::Array(items) => match element(items, *index) {
                     Some(value) => current = value,
                     None if out_of_range == OutOfRange::Null => current = &NULL,
@@ -612,7 +612,7 @@ fn resolve_steps<'a>(
                     )))
                 }
             },
-            Step::Merge(names) => {
+            DefiniteStep::Merge(names) => {
                 return match current {
                     Value::Object(map) => Ok(Cow::Owned(merge(map, names))),
                     _ => {

@@ -7,7 +7,7 @@ use crate::model::{Machine, StateKind};
 /// One step down into a nested machine: the enclosing state and which of its machines
 /// (the branch index for Parallel, 0 for a Map's item processor).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step<'a> {
+pub struct Enclosing<'a> {
     /// The enclosing Parallel or Map state.
     pub state: &'a str,
     /// The branch index (always 0 inside a Map).
@@ -18,7 +18,7 @@ pub struct Step<'a> {
 #[derive(Debug, Clone)]
 pub struct Location<'a> {
     /// Enclosing states from the top level inwards (empty for a top-level state).
-    pub parents: Vec<Step<'a>>,
+    pub parents: Vec<Enclosing<'a>>,
 }
 
 impl<'a> Location<'a> {
@@ -55,7 +55,7 @@ impl<'a> StateIndex<'a> {
 
 fn index_into<'a>(
     machine: &'a Machine,
-    parents: &mut Vec<Step<'a>>,
+    parents: &mut Vec<Enclosing<'a>>,
     out: &mut HashMap<&'a str, Location<'a>>,
 ) {
     for (name, state) in &machine.states {
@@ -68,7 +68,7 @@ fn index_into<'a>(
             _ => continue,
         };
         for (branch, child) in children.into_iter().enumerate() {
-            parents.push(Step {
+            parents.push(Enclosing {
                 state: name.as_str(),
                 branch,
             });

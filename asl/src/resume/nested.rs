@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::analysis::{Analysis, IterationOutcome, Run};
-use super::locate::Step;
+use super::locate::Enclosing;
 use super::patch::merge_patch;
 use super::rewrite::{
     choice, prepend_states, prune, recorded_value, unwrap_field, Lang, NameAllocator, ADDED_BY,
@@ -42,7 +42,7 @@ impl Nested<'_, '_> {
     pub fn descend(
         &mut self,
         state: &mut State,
-        steps: &[Step],
+        steps: &[Enclosing],
         failed: &str,
         entered: usize,
     ) -> Result<(), PlanError> {

@@ -3,7 +3,7 @@
 
 mod common;
 mod engine;
-mod engine_resume;
+mod engine_recovery;
 mod fixture_history;
 mod resume_roundtrip;
 mod variables;

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::{StateRun, Step};
-use crate::engine::choice::matches;
+use super::{Advance, StateRun};
+use crate::engine::comparison::matches;
 use crate::engine::error::{Failure, STATES_NO_CHOICE_MATCHED};
 use crate::engine::events::Thread;
 use crate::engine::io::Io;
@@ -17,7 +17,7 @@ pub(super) fn run<'a>(
     choice: &'a ChoiceState,
     input: Value,
     thread: &mut Thread,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     let io = s.io(None);
     let no_match = || {
         Failure::new(

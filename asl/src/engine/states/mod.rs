@@ -1,8 +1,8 @@
 //! One module per state type, and what running any state involves: the `…StateEntered` and
 //! `…StateExited` events, the context object, and where the state goes next.
 
+mod attempts;
 mod choice;
-mod execution;
 mod fail;
 mod map;
 mod parallel;
@@ -33,7 +33,7 @@ pub(crate) use choice::pick as pick_choice;
 pub(crate) const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
 
 /// Where a machine goes after a state.
-pub(crate) enum Step<'a> {
+pub(crate) enum Advance<'a> {
     /// To the named state, with this input.
     Next(&'a str, Value),
     /// The machine ends with this output.
@@ -125,7 +125,7 @@ pub(crate) async fn run_state<'a>(
     thread: &mut Thread,
     scope: &mut Scope,
     pickup: Option<Pickup>,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     let Work { run, name, state } = work;
     let before = *thread;
     let (entered_id, entered_at, waiting) = match pickup {
@@ -158,7 +158,7 @@ pub(crate) async fn run_state<'a>(
         StateKind::Fail(fail) => Err(fail::run(&s, fail, &input)),
         StateKind::Wait(wait) => wait::run(&s, wait, input, thread).await,
         StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_) => {
-            execution::run(&s, input, thread, waiting).await
+            attempts::run(&s, input, thread, waiting).await
         }
     };
     let result = result.map_err(|f| s.evaluation_failed(thread, f));
@@ -269,7 +269,7 @@ impl<'a> StateRun<'a> {
     }
 
     /// Records `…StateExited` with `output` and moves on along the state's transition.
-    pub fn exit(&self, thread: &mut Thread, output: Value) -> Result<Step<'a>, Failure> {
+    pub fn exit(&self, thread: &mut Thread, output: Value) -> Result<Advance<'a>, Failure> {
         let next = match self.state.transition() {
             Transition::Next(next) => Some(next),
             Transition::End | Transition::Choice => None,
@@ -283,7 +283,7 @@ impl<'a> StateRun<'a> {
         thread: &mut Thread,
         output: Value,
         next: Option<&'a str>,
-    ) -> Result<Step<'a>, Failure> {
+    ) -> Result<Advance<'a>, Failure> {
         if super::depth::nests_deeper_than(&output, super::depth::MAX_NESTING) {
             return Err(Failure::new(
                 STATES_RUNTIME,
@@ -328,8 +328,8 @@ impl<'a> StateRun<'a> {
             .with("outputDetails", serde_json::json!({"truncated": false}));
         self.run.recorder.add(thread, exited, details);
         Ok(match next {
-            Some(next) => Step::Next(next, output),
-            None => Step::End(output),
+            Some(next) => Advance::Next(next, output),
+            None => Advance::End(output),
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{StateRun, Step};
+use super::{Advance, StateRun};
 use crate::engine::error::Failure;
 use crate::engine::events::Thread;
 use crate::model::PassState;
@@ -13,7 +13,7 @@ pub(super) fn run<'a>(
     pass: &PassState,
     input: Value,
     thread: &mut Thread,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     let io = s.io(None);
     let state = s.state;
     let assigns = state.extra.contains_key("Assign");

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{StateRun, Step};
+use super::{Advance, StateRun};
 use crate::engine::error::Failure;
 use crate::engine::events::Thread;
 
@@ -11,7 +11,7 @@ pub(super) fn run<'a>(
     s: &StateRun<'a>,
     input: Value,
     thread: &mut Thread,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     let io = s.io(None);
     if s.jsonata() {
         let context = |with_input| io.context_document(with_input);

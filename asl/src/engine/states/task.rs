@@ -312,7 +312,7 @@ pub(super) async fn attempt(
 /// Takes up a `.waitForTaskToken` task whose call was made before its execution was
 /// interrupted: opens its token again and waits for the callback. TimeoutSeconds counts from
 /// the recorded `TaskScheduled`; HeartbeatSeconds from now (heartbeats are not recorded).
-pub(super) async fn resume_wait(
+pub(super) async fn recovered_wait(
     s: &StateRun<'_>,
     t: &TaskState,
     waiting: Waiting,

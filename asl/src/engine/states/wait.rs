@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use super::{StateRun, Step};
+use super::{Advance, StateRun};
 use crate::engine::error::Failure;
 use crate::engine::events::Thread;
 use crate::engine::timestamp;
@@ -17,7 +17,7 @@ pub(super) async fn run<'a>(
     wait: &WaitState,
     input: Value,
     thread: &mut Thread,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     if s.jsonata() {
         return run_jsonata(s, wait, input, thread).await;
     }
@@ -75,7 +75,7 @@ async fn run_jsonata<'a>(
     wait: &WaitState,
     input: Value,
     thread: &mut Thread,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     let io = s.io(None);
     let context = |with_input| io.context_document(with_input);
     let states = io.states(&input, None, None, &context);

@@ -231,14 +231,14 @@ async fn deploy(
                 .unwrap_or_default();
             let existing = resources.iter().find(|r| r.logical_id == *id).cloned();
             let step = match (&existing, &properties) {
-                (None, _) => Step::Add,
+                (None, _) => Provision::Add,
                 (Some(old), Ok(new)) if old.properties == *new && old.status != "CREATE_FAILED" => {
                     continue
                 }
                 (Some(old), Ok(new)) if replaces(&resource_type, &old.properties, new) => {
-                    Step::Replace(old.clone())
+                    Provision::Replace(old.clone())
                 }
-                (Some(old), _) => Step::Modify(old.clone()),
+                (Some(old), _) => Provision::Modify(old.clone()),
             };
             let mut resource = existing.clone().unwrap_or(StackResource {
                 logical_id: id.clone(),
@@ -254,9 +254,9 @@ async fn deploy(
                 resource.properties = props.clone();
             }
             match &step {
-                Step::Add => rec.resource(&mut resource, "CREATE_IN_PROGRESS", None)?,
-                Step::Modify(_) => rec.resource(&mut resource, "UPDATE_IN_PROGRESS", None)?,
-                Step::Replace(_) => rec.resource(
+                Provision::Add => rec.resource(&mut resource, "CREATE_IN_PROGRESS", None)?,
+                Provision::Modify(_) => rec.resource(&mut resource, "UPDATE_IN_PROGRESS", None)?,
+                Provision::Replace(_) => rec.resource(
                     &mut resource,
                     "UPDATE_IN_PROGRESS",
                     Some("Requested update requires the creation of a new physical resource; hence creating one."),
@@ -275,13 +275,13 @@ async fn deploy(
                 (resource, step, outcome)
             });
         for (mut resource, step, outcome) in futures::future::join_all(provided).await {
-            let is_add = matches!(step, Step::Add);
+            let is_add = matches!(step, Provision::Add);
             match outcome {
                 Ok(()) => {
                     touched.push(match step {
-                        Step::Add => Touch::Added(resource.logical_id.clone()),
-                        Step::Modify(old) => Touch::Modified(old),
-                        Step::Replace(old) => Touch::Replaced(old),
+                        Provision::Add => Touch::Added(resource.logical_id.clone()),
+                        Provision::Modify(old) => Touch::Modified(old),
+                        Provision::Replace(old) => Touch::Replaced(old),
                     });
                 }
                 Err(reason) => {
@@ -290,7 +290,7 @@ async fn deploy(
                     } else {
                         "UPDATE_FAILED"
                     };
-                    if let Step::Modify(old) = &step {
+                    if let Provision::Modify(old) = &step {
                         touched.push(Touch::Modified(old.clone()));
                     }
                     rec.resource(&mut resource, status, Some(&reason))?;
@@ -314,7 +314,8 @@ async fn deploy(
     Ok((touched, failed))
 }
 
-enum Step {
+/// What providing one resource does: create it, update it in place, or replace it.
+enum Provision {
     Add,
     Modify(StackResource),
     Replace(StackResource),
@@ -332,13 +333,13 @@ async fn run_step(
     rec: &Recorder,
     stack: &Stack,
     resource: &mut StackResource,
-    step: &Step,
+    step: &Provision,
     props: &Map<String, Value>,
 ) -> Result<(), String> {
     let cx = context(rec, stack, &resource.logical_id);
     let fail = |e: crate::error::AwsError| e.to_string();
     match step {
-        Step::Add => {
+        Provision::Add => {
             if !providers::is_supported(&resource.resource_type) {
                 return Err(format!(
                     "Template format error: Unrecognized resource types: [{}]",
@@ -356,7 +357,7 @@ async fn run_step(
             rec.resource(resource, "CREATE_COMPLETE", None)
                 .map_err(fail)
         }
-        Step::Modify(old) => {
+        Provision::Modify(old) => {
             let current = Provided {
                 physical_id: old.physical_id.clone().unwrap_or_default(),
                 attributes: old.attributes.clone(),
@@ -373,7 +374,7 @@ async fn run_step(
             rec.resource(resource, "UPDATE_COMPLETE", None)
                 .map_err(fail)
         }
-        Step::Replace(old) => {
+        Provision::Replace(old) => {
             if let Some(name) = providers::name_property(&resource.resource_type) {
                 if props.contains_key(name) && old.properties.get(name) == props.get(name) {
                     return Err(format!(

@@ -96,7 +96,7 @@ impl StepFunctions {
     }
 
     /// Continues executions that were running when the state was saved: each is handed to
-    /// the engine with its recorded events ([`Engine::resume`]), so a task waiting for a token
+    /// the engine with its recorded events ([`Engine::recover`]), so a task waiting for a token
     /// still completes with that token, and other states in progress run again from their
     /// recorded input. An execution that cannot be continued (a history this engine cannot
     /// take up, a definition it can no longer compile) is ended as failed, with
@@ -120,7 +120,7 @@ impl StepFunctions {
                 })
                 .and_then(|request| {
                     self.engine
-                        .resume(request, events)
+                        .recover(request, events)
                         .map_err(|e| e.to_string())
                 });
             match resumed {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use asl::history::{ExecutionStatus, HistoryEvent};
+use asl::history::{last_redrive, redrive_count, ExecutionStatus, HistoryEvent};
 use serde_json::{json, Map, Value};
 
 use super::executions::{engine_error, engine_request, find_execution};
@@ -28,8 +28,6 @@ const MAX_EVENTS_TO_REDRIVE: usize = 24_998;
 /// How many client tokens of an execution answer idempotently, and for how long.
 const TOKENS_KEPT: usize = 10;
 const TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
-/// The event type of a redrive.
-const EXECUTION_REDRIVEN: &str = "ExecutionRedriven";
 
 /// A client token that redrove an execution: the redrive date it answers, and when it came.
 #[derive(Debug)]
@@ -67,23 +65,6 @@ impl ClientTokens {
         if kept.len() > TOKENS_KEPT {
             kept.remove(0);
         }
-    }
-}
-
-/// The redrive facts of one history.
-struct Redrives<'h> {
-    count: usize,
-    last: Option<&'h HistoryEvent>,
-}
-
-fn redrives(history: &[HistoryEvent]) -> Redrives<'_> {
-    let mut found = history
-        .iter()
-        .filter(|e| e.event_type == EXECUTION_REDRIVEN);
-    let count = found.clone().count();
-    Redrives {
-        count,
-        last: found.next_back(),
     }
 }
 
@@ -126,9 +107,8 @@ fn not_redrivable(
 /// Adds `redriveCount` and, once redriven, `redriveDate` (DescribeExecution and
 /// ListExecutions items).
 pub fn add_counts(out: &mut Map<String, Value>, history: &[HistoryEvent]) {
-    let redrives = redrives(history);
-    out.insert("redriveCount".into(), json!(redrives.count));
-    if let Some(last) = redrives.last {
+    out.insert("redriveCount".into(), json!(redrive_count(history)));
+    if let Some(last) = last_redrive(history) {
         out.insert("redriveDate".into(), last.timestamp.clone());
     }
 }
@@ -167,7 +147,7 @@ pub fn filter(input: Input<'_>) -> AwsResult<Option<bool>> {
 
 /// Whether the history was redriven.
 pub fn was_redriven(history: &[HistoryEvent]) -> bool {
-    history.iter().any(|e| e.event_type == EXECUTION_REDRIVEN)
+    last_redrive(history).is_some()
 }
 
 /// Whether the state machine `arn` exists (takes the service's lock: never call it while
@@ -218,7 +198,7 @@ pub fn redrive_execution(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Valu
         .map_err(engine_error)?;
     // The date of the ExecutionRedriven event just recorded, read in place.
     let date = redriven
-        .with_history(|h| redrives(h).last.and_then(|e| e.timestamp.as_f64()))
+        .with_history(|h| last_redrive(h).and_then(|e| e.timestamp.as_f64()))
         .unwrap_or_else(now);
     if let Some(token) = token {
         sfn.client_tokens().remember(arn, token, date);

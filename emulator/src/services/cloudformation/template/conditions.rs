@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::declarations::Template;
 use super::error::{Result, TemplateError};
 use super::intrinsics::{Evaluator, NoExports, NoResources};
-use super::model::Template;
 use super::params::ParameterValues;
 use super::pseudo::Pseudo;
 use super::refs;

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::declarations::{Resource, Template};
 use super::error::{Result, TemplateError};
-use super::model::{Resource, Template};
 use super::refs::{self, Reference};
 
 /// The resource-level fields that can hold intrinsic functions.

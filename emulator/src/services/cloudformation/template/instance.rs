@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::conditions;
+use super::declarations::{Output, Template};
 use super::error::{Result, TemplateError};
 use super::graph::{self, DependencyGraph};
 use super::intrinsics::{Evaluator, Exports, NoExports, NoResources, ResourceValues};
-use super::model::{Output, Template};
 use super::params::ParameterValues;
 use super::pseudo::Pseudo;
 use super::refs;

@@ -10,8 +10,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::cidr::cidr;
+use super::declarations::Template;
 use super::error::{Result, TemplateError};
-use super::model::Template;
 use super::params::ParameterValues;
 use super::pseudo::Pseudo;
 use super::refs::{get_att_args, if_malformed, single_key, sub_args};

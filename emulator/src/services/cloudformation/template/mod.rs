@@ -15,11 +15,11 @@
 
 mod cidr;
 mod conditions;
+mod declarations;
 mod error;
 mod graph;
 mod instance;
 mod intrinsics;
-mod model;
 mod params;
 mod parse;
 mod pseudo;
@@ -36,11 +36,11 @@ mod fuzz;
 mod tests;
 
 pub use cidr::cidr;
+pub use declarations::{Output, Parameter, ParameterKind, Resource, Template};
 pub use error::{ErrorKind, Result, TemplateError};
 pub use graph::DependencyGraph;
 pub use instance::{Instance, OutputValue};
 pub use intrinsics::{Evaluator, Exports, KnownResources, NoExports, NoResources, ResourceValues};
-pub use model::{Output, Parameter, ParameterKind, Resource, Template};
 pub use params::{ParameterValue, ParameterValues};
 pub use pseudo::Pseudo;
 pub use summary::{

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use regex::Regex;
 use serde_json::Value;
 
+use super::declarations::{Parameter, ParameterKind, Template};
 use super::error::{Result, TemplateError};
-use super::model::{Parameter, ParameterKind, Template};
 
 /// One parameter's value for a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]

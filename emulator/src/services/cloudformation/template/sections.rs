@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use super::declarations::{Output, Parameter, ParameterKind, Resource, Template};
 use super::error::{Result, TemplateError};
-use super::model::{Output, Parameter, ParameterKind, Resource, Template};
 
 const SECTIONS: &[&str] = &[
     "AWSTemplateFormatVersion",

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use super::declarations::{Parameter, Template};
 use super::error::{Result, TemplateError};
-use super::model::{Parameter, Template};
 
 /// `CAPABILITY_IAM`.
 pub const CAPABILITY_IAM: &str = "CAPABILITY_IAM";

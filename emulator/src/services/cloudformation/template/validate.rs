@@ -2,9 +2,9 @@
 //! `DependsOn` and condition name must resolve; conditions must not refer to resources; the
 //! resources and the conditions must have no cycle.
 
+use super::declarations::Template;
 use super::error::{Result, TemplateError};
 use super::graph::{self, DependencyGraph};
-use super::model::Template;
 use super::pseudo::is_pseudo;
 use super::refs::{self, Reference};
 

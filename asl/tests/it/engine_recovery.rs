@@ -1,4 +1,4 @@
-//! `Engine::resume`: an execution recorded through an `EventSink`, cut where a kill -9 could
+//! `Engine::recover`: an execution recorded through an `EventSink`, cut where a kill -9 could
 //! have cut it, continued on a fresh engine to the same end, with one valid event chain.
 
 use crate::common;
@@ -79,7 +79,7 @@ fn resume(
         Arc::new(TokioClock::starting_at(now)),
         journal.sink(),
     );
-    let execution = engine.resume(request(name, definition, input), recorded.to_vec());
+    let execution = engine.recover(request(name, definition, input), recorded.to_vec());
     (engine, execution, journal)
 }
 
@@ -514,10 +514,10 @@ async fn histories_that_cannot_be_continued_are_refused() {
     );
     let recorded = full[..2].to_vec();
     engine
-        .resume(request("x", &definition, json!({})), recorded.clone())
+        .recover(request("x", &definition, json!({})), recorded.clone())
         .unwrap();
     assert!(matches!(
-        engine.resume(request("x", &definition, json!({})), recorded),
+        engine.recover(request("x", &definition, json!({})), recorded),
         Err(EngineError::ExecutionAlreadyExists(_))
     ));
 }

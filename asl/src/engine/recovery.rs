@@ -1,5 +1,5 @@
 //! Taking an execution up again from its recorded history: how it ended, or which top-level
-//! state it was in and how to go on (see [`Engine::resume`](super::Engine::resume) for the
+//! state it was in and how to go on (see [`Engine::recover`](super::Engine::recover) for the
 //! semantics).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -11,7 +11,7 @@ use super::error::{Failure, STATES_NO_CHOICE_MATCHED};
 use super::events::Thread;
 use super::invoker::{classify, IntegrationPattern};
 use super::io::Io;
-use super::lifecycle::{Begin, ExecutionOutcome, Launch, Point, Resumed};
+use super::lifecycle::{Begin, ExecutionOutcome, Launch, Point, Recovered};
 use super::run::Shared;
 use super::states::{pick_choice, Pickup, Waiting};
 use super::token::find_tokens;
@@ -106,7 +106,7 @@ pub(crate) fn plan(
             source: 0,
             last: last_id,
         };
-        return Launch::Run(Begin::Resumed(Resumed {
+        return Launch::Run(Begin::Recovered(Recovered {
             started_at,
             thread,
             point,
@@ -156,7 +156,7 @@ pub(crate) fn plan(
         source: last_id,
         last: last_id,
     };
-    Launch::Run(Begin::Resumed(Resumed {
+    Launch::Run(Begin::Recovered(Recovered {
         started_at,
         thread,
         point,

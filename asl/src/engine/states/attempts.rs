@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{map, parallel, task, StateRun, Step, Waiting};
+use super::{map, parallel, task, Advance, StateRun, Waiting};
 use crate::engine::error::Failure;
 use crate::engine::events::{Details, Thread};
 use crate::engine::retry::RetryBudget;
@@ -57,7 +57,7 @@ async fn attempt(
 ) -> Result<Value, Failure> {
     match &s.state.kind {
         StateKind::Task(t) => match waiting {
-            Some(waiting) => task::resume_wait(s, t, waiting, thread).await,
+            Some(waiting) => task::recovered_wait(s, t, waiting, thread).await,
             None => task::attempt(s, t, effective, thread, retry_count).await,
         },
         StateKind::Parallel(p) => parallel::attempt(s, p, effective, thread, retry_count).await,
@@ -73,7 +73,7 @@ pub(super) async fn run<'a>(
     input: Value,
     thread: &mut Thread,
     mut waiting: Option<Waiting>,
-) -> Result<Step<'a>, Failure> {
+) -> Result<Advance<'a>, Failure> {
     let Some(p) = policies(&s.state.kind) else {
         return Err(Failure::runtime("not a Task, Parallel or Map state"));
     };
