@@ -7,9 +7,10 @@
 use std::sync::{Arc, Weak};
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::AwsResult;
-use crate::journal::{Journal, Record};
+use crate::journal::{Compacted, Journal, Record, SnapshotWriter, FORMAT_VERSION};
 use crate::services::{
     cloudformation, dynamodb, events, iam, lambda, logs, registry, s3, stepfunctions,
 };
@@ -73,18 +74,69 @@ impl Cloud {
         self.journal.is_some()
     }
 
-    /// Applies journaled changes, oldest first, then lets services pick up where they were
-    /// (executions that were running continue).
+    /// Applies journaled changes, oldest first, compacts the journal when its snapshot is
+    /// smaller, then lets services pick up where they were (executions that were running
+    /// continue).
     pub fn replay(&self, records: Vec<Record>) -> Result<(), String> {
+        let count = records.len();
         for (n, record) in records.into_iter().enumerate() {
-            let result = match registry::find(&record.service).and_then(|s| s.replay) {
-                Some(replay) => replay(self, record.change),
+            let result = match registry::find(&record.service).and_then(|s| s.store) {
+                Some(store) => store(self).replay(record.change),
                 None => Err(format!("unknown service '{}'", record.service)),
             };
             result.map_err(|e| format!("journal record {}: {e}", n + 1))?;
         }
+        self.compact(count);
         self.states.after_replay(self);
         self.cloudformation.after_replay(self)
+    }
+
+    /// Rewrites the journal as a snapshot of the replayed state, when that is smaller. A
+    /// compaction that fails leaves the journal as it was, with a warning: it only saves
+    /// space and start time.
+    fn compact(&self, records: usize) {
+        let Some(journal) = &self.journal else {
+            return;
+        };
+        let snapshot = |out: &mut SnapshotWriter| {
+            self.each_snapshot_record(&mut |service, change| out.record(service, change))
+        };
+        match journal.compact(records, snapshot) {
+            Ok(Some(Compacted { before, after })) => eprintln!(
+                "emulator: compacted the state journal: {} records ({} bytes) became {} ({} bytes)",
+                before.0, before.1, after.0, after.1
+            ),
+            Ok(None) => {}
+            Err(e) => eprintln!("emulator: warning: {e}; the journal stays as it was"),
+        }
+    }
+
+    /// The records that rebuild the current state of every service, as compaction writes
+    /// them (what a restart on a compacted journal replays).
+    pub fn snapshot(&self) -> Result<Vec<Record>, String> {
+        let mut records = Vec::new();
+        self.each_snapshot_record(&mut |service, change| {
+            records.push(Record {
+                version: FORMAT_VERSION,
+                service: service.to_string(),
+                change,
+            });
+            Ok(())
+        })?;
+        Ok(records)
+    }
+
+    /// Hands `f` each service's snapshot changes, service by service in registry order.
+    fn each_snapshot_record(
+        &self,
+        f: &mut dyn FnMut(&str, Value) -> Result<(), String>,
+    ) -> Result<(), String> {
+        for service in registry::REGISTRY {
+            if let Some(store) = service.store {
+                store(self).snapshot(&mut |change| f(service.signing_name, change))?;
+            }
+        }
+        Ok(())
     }
 }
 

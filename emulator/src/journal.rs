@@ -11,6 +11,11 @@
 //! start. A write that fails (a full disk) is not acknowledged: the request gets an error and
 //! the file is cut back to its length before the write, so the log reads as it did. A line
 //! damaged before the end refuses the start; [`repair`] keeps what comes before it.
+//!
+//! [`Journal::compact`] rewrites the log as a snapshot (the changes that rebuild the current
+//! state, so overwritten items, replaced uploads and deleted resources drop out): written to a
+//! file beside it and synced, then renamed over it, so a crash at any point leaves either the
+//! old log or the new one whole.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -24,6 +29,9 @@ use crate::error::AwsError;
 
 /// The journal's file name inside the state directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
+
+/// The file a compaction writes before it replaces the journal.
+const COMPACTING_FILE: &str = "journal.jsonl.compacting";
 
 /// The format version of the lines this emulator writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -77,6 +85,11 @@ impl Journal {
             message: e.to_string(),
         };
         std::fs::create_dir_all(dir).map_err(|e| fail(dir, &e))?;
+        // A compaction cut off by a crash: the journal it would have replaced is still whole.
+        let compacting = dir.join(COMPACTING_FILE);
+        if compacting.exists() {
+            std::fs::remove_file(&compacting).map_err(|e| fail(&compacting, &e))?;
+        }
         let path = dir.join(JOURNAL_FILE);
         let records = match File::open(&path) {
             Ok(file) => read_records(BufReader::new(file)).map_err(|e| fail(&path, &e))?,
@@ -137,6 +150,91 @@ impl Journal {
                     self.path.display()
                 ))
             })
+    }
+}
+
+/// What [`Journal::compact`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compacted {
+    /// The records and bytes of the journal before.
+    pub before: (usize, u64),
+    /// The records and bytes of the snapshot that replaced it.
+    pub after: (usize, u64),
+}
+
+/// Where a compaction's snapshot is written, record by record.
+pub struct SnapshotWriter {
+    out: std::io::BufWriter<File>,
+    records: usize,
+}
+
+impl SnapshotWriter {
+    /// Writes one change of `service`, as [`Journal::append`] would journal it.
+    pub fn record(&mut self, service: &str, change: Value) -> Result<(), String> {
+        let record = Record {
+            version: FORMAT_VERSION,
+            service: service.to_string(),
+            change,
+        };
+        serde_json::to_writer(&mut self.out, &record).map_err(|e| e.to_string())?;
+        self.out.write_all(b"\n").map_err(|e| e.to_string())?;
+        self.records += 1;
+        Ok(())
+    }
+}
+
+impl Journal {
+    /// Rewrites the journal, which holds `records` records, as the snapshot `write` produces,
+    /// when that is smaller; `None` when it is not (the journal stays as it was). Call it only
+    /// while nothing else appends (on start, before serving). On an error the journal is left
+    /// as it was.
+    pub fn compact(
+        &self,
+        records: usize,
+        write: impl FnOnce(&mut SnapshotWriter) -> Result<(), String>,
+    ) -> Result<Option<Compacted>, JournalError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let temp = dir.join(COMPACTING_FILE);
+        let fail = |e: &dyn std::fmt::Display| JournalError {
+            path: temp.display().to_string(),
+            message: format!("compaction: {e}"),
+        };
+        let outcome = (|| {
+            let mut appender = self
+                .file
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let bytes_before = appender.file.metadata().map_err(|e| fail(&e))?.len();
+            let file = File::create(&temp).map_err(|e| fail(&e))?;
+            let mut writer = SnapshotWriter {
+                out: std::io::BufWriter::new(file),
+                records: 0,
+            };
+            write(&mut writer).map_err(|e| fail(&e))?;
+            let file = writer.out.into_inner().map_err(|e| fail(&e.error()))?;
+            file.sync_all().map_err(|e| fail(&e))?;
+            let bytes_after = file.metadata().map_err(|e| fail(&e))?.len();
+            if bytes_after >= bytes_before {
+                std::fs::remove_file(&temp).map_err(|e| fail(&e))?;
+                return Ok(None);
+            }
+            std::fs::rename(&temp, &self.path).map_err(|e| fail(&e))?;
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| fail(&e))?;
+            appender.file = OpenOptions::new()
+                .append(true)
+                .open(&self.path)
+                .map_err(|e| fail(&e))?;
+            Ok(Some(Compacted {
+                before: (records, bytes_before),
+                after: (writer.records, bytes_after),
+            }))
+        })();
+        if outcome.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        outcome
     }
 }
 
@@ -266,6 +364,81 @@ fn read_records(reader: impl BufRead) -> Result<Vec<Record>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A journal of `n` overwrites of one key, as a compaction sees it.
+    fn overwritten(dir: &Path, n: usize) -> Journal {
+        let (journal, _) = Journal::open(dir).unwrap();
+        for i in 0..n {
+            journal
+                .append("dynamodb", &serde_json::json!({"Put": {"k": i}}))
+                .unwrap();
+        }
+        journal
+    }
+
+    #[test]
+    fn compaction_replaces_the_journal_and_later_appends_follow_the_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = overwritten(dir.path(), 10);
+        let done = journal
+            .compact(10, |out| {
+                out.record("dynamodb", serde_json::json!({"Put": {"k": 9}}))
+            })
+            .unwrap()
+            .expect("one record is smaller than ten");
+        assert_eq!(done.before.0, 10);
+        assert_eq!(done.after.0, 1);
+        assert!(done.after.1 < done.before.1);
+        journal.append("s3", &serde_json::json!(1)).unwrap();
+        let (_, records) = Journal::open(dir.path()).unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].change["Put"]["k"], 9);
+        assert_eq!(records[1].service, "s3");
+        assert!(!dir.path().join(COMPACTING_FILE).exists());
+    }
+
+    #[test]
+    fn a_snapshot_no_smaller_than_the_journal_is_discarded() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = overwritten(dir.path(), 1);
+        let before = std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap();
+        let done = journal
+            .compact(1, |out| {
+                out.record("dynamodb", serde_json::json!({"Put": {"k": 0, "pad": 1}}))
+            })
+            .unwrap();
+        assert_eq!(done, None);
+        assert_eq!(
+            std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap(),
+            before
+        );
+        assert!(!dir.path().join(COMPACTING_FILE).exists());
+    }
+
+    #[test]
+    fn a_snapshot_that_fails_midway_leaves_the_journal_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = overwritten(dir.path(), 5);
+        let before = std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap();
+        let error = journal
+            .compact(5, |out| {
+                out.record("dynamodb", serde_json::json!({"Put": {"k": 4}}))?;
+                Err("a service could not be read".to_string())
+            })
+            .unwrap_err();
+        assert!(
+            error.message.contains("a service could not be read"),
+            "{error:?}"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join(JOURNAL_FILE)).unwrap(),
+            before
+        );
+        assert!(!dir.path().join(COMPACTING_FILE).exists());
+        journal.append("s3", &serde_json::json!(1)).unwrap();
+        let (_, records) = Journal::open(dir.path()).unwrap();
+        assert_eq!(records.len(), 6);
+    }
 
     #[test]
     fn records_survive_reopening_and_a_torn_last_line_is_ignored() {

@@ -64,3 +64,23 @@ pub async fn string_key_table(ddb: &aws_sdk_dynamodb::Client, name: &str, key: &
         .await
         .unwrap_or_else(|e| panic!("CreateTable {name}: {e:?}"));
 }
+
+/// Waits up to `seconds` for the execution `arn` to end (any status but RUNNING) and returns
+/// its description; panics if it does not end in time.
+pub async fn execution_end(
+    sfn: &aws_sdk_sfn::Client,
+    arn: &str,
+    seconds: u64,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    crate::eventually(seconds, || async {
+        let described = sfn
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+            .expect("DescribeExecution");
+        (described.status != aws_sdk_sfn::types::ExecutionStatus::Running).then_some(described)
+    })
+    .await
+    .unwrap_or_else(|| panic!("{arn} did not end in {seconds} s"))
+}

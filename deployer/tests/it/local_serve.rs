@@ -13,11 +13,24 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
 
-/// Starts `deployer local serve` on a free port with `state_dir`; returns it and its endpoint.
-fn serve(state_dir: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deployer"))
+/// `deployer local serve` on a free port with `state_dir`, and `extra` arguments.
+fn serve_command(state_dir: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_deployer"));
+    command
         .args(["local", "serve", "--port", "0", "--state-dir"])
         .arg(state_dir)
+        .args(extra);
+    command
+}
+
+/// Starts `deployer local serve` on a free port with `state_dir`; returns it and its endpoint.
+fn serve(state_dir: &Path) -> (Child, String) {
+    serve_with(state_dir, &[])
+}
+
+/// [`serve`] with `extra` arguments.
+fn serve_with(state_dir: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = serve_command(state_dir, extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -160,6 +173,61 @@ async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() 
     assert_eq!(
         output,
         json!({"jobId": "job-1", "callback": {"result": 42}})
+    );
+    kill_9(server);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_journal_refuses_the_start_naming_the_line_and_repair_keeps_what_came_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, endpoint) = serve(dir.path());
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
+    testkit::aws::string_key_table(&dynamodb, "kept", "pk").await;
+    for key in ["first", "second", "third"] {
+        dynamodb
+            .put_item()
+            .table_name("kept")
+            .item("pk", AttributeValue::S(key.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    kill_9(server);
+
+    // Damage the line of the third item (the last line is the third put; a damaged last line
+    // would only be a torn write, dropped with a warning): add a line after it.
+    let journal = dir.path().join("journal.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let damaged = lines.len();
+    let mut broken: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    broken[damaged - 1] = broken[damaged - 1][..20].to_string();
+    broken.push(lines[damaged - 1].to_string());
+    std::fs::write(&journal, broken.join("\n") + "\n").unwrap();
+
+    let refused = serve_command(dir.path(), &[]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains(&format!("line {damaged} is damaged")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--repair"), "{stderr}");
+
+    let (server, endpoint) = serve_with(dir.path(), &["--repair"]);
+    assert!(dir.path().join("journal.jsonl.damaged").exists());
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
+    let scan = dynamodb.scan().table_name("kept").send().await.unwrap();
+    let mut keys: Vec<&str> = scan
+        .items()
+        .iter()
+        .map(|i| i["pk"].as_s().unwrap().as_str())
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["first", "second"],
+        "the records before the damaged line"
     );
     kill_9(server);
 }

@@ -1,6 +1,7 @@
 //! The services this emulator answers, in one table: each one's SigV4 signing name, the
 //! protocol its requests are read in (with its `X-Amz-Target` prefix or XML namespace), the
-//! function that serves an operation, and how its journaled changes are replayed.
+//! function that serves an operation, and its journaled store (replayed on start, snapshotted
+//! by compaction).
 //!
 //! Adding a service is one [`Registration`] in [`REGISTRY`] (and its state in
 //! [`Cloud`]): the front door, routing and replay all read this table.
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
+use super::store::Persisted;
 use super::{cloudformation, dynamodb, events, lambda, logs, s3, stepfunctions, sts};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
@@ -37,8 +39,8 @@ pub type QueryCall = for<'a> fn(
 /// Serves one request of a REST protocol (the service routes by method and path).
 pub type RestCall = for<'a> fn(&'a Arc<Cloud>, AwsRequest) -> BoxFuture<'a, Response>;
 
-/// Applies one journaled change of a service.
-pub type Replay = fn(&Cloud, Value) -> Result<(), String>;
+/// A service's journaled store in the account (what replay and compaction work on).
+pub type StoreOf = fn(&Cloud) -> &dyn Persisted;
 
 /// How a service's requests are read and its replies written.
 #[derive(Clone, Copy)]
@@ -71,8 +73,8 @@ pub struct Registration {
     pub signing_name: &'static str,
     /// How its requests are read.
     pub protocol: Protocol,
-    /// How its journaled changes are replayed; `None` for a service without state.
-    pub replay: Option<Replay>,
+    /// Its journaled store; `None` for a service without state.
+    pub store: Option<StoreOf>,
 }
 
 impl std::fmt::Debug for Registration {
@@ -94,12 +96,12 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { stepfunctions::call(cloud, &ctx, &op, input).await })
             },
         },
-        replay: Some(|cloud, change| cloud.states.replay(change)),
+        store: Some(|cloud| &cloud.states.store),
     },
     Registration {
         signing_name: "lambda",
         protocol: Protocol::Rest(|cloud, request| Box::pin(lambda::handle(cloud, request))),
-        replay: Some(|cloud, change| cloud.lambda.replay(change)),
+        store: Some(|cloud| &cloud.lambda.store),
     },
     Registration {
         signing_name: "dynamodb",
@@ -110,7 +112,7 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { dynamodb::call(cloud, &ctx, &op, input).await })
             },
         },
-        replay: Some(|cloud, change| cloud.dynamodb.replay(change)),
+        store: Some(|cloud| &cloud.dynamodb.store),
     },
     Registration {
         signing_name: "events",
@@ -121,7 +123,7 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { events::call(cloud, &ctx, &op, input).await })
             },
         },
-        replay: Some(|cloud, change| cloud.events.replay(change)),
+        store: Some(|cloud| &cloud.events.store),
     },
     Registration {
         signing_name: "iam",
@@ -131,12 +133,12 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { cloud.iam.call(cloud, &action, &params) })
             },
         },
-        replay: Some(|cloud, change| cloud.iam.replay(change)),
+        store: Some(|cloud| &cloud.iam.store),
     },
     Registration {
         signing_name: "s3",
         protocol: Protocol::Rest(|cloud, request| Box::pin(s3::handle(cloud, request))),
-        replay: Some(|cloud, change| cloud.s3.replay(change)),
+        store: Some(|cloud| &cloud.s3.store),
     },
     Registration {
         signing_name: "sts",
@@ -146,7 +148,7 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { sts::call(cloud, &action, &params) })
             },
         },
-        replay: None,
+        store: None,
     },
     Registration {
         signing_name: "logs",
@@ -157,7 +159,7 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { logs::call(cloud, &ctx, &op, input).await })
             },
         },
-        replay: Some(|cloud, change| cloud.logs.replay(change)),
+        store: Some(|cloud| &cloud.logs.store),
     },
     Registration {
         signing_name: "cloudformation",
@@ -167,7 +169,7 @@ pub const REGISTRY: &[Registration] = &[
                 Box::pin(async move { cloudformation::call(cloud, &ctx, &action, &params) })
             },
         },
-        replay: Some(|cloud, change| cloud.cloudformation.replay(change)),
+        store: Some(|cloud| &cloud.cloudformation.store),
     },
 ];
 
@@ -233,6 +235,6 @@ mod tests {
         assert_eq!(by_target_prefix("DynamoDB_20120810"), Some("dynamodb"));
         assert_eq!(by_target_prefix("AWSStepFunctions"), Some("states"));
         assert_eq!(by_target_prefix("Nope"), None);
-        assert!(find("sts").is_some_and(|s| s.replay.is_none()));
+        assert!(find("sts").is_some_and(|s| s.store.is_none()));
     }
 }

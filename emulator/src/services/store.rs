@@ -23,6 +23,11 @@ pub trait Journaled: Default {
     /// Applies a change (on a live write and on replay alike). An error means the change does
     /// not fit the state (a damaged journal on replay; a bug on a live write).
     fn apply(&mut self, change: Self::Change) -> Result<(), String>;
+
+    /// The changes that rebuild this state from empty, each handed to `emit` in an order
+    /// [`Journaled::apply`] accepts: what journal compaction writes in place of the history
+    /// of changes that led here.
+    fn snapshot(&self, emit: &mut dyn FnMut(Self::Change));
 }
 
 /// A service's state and the name it journals under.
@@ -114,14 +119,39 @@ impl<S: Journaled> Store<S> {
         f(&mut self.lock())
     }
 
+    fn lock(&self) -> MutexGuard<'_, S> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What the journal needs of a service's store, whatever its state: replaying a journaled
+/// change, and the snapshot compaction writes.
+pub trait Persisted: Sync {
     /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        let change: S::Change = serde_json::from_value(change).map_err(|e| e.to_string())?;
+    fn replay(&self, change: Value) -> Result<(), String>;
+
+    /// Hands `emit` the changes that rebuild the current state, serialized as journaled.
+    fn snapshot(&self, emit: &mut dyn FnMut(Value) -> Result<(), String>) -> Result<(), String>;
+}
+
+impl<S: Journaled + Send> Persisted for Store<S> {
+    fn replay(&self, change: Value) -> Result<(), String> {
+        let change: S::Change = serde_json::from_value(change)
+            .map_err(|e| format!("not a {} change: {e}", self.service))?;
         self.lock().apply(change)
     }
 
-    fn lock(&self) -> MutexGuard<'_, S> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn snapshot(&self, emit: &mut dyn FnMut(Value) -> Result<(), String>) -> Result<(), String> {
+        let state = self.lock();
+        let mut outcome = Ok(());
+        state.snapshot(&mut |change| {
+            if outcome.is_ok() {
+                outcome = serde_json::to_value(&change)
+                    .map_err(|e| format!("cannot serialize a {} change: {e}", self.service))
+                    .and_then(&mut *emit);
+            }
+        });
+        outcome
     }
 }
 

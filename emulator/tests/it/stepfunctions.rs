@@ -82,19 +82,7 @@ async fn finished(
     sfn: &Client,
     execution: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    for _ in 0..200 {
-        let described = sfn
-            .describe_execution()
-            .execution_arn(execution)
-            .send()
-            .await
-            .expect("the execution is described");
-        if described.status != ExecutionStatus::Running {
-            return described;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{execution} did not finish in 10 s");
+    testkit::aws::execution_end(sfn, execution, 10).await
 }
 
 /// Every event, following nextToken with pages of `page`.

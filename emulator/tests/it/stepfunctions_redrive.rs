@@ -110,17 +110,7 @@ async fn ended(
     sfn: &Client,
     arn: &str,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    testkit::eventually(20, || async {
-        let described = sfn
-            .describe_execution()
-            .execution_arn(arn)
-            .send()
-            .await
-            .expect("DescribeExecution");
-        (described.status != ExecutionStatus::Running).then_some(described)
-    })
-    .await
-    .unwrap_or_else(|| panic!("{arn} did not end"))
+    testkit::aws::execution_end(sfn, arn, 20).await
 }
 
 /// Opens the gate, redrives the execution and waits for the redrive to end: its description,

@@ -20,8 +20,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::SystemTime;
 
-use serde_json::Value;
-
 use crate::cloud::Cloud;
 use crate::error::AwsResult;
 use crate::protocol::query;
@@ -38,7 +36,7 @@ pub const RESTARTED: &str = "The emulator restarted while this operation was in 
 /// CloudFormation's state.
 #[derive(Debug)]
 pub struct CloudFormation {
-    store: Store<State>,
+    pub(crate) store: Store<State>,
     /// Stacks whose update CancelUpdateStack asked to stop.
     cancels: Mutex<BTreeSet<String>>,
 }
@@ -50,11 +48,6 @@ impl CloudFormation {
             store: Store::new("cloudformation"),
             cancels: Mutex::default(),
         }
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 
     /// After a restart: what was in flight cannot go on (its provider calls were lost), so

@@ -287,6 +287,18 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        for stack in self.stacks.values() {
+            emit(Change::PutStack(Box::new(stack.clone())));
+        }
+        for event in self.events.values().flatten() {
+            emit(Change::Event(Box::new(event.clone())));
+        }
+        for change_set in self.change_sets.values() {
+            emit(Change::PutChangeSet(Box::new(change_set.clone())));
+        }
+    }
 }
 
 impl State {

@@ -37,7 +37,7 @@ const TTL_SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// DynamoDB's state.
 #[derive(Debug)]
 pub struct DynamoDb {
-    store: Store<State>,
+    pub(crate) store: Store<State>,
     /// When each region was last swept for expired items.
     swept: Mutex<HashMap<String, Instant>>,
 }
@@ -49,11 +49,6 @@ impl DynamoDb {
             store: Store::new(SERVICE),
             swept: Mutex::default(),
         }
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 
     /// Deletes the items whose time to live has passed (journaled like any delete). AWS does

@@ -390,6 +390,26 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        let mut regions: Vec<_> = self.regions.iter().collect();
+        regions.sort_by_key(|(region, _)| *region);
+        for (region, tables) in regions {
+            for table in tables.values() {
+                emit(Change::DefineTable {
+                    region: region.clone(),
+                    table: Box::new(table.def.clone()),
+                });
+                for item in table.items.values() {
+                    emit(Change::PutItem {
+                        region: region.clone(),
+                        table: table.def.name.clone(),
+                        item: item.clone(),
+                    });
+                }
+            }
+        }
+    }
 }
 
 impl State {

@@ -31,7 +31,7 @@ const DELIVERY_LOG_SIZE: usize = 1000;
 /// EventBridge's state.
 #[derive(Debug)]
 pub struct EventBridge {
-    store: Store<State>,
+    pub(crate) store: Store<State>,
     cloud: Weak<Cloud>,
     deliveries: Mutex<VecDeque<Attempt>>,
 }
@@ -44,11 +44,6 @@ impl EventBridge {
             cloud,
             deliveries: Mutex::new(VecDeque::new()),
         }
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 
     /// The most recent delivery attempts, oldest first: which target received which input,

@@ -420,6 +420,34 @@ impl Journaled for State {
         let region = change.region().to_string();
         self.region(&region).apply(change)
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        let mut regions: Vec<_> = self.regions.iter().collect();
+        regions.sort_by_key(|(name, _)| *name);
+        for (region, state) in regions {
+            for bus in state.buses.values() {
+                emit(Change::CreateBus {
+                    region: region.clone(),
+                    bus: Bus {
+                        rules: BTreeMap::new(),
+                        ..bus.clone()
+                    },
+                });
+                for rule in bus.rules.values() {
+                    emit(Change::PutRule {
+                        region: region.clone(),
+                        rule: rule.clone(),
+                    });
+                    emit(Change::PutTargets {
+                        region: region.clone(),
+                        bus: bus.name.clone(),
+                        rule: rule.name.clone(),
+                        targets: rule.targets.clone(),
+                    });
+                }
+            }
+        }
+    }
 }
 
 impl State {

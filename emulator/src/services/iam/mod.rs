@@ -6,8 +6,6 @@ pub mod model;
 
 use std::sync::Weak;
 
-use serde_json::Value;
-
 use crate::cloud::Cloud;
 use crate::protocol::query;
 use crate::services::store::Store;
@@ -20,7 +18,7 @@ pub const NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 /// IAM's state (global: IAM has no region).
 #[derive(Debug)]
 pub struct Iam {
-    store: Store<model::State>,
+    pub(crate) store: Store<model::State>,
 }
 
 impl Iam {
@@ -49,10 +47,5 @@ impl Iam {
         params: &query::Params,
     ) -> crate::error::AwsResult<Option<String>> {
         api::call(&self.store, cloud, action, params)
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 }

@@ -120,6 +120,15 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        self.roles
+            .values()
+            .for_each(|r| emit(Change::PutRole(r.clone())));
+        self.policies
+            .values()
+            .for_each(|p| emit(Change::PutPolicy(p.clone())));
+    }
 }
 
 impl State {

@@ -20,8 +20,6 @@ pub mod sandbox;
 
 use std::sync::{Arc, Weak};
 
-use serde_json::Value;
-
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::Response;
@@ -36,7 +34,7 @@ const SERVICE: &str = "lambda";
 /// Lambda's state: the functions, and the sandboxes running them.
 #[derive(Debug)]
 pub struct Lambda {
-    store: Store<State>,
+    pub(crate) store: Store<State>,
     /// The warm pools.
     pub(crate) sandboxes: sandbox::Sandboxes,
 }
@@ -54,11 +52,6 @@ impl Lambda {
     /// through `AWS_ENDPOINT_URL`. Called by [`crate::start`] once the listener is bound.
     pub fn set_endpoint(&self, endpoint: String) {
         self.sandboxes.set_endpoint(endpoint);
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 
     /// Stops every sandbox.

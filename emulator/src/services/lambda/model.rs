@@ -270,6 +270,12 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        self.functions
+            .values()
+            .for_each(|f| emit(Change::Create(Box::new(f.clone()))));
+    }
 }
 
 impl State {

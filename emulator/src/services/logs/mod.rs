@@ -17,7 +17,7 @@ use crate::services::store::Store;
 /// CloudWatch Logs's state.
 #[derive(Debug)]
 pub struct Logs {
-    store: Store<model::State>,
+    pub(crate) store: Store<model::State>,
 }
 
 impl Logs {
@@ -26,11 +26,6 @@ impl Logs {
         Logs {
             store: Store::new("logs"),
         }
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 
     /// Appends `messages`, timestamped now, to the stream `stream` of the group `group` in

@@ -149,6 +149,18 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        for (region, groups) in &self.regions {
+            for group in groups.values() {
+                let id = GroupId {
+                    region: region.clone(),
+                    name: group.name.clone(),
+                };
+                emit(Change::CreateGroup(id, group.clone()));
+            }
+        }
+    }
 }
 
 impl State {

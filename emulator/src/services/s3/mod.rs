@@ -13,7 +13,6 @@ mod xml_in;
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
-use serde_json::Value;
 
 use crate::cloud::Cloud;
 use crate::error::AwsError;
@@ -24,7 +23,7 @@ use crate::services::store::Store;
 /// S3's state.
 #[derive(Debug)]
 pub struct S3 {
-    store: Store<model::State>,
+    pub(crate) store: Store<model::State>,
 }
 
 impl S3 {
@@ -33,11 +32,6 @@ impl S3 {
         S3 {
             store: Store::new("s3"),
         }
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store.replay(change)
     }
 
     /// Creates a bucket in `region`, as CreateBucket does (for CloudFormation's providers).

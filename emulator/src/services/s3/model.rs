@@ -177,6 +177,40 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        for bucket in self.buckets.values() {
+            emit(Change::CreateBucket(Bucket {
+                objects: BTreeMap::new(),
+                uploads: BTreeMap::new(),
+                ..bucket.clone()
+            }));
+            for (key, object) in &bucket.objects {
+                emit(Change::PutObject(
+                    bucket.name.clone(),
+                    key.clone(),
+                    object.clone(),
+                ));
+            }
+            for upload in bucket.uploads.values() {
+                emit(Change::CreateUpload(
+                    bucket.name.clone(),
+                    Upload {
+                        parts: BTreeMap::new(),
+                        ..upload.clone()
+                    },
+                ));
+                for (number, part) in &upload.parts {
+                    emit(Change::PutPart(
+                        bucket.name.clone(),
+                        upload.id.clone(),
+                        *number,
+                        part.clone(),
+                    ));
+                }
+            }
+        }
+    }
 }
 
 impl State {

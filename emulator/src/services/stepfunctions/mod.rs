@@ -38,7 +38,7 @@ pub const SERVICE: &str = "states";
 
 /// Step Functions's state and the engine that runs its executions.
 pub struct StepFunctions {
-    store: Store<State>,
+    pub(crate) store: Store<State>,
     engine: Engine,
     machines: compiled::Machines,
     client_tokens: redrive::ClientTokens,
@@ -86,13 +86,6 @@ impl StepFunctions {
             machines: compiled::Machines::default(),
             client_tokens: redrive::ClientTokens::default(),
         }
-    }
-
-    /// Applies a journaled change.
-    pub fn replay(&self, change: Value) -> Result<(), String> {
-        self.store
-            .replay(change)
-            .map_err(|e| format!("not a Step Functions change: {e}"))
     }
 
     /// Continues executions that were running when the state was saved: each is handed to

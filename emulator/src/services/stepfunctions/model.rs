@@ -431,6 +431,33 @@ impl Journaled for State {
         }
         Ok(())
     }
+
+    fn snapshot(&self, emit: &mut dyn FnMut(Change)) {
+        for machine in self.machines.values() {
+            emit(Change::Machine(Box::new(machine.clone())));
+        }
+        for execution in self.executions.values() {
+            emit(Change::ExecutionStarted(Box::new(execution.record.clone())));
+            execution.with_history(|events| {
+                for event in events {
+                    emit(Change::Event {
+                        execution_arn: execution.record.arn.clone(),
+                        event: event.clone(),
+                    });
+                }
+            });
+        }
+        let mut early: Vec<_> = self.early_events.iter().collect();
+        early.sort_by_key(|(arn, _)| *arn);
+        for (arn, events) in early {
+            for event in events {
+                emit(Change::Event {
+                    execution_arn: arn.clone(),
+                    event: event.clone(),
+                });
+            }
+        }
+    }
 }
 
 impl State {
