@@ -10,7 +10,7 @@ use aws_sdk_cloudformation::types::{
 };
 use aws_sdk_cloudformation::Client;
 
-fn client(emulator: &emulator::Emulator) -> Client {
+pub(crate) fn client(emulator: &emulator::Emulator) -> Client {
     Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
 }
 
@@ -36,7 +36,7 @@ async fn change_set(
     wait_change_set(cfn, stack, name).await
 }
 
-async fn wait_change_set(
+pub(crate) async fn wait_change_set(
     cfn: &Client,
     stack: &str,
     name: &str,
@@ -60,7 +60,7 @@ async fn wait_change_set(
 }
 
 /// Polls DescribeStacks until the stack's status no longer ends in IN_PROGRESS.
-async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
+pub(crate) async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
     for _ in 0..500 {
         let out = cfn
             .describe_stacks()
@@ -82,7 +82,7 @@ async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
 }
 
 /// Every event of a stack, newest first, across pages.
-async fn events(cfn: &Client, stack: &str) -> Vec<StackEvent> {
+pub(crate) async fn events(cfn: &Client, stack: &str) -> Vec<StackEvent> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
