@@ -291,8 +291,11 @@ async fn adopt(
     };
     let mut changes = match state {
         ChangeSetState::Ready(changes) => changes,
-        ChangeSetState::NoChanges => Vec::new(),
-        ChangeSetState::Failed(reason) => {
+        refused => {
+            let reason = match refused {
+                ChangeSetState::Failed(reason) => reason,
+                _ => "it found nothing to import".to_string(),
+            };
             discard.run(aws, cfn).await?;
             return Err(CliError::usage(format!(
                 "{name}: CloudFormation cannot adopt {}: {reason}. Nothing was created. {}",

@@ -9,8 +9,8 @@ use super::stack::ResourceImport;
 use super::{error_code, error_message, Aws};
 use crate::error::CliResult;
 
-/// A kept resource: what it is, how the new stack adopts it, why it cannot (if it cannot),
-/// and the command that deletes it.
+/// A kept resource: what it is, how the new stack adopts it, what stands in the way (if
+/// anything), and the command that deletes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leftover {
     /// What it is, e.g. `the DynamoDB table sfn-resume-orders`.
@@ -18,9 +18,18 @@ pub struct Leftover {
     /// The import that adopts it into the new stack.
     pub import: ResourceImport,
     /// Why it cannot be adopted, when it cannot.
-    pub problem: Option<String>,
+    pub obstacle: Option<Obstacle>,
     /// The AWS CLI command that deletes it.
     pub delete_command: String,
+}
+
+/// Why a kept resource cannot be adopted, and what clears the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obstacle {
+    /// Why, e.g. `its key is orderId (S, HASH), not …`.
+    pub why: String,
+    /// The fix: a command, or what to change.
+    pub fix: String,
 }
 
 /// The kept table (keyed by `key`, a string) and log group of a resumer, where they exist,
@@ -36,9 +45,17 @@ pub async fn find(aws: &Aws, table: &str, key: &str, log_group: &str) -> CliResu
         .await
     {
         Ok(out) => {
-            let description = out.table();
-            let problem = description
-                .and_then(|t| key_problem(t.key_schema(), t.attribute_definitions(), key));
+            let delete_command = format!("aws dynamodb delete-table --table-name {table}");
+            let obstacle = out
+                .table()
+                .and_then(|t| key_problem(t.key_schema(), t.attribute_definitions(), key))
+                .map(|why| Obstacle {
+                    why,
+                    fix: format!(
+                        "{delete_command}   (its items go with it; or keep it and deploy under \
+                         another --name-suffix)"
+                    ),
+                });
             found.push(Leftover {
                 what: format!("the DynamoDB table {table}"),
                 import: ResourceImport {
@@ -47,8 +64,8 @@ pub async fn find(aws: &Aws, table: &str, key: &str, log_group: &str) -> CliResu
                     identifier: "TableName",
                     name: table.to_string(),
                 },
-                problem,
-                delete_command: format!("aws dynamodb delete-table --table-name {table}"),
+                obstacle,
+                delete_command,
             });
         }
         Err(err) if error_code(&err) == Some("ResourceNotFoundException") => {}
@@ -74,16 +91,21 @@ pub async fn find(aws: &Aws, table: &str, key: &str, log_group: &str) -> CliResu
                 identifier: "LogGroupName",
                 name: log_group.to_string(),
             },
-            problem: None,
+            obstacle: None,
             delete_command: format!("aws logs delete-log-group --log-group-name {log_group}"),
         });
     }
     for leftover in &mut found {
         if let Some(owner) = owner(aws, &leftover.import).await? {
-            leftover.problem = Some(format!(
-                "it belongs to the stack {owner} (take it out of that stack, or delete that \
-                 stack, first)"
-            ));
+            leftover.obstacle = Some(Obstacle {
+                why: format!("it belongs to the stack {owner}"),
+                fix: format!(
+                    "take {} out of the stack {owner} (give it DeletionPolicy Retain, then \
+                     remove it from that stack's template), or deploy under another \
+                     --name-suffix",
+                    leftover.what
+                ),
+            });
         }
     }
     Ok(found)
@@ -118,7 +140,8 @@ fn key_problem(
     ))
 }
 
-/// The stack that holds this resource, if one does (DescribeStackResources by physical id).
+/// The stack that holds this resource, if one does (DescribeStackResources by physical id; a
+/// deleted stack's kept resources are no one's).
 async fn owner(aws: &Aws, import: &ResourceImport) -> CliResult<Option<String>> {
     match aws
         .cloudformation()
@@ -130,7 +153,13 @@ async fn owner(aws: &Aws, import: &ResourceImport) -> CliResult<Option<String>> 
         Ok(out) => Ok(out
             .stack_resources()
             .iter()
-            .find(|r| r.resource_type() == Some(import.resource_type.as_str()))
+            .find(|r| {
+                r.physical_resource_id() == Some(import.name.as_str())
+                    && r.resource_type() == Some(import.resource_type.as_str())
+                    && !r
+                        .resource_status()
+                        .is_some_and(|s| s.as_str().starts_with("DELETE_"))
+            })
             .and_then(|r| r.stack_name())
             .map(str::to_string)),
         Err(err) if error_message(&err).is_some_and(|m| m.contains("does not exist")) => Ok(None),

@@ -2,8 +2,9 @@
 
 use serde_json::Value;
 
+use crate::aws::leftovers::{self, Obstacle};
 use crate::aws::stack::{describe, Output};
-use crate::aws::{iam, leftovers, Aws};
+use crate::aws::{iam, Aws};
 use crate::cli::{GlobalArgs, ResumerSettings, UpArgs};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, deploy, Adoption, Approval, Deployment, Report};
@@ -206,6 +207,27 @@ async fn adoption(aws: &Aws, resumer: &Resumer) -> CliResult<Option<Adoption>> {
     if found.is_empty() {
         return Ok(None);
     }
+    let blocked: Vec<(&str, &Obstacle)> = found
+        .iter()
+        .filter_map(|l| Some((l.what.as_str(), l.obstacle.as_ref()?)))
+        .collect();
+    if !blocked.is_empty() {
+        let why: Vec<String> = blocked
+            .iter()
+            .map(|(what, o)| format!("{what}: {}", o.why))
+            .collect();
+        let fixes: Vec<String> = blocked
+            .iter()
+            .map(|(_, o)| format!("  {}", o.fix))
+            .collect();
+        return Err(CliError::usage(format!(
+            "{stack} would be created, but it cannot adopt what already exists under its names \
+             (kept by an earlier `deployer down`, or made outside deployer): {}. Nothing was \
+             created. To clear the way:\n{}\nthen run `deployer up` again",
+            why.join("; "),
+            fixes.join("\n")
+        )));
+    }
     let commands: Vec<String> = found
         .iter()
         .map(|l| format!("  {}", l.delete_command))
@@ -215,18 +237,6 @@ async fn adoption(aws: &Aws, resumer: &Resumer) -> CliResult<Option<Adoption>> {
          `deployer up` again:\n{}\nor deploy under another --name-suffix",
         commands.join("\n")
     );
-    let problems: Vec<String> = found
-        .iter()
-        .filter_map(|l| Some(format!("{}: {}", l.what, l.problem.as_ref()?)))
-        .collect();
-    if !problems.is_empty() {
-        return Err(CliError::usage(format!(
-            "{stack} would be created, but it cannot adopt what already exists under its names \
-             (kept by an earlier `deployer down`, or made outside deployer): {}. Nothing was \
-             created. {fix}",
-            problems.join("; ")
-        )));
-    }
     Ok(Some(Adoption {
         imports: found.iter().map(|l| l.import.clone()).collect(),
         what: found.iter().map(|l| l.what.clone()).collect(),

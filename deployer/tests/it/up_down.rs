@@ -53,6 +53,17 @@ impl World {
         self.deployer(&args).await
     }
 
+    /// The plan of `up --preview --output json`, which must succeed as a preview.
+    async fn preview(&self, suffix: &str, pattern: &str) -> serde_json::Value {
+        let out = self
+            .up(suffix, pattern, &["--preview", "--output", "json"])
+            .await;
+        assert_ok(&out);
+        let plan = json(&out);
+        assert_eq!(plan["result"], "previewed");
+        plan
+    }
+
     fn cfn(&self) -> aws_sdk_cloudformation::Client {
         aws_sdk_cloudformation::Client::new(&self.config)
     }
@@ -136,6 +147,16 @@ fn assert_ok(out: &Output) {
     );
 }
 
+/// Exit 0, and stderr says `needle`.
+fn assert_ok_saying(out: &Output, needle: &str) {
+    assert_ok(out);
+    assert!(
+        stderr(out).contains(needle),
+        "'{needle}' not in: {}",
+        stderr(out)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     let w = World::new().await;
@@ -175,12 +196,7 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     );
 
     let other = r#"{"source":["demo.orders"],"detail-type":["Shipped"]}"#;
-    let preview = w
-        .up("Orders", other, &["--preview", "--output", "json"])
-        .await;
-    assert_ok(&preview);
-    let plan = json(&preview);
-    assert_eq!(plan["result"], "previewed");
+    let plan = w.preview("Orders", other).await;
     assert_eq!(plan["changes"][0]["logicalId"], "ResumeRule");
     assert_eq!(plan["changes"][0]["action"], "Modify");
     assert_eq!(plan["changes"][0]["replacement"], "False");
@@ -193,12 +209,11 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     // As text: the changed property beside the resource, capabilities by their AWS names.
     let text = w.up("Orders", other, &["--preview", "-v"]).await;
     assert_ok(&text);
-    let row = stdout(&text)
-        .lines()
-        .find(|l| l.contains("ResumeRule"))
-        .map(str::to_string)
-        .unwrap_or_default();
-    assert!(row.contains("EventPattern"), "{}", stdout(&text));
+    assert!(
+        plan_row(&text, "ResumeRule").contains("EventPattern"),
+        "{}",
+        stdout(&text)
+    );
     assert!(
         stderr(&text).contains("capabilities: CAPABILITY_IAM"),
         "{}",
@@ -337,12 +352,7 @@ async fn the_table_and_log_group_kept_by_down_are_adopted_by_the_next_up() {
     assert_eq!(w.tables().await, [stack], "retain keeps the table");
 
     // The preview shows the import and the rest, and changes nothing.
-    let preview = w
-        .up("Kept", PATTERN, &["--preview", "--output", "json"])
-        .await;
-    assert_ok(&preview);
-    let plan = json(&preview);
-    assert_eq!(plan["result"], "previewed");
+    let plan = w.preview("Kept", PATTERN).await;
     let rows: Vec<String> = plan["changes"]
         .as_array()
         .unwrap()
@@ -366,12 +376,11 @@ async fn the_table_and_log_group_kept_by_down_are_adopted_by_the_next_up() {
     );
     let text = w.up("Kept", PATTERN, &["--preview"]).await;
     assert_ok(&text);
-    let import_row = stdout(&text)
-        .lines()
-        .find(|l| l.contains("LogGroup"))
-        .map(str::to_string)
-        .unwrap_or_default();
-    assert!(import_row.starts_with("<  LogGroup"), "{}", stdout(&text));
+    assert!(
+        plan_row(&text, "LogGroup").starts_with("<  LogGroup"),
+        "{}",
+        stdout(&text)
+    );
 
     let up = w.up("Kept", PATTERN, &["--yes", "--output", "json"]).await;
     assert_ok(&up);
@@ -411,12 +420,9 @@ async fn the_table_and_log_group_kept_by_down_are_adopted_by_the_next_up() {
     );
     assert_eq!(w.stack_status(stack).await, None);
     assert!(w.has(stack, "o-1").await);
-    let again = w.up("Kept", PATTERN, &["--yes"]).await;
-    assert_ok(&again);
-    assert!(
-        stderr(&again).contains("adopting the DynamoDB table"),
-        "{}",
-        stderr(&again)
+    assert_ok_saying(
+        &w.up("Kept", PATTERN, &["--yes"]).await,
+        "adopting the DynamoDB table",
     );
     assert_eq!(
         w.stack_status(stack).await.as_deref(),
@@ -432,6 +438,13 @@ async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created
     // A table with the resumer's name but another key, made outside deployer.
     testkit::aws::string_key_table(&w.dynamodb(), stack, "orderId").await;
 
+    let preview = w.up("Odd", PATTERN, &["--preview"]).await;
+    assert_eq!(preview.status.code(), Some(2), "{}", stderr(&preview));
+    assert_eq!(
+        w.stack_status(stack).await,
+        None,
+        "a preview creates nothing"
+    );
     let refused = w.up("Odd", PATTERN, &["--yes"]).await;
     assert_usage(
         &refused,
@@ -474,7 +487,8 @@ async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created
         &[
             "the log group /aws/vendedlogs/states/sfn-resume-Held: it belongs to the stack \
              squatter",
-            "aws logs delete-log-group --log-group-name /aws/vendedlogs/states/sfn-resume-Held",
+            "take the log group /aws/vendedlogs/states/sfn-resume-Held out of the stack \
+             squatter",
         ],
     );
     assert_eq!(
@@ -536,12 +550,9 @@ async fn a_failed_creation_reports_its_root_cause_as_json_preview_keeps_it_and_u
     assert_eq!(document["stacks"][0]["status"], "ROLLBACK_COMPLETE");
 
     // A preview changes nothing, not even the failed stack the next up would delete.
-    let preview = w.up("Clash", PATTERN, &["--preview"]).await;
-    assert_ok(&preview);
-    assert!(
-        stderr(&preview).contains("would delete it first"),
-        "{}",
-        stderr(&preview)
+    assert_ok_saying(
+        &w.up("Clash", PATTERN, &["--preview"]).await,
+        "would delete it first",
     );
     assert_eq!(
         w.stack_status("sfn-resume-Clash").await.as_deref(),
@@ -766,6 +777,15 @@ tags = { team = "billing" }
 }
 
 /// Asserts exit status 2 with every `needle` in the message.
+/// The first line of the output that names `resource` (its row in the plan), or nothing.
+fn plan_row(out: &Output, resource: &str) -> String {
+    stdout(out)
+        .lines()
+        .find(|l| l.contains(resource))
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
 fn assert_usage(out: &Output, needles: &[&str]) {
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
     for needle in needles {

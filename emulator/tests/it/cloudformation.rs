@@ -81,6 +81,15 @@ pub(crate) async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
     panic!("stack {stack} never settled");
 }
 
+/// An event as `<logical id> <status>`.
+pub(crate) fn event_line(e: &StackEvent) -> String {
+    format!(
+        "{} {}",
+        e.logical_resource_id().unwrap_or_default(),
+        e.resource_status().map_or("", |s| s.as_str())
+    )
+}
+
 /// Every event of a stack, newest first, across pages.
 pub(crate) async fn events(cfn: &Client, stack: &str) -> Vec<StackEvent> {
     let mut out = Vec::new();
@@ -586,13 +595,7 @@ async fn updates_modify_in_place_or_replace_and_empty_change_sets_fail() {
         .await
         .iter()
         .take(5)
-        .map(|e| {
-            format!(
-                "{} {}",
-                e.logical_resource_id().unwrap(),
-                e.resource_status().unwrap().as_str()
-            )
-        })
+        .map(event_line)
         .collect();
     assert_eq!(
         statuses,
@@ -1020,17 +1023,7 @@ Resources:
         Some(&StackStatus::UpdateRollbackComplete)
     );
     let all = events(&cfn, "sm").await;
-    let statuses: Vec<String> = all
-        .iter()
-        .take(6)
-        .map(|e| {
-            format!(
-                "{} {}",
-                e.logical_resource_id().unwrap(),
-                e.resource_status().unwrap().as_str()
-            )
-        })
-        .collect();
+    let statuses: Vec<String> = all.iter().take(6).map(event_line).collect();
     assert_eq!(
         statuses,
         [

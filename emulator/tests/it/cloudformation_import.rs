@@ -9,7 +9,7 @@ use aws_sdk_cloudformation::types::{
 use aws_sdk_cloudformation::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::cloudformation::{client, events, wait_change_set, wait_stack};
+use super::cloudformation::{client, event_line, events, wait_change_set, wait_stack};
 
 /// A table and a log group, both named, the table retained by a deletion.
 const KEPT: &str = r#"
@@ -177,13 +177,7 @@ async fn an_import_adopts_resources_as_they_are_then_an_update_adds_the_rest() {
         .iter()
         .rev()
         .filter(|e| matches!(e.logical_resource_id(), Some("adopter" | "Table")))
-        .map(|e| {
-            format!(
-                "{} {}",
-                e.logical_resource_id().unwrap(),
-                e.resource_status().unwrap().as_str()
-            )
-        })
+        .map(event_line)
         .collect();
     assert_eq!(
         statuses,
