@@ -798,6 +798,9 @@ fn failure(stack: &str, final_status: &str, events: &[Event], cancelled: bool) -
             "the creation was rolled back; the next `deployer up` deletes the failed stack first"
         }
         "UPDATE_ROLLBACK_COMPLETE" => "the update was rolled back; the stack is as it was before",
+        "IMPORT_ROLLBACK_COMPLETE" => {
+            "the import was rolled back; the kept resources are as they were, in no stack"
+        }
         "DELETE_FAILED" => "some resources could not be deleted; fix the cause and run down again",
         _ => "see the stack's events for the rollback's outcome",
     };
