@@ -1,5 +1,6 @@
 //! The `deployer` command line as a library: argument parsing, the commands, terminal output.
 
+pub mod adopt;
 pub mod aws;
 pub mod cli;
 pub mod cmd;

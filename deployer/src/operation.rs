@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::aws::stack::{
     self, capabilities, create_change_set, delete_change_set, describe, status,
     wait_for_change_set, ChangeSetRequest, ChangeSetState, Event, Output, PlannedChange,
-    TemplateSource, TEMPLATE_BODY_LIMIT,
+    ResourceImport, TemplateSource, TEMPLATE_BODY_LIMIT,
 };
 use crate::aws::{Aws, Backoff};
 use crate::error::{CliError, CliResult};
@@ -27,6 +27,19 @@ pub struct Deployment {
     pub tags: Vec<(String, String)>,
     /// A bucket for templates over CloudFormation's inline limit.
     pub artifact_bucket: Option<String>,
+    /// Kept resources a new stack takes in (an IMPORT change set first), when there are any.
+    pub adopt: Option<Adoption>,
+}
+
+/// Existing resources for a new stack to import before it creates the rest.
+#[derive(Debug, Clone)]
+pub struct Adoption {
+    /// The resources, each a resource of the template with a DeletionPolicy.
+    pub imports: Vec<ResourceImport>,
+    /// What they are, for people (`the DynamoDB table …`).
+    pub what: Vec<String>,
+    /// What to do when CloudFormation refuses the import (printed with its reason).
+    pub fix: String,
 }
 
 /// How far to go without asking.
@@ -56,6 +69,9 @@ pub struct Report {
     /// Resources a deletion kept (DeletionPolicy Retain).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub retained: Vec<String>,
+    /// Existing resources the new stack adopted (or, previewed, would adopt) by an import.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub imported: Vec<ResourceImport>,
     /// What the plan warned about before asking (replacements that cannot work).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -90,6 +106,7 @@ impl Report {
             changes: Vec::new(),
             outputs: Vec::new(),
             retained: Vec::new(),
+            imported: Vec::new(),
             warnings: Vec::new(),
             root_cause: None,
             error: None,
@@ -162,42 +179,31 @@ pub async fn deploy(
             return Ok(report);
         }
     };
+    if let (None, Some(adoption)) = (&existing, &deployment.adopt) {
+        return adopt(
+            aws, &cfn, console, deployment, adoption, &template, approval,
+        )
+        .await;
+    }
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
         ChangeSetType::Create
     };
-    let capabilities = capabilities(aws, &cfn, &template).await?;
-    console.detail(format!(
-        "capabilities: {}",
-        if capabilities.is_empty() {
-            "none".to_string()
-        } else {
-            capabilities
-                .iter()
-                .map(|c| c.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
-    let change_set = create_change_set(
-        aws,
-        &cfn,
-        &ChangeSetRequest {
-            stack: name,
-            kind: kind.clone(),
-            template: &template,
-            capabilities,
-            tags: &deployment.tags,
-        },
-    )
-    .await?;
-    console.detail(format!("change set {change_set}"));
+    let request = ChangeSetRequest {
+        stack: name,
+        kind: kind.clone(),
+        template: &template,
+        capabilities: Vec::new(),
+        tags: &deployment.tags,
+        imports: &[],
+    };
+    let (change_set, state) = propose(aws, &cfn, console, request).await?;
     let discard = Discard {
         change_set: &change_set,
         new_stack: (kind == ChangeSetType::Create).then_some(name),
     };
-    let changes = match wait_for_change_set(aws, &cfn, &change_set).await? {
+    let changes = match state {
         ChangeSetState::Ready(changes) => changes,
         ChangeSetState::NoChanges => {
             discard.run(aws, &cfn).await?;
@@ -216,30 +222,206 @@ pub async fn deploy(
             )));
         }
     };
-    if !console.json() {
-        console.note(format!(
-            "{} {} ({} change{}):",
-            if existing.is_some() {
-                "Plan for"
-            } else {
-                "Plan for new stack"
-            },
-            console.paint(name, Paint::Bold),
-            changes.len(),
-            if changes.len() == 1 { "" } else { "s" }
-        ));
-        console.result(plan_table(console, &changes));
-    }
+    show_plan(console, name, existing.is_none(), &changes);
     let mut report = Report::new(name, "previewed");
     report.warnings = crate::named::replacement_warnings(&deployment.template, &changes);
     for warning in &report.warnings {
         console.warn(warning);
     }
     report.changes = changes;
-    if approval.preview {
-        discard.run(aws, &cfn).await?;
-        console.note("preview only: the change set was deleted, nothing changed");
+    let Some(seen) = approve(aws, &cfn, console, name, approval, &discard, &mut report).await?
+    else {
         return Ok(report);
+    };
+    let title = if existing.is_some() {
+        format!("Updating {name}")
+    } else {
+        format!("Creating {name}")
+    };
+    let execution = Execution {
+        stack: name,
+        change_set: &change_set,
+        title: &title,
+        total: report.changes.len(),
+        seen,
+    };
+    let watched = run(aws, &cfn, console, execution).await?;
+    let wanted = if existing.is_some() {
+        "UPDATE_COMPLETE"
+    } else {
+        "CREATE_COMPLETE"
+    };
+    settled(console, report, &watched, wanted, existing.is_some())
+}
+
+/// A new stack that adopts kept resources: an IMPORT change set of the template cut down to
+/// them (planned, shown and approved with the rest, which is added afterwards), then the
+/// normal change set for the rest. CloudFormation's refusal of the import stops before
+/// anything is created, with the adoption's fix (exit 2).
+async fn adopt(
+    aws: &Aws,
+    cfn: &Client,
+    console: &Console,
+    deployment: &Deployment,
+    adoption: &Adoption,
+    template: &TemplateSource,
+    approval: Approval,
+) -> CliResult<Report> {
+    let name = deployment.stack.as_str();
+    console.note(format!(
+        "adopting {} into the new stack {name} (kept by an earlier `deployer down`)",
+        adoption.what.join(" and ")
+    ));
+    let reduced = TemplateSource::Body(crate::adopt::import_template(
+        &deployment.template,
+        &adoption.imports,
+    )?);
+    let request = ChangeSetRequest {
+        stack: name,
+        kind: ChangeSetType::Import,
+        template: &reduced,
+        capabilities: Vec::new(),
+        tags: &deployment.tags,
+        imports: &adoption.imports,
+    };
+    let (change_set, state) = propose(aws, cfn, console, request).await?;
+    let discard = Discard {
+        change_set: &change_set,
+        new_stack: Some(name),
+    };
+    let mut changes = match state {
+        ChangeSetState::Ready(changes) => changes,
+        refused => {
+            let reason = match refused {
+                ChangeSetState::Failed(reason) => reason,
+                _ => "it found nothing to import".to_string(),
+            };
+            discard.run(aws, cfn).await?;
+            return Err(CliError::usage(format!(
+                "{name}: CloudFormation cannot adopt {}: {reason}. Nothing was created. {}",
+                adoption.what.join(" and "),
+                adoption.fix
+            )));
+        }
+    };
+    let imported = changes.len();
+    changes.extend(crate::adopt::rest(&deployment.template, &adoption.imports)?);
+    show_plan(console, name, true, &changes);
+    let mut report = Report::new(name, "previewed");
+    report.imported = adoption.imports.clone();
+    report.changes = changes;
+    let Some(seen) = approve(aws, cfn, console, name, approval, &discard, &mut report).await?
+    else {
+        return Ok(report);
+    };
+    let execution = Execution {
+        stack: name,
+        change_set: &change_set,
+        title: &format!("Adopting into {name}"),
+        total: imported,
+        seen,
+    };
+    let watched = run(aws, cfn, console, execution).await?;
+    if status(&watched.stack) != "IMPORT_COMPLETE" {
+        return settled(console, report, &watched, "IMPORT_COMPLETE", false);
+    }
+    let request = ChangeSetRequest {
+        stack: name,
+        kind: ChangeSetType::Update,
+        template,
+        capabilities: Vec::new(),
+        tags: &deployment.tags,
+        imports: &[],
+    };
+    let (change_set, state) = propose(aws, cfn, console, request).await?;
+    let total = match state {
+        ChangeSetState::Ready(changes) => changes.len(),
+        ChangeSetState::NoChanges => {
+            delete_change_set(aws, cfn, &change_set).await?;
+            return settled(console, report, &watched, "IMPORT_COMPLETE", false);
+        }
+        ChangeSetState::Failed(reason) => {
+            delete_change_set(aws, cfn, &change_set).await?;
+            return Err(CliError::Failed(format!(
+                "{name}: the kept resources were adopted, but CloudFormation could not plan the \
+                 rest: {reason}"
+            )));
+        }
+    };
+    let execution = Execution {
+        stack: name,
+        change_set: &change_set,
+        title: &format!("Creating the rest of {name}"),
+        total,
+        seen: crate::interrupt::count(),
+    };
+    let watched = run(aws, cfn, console, execution).await?;
+    settled(console, report, &watched, "UPDATE_COMPLETE", false)
+}
+
+/// Steps 3 and 4: the capabilities the template needs, CreateChangeSet, and the change set
+/// once computed; returns its ARN with its state.
+async fn propose(
+    aws: &Aws,
+    cfn: &Client,
+    console: &Console,
+    mut request: ChangeSetRequest<'_>,
+) -> CliResult<(String, ChangeSetState)> {
+    request.capabilities = capabilities(aws, cfn, request.template).await?;
+    console.detail(format!(
+        "capabilities: {}",
+        if request.capabilities.is_empty() {
+            "none".to_string()
+        } else {
+            request
+                .capabilities
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    let change_set = create_change_set(aws, cfn, &request).await?;
+    console.detail(format!("change set {change_set}"));
+    let state = wait_for_change_set(aws, cfn, &change_set).await?;
+    Ok((change_set, state))
+}
+
+/// Step 5: the plan as a table (nothing in JSON mode: the report carries it).
+fn show_plan(console: &Console, name: &str, new: bool, changes: &[PlannedChange]) {
+    if console.json() {
+        return;
+    }
+    console.note(format!(
+        "{} {} ({} change{}):",
+        if new {
+            "Plan for new stack"
+        } else {
+            "Plan for"
+        },
+        console.paint(name, Paint::Bold),
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    ));
+    console.result(plan_table(console, changes));
+}
+
+/// Step 6: a preview stops here, and so does a no at the prompt (the change set discarded,
+/// `report` saying so: `None`); otherwise the Ctrl-C presses seen so far, from which the
+/// operation counts.
+async fn approve(
+    aws: &Aws,
+    cfn: &Client,
+    console: &Console,
+    name: &str,
+    approval: Approval,
+    discard: &Discard<'_>,
+    report: &mut Report,
+) -> CliResult<Option<u32>> {
+    if approval.preview {
+        discard.run(aws, cfn).await?;
+        console.note("preview only: the change set was deleted, nothing changed");
+        return Ok(None);
     }
     let seen = crate::interrupt::install();
     if !approval.yes {
@@ -249,7 +431,7 @@ pub async fn deploy(
         {
             Some(true) => {}
             answer => {
-                discard.run(aws, &cfn).await?;
+                discard.run(aws, cfn).await?;
                 if answer.is_none() {
                     return Err(CliError::Failed(format!(
                         "{name}: cancelled at the prompt (Ctrl-C): the change set was deleted, \
@@ -258,39 +440,56 @@ pub async fn deploy(
                 }
                 console.note("not deployed: the change set was deleted, nothing changed");
                 report.result = "declined";
-                return Ok(report);
+                return Ok(None);
             }
         }
     }
     // Ctrl-C since the listener started (during the question, or now) counts from here.
-    let seen = seen.max(crate::interrupt::count());
-    let baseline = stack::newest_event_id(aws, &cfn, name).await?;
+    Ok(Some(seen.max(crate::interrupt::count())))
+}
+
+/// A change set to execute, and how to follow it.
+struct Execution<'a> {
+    stack: &'a str,
+    change_set: &'a str,
+    title: &'a str,
+    /// The resources it changes (the progress bar's length).
+    total: usize,
+    /// Ctrl-C presses before it started (see [`crate::interrupt`]).
+    seen: u32,
+}
+
+/// Step 7: executes the change set and follows the operation to its end.
+async fn run(aws: &Aws, cfn: &Client, console: &Console, e: Execution<'_>) -> CliResult<Watched> {
+    let baseline = stack::newest_event_id(aws, cfn, e.stack).await?;
     let token = format!("deployer-{}", uuid::Uuid::new_v4());
-    stack::execute_change_set(aws, &cfn, &change_set, &token).await?;
-    let title = if existing.is_some() {
-        format!("Updating {name}")
-    } else {
-        format!("Creating {name}")
+    stack::execute_change_set(aws, cfn, e.change_set, &token).await?;
+    let watch_for = Watch {
+        stack: e.stack,
+        baseline: baseline.as_deref(),
+        total: e.total,
+        title: e.title,
+        seen: e.seen,
     };
-    let watched = watch(
-        aws,
-        &cfn,
-        console,
-        Watch {
-            stack: name,
-            baseline: baseline.as_deref(),
-            total: report.changes.len(),
-            title: &title,
-            seen,
-        },
-    )
-    .await?;
+    watch(aws, cfn, console, watch_for).await
+}
+
+/// Step 8: the report of an operation that ended in `watched`: done when the stack reached
+/// `wanted`, otherwise failed with its root cause.
+fn settled(
+    console: &Console,
+    mut report: Report,
+    watched: &Watched,
+    wanted: &str,
+    updated: bool,
+) -> CliResult<Report> {
+    let name = report.stack.clone();
     let final_status = status(&watched.stack).to_string();
-    if !matches!(final_status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
+    if final_status != wanted {
         report.result = "failed";
         report.root_cause = root_cause(&watched.events);
         report.error =
-            Some(failure(name, &final_status, &watched.events, watched.cancelled).to_string());
+            Some(failure(&name, &final_status, &watched.events, watched.cancelled).to_string());
         report.status = Some(final_status);
         return Ok(report);
     }
@@ -298,11 +497,7 @@ pub async fn deploy(
         "{} {name}",
         console.paint(&final_status, Paint::Green)
     ));
-    report.result = if existing.is_some() {
-        "updated"
-    } else {
-        "created"
-    };
+    report.result = if updated { "updated" } else { "created" };
     report.status = Some(final_status);
     report.outputs = stack::outputs(&watched.stack);
     Ok(report)
@@ -356,8 +551,8 @@ pub async fn delete(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Re
     ));
     if !report.retained.is_empty() {
         console.note(format!(
-            "kept (DeletionPolicy Retain): {}; they keep their names, so delete them before \
-             deploying {name} again",
+            "kept (DeletionPolicy Retain): {}; the next `deployer up` of {name} adopts them \
+             into the new stack",
             report.retained.join(", ")
         ));
     }
@@ -603,6 +798,9 @@ fn failure(stack: &str, final_status: &str, events: &[Event], cancelled: bool) -
             "the creation was rolled back; the next `deployer up` deletes the failed stack first"
         }
         "UPDATE_ROLLBACK_COMPLETE" => "the update was rolled back; the stack is as it was before",
+        "IMPORT_ROLLBACK_COMPLETE" => {
+            "the import was rolled back; the kept resources are as they were, in no stack"
+        }
         "DELETE_FAILED" => "some resources could not be deleted; fix the cause and run down again",
         _ => "see the stack's events for the rollback's outcome",
     };

@@ -13,6 +13,8 @@ use crate::error::{CliError, CliResult};
 
 /// The stack name prefix: a resumer named `orders` lives in stack `sfn-resume-orders`.
 pub const STACK_PREFIX: &str = "sfn-resume-";
+/// The resumer table's partition key (a string), as `templates/resumer.yaml.tera` declares it.
+pub const TABLE_KEY: &str = "id";
 /// The configuration file looked for in the current directory.
 pub const CONFIG_FILE: &str = "deployer.toml";
 /// Step Functions' limit on state machine names.

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudformation::types::{
-    Capability, Change, ChangeSetType, Stack, StackEvent, StackStatus, Tag,
+    Capability, Change, ChangeSetType, ResourceToImport, Stack, StackEvent, StackStatus, Tag,
 };
 use aws_sdk_cloudformation::Client;
 use serde::Serialize;
@@ -40,6 +40,21 @@ pub struct PlannedChange {
     /// For a Modify: the properties that change (`Details[].Target.Name`), in order, once each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<String>,
+}
+
+/// An existing resource to bring into a stack (an IMPORT change set's `ResourcesToImport`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceImport {
+    /// Its logical id in the template.
+    pub logical_id: String,
+    /// Its type, e.g. AWS::DynamoDB::Table.
+    pub resource_type: String,
+    /// The property that identifies it, e.g. TableName.
+    #[serde(skip)]
+    pub identifier: &'static str,
+    /// Its name: the identifier's value.
+    pub name: String,
 }
 
 /// One stack event, as shown while an operation runs.
@@ -178,7 +193,7 @@ pub async fn capabilities(
 pub struct ChangeSetRequest<'a> {
     /// The stack.
     pub stack: &'a str,
-    /// CREATE for a new stack, UPDATE otherwise.
+    /// CREATE for a new stack, UPDATE otherwise, IMPORT to adopt existing resources.
     pub kind: ChangeSetType,
     /// The template.
     pub template: &'a TemplateSource,
@@ -186,6 +201,8 @@ pub struct ChangeSetRequest<'a> {
     pub capabilities: Vec<Capability>,
     /// The stack's tags.
     pub tags: &'a [(String, String)],
+    /// The resources to import (an IMPORT change set), or none.
+    pub imports: &'a [ResourceImport],
 }
 
 /// CreateChangeSet named `deployer-<unix time in milliseconds>` (executed change sets stay
@@ -213,6 +230,15 @@ pub async fn create_change_set(
     };
     for (key, value) in request.tags {
         call = call.tags(Tag::builder().key(key).value(value).build());
+    }
+    for import in request.imports {
+        call = call.resources_to_import(
+            ResourceToImport::builder()
+                .resource_type(&import.resource_type)
+                .logical_resource_id(&import.logical_id)
+                .resource_identifier(import.identifier, &import.name)
+                .build(),
+        );
     }
     let out = call
         .send()

@@ -62,6 +62,7 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
         template,
         tags,
         artifact_bucket: Some(bucket.clone()),
+        adopt: None,
     };
     let report = deploy(&aws, console, &deployment, approval)
         .await?

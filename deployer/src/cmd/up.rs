@@ -2,13 +2,14 @@
 
 use serde_json::Value;
 
+use crate::aws::leftovers::{self, Obstacle};
 use crate::aws::stack::{describe, Output};
-use crate::aws::{iam, leftovers, Aws};
+use crate::aws::{iam, Aws};
 use crate::cli::{GlobalArgs, ResumerSettings, UpArgs};
 use crate::error::{CliError, CliResult};
-use crate::operation::{check_approval, deploy, Approval, Deployment, Report};
+use crate::operation::{check_approval, deploy, Adoption, Approval, Deployment, Report};
 use crate::render::{pause_task, resumer_template, PauseOptions};
-use crate::resumer::{load_config, resolve, Resumer};
+use crate::resumer::{load_config, resolve, Resumer, TABLE_KEY};
 use crate::stacks::{self, WORKFLOW_ROLE_TAG};
 use crate::ui::console::Console;
 use crate::ui::stack::outputs_table;
@@ -141,9 +142,11 @@ async fn up_one(
             "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE"
         )
     });
-    if created {
-        refuse_leftovers(aws, resumer).await?;
-    }
+    let adopt = if created {
+        adoption(aws, resumer).await?
+    } else {
+        None
+    };
     let before = existing
         .as_ref()
         .map(stacks::workflow_roles)
@@ -158,6 +161,7 @@ async fn up_one(
         template: resumer_template(resumer)?,
         tags,
         artifact_bucket: None,
+        adopt,
     };
     let report = deploy(aws, console, &deployment, approval).await?;
     let task = pause_task(&resumer.pause, &PauseOptions::default())?;
@@ -194,27 +198,50 @@ async fn up_one(
 }
 
 /// A stack about to be created cannot take the names of the table and log group an earlier
-/// `down` kept: stop before creating anything, with the commands that clear the way.
-async fn refuse_leftovers(aws: &Aws, resumer: &Resumer) -> CliResult {
+/// `down` kept, so it adopts them (they are checked first: the table's key, no other stack
+/// holding them). Where adoption cannot work: stop before creating anything, with the
+/// commands that clear the way.
+async fn adoption(aws: &Aws, resumer: &Resumer) -> CliResult<Option<Adoption>> {
     let stack = resumer.stack_name();
-    let found = leftovers::find(aws, &stack, &resumer.log_group_name()).await?;
+    let found = leftovers::find(aws, &stack, TABLE_KEY, &resumer.log_group_name()).await?;
     if found.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let what: Vec<&str> = found.iter().map(|l| l.what.as_str()).collect();
+    let blocked: Vec<(&str, &Obstacle)> = found
+        .iter()
+        .filter_map(|l| Some((l.what.as_str(), l.obstacle.as_ref()?)))
+        .collect();
+    if !blocked.is_empty() {
+        let why: Vec<String> = blocked
+            .iter()
+            .map(|(what, o)| format!("{what}: {}", o.why))
+            .collect();
+        let fixes: Vec<String> = blocked
+            .iter()
+            .map(|(_, o)| format!("  {}", o.fix))
+            .collect();
+        return Err(CliError::usage(format!(
+            "{stack} would be created, but it cannot adopt what already exists under its names \
+             (kept by an earlier `deployer down`, or made outside deployer): {}. Nothing was \
+             created. To clear the way:\n{}\nthen run `deployer up` again",
+            why.join("; "),
+            fixes.join("\n")
+        )));
+    }
     let commands: Vec<String> = found
         .iter()
         .map(|l| format!("  {}", l.delete_command))
         .collect();
-    Err(CliError::usage(format!(
-        "{stack} would be created, but {} already exist(s), kept by an earlier `deployer down` \
-         (removal policy retain); the new stack cannot take their names, and deployer does not \
-         adopt them yet. Nothing was created. Delete them (the table's waiting tokens and \
-         markers go with it), then run `deployer up` again:\n{}\nor deploy under another \
-         --name-suffix",
-        what.join(" and "),
+    let fix = format!(
+        "Delete what is there (the table's waiting tokens and markers go with it), then run \
+         `deployer up` again:\n{}\nor deploy under another --name-suffix",
         commands.join("\n")
-    )))
+    );
+    Ok(Some(Adoption {
+        imports: found.iter().map(|l| l.import.clone()).collect(),
+        what: found.iter().map(|l| l.what.clone()).collect(),
+        fix,
+    }))
 }
 
 fn print_text(console: &Console, report: &Report, task: &Value) {

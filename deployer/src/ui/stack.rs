@@ -52,14 +52,15 @@ fn visible_len(text: &str) -> usize {
     len
 }
 
-/// The plan: one line per resource, `+` add, `~` modify, `-` remove, with the replacement
-/// CloudFormation announces for a modification.
+/// The plan: one line per resource, `+` add, `<` import (an existing resource adopted), `~`
+/// modify, `-` remove, with the replacement CloudFormation announces for a modification.
 pub fn plan_table(console: &Console, changes: &[PlannedChange]) -> String {
     let rows: Vec<Vec<String>> = changes
         .iter()
         .map(|c| {
             let (sign, paint) = match c.action.as_str() {
-                "Add" | "Import" => ("+", Paint::Green),
+                "Add" => ("+", Paint::Green),
+                "Import" => ("<", Paint::Green),
                 "Remove" => ("-", Paint::Red),
                 _ => ("~", Paint::Yellow),
             };

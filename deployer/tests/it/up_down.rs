@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Output;
 
 use aws_sdk_cloudformation::types::ChangeSetStatus;
+use aws_sdk_dynamodb::types::AttributeValue;
 use common::{deployer_at, json, sdk_config, stderr, stdout};
 
 const PATTERN: &str = r#"{"source":["demo.orders"]}"#;
@@ -50,6 +51,17 @@ impl World {
         ];
         args.extend_from_slice(extra);
         self.deployer(&args).await
+    }
+
+    /// The plan of `up --preview --output json`, which must succeed as a preview.
+    async fn preview(&self, suffix: &str, pattern: &str) -> serde_json::Value {
+        let out = self
+            .up(suffix, pattern, &["--preview", "--output", "json"])
+            .await;
+        assert_ok(&out);
+        let plan = json(&out);
+        assert_eq!(plan["result"], "previewed");
+        plan
     }
 
     fn cfn(&self) -> aws_sdk_cloudformation::Client {
@@ -135,6 +147,16 @@ fn assert_ok(out: &Output) {
     );
 }
 
+/// Exit 0, and stderr says `needle`.
+fn assert_ok_saying(out: &Output, needle: &str) {
+    assert_ok(out);
+    assert!(
+        stderr(out).contains(needle),
+        "'{needle}' not in: {}",
+        stderr(out)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     let w = World::new().await;
@@ -174,12 +196,7 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     );
 
     let other = r#"{"source":["demo.orders"],"detail-type":["Shipped"]}"#;
-    let preview = w
-        .up("Orders", other, &["--preview", "--output", "json"])
-        .await;
-    assert_ok(&preview);
-    let plan = json(&preview);
-    assert_eq!(plan["result"], "previewed");
+    let plan = w.preview("Orders", other).await;
     assert_eq!(plan["changes"][0]["logicalId"], "ResumeRule");
     assert_eq!(plan["changes"][0]["action"], "Modify");
     assert_eq!(plan["changes"][0]["replacement"], "False");
@@ -192,12 +209,11 @@ async fn up_again_update_ls_and_down_as_a_user_sees_them() {
     // As text: the changed property beside the resource, capabilities by their AWS names.
     let text = w.up("Orders", other, &["--preview", "-v"]).await;
     assert_ok(&text);
-    let row = stdout(&text)
-        .lines()
-        .find(|l| l.contains("ResumeRule"))
-        .map(str::to_string)
-        .unwrap_or_default();
-    assert!(row.contains("EventPattern"), "{}", stdout(&text));
+    assert!(
+        plan_row(&text, "ResumeRule").contains("EventPattern"),
+        "{}",
+        stdout(&text)
+    );
     assert!(
         stderr(&text).contains("capabilities: CAPABILITY_IAM"),
         "{}",
@@ -273,59 +289,213 @@ async fn a_preview_of_a_new_stack_leaves_nothing_behind() {
     assert!(w.tables().await.is_empty());
 }
 
+impl World {
+    /// Puts an item into the resumer table `table` (an early event's marker: `down` leaves it).
+    async fn put(&self, table: &str, id: &str) {
+        self.dynamodb()
+            .put_item()
+            .table_name(table)
+            .item("id", AttributeValue::S(id.into()))
+            .item("arrived", AttributeValue::S("2030-01-01T00:00:00Z".into()))
+            .send()
+            .await
+            .expect("PutItem");
+    }
+
+    /// Whether the item `id` of `table` is still there.
+    async fn has(&self, table: &str, id: &str) -> bool {
+        self.dynamodb()
+            .get_item()
+            .table_name(table)
+            .key("id", AttributeValue::S(id.into()))
+            .send()
+            .await
+            .expect("GetItem")
+            .item()
+            .is_some()
+    }
+
+    /// The stack's resources: logical id and status.
+    async fn resources(&self, stack: &str) -> Vec<(String, String)> {
+        let out = self
+            .cfn()
+            .list_stack_resources()
+            .stack_name(stack)
+            .send()
+            .await
+            .expect("ListStackResources");
+        out.stack_resource_summaries()
+            .iter()
+            .map(|r| {
+                (
+                    r.logical_resource_id().unwrap_or_default().to_string(),
+                    r.resource_status()
+                        .map(|s| s.as_str())
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_table_kept_by_an_earlier_down_stops_up_before_anything_is_created() {
+async fn the_table_and_log_group_kept_by_down_are_adopted_by_the_next_up() {
     let w = World::new().await;
-    let first = w.up("Kept", PATTERN, &["--yes"]).await;
-    assert_ok(&first);
+    let stack = "sfn-resume-Kept";
+    assert_ok(&w.up("Kept", PATTERN, &["--yes"]).await);
+    w.put(stack, "o-1").await;
     let down = w
         .deployer(&["down", "--name-suffix", "Kept", "--yes"])
         .await;
     assert_ok(&down);
+    assert_eq!(w.tables().await, [stack], "retain keeps the table");
+
+    // The preview shows the import and the rest, and changes nothing.
+    let plan = w.preview("Kept", PATTERN).await;
+    let rows: Vec<String> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["action"].as_str().unwrap(),
+                c["logicalId"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(rows[..2], ["Import Table", "Import LogGroup"], "{rows:?}");
+    assert_eq!(rows.len(), 6, "{rows:?}");
+    assert!(rows[2..].iter().all(|r| r.starts_with("Add ")), "{rows:?}");
+    assert_eq!(plan["imported"][0]["name"], stack);
     assert_eq!(
-        w.tables().await,
-        ["sfn-resume-Kept"],
-        "retain keeps the table"
+        w.stack_status(stack).await,
+        None,
+        "a preview creates nothing"
+    );
+    let text = w.up("Kept", PATTERN, &["--preview"]).await;
+    assert_ok(&text);
+    assert!(
+        plan_row(&text, "LogGroup").starts_with("<  LogGroup"),
+        "{}",
+        stdout(&text)
     );
 
-    let again = w.up("Kept", PATTERN, &["--yes"]).await;
-    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
-    let err = stderr(&again);
-    assert!(err.contains("the DynamoDB table sfn-resume-Kept"), "{err}");
-    assert!(
-        err.contains("the log group /aws/vendedlogs/states/sfn-resume-Kept"),
-        "{err}"
-    );
-    assert!(
-        err.contains("aws dynamodb delete-table --table-name sfn-resume-Kept"),
-        "{err}"
-    );
+    let up = w.up("Kept", PATTERN, &["--yes", "--output", "json"]).await;
+    assert_ok(&up);
+    let err = stderr(&up);
     assert!(
         err.contains(
-            "aws logs delete-log-group --log-group-name /aws/vendedlogs/states/sfn-resume-Kept"
+            "adopting the DynamoDB table sfn-resume-Kept and the log group \
+             /aws/vendedlogs/states/sfn-resume-Kept into the new stack sfn-resume-Kept"
         ),
         "{err}"
     );
-    assert_eq!(
-        w.stack_status("sfn-resume-Kept").await,
-        None,
-        "nothing created"
+    let report = json(&up);
+    assert_eq!(report["result"], "created");
+    assert_eq!(report["status"], "UPDATE_COMPLETE");
+    assert_eq!(report["imported"][1]["logicalId"], "LogGroup");
+    assert_eq!(report["imported"][1]["resourceType"], "AWS::Logs::LogGroup");
+    assert!(
+        w.has(stack, "o-1").await,
+        "the adopted table keeps its items"
     );
+    let resources = w.resources(stack).await;
+    assert_eq!(resources.len(), 6, "{resources:?}");
+    assert!(
+        resources.contains(&("Table".into(), "IMPORT_COMPLETE".into())),
+        "{resources:?}"
+    );
+    assert!(
+        resources.iter().all(|(_, s)| s.ends_with("_COMPLETE")),
+        "{resources:?}"
+    );
+    assert!(report["pauseTask"].is_object());
+
+    // Round and round: the next down keeps them again, and the next up adopts them again.
+    assert_ok(
+        &w.deployer(&["down", "--name-suffix", "Kept", "--yes"])
+            .await,
+    );
+    assert_eq!(w.stack_status(stack).await, None);
+    assert!(w.has(stack, "o-1").await);
+    assert_ok_saying(
+        &w.up("Kept", PATTERN, &["--yes"]).await,
+        "adopting the DynamoDB table",
+    );
+    assert_eq!(
+        w.stack_status(stack).await.as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+    assert!(w.has(stack, "o-1").await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created() {
+    let w = World::new().await;
+    let stack = "sfn-resume-Odd";
+    // A table with the resumer's name but another key, made outside deployer.
+    testkit::aws::string_key_table(&w.dynamodb(), stack, "orderId").await;
+
+    let preview = w.up("Odd", PATTERN, &["--preview"]).await;
+    assert_eq!(preview.status.code(), Some(2), "{}", stderr(&preview));
+    assert_eq!(
+        w.stack_status(stack).await,
+        None,
+        "a preview creates nothing"
+    );
+    let refused = w.up("Odd", PATTERN, &["--yes"]).await;
+    assert_usage(
+        &refused,
+        &[
+            "the DynamoDB table sfn-resume-Odd: its key is orderId (S, HASH), not the partition \
+             key id (S)",
+            "Nothing was created",
+            "aws dynamodb delete-table --table-name sfn-resume-Odd",
+        ],
+    );
+    assert_eq!(w.stack_status(stack).await, None, "nothing created");
 
     // The printed fix works.
     w.dynamodb()
         .delete_table()
-        .table_name("sfn-resume-Kept")
+        .table_name(stack)
         .send()
         .await
         .expect("DeleteTable");
-    aws_sdk_cloudwatchlogs::Client::new(&w.config)
-        .delete_log_group()
-        .log_group_name("/aws/vendedlogs/states/sfn-resume-Kept")
+    assert_ok(&w.up("Odd", PATTERN, &["--yes"]).await);
+
+    // A log group with the resumer's name that another stack holds cannot be adopted.
+    w.cfn()
+        .create_stack()
+        .stack_name("squatter")
+        .template_body(
+            "Resources:\n  Group:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      \
+             LogGroupName: /aws/vendedlogs/states/sfn-resume-Held\n",
+        )
         .send()
         .await
-        .expect("DeleteLogGroup");
-    assert_ok(&w.up("Kept", PATTERN, &["--yes"]).await);
+        .expect("CreateStack");
+    let held = common::eventually(10, || async {
+        (w.stack_status("squatter").await.as_deref() == Some("CREATE_COMPLETE")).then_some(())
+    })
+    .await;
+    assert!(held.is_some(), "the squatter stack is created");
+    assert_usage(
+        &w.up("Held", PATTERN, &["--yes"]).await,
+        &[
+            "the log group /aws/vendedlogs/states/sfn-resume-Held: it belongs to the stack \
+             squatter",
+            "take the log group /aws/vendedlogs/states/sfn-resume-Held out of the stack \
+             squatter",
+        ],
+    );
+    assert_eq!(
+        w.stack_status("sfn-resume-Held").await,
+        None,
+        "nothing created"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -380,12 +550,9 @@ async fn a_failed_creation_reports_its_root_cause_as_json_preview_keeps_it_and_u
     assert_eq!(document["stacks"][0]["status"], "ROLLBACK_COMPLETE");
 
     // A preview changes nothing, not even the failed stack the next up would delete.
-    let preview = w.up("Clash", PATTERN, &["--preview"]).await;
-    assert_ok(&preview);
-    assert!(
-        stderr(&preview).contains("would delete it first"),
-        "{}",
-        stderr(&preview)
+    assert_ok_saying(
+        &w.up("Clash", PATTERN, &["--preview"]).await,
+        "would delete it first",
     );
     assert_eq!(
         w.stack_status("sfn-resume-Clash").await.as_deref(),
@@ -610,6 +777,15 @@ tags = { team = "billing" }
 }
 
 /// Asserts exit status 2 with every `needle` in the message.
+/// The first line of the output that names `resource` (its row in the plan), or nothing.
+fn plan_row(out: &Output, resource: &str) -> String {
+    stdout(out)
+        .lines()
+        .find(|l| l.contains(resource))
+        .map(str::to_string)
+        .unwrap_or_default()
+}
+
 fn assert_usage(out: &Output, needles: &[&str]) {
     assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
     for needle in needles {

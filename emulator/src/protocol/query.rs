@@ -79,6 +79,21 @@ impl Params {
         out
     }
 
+    /// The entries of a map `prefix.entry.N.key` / `prefix.entry.N.value` (N from 1, in order).
+    pub fn map(&self, prefix: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for n in 1.. {
+            match self.get(&format!("{prefix}.entry.{n}.key")) {
+                Some(key) => {
+                    let value = self.get(&format!("{prefix}.entry.{n}.value"));
+                    out.insert(key.to_string(), value.unwrap_or_default().to_string());
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
     /// The members of a flattened list of structures `prefix.member.N.Field`: for each N (from
     /// 1, while any field is present) the fields under it.
     pub fn struct_list(&self, prefix: &str) -> Vec<Params> {

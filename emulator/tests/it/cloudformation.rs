@@ -10,7 +10,7 @@ use aws_sdk_cloudformation::types::{
 };
 use aws_sdk_cloudformation::Client;
 
-fn client(emulator: &emulator::Emulator) -> Client {
+pub(crate) fn client(emulator: &emulator::Emulator) -> Client {
     Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
 }
 
@@ -36,7 +36,7 @@ async fn change_set(
     wait_change_set(cfn, stack, name).await
 }
 
-async fn wait_change_set(
+pub(crate) async fn wait_change_set(
     cfn: &Client,
     stack: &str,
     name: &str,
@@ -60,7 +60,7 @@ async fn wait_change_set(
 }
 
 /// Polls DescribeStacks until the stack's status no longer ends in IN_PROGRESS.
-async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
+pub(crate) async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
     for _ in 0..500 {
         let out = cfn
             .describe_stacks()
@@ -81,8 +81,17 @@ async fn wait_stack(cfn: &Client, stack: &str) -> Stack {
     panic!("stack {stack} never settled");
 }
 
+/// An event as `<logical id> <status>`.
+pub(crate) fn event_line(e: &StackEvent) -> String {
+    format!(
+        "{} {}",
+        e.logical_resource_id().unwrap_or_default(),
+        e.resource_status().map_or("", |s| s.as_str())
+    )
+}
+
 /// Every event of a stack, newest first, across pages.
-async fn events(cfn: &Client, stack: &str) -> Vec<StackEvent> {
+pub(crate) async fn events(cfn: &Client, stack: &str) -> Vec<StackEvent> {
     let mut out = Vec::new();
     let mut token = None;
     loop {
@@ -586,13 +595,7 @@ async fn updates_modify_in_place_or_replace_and_empty_change_sets_fail() {
         .await
         .iter()
         .take(5)
-        .map(|e| {
-            format!(
-                "{} {}",
-                e.logical_resource_id().unwrap(),
-                e.resource_status().unwrap().as_str()
-            )
-        })
+        .map(event_line)
         .collect();
     assert_eq!(
         statuses,
@@ -1020,17 +1023,7 @@ Resources:
         Some(&StackStatus::UpdateRollbackComplete)
     );
     let all = events(&cfn, "sm").await;
-    let statuses: Vec<String> = all
-        .iter()
-        .take(6)
-        .map(|e| {
-            format!(
-                "{} {}",
-                e.logical_resource_id().unwrap(),
-                e.resource_status().unwrap().as_str()
-            )
-        })
-        .collect();
+    let statuses: Vec<String> = all.iter().take(6).map(event_line).collect();
     assert_eq!(
         statuses,
         [

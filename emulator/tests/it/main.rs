@@ -2,6 +2,7 @@
 //! door) through the real aws-sdk clients against an in-process emulator on an ephemeral port.
 
 mod cloudformation;
+mod cloudformation_import;
 mod compaction;
 mod dynamodb;
 mod events;

@@ -7,9 +7,10 @@ use std::time::SystemTime;
 
 use super::changes::changes;
 use super::engine::{self, Operation, Previous};
+use super::import;
 use super::model::{
-    no_such_stack, validation_error, Change, ChangeSet, Stack, State, DELETE_COMPLETE,
-    REVIEW_IN_PROGRESS,
+    no_such_stack, validation_error, Change, ChangeSet, ResourceChange, ResourceToImport, Stack,
+    State, DELETE_COMPLETE, REVIEW_IN_PROGRESS,
 };
 use super::providers;
 use super::record::Recorder;
@@ -198,6 +199,20 @@ fn tags(p: &Params) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `ResourcesToImport.member.N`: type, logical id and identifier of each.
+fn resources_to_import(p: &Params) -> AwsResult<Vec<ResourceToImport>> {
+    p.struct_list("ResourcesToImport")
+        .iter()
+        .map(|member| {
+            Ok(ResourceToImport {
+                resource_type: member.required("ResourceType")?.to_string(),
+                logical_id: member.required("LogicalResourceId")?.to_string(),
+                identifier: member.map("ResourceIdentifier"),
+            })
+        })
+        .collect()
+}
+
 fn strings(p: &Params, prefix: &str) -> Vec<String> {
     p.list(prefix).into_iter().map(str::to_string).collect()
 }
@@ -352,8 +367,10 @@ fn create_change_set(cloud: &Arc<Cloud>, ctx: &RequestContext, p: &Params) -> Aw
                 "Stack [{stack_name}] does not exist"
             )))
         }
-        ("UPDATE", Some(stack)) => check_updatable(stack)?,
-        ("CREATE", _) => {}
+        ("UPDATE" | "IMPORT", Some(stack)) if stack.status != REVIEW_IN_PROGRESS => {
+            check_updatable(stack)?
+        }
+        ("CREATE" | "UPDATE" | "IMPORT", _) => {}
         (other, _) => {
             return Err(validation_error(validation::message(
                 "changeSetType",
@@ -388,6 +405,12 @@ fn create_change_set(cloud: &Arc<Cloud>, ctx: &RequestContext, p: &Params) -> Aw
         .as_ref()
         .map_or_else(|| stack_arn(region, &stack_name), |s| s.id.clone());
     let prepared = prepare(cloud, p, region, &stack_name, &stack_id, existing.as_ref())?;
+    let imports = resources_to_import(p)?;
+    if change_set_type == "IMPORT" {
+        let live = existing.as_ref().filter(|s| s.status != REVIEW_IN_PROGRESS);
+        let exports = cloud.cloudformation.exports(region);
+        import::check(&prepared.instance, live, &imports, &exports)?;
+    }
     let id = ctx.arn(
         "cloudformation",
         &format!("changeSet/{name}/{}", uuid::Uuid::new_v4()),
@@ -410,20 +433,30 @@ fn create_change_set(cloud: &Arc<Cloud>, ctx: &RequestContext, p: &Params) -> Aw
         tags: tags(p),
         changes: Vec::new(),
         client_token: p.get("ClientToken").map(str::to_string),
+        imports,
     };
-    if existing.is_none() {
-        let stack = new_stack(stack_id.clone(), &stack_name, region, REVIEW_IN_PROGRESS);
-        write(cloud, Change::PutStack(Box::new(stack.clone())))?;
-        recorder(cloud, &stack, None).stack_status(
-            REVIEW_IN_PROGRESS,
-            Some(USER_INITIATED),
-            |_| {},
-        )?;
-    }
+    let stack = match &existing {
+        Some(stack) => stack.clone(),
+        None => {
+            let stack = new_stack(stack_id.clone(), &stack_name, region, REVIEW_IN_PROGRESS);
+            write(cloud, Change::PutStack(Box::new(stack.clone())))?;
+            recorder(cloud, &stack, None).stack_status(
+                REVIEW_IN_PROGRESS,
+                Some(USER_INITIATED),
+                |_| {},
+            )?;
+            stack
+        }
+    };
     write(cloud, Change::PutChangeSet(Box::new(change_set.clone())))?;
     let cloud = cloud.clone();
     tokio::spawn(async move {
-        if let Err(err) = compute_change_set(&cloud, change_set, prepared, existing) {
+        let imported = if change_set.imports.is_empty() {
+            None
+        } else {
+            Some(import::plan(&cloud, &stack, &change_set.imports).await)
+        };
+        if let Err(err) = compute_change_set(&cloud, change_set, prepared, existing, imported) {
             eprintln!("cloudformation: change set: {err}");
         }
     });
@@ -436,12 +469,14 @@ fn created_reply(id: &str, stack_id: &str) -> String {
     w.finish()
 }
 
-/// CREATE_IN_PROGRESS, then the changes: CREATE_COMPLETE (AVAILABLE) or FAILED.
+/// CREATE_IN_PROGRESS, then the changes: CREATE_COMPLETE (AVAILABLE) or FAILED. An IMPORT
+/// change set's changes (or the reason it cannot import) come `imported`.
 fn compute_change_set(
     cloud: &Cloud,
     mut change_set: ChangeSet,
     prepared: Prepared,
     stack: Option<Stack>,
+    imported: Option<Result<Vec<ResourceChange>, String>>,
 ) -> AwsResult<()> {
     change_set.status = "CREATE_IN_PROGRESS".into();
     write(cloud, Change::PutChangeSet(Box::new(change_set.clone())))?;
@@ -453,21 +488,15 @@ fn compute_change_set(
     let exports = region
         .map(|r| cloud.cloudformation.exports(&r))
         .unwrap_or_default();
-    let found = changes(&prepared.instance, &current, &exports);
-    let failure = prepared.unrecognized().or_else(|| {
-        let stack = stack.as_ref()?;
-        let same_outputs = Template::parse(&stack.template_body)
-            .ok()
-            .is_some_and(|t| t.body.get("Outputs") == prepared.instance.template().body.get("Outputs"));
-        let unchanged = found.is_empty()
-            && same_outputs
-            && effective_parameters(stack)
-                .is_some_and(|old| old == values_by_name(prepared.instance.parameters()))
-            && (change_set.tags.is_empty() || stack.tags == change_set.tags);
-        unchanged.then(|| {
-            "The submitted information didn't contain changes. Submit different information to create a change set.".to_string()
-        })
-    });
+    let (found, failure) = match imported {
+        Some(Ok(found)) => (found, None),
+        Some(Err(reason)) => (Vec::new(), Some(reason)),
+        None => {
+            let found = changes(&prepared.instance, &current, &exports);
+            let failure = unchanged(&change_set, &prepared, stack.as_ref(), &found);
+            (found, failure)
+        }
+    };
     match failure {
         Some(reason) => {
             change_set.status = "FAILED".into();
@@ -480,6 +509,30 @@ fn compute_change_set(
         }
     }
     write(cloud, Change::PutChangeSet(Box::new(change_set)))
+}
+
+/// Why a CREATE or UPDATE change set cannot be executed: an unknown resource type, or nothing
+/// to change.
+fn unchanged(
+    change_set: &ChangeSet,
+    prepared: &Prepared,
+    stack: Option<&Stack>,
+    found: &[ResourceChange],
+) -> Option<String> {
+    prepared.unrecognized().or_else(|| {
+        let stack = stack?;
+        let same_outputs = Template::parse(&stack.template_body)
+            .ok()
+            .is_some_and(|t| t.body.get("Outputs") == prepared.instance.template().body.get("Outputs"));
+        let unchanged = found.is_empty()
+            && same_outputs
+            && effective_parameters(stack)
+                .is_some_and(|old| old == values_by_name(prepared.instance.parameters()))
+            && (change_set.tags.is_empty() || stack.tags == change_set.tags);
+        unchanged.then(|| {
+            "The submitted information didn't contain changes. Submit different information to create a change set.".to_string()
+        })
+    })
 }
 
 fn execute_change_set(cloud: &Arc<Cloud>, region: &str, p: &Params) -> AwsResult<()> {
@@ -538,7 +591,12 @@ fn execute_change_set(cloud: &Arc<Cloud>, region: &str, p: &Params) -> AwsResult
     let description = Template::parse(&change_set.template_body)
         .ok()
         .and_then(|t| t.description);
-    let (status, operation) = if creating {
+    let (status, operation) = if change_set.change_set_type == "IMPORT" {
+        (
+            "IMPORT_IN_PROGRESS",
+            Operation::Import(Box::new(previous), change_set.imports.clone()),
+        )
+    } else if creating {
         ("CREATE_IN_PROGRESS", Operation::Create)
     } else {
         ("UPDATE_IN_PROGRESS", Operation::Update(Box::new(previous)))

@@ -12,7 +12,8 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
-use super::model::{Stack, StackOutput, StackResource};
+use super::import;
+use super::model::{ResourceToImport, Stack, StackOutput, StackResource};
 use super::providers::{self, Context, Provided};
 use super::record::Recorder;
 use super::template::{Instance, Pseudo, ResourceValues, Template};
@@ -44,6 +45,8 @@ pub enum Operation {
     Update(Box<Previous>),
     /// Delete every resource.
     Delete,
+    /// Bring existing resources into the stack as they are (an IMPORT change set).
+    Import(Box<Previous>, Vec<ResourceToImport>),
 }
 
 /// Runs `operation` on the stack in the background.
@@ -67,6 +70,7 @@ pub fn spawn(cloud: Arc<Cloud>, stack_id: String, token: Option<String>, operati
             Operation::Create => create(&rec).await,
             Operation::Update(previous) => update(&rec, *previous).await,
             Operation::Delete => delete(&rec).await,
+            Operation::Import(previous, imports) => import(&rec, *previous, &imports).await,
         };
         let settled = rec
             .cloud
@@ -647,6 +651,67 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
         }
     }
     rec.stack_status("UPDATE_ROLLBACK_COMPLETE", None, |_| {})
+}
+
+/// Imports each resource in dependency order: `IMPORT_IN_PROGRESS`, then `IMPORT_COMPLETE`
+/// with the template's properties and the resource's own attributes, the resource untouched.
+/// One that has gone since the change set was made fails the import, which is rolled back:
+/// the resources imported leave the stack (and stay as they are), the template is restored.
+async fn import(rec: &Recorder, previous: Previous, imports: &[ResourceToImport]) -> AwsResult<()> {
+    let stack = rec.stack()?;
+    let inst = match instance(&stack, &stack.template_body, &stack.parameters) {
+        Ok(inst) => inst,
+        Err(reason) => {
+            return rec.stack_status("IMPORT_ROLLBACK_COMPLETE", Some(&reason), |s| {
+                restore(s, &previous)
+            })
+        }
+    };
+    let exports = rec.cloud.cloudformation.exports(&stack.region);
+    let mut resources = stack.resources.clone();
+    let mut imported = Vec::new();
+    let order = inst.graph().creation_waves().into_iter().flatten();
+    for item in order.filter_map(|id| imports.iter().find(|i| i.logical_id == id)) {
+        let mut resource = StackResource {
+            logical_id: item.logical_id.clone(),
+            physical_id: Some(item.physical_id().to_string()),
+            resource_type: item.resource_type.clone(),
+            status: String::new(),
+            status_reason: None,
+            updated: SystemTime::now(),
+            properties: inst
+                .properties(&item.logical_id, &Values(&resources), &exports)
+                .unwrap_or_default(),
+            attributes: Default::default(),
+        };
+        rec.resource(&mut resource, "IMPORT_IN_PROGRESS", None)?;
+        let failure = match import::read(&rec.cloud, &stack, item).await {
+            Ok(Some(provided)) => {
+                set_provided(&mut resource, provided);
+                rec.resource(&mut resource, "IMPORT_COMPLETE", None)?;
+                upsert(&mut resources, &resource);
+                imported.push(resource);
+                continue;
+            }
+            Ok(None) => import::not_found(item),
+            Err(reason) => reason,
+        };
+        rec.resource(&mut resource, "IMPORT_FAILED", Some(&failure))?;
+        imported.push(resource);
+        let reason = format!(
+            "The following resource(s) failed to import: [{}]. ",
+            item.logical_id
+        );
+        rec.stack_status("IMPORT_ROLLBACK_IN_PROGRESS", Some(&reason), |s| {
+            restore(s, &previous)
+        })?;
+        for mut resource in imported.into_iter().rev() {
+            rec.resource(&mut resource, "IMPORT_ROLLBACK_COMPLETE", None)?;
+            rec.remove_resource(&resource.logical_id)?;
+        }
+        return rec.stack_status("IMPORT_ROLLBACK_COMPLETE", None, |_| {});
+    }
+    finish(rec, &stack, &inst, &resources, "IMPORT_COMPLETE")
 }
 
 fn restore(stack: &mut Stack, previous: &Previous) {

@@ -6,11 +6,13 @@
 //! - [`model`]: stacks, resources, events, change sets; the journal's changes.
 //! - [`api`]: the operations' parameters and XML replies.
 //! - [`changes`]: a change set's `Changes`.
+//! - [`import`]: IMPORT change sets' rules and changes.
 //! - [`record`]: an operation's progress, journaled with its events.
 
 mod api;
 mod changes;
 mod engine;
+mod import;
 pub mod model;
 mod providers;
 mod record;
@@ -52,9 +54,9 @@ impl CloudFormation {
 
     /// After a restart: what was in flight cannot go on (its provider calls were lost), so
     /// it is marked failed with [`RESTARTED`] as the reason — stacks `CREATE_FAILED`,
-    /// `ROLLBACK_FAILED`, `DELETE_FAILED` or `UPDATE_ROLLBACK_FAILED`, their resources in
-    /// progress `…_FAILED`, change sets being computed `FAILED`, being executed
-    /// `EXECUTE_FAILED`.
+    /// `ROLLBACK_FAILED`, `DELETE_FAILED`, `IMPORT_ROLLBACK_FAILED` or
+    /// `UPDATE_ROLLBACK_FAILED`, their resources in progress `…_FAILED`, change sets being
+    /// computed `FAILED`, being executed `EXECUTE_FAILED`.
     pub fn after_replay(&self, cloud: &Cloud) -> Result<(), String> {
         let changes = self
             .store
@@ -109,13 +111,15 @@ impl CloudFormation {
                 return Ok(None);
             }
             let mut change_set = change_set.clone();
-            change_set.execution_status =
-                if matches!(stack.status.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE") {
-                    "EXECUTE_COMPLETE"
-                } else {
-                    "EXECUTE_FAILED"
-                }
-                .into();
+            change_set.execution_status = if matches!(
+                stack.status.as_str(),
+                "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "IMPORT_COMPLETE"
+            ) {
+                "EXECUTE_COMPLETE"
+            } else {
+                "EXECUTE_FAILED"
+            }
+            .into();
             Ok(Some(Change::PutChangeSet(Box::new(change_set))))
         })?;
         match change {
@@ -150,6 +154,7 @@ fn interrupted(state: &State) -> Vec<Change> {
             "CREATE_IN_PROGRESS" => "CREATE_FAILED",
             "ROLLBACK_IN_PROGRESS" => "ROLLBACK_FAILED",
             "DELETE_IN_PROGRESS" => "DELETE_FAILED",
+            "IMPORT_IN_PROGRESS" | "IMPORT_ROLLBACK_IN_PROGRESS" => "IMPORT_ROLLBACK_FAILED",
             _ => "UPDATE_ROLLBACK_FAILED",
         }
         .to_string();

@@ -204,6 +204,38 @@ pub struct ChangeSet {
     pub changes: Vec<ResourceChange>,
     /// `ClientToken`.
     pub client_token: Option<String>,
+    /// `ResourcesToImport` (IMPORT change sets only).
+    #[serde(default)]
+    pub imports: Vec<ResourceToImport>,
+}
+
+/// One `ResourceToImport` of an IMPORT change set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceToImport {
+    /// `ResourceType`.
+    pub resource_type: String,
+    /// `LogicalResourceId`: the resource in the template.
+    pub logical_id: String,
+    /// `ResourceIdentifier`: identifier property → value.
+    pub identifier: BTreeMap<String, String>,
+}
+
+impl ResourceToImport {
+    /// The physical id the resource gets: its identifier's value (every type this emulator
+    /// imports has a one-property identifier).
+    pub fn physical_id(&self) -> &str {
+        self.identifier.values().next().map_or("", String::as_str)
+    }
+
+    /// The identifier as CloudFormation shows it, `{TableName=orders}`.
+    pub fn shown_identifier(&self) -> String {
+        let pairs: Vec<String> = self
+            .identifier
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!("{{{}}}", pairs.join(", "))
+    }
 }
 
 /// The state of every region.
@@ -356,6 +388,18 @@ impl State {
             .collect();
         sets.sort_by_key(|c| c.created);
         sets
+    }
+
+    /// The live stack of `region` that holds a resource of this type and physical id.
+    pub fn owner_of(&self, region: &str, resource_type: &str, physical_id: &str) -> Option<&Stack> {
+        self.stacks.values().find(|s| {
+            s.region == region
+                && s.status != DELETE_COMPLETE
+                && s.resources.iter().any(|r| {
+                    r.resource_type == resource_type
+                        && r.physical_id.as_deref() == Some(physical_id)
+                })
+        })
     }
 
     /// The exports of the live stacks of `region` (name → value).

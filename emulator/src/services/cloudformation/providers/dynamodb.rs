@@ -85,6 +85,22 @@ pub async fn update(
     Ok(provided(name, description.unwrap_or(&Value::Null)))
 }
 
+/// The table named `name` as it is (DescribeTable), for an import; `None` when there is none.
+pub async fn read(cx: &Context<'_>, name: &str) -> ProviderResult<Option<Provided>> {
+    let result = dynamodb::call(
+        cx.cloud,
+        &cx.call_ctx("dynamodb"),
+        "DescribeTable",
+        input([("TableName", json!(name))]),
+    )
+    .await;
+    match result {
+        Ok(reply) => Ok(Some(provided(name, &reply["Table"]))),
+        Err(err) if err.code == "ResourceNotFoundException" => Ok(None),
+        Err(err) => Err(service_failure(SERVICE, &err)),
+    }
+}
+
 /// DeleteTable.
 pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
     let result = dynamodb::call(

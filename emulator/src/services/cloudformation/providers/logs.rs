@@ -50,6 +50,25 @@ pub async fn update(
     Ok(current.clone())
 }
 
+/// The log group named `name` as it is (DescribeLogGroups), for an import; `None` when there
+/// is none.
+pub async fn read(cx: &Context<'_>, name: &str) -> ProviderResult<Option<Provided>> {
+    let reply = logs::call(
+        cx.cloud,
+        &cx.call_ctx("logs"),
+        "DescribeLogGroups",
+        input([("logGroupNamePrefix", json!(name))]),
+    )
+    .await
+    .map_err(|e| service_failure(SERVICE, &e))?;
+    let found = reply["logGroups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|g| g["logGroupName"].as_str() == Some(name));
+    Ok(found.then(|| provided(cx, name)))
+}
+
 /// DeleteLogGroup.
 pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
     let result = logs::call(

@@ -168,6 +168,29 @@ pub fn name_property(resource_type: &str) -> Option<&'static str> {
     }
 }
 
+/// The `ResourceIdentifier` key of the types this emulator can import (CloudFormation's primary
+/// identifier of the type), or `None` for a type it cannot import.
+pub fn import_identifier(resource_type: &str) -> Option<&'static str> {
+    match resource_type {
+        "AWS::DynamoDB::Table" => Some("TableName"),
+        "AWS::Logs::LogGroup" => Some("LogGroupName"),
+        _ => None,
+    }
+}
+
+/// Reads an existing resource for an import, changing nothing: `None` when it does not exist.
+pub async fn read(
+    cx: &Context<'_>,
+    resource_type: &str,
+    physical_id: &str,
+) -> ProviderResult<Option<Provided>> {
+    match resource_type {
+        "AWS::DynamoDB::Table" => dynamodb::read(cx, physical_id).await,
+        "AWS::Logs::LogGroup" => logs::read(cx, physical_id).await,
+        other => Err(format!("Resource type {other} does not support import")),
+    }
+}
+
 /// Creates a resource.
 pub async fn create(
     cx: &Context<'_>,
