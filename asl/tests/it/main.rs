@@ -6,4 +6,5 @@ mod engine;
 mod engine_recovery;
 mod fixture_history;
 mod resume_roundtrip;
+mod runtime_errors;
 mod variables;
