@@ -416,7 +416,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4096))]
+    #![proptest_config(testkit::fuzz::config(testkit::fuzz::DEFAULT_CASES))]
 
     /// Random patterns and events: parsing and matching never panic.
     #[test]

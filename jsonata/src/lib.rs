@@ -39,6 +39,7 @@ mod functions;
 mod hash;
 mod lexer;
 mod parser;
+mod pattern;
 mod process;
 mod signature;
 mod value;

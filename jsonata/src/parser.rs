@@ -81,7 +81,7 @@ pub(crate) fn compile_regex(pattern: &str, flags: &str) -> Result<regex::Regex, 
     if flags.contains('m') {
         prefix.push_str("(?m)");
     }
-    regex::Regex::new(&format!("{prefix}{pattern}"))
+    crate::pattern::compile(&format!("{prefix}{pattern}"))
         .map_err(|e| err("S0303", format!("Invalid regular expression: {e}")))
 }
 

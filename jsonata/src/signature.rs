@@ -131,13 +131,13 @@ impl Signature {
                 .map(|p| format!("({})", p.regex))
                 .collect::<String>()
         );
-        let regex = regex::Regex::new(&pattern).map_err(|e| err("S0401", e.to_string()))?;
+        let regex = crate::pattern::compile(&pattern).map_err(|e| err("S0401", e.to_string()))?;
         let context_regexes = params
             .iter()
             .map(|p| {
                 p.context_regex
                     .as_ref()
-                    .and_then(|r| regex::Regex::new(&format!("^{r}$")).ok())
+                    .and_then(|r| crate::pattern::compile(&format!("^{r}$")).ok())
             })
             .collect();
         Ok(Signature {
@@ -229,7 +229,7 @@ impl Signature {
         let mut good = 0;
         for p in &self.params {
             partial.push_str(&p.regex);
-            match regex::Regex::new(&partial)
+            match crate::pattern::compile(&partial)
                 .ok()
                 .and_then(|r| r.find(supplied).map(|m| m.end()))
             {

@@ -8,6 +8,8 @@
 //!   interpreter on a 5000-item inline Map and a 1000-iteration Choice loop), then a summary
 //!   of the interpreter's figures. `--moto` also runs the interpreter's workloads in moto 5.2.5
 //!   (venv under `target/bench-venv`) and adds its figures and the ratio.
+//! - `fuzz [--cases N]`: every fuzz target with N cases per property (see `xtask::fuzz`), and
+//!   the executions and crashes of each.
 //! - `tidy`: the layering invariants and the dependencies' MSRV (see `xtask::tidy`).
 
 use std::path::Path;
@@ -17,14 +19,15 @@ use std::time::SystemTime;
 use serde_json::Value;
 use xtask::lambdas::human_size;
 use xtask::workspace::{cargo, root as workspace_root, run, target_dir};
-use xtask::{demo, lambdas, summary, tidy, workloads};
+use xtask::{demo, fuzz, lambdas, summary, tidy, workloads};
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  demo [--aws] [--keep]             \
      the tutorial end to end on the embedded emulator (--aws: a real account;\n                                    \
      --keep: leave what it deployed)\n  lambdas                           \
      build the demo's Lambda functions into target/lambda/<name>.zip\n  bench [--moto] [criterion args]   \
      run the benchmarks (criterion, release build);\n                                    \
-     --moto: compare the interpreter with moto 5.2.5\n  tidy                              \
+     --moto: compare the interpreter with moto 5.2.5\n  fuzz [--cases N]                  \
+     every fuzz target, N cases per property (default 10000)\n  tidy                              \
      check the layers (asl pure, deployer without the emulator, ui without cmd) and the MSRV";
 
 /// The moto release the interpreter is compared with (issue #3).
@@ -38,6 +41,13 @@ fn main() -> ExitCode {
         Some("lambdas") => report(build_lambdas()),
         Some("demo") => demo_task(&args[1..]),
         Some("tidy") => report(tidy::run(&workspace_root())),
+        Some("fuzz") => match fuzz_cases(&args[1..]) {
+            Ok(cases) => report(fuzz::run(&workspace_root(), cases)),
+            Err(e) => {
+                eprintln!("error: {e}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -50,6 +60,19 @@ fn main() -> ExitCode {
             eprintln!("{USAGE}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The `--cases N` of `cargo xtask fuzz` (or the default).
+fn fuzz_cases(args: &[String]) -> Result<u32, String> {
+    match args {
+        [] => Ok(fuzz::DEFAULT_CASES),
+        [flag, n] if flag == "--cases" => n
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("--cases wants a positive number, not '{n}'")),
+        other => Err(format!("unexpected arguments: {}", other.join(" "))),
     }
 }
 

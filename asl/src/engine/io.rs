@@ -13,7 +13,7 @@ use super::context::{need_of, Need, StateContext};
 use super::error::Failure;
 use super::jsonata::States;
 use super::variables::Scope;
-use crate::path::Roots;
+use crate::path::{PathError, Roots};
 
 /// Evaluates paths, templates and expressions for one state.
 pub(crate) struct Io<'a> {
@@ -27,6 +27,31 @@ impl Io<'_> {
     /// Evaluates a JSONPath (`$…` on `input`, `$$…` on the context object, `$name…` on a
     /// variable).
     pub fn select<'v>(&self, text: &str, input: &'v Value) -> Result<Cow<'v, Value>, Failure> {
+        self.select_or(text, input, |e, _| e)
+    }
+
+    /// Evaluates the JSONPath a field holds (a Fail state's `ErrorPath` or `CausePath`): one
+    /// that selects nothing fails as AWS words it for fields, naming the field and the
+    /// document the path read.
+    pub fn select_field(&self, field: &str, text: &str, input: &Value) -> Result<Value, Failure> {
+        self.select_or(text, input, |e, doc| match e {
+            PathError::NotFound { path, .. } => PathError::FieldNotFound {
+                field: field.to_string(),
+                path,
+                input: doc.to_string(),
+            },
+            other => other,
+        })
+        .map(Cow::into_owned)
+    }
+
+    /// [`Io::select`], with `miss` rewording a failure to select (given the document read).
+    fn select_or<'v>(
+        &self,
+        text: &str,
+        input: &'v Value,
+        miss: impl Fn(PathError, &Value) -> PathError,
+    ) -> Result<Cow<'v, Value>, Failure> {
         let path = self
             .compiled
             .path(text)
@@ -38,7 +63,7 @@ impl Io<'_> {
                 variables: self.variables,
             };
             let doc = path.document(input, &roots).ok_or_else(|| {
-                Failure::from_path(&crate::path::PathError::UndefinedVariable {
+                Failure::from_path(&PathError::UndefinedVariable {
                     name: path.variable().unwrap_or_default().to_string(),
                     path: text.to_string(),
                 })
@@ -46,9 +71,10 @@ impl Io<'_> {
             return path
                 .select(doc)
                 .map(|v| Cow::Owned(v.into_owned()))
-                .map_err(|e| Failure::from_path(&e));
+                .map_err(|e| Failure::from_path(&miss(e, doc)));
         }
-        path.select(input).map_err(|e| Failure::from_path(&e))
+        path.select(input)
+            .map_err(|e| Failure::from_path(&miss(e, input)))
     }
 
     /// Evaluates an intrinsic function call (`States.Format(…)`), as ErrorPath and CausePath

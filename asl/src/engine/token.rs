@@ -24,6 +24,21 @@ pub enum CallbackError {
 }
 
 impl CallbackError {
+    /// Refuses a token that is not a task token at all (`InvalidToken`). Step Functions checks
+    /// this before anything else in a callback, SendTaskSuccess's output included.
+    pub fn check_well_formed(token: &str) -> Result<(), CallbackError> {
+        let well_formed = !token.is_empty()
+            && token.len() <= 2048
+            && token
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c));
+        if well_formed {
+            Ok(())
+        } else {
+            Err(CallbackError::InvalidToken)
+        }
+    }
+
     /// The AWS error code (`InvalidToken`, `TaskDoesNotExist`, `TaskTimedOut`).
     pub fn code(self) -> &'static str {
         match self {
@@ -137,14 +152,7 @@ impl Tokens {
 
     /// Delivers a callback to the task waiting for `token`.
     pub fn signal(&self, token: &str, signal: Signal) -> Result<(), CallbackError> {
-        let well_formed = !token.is_empty()
-            && token.len() <= 2048
-            && token
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || b"+/=_-".contains(&c));
-        if !well_formed {
-            return Err(CallbackError::InvalidToken);
-        }
+        CallbackError::check_well_formed(token)?;
         let mut inner = self.lock();
         let ends = !matches!(signal, Signal::Heartbeat);
         match inner.open.get(token) {

@@ -158,6 +158,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(testkit::fuzz::config(testkit::fuzz::DEFAULT_CASES))]
+
         #[test]
         fn parsers_never_panic_on_arbitrary_text(text in any::<String>()) {
             let _ = JsonPath::parse(&text);

@@ -226,3 +226,40 @@ async fn put_events_tasks_send_events_to_eventbridge() {
     assert_eq!(output["FailedEntryCount"], 0);
     assert!(output["Entries"][0]["EventId"].is_string());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sfn_callbacks_with_a_malformed_token_fail_the_task_with_the_token_error() {
+    let emulator = testkit::aws::emulator().await;
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    // The token is checked first: an output that is not JSON does not hide it.
+    let refused = sfn
+        .send_task_success()
+        .task_token("not a token!")
+        .output("{not json")
+        .send()
+        .await
+        .expect_err("a malformed token is refused");
+    assert_eq!(
+        refused.as_service_error().and_then(|e| e.meta().code()),
+        Some("InvalidToken")
+    );
+    for (action, parameters) in [
+        ("sendTaskSuccess", json!({"TaskToken": "not a token!", "Output": "{not json"})),
+        ("sendTaskFailure", json!({"TaskToken": "", "Error": "E"})),
+        ("sendTaskHeartbeat", json!({"TaskToken": "ä"})),
+    ] {
+        let definition = json!({"StartAt": "Callback", "States": {"Callback": {
+            "Type": "Task", "Resource": format!("arn:aws:states:::aws-sdk:sfn:{action}"),
+            "Parameters": parameters, "End": true}}});
+        let described = run(&sfn, action, definition, json!({})).await;
+        assert_eq!(described.status, ExecutionStatus::Failed, "{action}");
+        assert_eq!(described.error(), Some("Sfn.InvalidTokenException"), "{action}");
+        let cause = described.cause().unwrap_or_default();
+        assert!(
+            cause.starts_with("Invalid Token: '")
+                && cause.contains(" (Service: Sfn, Status Code: 400, Request ID: ")
+                && cause.ends_with(") (SDK Attempt Count: 1)"),
+            "{action}: {cause}"
+        );
+    }
+}

@@ -684,7 +684,7 @@ pub(crate) fn parse_datetime(text: &str, picture: &str, now_ms: f64) -> Result<O
         }
     }
     regex.push('$');
-    let re = regex::Regex::new(&regex).map_err(|e| err("D3136", e.to_string()))?;
+    let re = crate::pattern::compile(&regex).map_err(|e| err("D3136", e.to_string()))?;
     let Some(caps) = re.captures(text) else {
         return Ok(None);
     };

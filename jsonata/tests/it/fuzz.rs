@@ -132,7 +132,7 @@ fn run(src: &str, input: &Value) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+    #![proptest_config(testkit::fuzz::config(testkit::fuzz::DEFAULT_CASES))]
 
     #[test]
     fn token_soup_never_panics(src in expression(), input in json()) {

@@ -140,3 +140,18 @@ fn values_cannot_nest_without_bound() {
     );
     assert_eq!(ok.expect("fine"), Some(json!("object")));
 }
+
+#[test]
+fn catastrophic_regular_expressions_end_quickly_or_are_refused() {
+    // Nested quantifiers that backtracking engines take exponential time on: a linear-time
+    // answer here.
+    let text = format!("{}b", "a".repeat(40));
+    let src = format!("$match(\"{text}\", /(a+)+$/)");
+    assert_eq!(outcome(src, Limits::default()).unwrap(), None);
+    let src = format!("$contains(\"{}b\", /^(a|aa)+$/)", "a".repeat(100_000));
+    assert_eq!(outcome(src, Limits::default()).unwrap(), Some(json!(false)));
+    // A counted repetition whose program would take gigabytes is a parse error.
+    let refused = Expression::parse("$match(\"a\", /a{10000}{10000}/)").unwrap_err();
+    assert_eq!(refused.code, "S0303", "{refused}");
+    assert!(refused.to_string().contains("size limit"), "{refused}");
+}

@@ -50,7 +50,7 @@ fn run_jsonata(io: &Io<'_>, input: &Value) -> Failure {
 /// Reads ErrorPath or CausePath: a path (or intrinsic function) that must give a string.
 fn dynamic(io: &Io<'_>, path: &str, input: &Value, field: &str) -> Result<String, Failure> {
     let value = if path.starts_with('$') {
-        io.select(path, input)?.into_owned()
+        io.select_field(field, path, input)?
     } else {
         io.intrinsic(path, input)?
     };

@@ -36,6 +36,15 @@ impl Tolerance {
     }
 }
 
+/// AWS's cause when ToleratedFailureCount (a path's value, or a JSONata expression's) is
+/// below zero.
+const NEGATIVE_COUNT: &str = "ToleratedFailureCount cannot be negative.";
+
+/// Whether `value` is an integer below zero (a fraction is "not a valid integer" instead).
+fn is_negative_integer(value: &Value) -> bool {
+    value.as_i64().is_some_and(|n| n < 0)
+}
+
 /// The text of a value as AWS quotes it in these messages (strings without quotes).
 fn shown(value: &Value) -> String {
     match value {
@@ -48,6 +57,9 @@ fn tolerance(io: &Io<'_>, m: &MapState, input: &Value) -> Result<Tolerance, Fail
     let count = match &m.tolerated_failure_count_path {
         Some(path) => {
             let value = io.select(path, input)?;
+            if is_negative_integer(&value) {
+                return Err(Failure::runtime(NEGATIVE_COUNT));
+            }
             Some(value.as_u64().ok_or_else(|| {
                 Failure::runtime(format!(
                     "The ToleratedFailureCountPath field refers to value \"{}\" which is not a valid integer: {path}",
@@ -141,6 +153,9 @@ fn jsonata_settings(
         None => m.max_concurrency.unwrap_or(0),
     };
     let count = match number("ToleratedFailureCount", "integer")? {
+        Some(v) if is_negative_integer(&v) => {
+            return Err(Failure::query(Some("ToleratedFailureCount"), NEGATIVE_COUNT))
+        }
         Some(v) => v.as_u64(),
         None => m.tolerated_failure_count,
     };
@@ -440,10 +455,16 @@ pub(super) async fn attempt(
             for worker in &worker_threads {
                 thread.integrate(worker);
             }
+            // AWS (since late 2024) chains MapStateSucceeded from MapRunSucceeded but the
+            // state's exit from MapRunStarted, where the run's events branch off.
+            let run_started = thread.source;
             if !inline {
                 recorder.add(thread, "MapRunSucceeded", Details::none());
             }
             recorder.add_closing(thread, "MapStateSucceeded", Details::none());
+            if !inline {
+                thread.source = run_started;
+            }
             let outputs = iterations
                 .outputs
                 .into_inner()

@@ -10,6 +10,9 @@ mod tagging;
 pub mod uploads;
 mod xml_in;
 
+#[cfg(test)]
+mod fuzz;
+
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;

@@ -547,6 +547,7 @@ fn callback_error(e: CallbackError) -> AwsError {
 pub fn send_task_success(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let token = input.str("taskToken")?;
     let output = input.str("output")?;
+    CallbackError::check_well_formed(token).map_err(callback_error)?;
     if output.len() > MAX_DATA_BYTES {
         return Err(too_long("output", MAX_DATA_BYTES));
     }

@@ -192,7 +192,8 @@ pub fn sfn_result(result: Value) -> Value {
 }
 
 /// The failure an aws-sdk integration reports for a service error:
-/// `<Service>.<Code>` with the code ending in `Exception`, as AWS names them.
+/// `<Service>.<Code>` with the code ending in `Exception`, as AWS names them, and the cause as
+/// the AWS Java SDK v2 words it, the attempt count included (AWS makes one attempt).
 pub fn sdk_failure(service: &str, err: &AwsError, request_id: &str) -> TaskFailure {
     let code = if err.code.ends_with("Exception") {
         err.code.clone()
@@ -202,7 +203,7 @@ pub fn sdk_failure(service: &str, err: &AwsError, request_id: &str) -> TaskFailu
     TaskFailure::new(
         format!("{service}.{code}"),
         format!(
-            "{} (Service: {service}, Status Code: {}, Request ID: {request_id})",
+            "{} (Service: {service}, Status Code: {}, Request ID: {request_id}) (SDK Attempt Count: 1)",
             err.message,
             err.status.as_u16()
         ),
@@ -542,7 +543,7 @@ mod tests {
         assert_eq!(sdk.error, "DynamoDb.ConditionalCheckFailedException");
         assert_eq!(
             sdk.cause.as_deref(),
-            Some("The conditional request failed (Service: DynamoDb, Status Code: 400, Request ID: req-1)")
+            Some("The conditional request failed (Service: DynamoDb, Status Code: 400, Request ID: req-1) (SDK Attempt Count: 1)")
         );
         let optimized = optimized_failure("DynamoDB", "AmazonDynamoDBv2", &err, "req-1");
         assert_eq!(optimized.error, "DynamoDB.ConditionalCheckFailedException");

@@ -8,9 +8,6 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 
-/// Cases per property.
-const CASES: u32 = 512;
-
 const NAMES: &[&str] = &[
     "A",
     "B",
@@ -117,7 +114,7 @@ fn evaluate_all(body: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+    #![proptest_config(testkit::fuzz::config(testkit::fuzz::DEFAULT_CASES))]
 
     #[test]
     fn random_text_never_panics(text in "\\PC{0,200}") {
@@ -150,7 +147,7 @@ proptest! {
     }
 
     #[test]
-    fn random_trees_evaluate_without_panicking(value in tree()) {
+    fn random_trees_never_panic_when_evaluated(value in tree()) {
         let template = Template::parse(&template_with(json!(1), json!({"Fn::Equals": [1, 1]}))).unwrap();
         let stack = Instance::new(template, Pseudo::new("eu-west-1", "s", "id"), &BTreeMap::new()).unwrap();
         let _ = stack.evaluator(&NoResources, &NoExports, "Resources").evaluate(&value);

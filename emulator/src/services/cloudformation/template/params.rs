@@ -3,11 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
+use regex::RegexBuilder;
 use serde_json::Value;
 
 use super::declarations::{Parameter, ParameterKind, Template};
 use super::error::{Result, TemplateError};
+
+/// The most heap an `AllowedPattern` may compile to, and its lazy DFA may cache.
+const PATTERN_BYTES: usize = 1 << 20;
 
 /// One parameter's value for a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +175,13 @@ fn violation(parameter: &Parameter, value: &str) -> Result<Option<String>> {
                 )));
             }
             if let Some(pattern) = &parameter.allowed_pattern {
-                let regex = Regex::new(&format!("^(?:{pattern})$")).map_err(|_| {
+                // The regex crate matches in linear time; the program's size is what a
+                // counted repetition (`a{10000}{10000}`) could blow up, so it is bounded.
+                let regex = RegexBuilder::new(&format!("^(?:{pattern})$"))
+                    .size_limit(PATTERN_BYTES)
+                    .dfa_size_limit(PATTERN_BYTES)
+                    .build()
+                    .map_err(|_| {
                     TemplateError::validation(format!(
                         "Parameter '{}' AllowedPattern must be a valid regular expression.",
                         parameter.name

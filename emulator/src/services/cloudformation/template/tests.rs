@@ -463,6 +463,28 @@ fn parameters_are_typed_and_constrained() {
 }
 
 #[test]
+fn allowed_patterns_cannot_blow_up() {
+    let template = |pattern: &str| {
+        Template::parse(&format!(
+            "Parameters:\n  P: {{Type: String, AllowedPattern: \"{pattern}\"}}\nResources:\n  A: {{Type: X}}\n"
+        ))
+        .unwrap()
+    };
+    // Nested quantifiers match in linear time: 100,000 characters are checked at once.
+    let nested = template("(a+)+");
+    let value = format!("{}b", "a".repeat(100_000));
+    let refused = ParameterValues::resolve(&nested, &given(&[("P", &value)])).unwrap_err();
+    assert!(refused.message.ends_with("must match pattern (a+)+"), "{}", refused.message);
+    // A counted repetition whose program would take gigabytes is not a usable pattern.
+    let huge = template("a{10000}{10000}");
+    let refused = ParameterValues::resolve(&huge, &given(&[("P", "a")])).unwrap_err();
+    assert_eq!(
+        refused.message,
+        "Parameter 'P' AllowedPattern must be a valid regular expression."
+    );
+}
+
+#[test]
 fn every_intrinsic_evaluates() {
     let stack = instance(
         r#"

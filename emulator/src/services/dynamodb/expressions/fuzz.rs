@@ -7,9 +7,6 @@ use super::parser::{parse_condition, parse_projection, parse_update};
 use super::{eval, update, Kind, Placeholders};
 use crate::services::dynamodb::value::{item_from_json, Item};
 
-/// Cases per property (three properties run this many each).
-const CASES: u32 = 5000;
-
 fn placeholders() -> Placeholders {
     let names = json!({"#a": "a", "#b": "b"});
     let values =
@@ -89,7 +86,7 @@ fn any_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
+    #![proptest_config(testkit::fuzz::config(testkit::fuzz::DEFAULT_CASES))]
 
     #[test]
     fn conditions_never_panic(text in any_text()) {
