@@ -595,9 +595,8 @@ enum Settled {
     MustDelete(String),
 }
 
-/// Step 2: the stack as a change set can start from it. A stack whose first creation failed
-/// (ROLLBACK_COMPLETE) or that an earlier preview left empty (REVIEW_IN_PROGRESS) is deleted
-/// first, except by a preview, which changes nothing; an operation in progress is waited for;
+/// Step 2: the stack as a change set can start from it. A stack that can only be created anew
+/// ([`stack::disposable`]) is deleted first, except by a preview, which changes nothing; an operation in progress is waited for;
 /// a stack stuck in a failed state stops us.
 async fn settle(
     aws: &Aws,
@@ -613,22 +612,15 @@ async fn settle(
             return Ok(Settled::Ready(None));
         };
         let current = status(&existing);
-        match current {
-            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" if preview => {
+        if let Some(why) = stack::disposable(aws, cfn, &existing).await? {
+            if preview {
                 return Ok(Settled::MustDelete(current.to_string()));
             }
-            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" => {
-                console.note(format!(
-                    "{name} is in {current} ({}): deleting it first",
-                    if current == "ROLLBACK_COMPLETE" {
-                        "its creation failed earlier and it cannot be updated"
-                    } else {
-                        "an earlier change set left it empty"
-                    }
-                ));
-                delete(aws, console, &existing).await?;
-                return Ok(Settled::Ready(None));
-            }
+            console.note(format!("{name} is in {current} ({why}): deleting it first"));
+            delete(aws, console, &existing).await?;
+            return Ok(Settled::Ready(None));
+        }
+        match current {
             s if s.ends_with("_IN_PROGRESS") => {
                 if !waiting_said {
                     console.note(format!(

@@ -25,7 +25,10 @@ mod tests {
     #[test]
     fn huge_counted_repetitions_are_refused_and_nested_quantifiers_match_in_linear_time() {
         let refused = compile("a{10000}{10000}").unwrap_err();
-        assert!(matches!(refused, regex::Error::CompiledTooBig(_)), "{refused}");
+        assert!(
+            matches!(refused, regex::Error::CompiledTooBig(_)),
+            "{refused}"
+        );
         let nested = compile("(a+)+$").unwrap();
         let text = format!("{}b", "a".repeat(40));
         assert!(!nested.is_match(&text));

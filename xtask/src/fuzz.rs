@@ -31,14 +31,30 @@ const BINARIES: &[(&str, &str)] = &[
 /// The target each test module is, by the start of its path in its binary.
 const TARGETS: &[(&str, &str, &str)] = &[
     ("asl", "path::tests::", "JSONPath and intrinsic functions"),
-    ("asl", "fuzz::", "ASL definitions (parse, validate, compile, run)"),
+    (
+        "asl",
+        "fuzz::",
+        "ASL definitions (parse, validate, compile, run)",
+    ),
     ("jsonata", "fuzz::", "JSONata expressions"),
     ("event-pattern", "tests::", "EventBridge event patterns"),
-    ("emulator", "services::cloudformation::", "CloudFormation templates"),
+    (
+        "emulator",
+        "services::cloudformation::",
+        "CloudFormation templates",
+    ),
     ("emulator", "services::dynamodb::", "DynamoDB expressions"),
     ("emulator", "services::s3::", "S3 XML request bodies"),
-    ("emulator", "front_door_fuzz::random_requests", "front door: awsJson, awsQuery, restJson, restXml"),
-    ("emulator", "front_door_fuzz::", "front door: routing, forms, JSON bodies, escapes"),
+    (
+        "emulator",
+        "front_door_fuzz::random_requests",
+        "front door: awsJson, awsQuery, restJson, restXml",
+    ),
+    (
+        "emulator",
+        "front_door_fuzz::",
+        "front door: routing, forms, JSON bodies, escapes",
+    ),
 ];
 
 /// One target's tally.
@@ -182,7 +198,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            target_of("emulator", "front_door_fuzz::random_requests_to_every_protocol_never_panic"),
+            target_of(
+                "emulator",
+                "front_door_fuzz::random_requests_to_every_protocol_never_panic"
+            ),
             "front door: awsJson, awsQuery, restJson, restXml"
         );
         assert_eq!(target_of("asl", "other::x"), "other::x");

@@ -11,7 +11,11 @@ use asl::engine::{Engine, ExecutionOutcome, TaskRequest, TokioClock};
 use asl::history::ExecutionStatus;
 use serde_json::{json, Value};
 
-async fn run(name: &str, definition: Value, input: Value) -> (ExecutionOutcome, Vec<(i64, i64, String)>) {
+async fn run(
+    name: &str,
+    definition: Value,
+    input: Value,
+) -> (ExecutionOutcome, Vec<(i64, i64, String)>) {
     let invoker = FakeInvoker::new(|r: TaskRequest| async move { Ok(r.parameters) });
     let engine = Engine::new(
         invoker,
@@ -81,7 +85,12 @@ async fn a_negative_tolerated_failure_count_fails_the_map() {
         json!({"StartAt": "Map", "States": {"Map": state}})
     };
     let path = map(json!({"ToleratedFailureCountPath": "$.tolerated"}));
-    let (outcome, _) = run("negative", path.clone(), json!({"items": [1], "tolerated": -1})).await;
+    let (outcome, _) = run(
+        "negative",
+        path.clone(),
+        json!({"items": [1], "tolerated": -1}),
+    )
+    .await;
     failed_with(
         &outcome,
         "States.Runtime",
@@ -89,7 +98,12 @@ async fn a_negative_tolerated_failure_count_fails_the_map() {
          ToleratedFailureCount cannot be negative.",
     );
     // A fraction is not an integer at all, negative or not.
-    let (outcome, _) = run("fraction", path.clone(), json!({"items": [1], "tolerated": -1.5})).await;
+    let (outcome, _) = run(
+        "fraction",
+        path.clone(),
+        json!({"items": [1], "tolerated": -1.5}),
+    )
+    .await;
     failed_with(
         &outcome,
         "States.Runtime",
@@ -105,7 +119,10 @@ async fn a_negative_tolerated_failure_count_fails_the_map() {
         "ToleratedFailureCount": "{% $states.input.tolerated %}",
         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
     let (outcome, _) = run("jsonata", jsonata, json!({"items": [1], "tolerated": -2})).await;
-    assert_eq!(outcome.error.as_deref(), Some("States.QueryEvaluationError"));
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("States.QueryEvaluationError")
+    );
     let cause = outcome.cause.unwrap_or_default();
     assert!(
         cause.ends_with("ToleratedFailureCount cannot be negative."),

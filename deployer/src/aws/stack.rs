@@ -164,6 +164,31 @@ pub async fn list(aws: &Aws, cfn: &Client) -> CliResult<Vec<Stack>> {
     Ok(stacks)
 }
 
+/// Why `stack` can only be deleted and created anew, when that is so: its first creation
+/// failed (ROLLBACK_COMPLETE), an earlier change set left it empty (REVIEW_IN_PROGRESS), or an
+/// import into it as a new stack was rolled back and it holds nothing
+/// (IMPORT_ROLLBACK_COMPLETE with no resources: an update of it would meet the same clash).
+pub async fn disposable(aws: &Aws, cfn: &Client, stack: &Stack) -> CliResult<Option<&'static str>> {
+    Ok(match status(stack) {
+        "ROLLBACK_COMPLETE" => Some("its creation failed earlier and it cannot be updated"),
+        "REVIEW_IN_PROGRESS" => Some("an earlier change set left it empty"),
+        "IMPORT_ROLLBACK_COMPLETE" => {
+            let id = stack.stack_id().or(stack.stack_name()).unwrap_or_default();
+            let resources = cfn
+                .describe_stack_resources()
+                .stack_name(id)
+                .send()
+                .await
+                .map_err(|e| aws.error("DescribeStackResources", e))?;
+            resources
+                .stack_resources()
+                .is_empty()
+                .then_some("an earlier import into it was rolled back and it holds nothing")
+        }
+        _ => None,
+    })
+}
+
 /// The stack's status as text.
 pub fn status(stack: &Stack) -> &str {
     stack.stack_status().map_or("UNKNOWN", StackStatus::as_str)

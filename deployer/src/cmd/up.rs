@@ -136,12 +136,13 @@ async fn up_one(
     let stack = resumer.stack_name();
     let mut tags = stacks::tags("resumer", Some(&resumer.pause.name_suffix));
     let existing = describe(aws, &aws.cloudformation(), &stack).await?;
-    let created = existing.as_ref().is_none_or(|s| {
-        matches!(
-            crate::aws::stack::status(s),
-            "ROLLBACK_COMPLETE" | "REVIEW_IN_PROGRESS" | "DELETE_COMPLETE"
-        )
-    });
+    let created = match &existing {
+        None => true,
+        Some(s) if crate::aws::stack::status(s) == "DELETE_COMPLETE" => true,
+        Some(s) => crate::aws::stack::disposable(aws, &aws.cloudformation(), s)
+            .await?
+            .is_some(),
+    };
     let adopt = if created {
         adoption(aws, resumer).await?
     } else {

@@ -432,6 +432,101 @@ async fn the_table_and_log_group_kept_by_down_are_adopted_by_the_next_up() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_empty_stack_left_by_a_rolled_back_import_is_deleted_and_up_goes_on() {
+    use aws_sdk_cloudformation::types::{ChangeSetType, ResourceToImport};
+    let w = World::new().await;
+    let stack = "sfn-resume-Gone";
+    let group = "/aws/vendedlogs/states/sfn-resume-Gone";
+    assert_ok(&w.up("Gone", PATTERN, &["--yes"]).await);
+    w.put(stack, "o-1").await;
+    assert_ok(
+        &w.deployer(&["down", "--name-suffix", "Gone", "--yes"])
+            .await,
+    );
+
+    // An import into a new stack whose resource vanished before it ran: the stack is left in
+    // IMPORT_ROLLBACK_COMPLETE, holding nothing.
+    let template = format!(
+        r#"{{"Resources": {{"LogGroup": {{"Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain", "Properties": {{"LogGroupName": "{group}"}}}}}}}}"#
+    );
+    let import = ResourceToImport::builder()
+        .resource_type("AWS::Logs::LogGroup")
+        .logical_resource_id("LogGroup")
+        .resource_identifier("LogGroupName", group)
+        .build();
+    w.cfn()
+        .create_change_set()
+        .stack_name(stack)
+        .change_set_name("by-hand")
+        .change_set_type(ChangeSetType::Import)
+        .template_body(template)
+        .resources_to_import(import)
+        .send()
+        .await
+        .unwrap();
+    testkit::eventually(10, || async {
+        let set = w
+            .cfn()
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name("by-hand")
+            .send()
+            .await
+            .unwrap();
+        (set.status() == Some(&ChangeSetStatus::CreateComplete)).then_some(())
+    })
+    .await
+    .expect("the import change set is ready");
+    aws_sdk_cloudwatchlogs::Client::new(&w.config)
+        .delete_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    w.cfn()
+        .execute_change_set()
+        .stack_name(stack)
+        .change_set_name("by-hand")
+        .send()
+        .await
+        .unwrap();
+    testkit::eventually(10, || async {
+        (w.stack_status(stack).await.as_deref() == Some("IMPORT_ROLLBACK_COMPLETE")).then_some(())
+    })
+    .await
+    .expect("the import is rolled back");
+
+    // A preview says the stack must go first and leaves it; up deletes it and adopts the table.
+    let preview = w.up("Gone", PATTERN, &["--preview"]).await;
+    assert_eq!(
+        w.stack_status(stack).await.as_deref(),
+        Some("IMPORT_ROLLBACK_COMPLETE"),
+        "a preview changes nothing: {}",
+        stderr(&preview)
+    );
+    let up = w.up("Gone", PATTERN, &["--yes"]).await;
+    assert_ok(&up);
+    let err = stderr(&up);
+    assert!(
+        err.contains("is in IMPORT_ROLLBACK_COMPLETE (an earlier import into it was rolled back"),
+        "{err}"
+    );
+    assert!(
+        err.contains("adopting the DynamoDB table sfn-resume-Gone"),
+        "{err}"
+    );
+    assert!(
+        w.has(stack, "o-1").await,
+        "the adopted table keeps its items"
+    );
+    assert_eq!(
+        w.stack_status(stack).await.as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created() {
     let w = World::new().await;
     let stack = "sfn-resume-Odd";

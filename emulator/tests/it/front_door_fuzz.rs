@@ -120,13 +120,44 @@ fn shared_cloud() -> &'static (tokio::runtime::Runtime, Arc<Cloud>) {
 
 /// Member names the services read, so random bodies reach past the first check.
 const MEMBERS: &[&str] = &[
-    "name", "definition", "roleArn", "stateMachineArn", "executionArn", "input", "taskToken",
-    "output", "maxResults", "nextToken", "tags", "type", "TableName", "Item", "Key",
-    "KeySchema", "AttributeDefinitions", "BillingMode", "ConditionExpression",
-    "UpdateExpression", "KeyConditionExpression", "ExpressionAttributeValues",
-    "ExpressionAttributeNames", "S", "N", "L", "M", "AttributeName", "AttributeType",
-    "KeyType", "Limit", "ExclusiveStartKey", "FunctionName", "Runtime", "Role", "Handler",
-    "Code", "ZipFile",
+    "name",
+    "definition",
+    "roleArn",
+    "stateMachineArn",
+    "executionArn",
+    "input",
+    "taskToken",
+    "output",
+    "maxResults",
+    "nextToken",
+    "tags",
+    "type",
+    "TableName",
+    "Item",
+    "Key",
+    "KeySchema",
+    "AttributeDefinitions",
+    "BillingMode",
+    "ConditionExpression",
+    "UpdateExpression",
+    "KeyConditionExpression",
+    "ExpressionAttributeValues",
+    "ExpressionAttributeNames",
+    "S",
+    "N",
+    "L",
+    "M",
+    "AttributeName",
+    "AttributeType",
+    "KeyType",
+    "Limit",
+    "ExclusiveStartKey",
+    "FunctionName",
+    "Runtime",
+    "Role",
+    "Handler",
+    "Code",
+    "ZipFile",
 ];
 
 /// Random JSON: scalars of every kind, arrays and objects keyed by [`MEMBERS`].
@@ -135,17 +166,23 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         "[a-zA-Z0-9:/ *{}$.#-]{0,12}".prop_map(Value::String),
-        Just(Value::String("{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}".into())),
-        Just(Value::String("arn:aws:states:us-east-1:123456789012:stateMachine:m".into())),
+        Just(Value::String(
+            "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}}".into()
+        )),
+        Just(Value::String(
+            "arn:aws:states:us-east-1:123456789012:stateMachine:m".into()
+        )),
         Just(Value::String("arn:aws:iam::123456789012:role/r".into())),
     ];
     leaf.prop_recursive(4, 32, 4, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            proptest::collection::vec((proptest::sample::select(MEMBERS), inner), 0..5)
-                .prop_map(|kvs| Value::Object(kvs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            proptest::collection::vec((proptest::sample::select(MEMBERS), inner), 0..5).prop_map(
+                |kvs| Value::Object(kvs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+            ),
         ]
     })
 }
@@ -158,7 +195,11 @@ const JSON_OPERATIONS: &[(&str, &str, &str)] = &[
     ("states", "AWSStepFunctions", "DescribeExecution"),
     ("states", "AWSStepFunctions", "GetExecutionHistory"),
     ("states", "AWSStepFunctions", "SendTaskSuccess"),
-    ("states", "AWSStepFunctions", "ValidateStateMachineDefinition"),
+    (
+        "states",
+        "AWSStepFunctions",
+        "ValidateStateMachineDefinition",
+    ),
     ("states", "AWSStepFunctions", "TestState"),
     ("states", "AWSStepFunctions", "ListExecutions"),
     ("states", "AWSStepFunctions", "UpdateStateMachine"),
@@ -189,12 +230,29 @@ const QUERY_ACTIONS: &[(&str, &str)] = &[
 
 /// awsQuery member names and values.
 const QUERY_PIECES: &[&str] = &[
-    "RoleName", "AssumeRolePolicyDocument", "PolicyName", "PolicyDocument", "StackName",
-    "ChangeSetName", "ChangeSetType", "TemplateBody", "Parameters.member.1.ParameterKey",
-    "Parameters.member.1.ParameterValue", "Tags.member.1.Key", "Capabilities.member.1",
-    "r", "s", "CREATE", "UPDATE", "CAPABILITY_IAM", "{}",
+    "RoleName",
+    "AssumeRolePolicyDocument",
+    "PolicyName",
+    "PolicyDocument",
+    "StackName",
+    "ChangeSetName",
+    "ChangeSetType",
+    "TemplateBody",
+    "Parameters.member.1.ParameterKey",
+    "Parameters.member.1.ParameterValue",
+    "Tags.member.1.Key",
+    "Capabilities.member.1",
+    "r",
+    "s",
+    "CREATE",
+    "UPDATE",
+    "CAPABILITY_IAM",
+    "{}",
     "Resources%3A%0A%20%20B%3A%20%7BType%3A%20AWS%3A%3AS3%3A%3ABucket%7D",
-    "%7B%22Resources%22%3A%7B%7D%7D", "%zz", "", "1",
+    "%7B%22Resources%22%3A%7B%7D%7D",
+    "%zz",
+    "",
+    "1",
 ];
 
 /// restJson (Lambda) and restXml (S3) methods and paths.
@@ -238,50 +296,107 @@ type ProtocolRequest = (String, String, String, String, Vec<u8>);
 
 /// A request to one of the protocols: (signing name, method or target, path, query, body).
 fn protocol_request() -> impl Strategy<Value = ProtocolRequest> {
-    let json = (proptest::sample::select(JSON_OPERATIONS), json_value(), any::<bool>()).prop_map(
-        |((service, prefix, op), body, garbage)| {
-            let body = if garbage { body.to_string().into_bytes().into_iter().rev().collect() } else { body.to_string().into_bytes() };
-            (service.to_string(), format!("{prefix}.{op}"), "/".to_string(), String::new(), body)
-        },
-    );
+    let json = (
+        proptest::sample::select(JSON_OPERATIONS),
+        json_value(),
+        any::<bool>(),
+    )
+        .prop_map(|((service, prefix, op), body, garbage)| {
+            let body = if garbage {
+                body.to_string().into_bytes().into_iter().rev().collect()
+            } else {
+                body.to_string().into_bytes()
+            };
+            (
+                service.to_string(),
+                format!("{prefix}.{op}"),
+                "/".to_string(),
+                String::new(),
+                body,
+            )
+        });
     let query = (
         proptest::sample::select(QUERY_ACTIONS),
-        proptest::collection::vec((proptest::sample::select(QUERY_PIECES), proptest::sample::select(QUERY_PIECES)), 0..6),
+        proptest::collection::vec(
+            (
+                proptest::sample::select(QUERY_PIECES),
+                proptest::sample::select(QUERY_PIECES),
+            ),
+            0..6,
+        ),
     )
         .prop_map(|((service, action), pairs)| {
             let mut form = format!("Action={action}&Version=2010-05-08");
             for (k, v) in pairs {
                 form.push_str(&format!("&{k}={v}"));
             }
-            (service.to_string(), "POST".to_string(), "/".to_string(), String::new(), form.into_bytes())
+            (
+                service.to_string(),
+                "POST".to_string(),
+                "/".to_string(),
+                String::new(),
+                form.into_bytes(),
+            )
         });
-    let lambda = (proptest::sample::select(REST_METHODS), proptest::sample::select(LAMBDA_PATHS), json_value())
+    let lambda = (
+        proptest::sample::select(REST_METHODS),
+        proptest::sample::select(LAMBDA_PATHS),
+        json_value(),
+    )
         .prop_map(|(method, path, body)| {
-            ("lambda".to_string(), method.to_string(), path.to_string(), String::new(), body.to_string().into_bytes())
+            (
+                "lambda".to_string(),
+                method.to_string(),
+                path.to_string(),
+                String::new(),
+                body.to_string().into_bytes(),
+            )
         });
-    let s3 = (proptest::sample::select(REST_METHODS), proptest::sample::select(S3_PATHS), proptest::sample::select(S3_BODIES))
+    let s3 = (
+        proptest::sample::select(REST_METHODS),
+        proptest::sample::select(S3_PATHS),
+        proptest::sample::select(S3_BODIES),
+    )
         .prop_map(|(method, (path, query), body)| {
-            ("s3".to_string(), method.to_string(), path.to_string(), query.to_string(), body.as_bytes().to_vec())
+            (
+                "s3".to_string(),
+                method.to_string(),
+                path.to_string(),
+                query.to_string(),
+                body.as_bytes().to_vec(),
+            )
         });
     prop_oneof![json, query, lambda, s3]
 }
 
 /// The request as the front door hands it to a service: awsJson with its target header,
 /// awsQuery as a form, REST as it came.
-fn protocol_request_of(service: &str, method: &str, path: String, query: String, body: Vec<u8>) -> AwsRequest {
+fn protocol_request_of(
+    service: &str,
+    method: &str,
+    path: String,
+    query: String,
+    body: Vec<u8>,
+) -> AwsRequest {
     let mut headers = http::HeaderMap::new();
     let method = match method.split_once('.') {
         Some(_) => {
             if let Ok(target) = http::HeaderValue::from_str(method) {
                 headers.insert("x-amz-target", target);
             }
-            headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/x-amz-json-1.0"));
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/x-amz-json-1.0"),
+            );
             http::Method::POST
         }
         None => http::Method::from_bytes(method.as_bytes()).unwrap_or(http::Method::POST),
     };
     if service == "iam" || service == "cloudformation" {
-        headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/x-www-form-urlencoded"));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
     }
     AwsRequest {
         method,

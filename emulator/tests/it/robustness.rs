@@ -177,7 +177,7 @@ async fn an_endless_loop_fails_at_the_25000th_event() {
                 .await
                 .unwrap()
                 .execution_arn;
-            testkit::eventually(60, || async {
+            testkit::eventually(180, || async {
                 let d = sfn
                     .describe_execution()
                     .execution_arn(&execution)

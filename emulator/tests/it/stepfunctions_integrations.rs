@@ -244,7 +244,10 @@ async fn sfn_callbacks_with_a_malformed_token_fail_the_task_with_the_token_error
         Some("InvalidToken")
     );
     for (action, parameters) in [
-        ("sendTaskSuccess", json!({"TaskToken": "not a token!", "Output": "{not json"})),
+        (
+            "sendTaskSuccess",
+            json!({"TaskToken": "not a token!", "Output": "{not json"}),
+        ),
         ("sendTaskFailure", json!({"TaskToken": "", "Error": "E"})),
         ("sendTaskHeartbeat", json!({"TaskToken": "ä"})),
     ] {
@@ -253,7 +256,11 @@ async fn sfn_callbacks_with_a_malformed_token_fail_the_task_with_the_token_error
             "Parameters": parameters, "End": true}}});
         let described = run(&sfn, action, definition, json!({})).await;
         assert_eq!(described.status, ExecutionStatus::Failed, "{action}");
-        assert_eq!(described.error(), Some("Sfn.InvalidTokenException"), "{action}");
+        assert_eq!(
+            described.error(),
+            Some("Sfn.InvalidTokenException"),
+            "{action}"
+        );
         let cause = described.cause().unwrap_or_default();
         assert!(
             cause.starts_with("Invalid Token: '")

@@ -154,7 +154,10 @@ fn jsonata_settings(
     };
     let count = match number("ToleratedFailureCount", "integer")? {
         Some(v) if is_negative_integer(&v) => {
-            return Err(Failure::query(Some("ToleratedFailureCount"), NEGATIVE_COUNT))
+            return Err(Failure::query(
+                Some("ToleratedFailureCount"),
+                NEGATIVE_COUNT,
+            ))
         }
         Some(v) => v.as_u64(),
         None => m.tolerated_failure_count,

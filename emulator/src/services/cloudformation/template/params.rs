@@ -182,11 +182,11 @@ fn violation(parameter: &Parameter, value: &str) -> Result<Option<String>> {
                     .dfa_size_limit(PATTERN_BYTES)
                     .build()
                     .map_err(|_| {
-                    TemplateError::validation(format!(
-                        "Parameter '{}' AllowedPattern must be a valid regular expression.",
-                        parameter.name
-                    ))
-                })?;
+                        TemplateError::validation(format!(
+                            "Parameter '{}' AllowedPattern must be a valid regular expression.",
+                            parameter.name
+                        ))
+                    })?;
                 if !regex.is_match(value) {
                     return Ok(Some(format!("must match pattern {pattern}")));
                 }

@@ -474,7 +474,11 @@ fn allowed_patterns_cannot_blow_up() {
     let nested = template("(a+)+");
     let value = format!("{}b", "a".repeat(100_000));
     let refused = ParameterValues::resolve(&nested, &given(&[("P", &value)])).unwrap_err();
-    assert!(refused.message.ends_with("must match pattern (a+)+"), "{}", refused.message);
+    assert!(
+        refused.message.ends_with("must match pattern (a+)+"),
+        "{}",
+        refused.message
+    );
     // A counted repetition whose program would take gigabytes is not a usable pattern.
     let huge = template("a{10000}{10000}");
     let refused = ParameterValues::resolve(&huge, &given(&[("P", "a")])).unwrap_err();
