@@ -871,6 +871,17 @@ async fn retained_resources_outlive_the_stack_and_events_page() {
         .unwrap();
     assert_eq!(first.stack_events().len(), 100);
     assert!(first.next_token().is_some());
+    let forged = cfn
+        .describe_stack_events()
+        .stack_name(stack.stack_id().unwrap())
+        .next_token("100")
+        .send()
+        .await
+        .expect_err("a token that is not one of CloudFormation's");
+    assert_eq!(
+        forged.as_service_error().and_then(|e| e.meta().code()),
+        Some("ValidationError")
+    );
     let all = events(&cfn, stack.stack_id().unwrap()).await;
     // 2 + 42 * 3 create events, 2 + 40 * 2 + 2 delete events.
     assert_eq!(all.len(), 2 + 42 * 3 + 2 + 40 * 2 + 2);

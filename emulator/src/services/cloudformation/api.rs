@@ -18,6 +18,7 @@ use super::template::{Instance, ParameterValues, Pseudo, Template};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::iso8601;
+use crate::protocol::pagination::OffsetToken;
 use crate::protocol::query::Params;
 use crate::protocol::validation::{self, rule, Shown};
 use crate::protocol::xml::XmlWriter;
@@ -905,10 +906,11 @@ fn describe_stack_events(s: &State, region: &str, p: &Params) -> AwsResult<Strin
         .get(&stack.id)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let start = page_start(p)?;
+    let newest_first: Vec<_> = events.iter().rev().collect();
+    let (events, next) = page(&newest_first, p, EVENTS_PAGE)?;
     let mut w = XmlWriter::new();
     w.open("StackEvents");
-    for event in events.iter().rev().skip(start).take(EVENTS_PAGE) {
+    for event in events {
         w.open("member")
             .elem("StackId", &event.stack_id)
             .elem("EventId", &event.id)
@@ -924,19 +926,32 @@ fn describe_stack_events(s: &State, region: &str, p: &Params) -> AwsResult<Strin
             .close("member");
     }
     w.close("StackEvents");
-    if start + EVENTS_PAGE < events.len() {
-        w.elem("NextToken", &(start + EVENTS_PAGE).to_string());
-    }
+    next_token(&mut w, next);
     Ok(w.finish())
 }
 
-/// Where a page starts: the `NextToken` of the previous page (an offset).
-fn page_start(p: &Params) -> AwsResult<usize> {
-    match p.get("NextToken") {
-        None => Ok(0),
-        Some(token) => token
-            .parse()
-            .map_err(|_| validation_error(format!("Invalid NextToken: {token}"))),
+/// CloudFormation's `NextToken`s: opaque offsets into the list.
+const TOKENS: OffsetToken = OffsetToken("cfn-page:");
+
+/// The page of `items` the request's `NextToken` asks for (at most `size` of them) and the
+/// token of the next page when the list goes on.
+fn page<'a, T>(items: &'a [T], p: &Params, size: usize) -> AwsResult<(&'a [T], Option<String>)> {
+    let start = match p.get("NextToken") {
+        None => 0,
+        Some(token) => TOKENS
+            .decode(token)
+            .ok_or_else(|| validation_error(format!("Invalid NextToken: {token}")))?,
+    };
+    let start = start.min(items.len());
+    let end = start.saturating_add(size).min(items.len());
+    let next = (end < items.len()).then(|| TOKENS.encode(end));
+    Ok((&items[start..end], next))
+}
+
+/// Writes the `NextToken` of a page, when there is a next page.
+fn next_token(w: &mut XmlWriter, next: Option<String>) {
+    if let Some(next) = next {
+        w.elem("NextToken", &next);
     }
 }
 
@@ -988,10 +1003,10 @@ fn describe_stack_resources(s: &State, region: &str, p: &Params) -> AwsResult<St
 
 fn list_stack_resources(s: &State, region: &str, p: &Params) -> AwsResult<String> {
     let stack = s.stack(region, p.required("StackName")?)?;
-    let start = page_start(p)?;
+    let (resources, next) = page(&stack.resources, p, LIST_PAGE)?;
     let mut w = XmlWriter::new();
     w.open("StackResourceSummaries");
-    for r in stack.resources.iter().skip(start).take(LIST_PAGE) {
+    for r in resources {
         w.open("member")
             .elem("LogicalResourceId", &r.logical_id)
             .opt_elem("PhysicalResourceId", r.physical_id.as_deref())
@@ -1005,9 +1020,7 @@ fn list_stack_resources(s: &State, region: &str, p: &Params) -> AwsResult<String
             .close("member");
     }
     w.close("StackResourceSummaries");
-    if start + LIST_PAGE < stack.resources.len() {
-        w.elem("NextToken", &(start + LIST_PAGE).to_string());
-    }
+    next_token(&mut w, next);
     Ok(w.finish())
 }
 
@@ -1021,10 +1034,10 @@ fn list_stacks(s: &State, region: &str, p: &Params) -> AwsResult<String> {
         })
         .collect();
     stacks.sort_by_key(|s| std::cmp::Reverse(s.created));
-    let start = page_start(p)?;
+    let (stacks, next) = page(&stacks, p, LIST_PAGE)?;
     let mut w = XmlWriter::new();
     w.open("StackSummaries");
-    for stack in stacks.iter().skip(start).take(LIST_PAGE) {
+    for stack in stacks {
         w.open("member")
             .elem("StackId", &stack.id)
             .elem("StackName", &stack.name)
@@ -1040,9 +1053,7 @@ fn list_stacks(s: &State, region: &str, p: &Params) -> AwsResult<String> {
             .close("member");
     }
     w.close("StackSummaries");
-    if start + LIST_PAGE < stacks.len() {
-        w.elem("NextToken", &(start + LIST_PAGE).to_string());
-    }
+    next_token(&mut w, next);
     Ok(w.finish())
 }
 
@@ -1059,10 +1070,10 @@ fn list_exports(s: &State, region: &str, p: &Params) -> AwsResult<String> {
         })
         .collect();
     exports.sort();
-    let start = page_start(p)?;
+    let (exports, next) = page(&exports, p, LIST_PAGE)?;
     let mut w = XmlWriter::new();
     w.open("Exports");
-    for (name, stack_id, value) in exports.iter().skip(start).take(LIST_PAGE) {
+    for (name, stack_id, value) in exports {
         w.open("member")
             .elem("ExportingStackId", stack_id)
             .elem("Name", name)
@@ -1070,9 +1081,7 @@ fn list_exports(s: &State, region: &str, p: &Params) -> AwsResult<String> {
             .close("member");
     }
     w.close("Exports");
-    if start + LIST_PAGE < exports.len() {
-        w.elem("NextToken", &(start + LIST_PAGE).to_string());
-    }
+    next_token(&mut w, next);
     Ok(w.finish())
 }
 
