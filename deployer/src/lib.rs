@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod cli;
 pub mod cmd;
+pub mod demo;
 pub mod error;
 pub mod input;
 pub mod interrupt;

@@ -125,7 +125,7 @@ fn has_settings(s: &ResumerSettings) -> bool {
 }
 
 /// Deploys one resumer, grants the workflow role, prints outputs and the pause task.
-async fn up_one(
+pub async fn up_one(
     aws: &Aws,
     console: &Console,
     resumer: &Resumer,
