@@ -25,7 +25,9 @@ fn the_demo_deploys_fails_in_parallel_2_pauses_resumes_on_the_event_and_tears_do
             "{machine}"
         );
         assert!(
-            deployed.jobs.ends_with(":stateMachine:ResumeOnEventExample"),
+            deployed
+                .jobs
+                .ends_with(":stateMachine:ResumeOnEventExample"),
             "{}",
             deployed.jobs
         );

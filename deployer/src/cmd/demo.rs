@@ -10,9 +10,7 @@ use crate::aws::artifacts::{self, content_key, default_bucket};
 use crate::aws::stack::{describe, tag};
 use crate::aws::{iam, machines, Aws};
 use crate::cli::{DemoDownArgs, DemoUpArgs, GlobalArgs};
-use crate::demo::{
-    jobs_resumer, EVENT_DETAIL_TYPE, EVENT_SOURCE, JOBS_SUFFIX, PAUSE_STATE,
-};
+use crate::demo::{jobs_resumer, EVENT_DETAIL_TYPE, EVENT_SOURCE, JOBS_SUFFIX, PAUSE_STATE};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, confirm_delete, delete, deploy, Approval, Deployment};
 use crate::render::{demo_template, DemoArtifacts};
@@ -88,12 +86,19 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
     let role = output("JobRoleArn")
         .map(|arn| iam::role_name(&arn))
         .transpose()?;
+    console.note(format!(
+        "Now the resumer that ResumeOnEventExample's {PAUSE_STATE} state pauses on, as `deployer \
+         up --name-suffix {JOBS_SUFFIX} --workflow-role {}` deploys it (its pause task is \
+         already in the workflow):",
+        role.as_deref().unwrap_or("<the job workflow's role>")
+    ));
     let (resumer, resumer_report) = up_one(
         &aws,
         console,
         &jobs_resumer()?,
         role.as_ref().map(std::slice::from_ref),
         approval,
+        false,
     )
     .await?;
     resumer_report.check()?;
@@ -111,7 +116,7 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
     } else if let (Some(machine), Some(jobs)) = (machine, jobs) {
-        console.result(outputs_table(&report.outputs));
+        console.result(format!("\n{}", outputs_table(&report.outputs)));
         console.result(next_commands(&machine, &jobs));
     }
     Ok(())

@@ -249,7 +249,10 @@ async fn leftovers(config: &aws_config::SdkConfig) -> Vec<String> {
         stacks
             .stack_summaries()
             .iter()
-            .filter(|s| s.stack_status().is_some_and(|st| st.as_str() != "DELETE_COMPLETE"))
+            .filter(|s| {
+                s.stack_status()
+                    .is_some_and(|st| st.as_str() != "DELETE_COMPLETE")
+            })
             .map(|s| format!("stack {}", s.stack_name().unwrap_or_default())),
     );
     let machines = aws_sdk_sfn::Client::new(config)
@@ -274,7 +277,12 @@ async fn leftovers(config: &aws_config::SdkConfig) -> Vec<String> {
         .send()
         .await
         .unwrap();
-    left.extend(roles.roles().iter().map(|r| format!("role {}", r.role_name())));
+    left.extend(
+        roles
+            .roles()
+            .iter()
+            .map(|r| format!("role {}", r.role_name())),
+    );
     let functions = aws_sdk_lambda::Client::new(config)
         .list_functions()
         .send()
@@ -306,7 +314,11 @@ async fn leftovers(config: &aws_config::SdkConfig) -> Vec<String> {
         groups
             .log_groups()
             .iter()
-            .filter(|g| !g.log_group_name().unwrap_or_default().starts_with("/aws/lambda/"))
+            .filter(|g| {
+                !g.log_group_name()
+                    .unwrap_or_default()
+                    .starts_with("/aws/lambda/")
+            })
             .map(|g| format!("log group {}", g.log_group_name().unwrap_or_default())),
     );
     let buckets = s3(config).list_buckets().send().await.unwrap();
@@ -388,9 +400,7 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
         scanned
             .items()
             .iter()
-            .find(|item| {
-                item.get("pausedBy").and_then(|v| v.as_s().ok()) == Some(&execution)
-            })
+            .find(|item| item.get("pausedBy").and_then(|v| v.as_s().ok()) == Some(&execution))
             .and_then(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
     })
     .await

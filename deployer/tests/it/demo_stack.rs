@@ -114,7 +114,9 @@ async fn the_demo_stack_deploys_the_tutorials_state_machine() {
     assert_eq!(jobs.role_arn(), output(&stack, "JobRoleArn"));
     let definition: Value = serde_json::from_str(jobs.definition()).unwrap();
     assert_eq!(definition["StartAt"], "StartJob");
-    let start_job = definition["States"]["StartJob"]["Resource"].as_str().unwrap();
+    let start_job = definition["States"]["StartJob"]["Resource"]
+        .as_str()
+        .unwrap();
     assert!(
         start_job.contains(":function:") && start_job.contains("StartJobLambda"),
         "{start_job}"
