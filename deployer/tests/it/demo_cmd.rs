@@ -240,93 +240,73 @@ async fn a_users_bucket_keeps_its_other_objects_and_stays() {
 /// rules, log groups and buckets, each named.
 async fn leftovers(config: &aws_config::SdkConfig) -> Vec<String> {
     let mut left = Vec::new();
-    let stacks = aws_sdk_cloudformation::Client::new(config)
-        .list_stacks()
-        .send()
-        .await
-        .unwrap();
-    left.extend(
+    let mut add = |kind: &str, names: Vec<&str>| {
+        left.extend(names.into_iter().map(|name| format!("{kind} {name}")));
+    };
+    let cloudformation = aws_sdk_cloudformation::Client::new(config);
+    let stacks = cloudformation.list_stacks().send().await.unwrap();
+    let live = |s: &&aws_sdk_cloudformation::types::StackSummary| {
+        s.stack_status()
+            .is_some_and(|st| st.as_str() != "DELETE_COMPLETE")
+    };
+    add(
+        "stack",
         stacks
             .stack_summaries()
             .iter()
-            .filter(|s| {
-                s.stack_status()
-                    .is_some_and(|st| st.as_str() != "DELETE_COMPLETE")
-            })
-            .map(|s| format!("stack {}", s.stack_name().unwrap_or_default())),
+            .filter(live)
+            .filter_map(|s| s.stack_name())
+            .collect(),
     );
-    let machines = aws_sdk_sfn::Client::new(config)
-        .list_state_machines()
-        .send()
-        .await
-        .unwrap();
-    left.extend(
-        machines
-            .state_machines()
-            .iter()
-            .map(|m| format!("state machine {}", m.name())),
+    let sfn = aws_sdk_sfn::Client::new(config);
+    let machines = sfn.list_state_machines().send().await.unwrap();
+    add(
+        "state machine",
+        machines.state_machines().iter().map(|m| m.name()).collect(),
     );
-    let tables = aws_sdk_dynamodb::Client::new(config)
-        .list_tables()
-        .send()
-        .await
-        .unwrap();
-    left.extend(tables.table_names().iter().map(|t| format!("table {t}")));
-    let roles = aws_sdk_iam::Client::new(config)
-        .list_roles()
-        .send()
-        .await
-        .unwrap();
-    left.extend(
-        roles
-            .roles()
-            .iter()
-            .map(|r| format!("role {}", r.role_name())),
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let tables = dynamodb.list_tables().send().await.unwrap();
+    add(
+        "table",
+        tables.table_names().iter().map(String::as_str).collect(),
     );
-    let functions = aws_sdk_lambda::Client::new(config)
-        .list_functions()
-        .send()
-        .await
-        .unwrap();
-    left.extend(
+    let iam = aws_sdk_iam::Client::new(config);
+    let roles = iam.list_roles().send().await.unwrap();
+    add(
+        "role",
+        roles.roles().iter().map(|r| r.role_name()).collect(),
+    );
+    let lambda = aws_sdk_lambda::Client::new(config);
+    let functions = lambda.list_functions().send().await.unwrap();
+    add(
+        "function",
         functions
             .functions()
             .iter()
-            .map(|f| format!("function {}", f.function_name().unwrap_or_default())),
+            .filter_map(|f| f.function_name())
+            .collect(),
     );
-    let rules = aws_sdk_eventbridge::Client::new(config)
-        .list_rules()
-        .send()
-        .await
-        .unwrap();
-    left.extend(
-        rules
-            .rules()
-            .iter()
-            .map(|r| format!("rule {}", r.name().unwrap_or_default())),
+    let events = aws_sdk_eventbridge::Client::new(config);
+    let rules = events.list_rules().send().await.unwrap();
+    add(
+        "rule",
+        rules.rules().iter().filter_map(|r| r.name()).collect(),
     );
-    let groups = aws_sdk_cloudwatchlogs::Client::new(config)
-        .describe_log_groups()
-        .send()
-        .await
-        .unwrap();
-    left.extend(
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let groups = logs.describe_log_groups().send().await.unwrap();
+    add(
+        "log group",
         groups
             .log_groups()
             .iter()
-            .filter(|g| {
-                !g.log_group_name()
-                    .unwrap_or_default()
-                    .starts_with("/aws/lambda/")
-            })
-            .map(|g| format!("log group {}", g.log_group_name().unwrap_or_default())),
+            .filter_map(|g| g.log_group_name())
+            .filter(|name| !name.starts_with("/aws/lambda/"))
+            .collect(),
     );
     let buckets = s3(config).list_buckets().send().await.unwrap();
-    left.extend(
-        buckets
-            .buckets()
-            .iter()
-            .map(|b| format!("bucket {}", b.name().unwrap_or_default())),
+    add(
+        "bucket",
+        buckets.buckets().iter().filter_map(|b| b.name()).collect(),
     );
     left
 }
@@ -381,7 +361,35 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
         .expect("the job workflow's role is granted the resumer's table");
     assert!(grant.policy_document().contains("dynamodb"));
 
-    // E=$(aws stepfunctions start-execution --state-machine-arn $JOBS …)
+    // In text, `demo up` prints the README's commands, not the pause task (it is in the workflow).
+    let scratch = tempfile::tempdir().unwrap();
+    let text = common::deployer_at(
+        &endpoint,
+        scratch.path(),
+        &["demo", "up", "--yes", "--lambda-dir", lambda_dir],
+    )
+    .await;
+    assert!(text.status.success(), "{text:?}");
+    let printed = String::from_utf8_lossy(&text.stdout);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the README");
+    assert!(readme.contains(&format!("W={workflow}")), "the README's W=");
+    for line in [
+        "E=$(aws stepfunctions start-execution --state-machine-arn $W --query executionArn \
+         --output text)",
+        "J=$(aws dynamodb scan --table-name sfn-resume-DemoJobs --query \
+         \"Items[?pausedBy.S=='$E'].id.S\" --output text)",
+    ] {
+        assert!(readme.contains(line), "the README types {line}");
+        let with_arn = line.replace("$W", &workflow);
+        assert!(
+            printed.contains(&with_arn),
+            "demo up prints {with_arn}: {printed}"
+        );
+    }
+    assert!(!printed.contains("Pause task for"), "{printed}");
+
+    // E=$(aws stepfunctions start-execution --state-machine-arn $W …)
     let execution = sfn
         .start_execution()
         .state_machine_arn(&workflow)
@@ -406,12 +414,14 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
     .await
     .expect("the paused workflow's item names its job");
     assert!(job.starts_with("job-"), "{job}");
-    let running = sfn
-        .describe_execution()
-        .execution_arn(&execution)
-        .send()
-        .await
-        .unwrap();
+    let describe = || async {
+        sfn.describe_execution()
+            .execution_arn(&execution)
+            .send()
+            .await
+            .unwrap()
+    };
+    let running = describe().await;
     assert_eq!(running.status, aws_sdk_sfn::types::ExecutionStatus::Running);
 
     // aws events put-events --entries '[{"Source": "sfn-resume.demo", "DetailType": "JobCompleted", …}]'
@@ -432,12 +442,7 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
 
     // aws stepfunctions describe-execution --execution-arn $E --query '[status,output]'
     let ended = testkit::eventually(30, || async {
-        let described = sfn
-            .describe_execution()
-            .execution_arn(&execution)
-            .send()
-            .await
-            .unwrap();
+        let described = describe().await;
         (described.status != aws_sdk_sfn::types::ExecutionStatus::Running).then_some(described)
     })
     .await
