@@ -97,9 +97,12 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
     /// Upload the demo's Lambda packages (built by `cargo xtask lambdas`) to an artifact
-    /// bucket and deploy the ResumeFromState stack; prints the state machine's ARN.
+    /// bucket, deploy the ResumeFromState stack (ResumeFromStateExample, and the job workflow
+    /// ResumeOnEventExample) and the resumer sfn-resume-DemoJobs it pauses on; prints both
+    /// state machines' ARNs and the commands that run them.
     Up(DemoUpArgs),
-    /// Delete the demo stack, every state machine `deployer resume` made, and the artifacts.
+    /// Delete the demo stack, its resumer, every state machine `deployer resume` made, and the
+    /// artifacts.
     Down(DemoDownArgs),
 }
 
@@ -110,7 +113,7 @@ pub struct DemoUpArgs {
     /// created when missing).
     #[arg(long, value_name = "BUCKET")]
     pub artifact_bucket: Option<String>,
-    /// Where first.zip and second.zip are (written by `cargo xtask lambdas`).
+    /// Where first.zip, second.zip and start_job.zip are (written by `cargo xtask lambdas`).
     #[arg(long, value_name = "DIR", default_value = "target/lambda")]
     pub lambda_dir: PathBuf,
     /// Show the plan, then delete the change set: change nothing (the packages are uploaded).
@@ -294,7 +297,7 @@ impl BatchStatus {
 /// `deployer render …`.
 #[derive(Debug, Subcommand)]
 pub enum RenderCommand {
-    /// The ResumeFromStateExample demo stack.
+    /// The demo stack (ResumeFromStateExample and the job workflow ResumeOnEventExample).
     Demo(DemoRenderArgs),
     /// A resumer stack `sfn-resume-<name-suffix>`.
     Resumer(ResumerArgs),
@@ -312,6 +315,9 @@ pub struct DemoRenderArgs {
     /// The second function's object key.
     #[arg(long, value_name = "KEY", default_value = "demo/second.zip")]
     pub second_key: String,
+    /// The start_job function's object key.
+    #[arg(long, value_name = "KEY", default_value = "demo/start_job.zip")]
+    pub start_job_key: String,
 }
 
 /// One resumer instance: flags, or a `[[resumer]]` entry of deployer.toml, or both (flags win).

@@ -4,6 +4,7 @@ pub mod adopt;
 pub mod aws;
 pub mod cli;
 pub mod cmd;
+pub mod demo;
 pub mod error;
 pub mod input;
 pub mod interrupt;

@@ -43,6 +43,8 @@ pub struct DemoArtifacts {
     pub first_key: String,
     /// The second function's key.
     pub second_key: String,
+    /// The start_job function's key.
+    pub start_job_key: String,
 }
 
 /// How the pause task continues.
@@ -198,8 +200,19 @@ pub fn demo_template(artifacts: &DemoArtifacts) -> CliResult<String> {
         &json!([
             {"logical": "FirstLambda", "key": encoded(artifacts.first_key.as_str())},
             {"logical": "SecondLambda", "key": encoded(artifacts.second_key.as_str())},
+            {"logical": "StartJobLambda", "key": encoded(artifacts.start_job_key.as_str())},
         ]),
     );
+    let pause = pause_task(
+        &crate::demo::jobs_resumer()?.pause,
+        &PauseOptions {
+            next: Some(crate::demo::AFTER_PAUSE.to_string()),
+            ..PauseOptions::default()
+        },
+    )?;
+    context.insert("pause_state", &encoded(crate::demo::PAUSE_STATE));
+    context.insert("pause_task", &encoded(pause));
+    context.insert("after_pause", &encoded(crate::demo::AFTER_PAUSE));
     context.insert(
         "tags",
         &tags(&[("deployer:kind".to_string(), "demo".to_string())].into()),

@@ -18,12 +18,20 @@ fn the_demo_deploys_fails_in_parallel_2_pauses_resumes_on_the_event_and_tears_do
         let demo = Demo::local(&built, &emulator.endpoint());
         let sfn = aws_sdk_sfn::Client::new(&demo.config);
 
-        let machine = demo.demo_up().await.expect("deployer demo up");
+        let deployed = demo.demo_up().await.expect("deployer demo up");
+        let machine = &deployed.machine;
         assert!(
             machine.ends_with(":stateMachine:ResumeFromStateExample"),
             "{machine}"
         );
-        let failed = demo.failing_run(&machine).await.expect("the run fails");
+        assert!(
+            deployed
+                .jobs
+                .ends_with(":stateMachine:ResumeOnEventExample"),
+            "{}",
+            deployed.jobs
+        );
+        let failed = demo.failing_run(machine).await.expect("the run fails");
         let described = sfn
             .describe_execution()
             .execution_arn(&failed)
@@ -42,19 +50,14 @@ fn the_demo_deploys_fails_in_parallel_2_pauses_resumes_on_the_event_and_tears_do
             .expect("the copy succeeds without running \"Parallel\" again");
 
         // Deploying again with the same packages changes nothing.
-        assert_eq!(demo.demo_up().await.expect("demo up again"), machine);
+        assert_eq!(demo.demo_up().await.expect("demo up again"), deployed);
 
-        let resumer = demo
-            .jobs_up()
-            .await
-            .expect("deployer up --name-suffix Jobs");
-        assert_eq!(resumer.table, "sfn-resume-Jobs");
         let paused = demo
-            .start_paused_job(&resumer)
+            .start_job_workflow(&deployed.jobs)
             .await
-            .expect("the workflow pauses");
+            .expect("the job workflow pauses");
         assert!(paused.job_id.starts_with("job-"), "{}", paused.job_id);
-        demo.complete_job(&resumer, &paused)
+        demo.complete_job(&paused)
             .await
             .expect("the event resumes the workflow");
 

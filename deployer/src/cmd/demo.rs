@@ -1,24 +1,31 @@
-//! `deployer demo up | down`: the tutorial's ResumeFromState stack with its Lambda code.
+//! `deployer demo up | down`: the tutorial's ResumeFromState stack with its Lambda code, and the
+//! resumer its job workflow pauses on.
 
 use std::path::Path;
 
+use aws_sdk_cloudformation::types::Stack;
 use serde_json::{json, Value};
 
 use crate::aws::artifacts::{self, content_key, default_bucket};
 use crate::aws::stack::{describe, tag};
-use crate::aws::{machines, Aws};
+use crate::aws::{iam, machines, Aws};
 use crate::cli::{DemoDownArgs, DemoUpArgs, GlobalArgs};
+use crate::demo::{jobs_resumer, EVENT_DETAIL_TYPE, EVENT_SOURCE, JOBS_SUFFIX, PAUSE_STATE};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, confirm_delete, delete, deploy, Approval, Deployment};
 use crate::render::{demo_template, DemoArtifacts};
+use crate::resumer::STACK_PREFIX;
 use crate::stacks::{self, ARTIFACT_BUCKET_TAG, DEMO_STACK, RESUMED_COPY};
 use crate::ui::console::Console;
 use crate::ui::stack::outputs_table;
 
+use super::down::remove;
+use super::up::up_one;
+
 /// Where the demo's packages go in the artifact bucket.
 const PREFIX: &str = "sfn-resume-demo/";
 /// The packages the demo stack needs, by function.
-const FUNCTIONS: [&str; 2] = ["first", "second"];
+const FUNCTIONS: [&str; 3] = ["first", "second", "start_job"];
 
 /// Runs `deployer demo up`.
 pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> CliResult {
@@ -54,6 +61,7 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
         bucket: bucket.clone(),
         first_key: keys[0].clone(),
         second_key: keys[1].clone(),
+        start_job_key: keys[2].clone(),
     })?;
     let mut tags = stacks::tags("demo", None);
     tags.push((ARTIFACT_BUCKET_TAG.to_string(), bucket.clone()));
@@ -67,29 +75,89 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
     let report = deploy(&aws, console, &deployment, approval)
         .await?
         .check()?;
-    let machine = report
-        .outputs
-        .iter()
-        .find(|o| o.key == "StateMachineArn")
-        .map(|o| o.value.clone());
+    let output = |key: &str| {
+        report
+            .outputs
+            .iter()
+            .find(|o| o.key == key)
+            .map(|o| o.value.clone())
+    };
+    // The resumer the job workflow pauses on, granting the workflow's role its table as
+    // `deployer up --workflow-role` does (a preview of a new stack has no role yet).
+    let role = output("JobRoleArn")
+        .map(|arn| iam::role_name(&arn))
+        .transpose()?;
+    console.note(format!(
+        "Now the resumer that ResumeOnEventExample's {PAUSE_STATE} state pauses on, as `deployer \
+         up --name-suffix {JOBS_SUFFIX} --workflow-role {}` deploys it (its pause task is \
+         already in the workflow):",
+        role.as_deref().unwrap_or("<the job workflow's role>")
+    ));
+    let (resumer, resumer_report) = up_one(
+        &aws,
+        console,
+        &jobs_resumer()?,
+        role.as_ref().map(std::slice::from_ref),
+        approval,
+        false,
+    )
+    .await?;
+    resumer_report.check()?;
+    let machine = output("StateMachineArn");
+    let jobs = output("JobStateMachineArn");
     if console.json() {
         let mut value = serde_json::to_value(&report).unwrap_or_default();
         value["artifactBucket"] = json!(bucket);
         value["packages"] = json!(keys);
         value["stateMachineArn"] = json!(machine);
+        value["jobStateMachineArn"] = json!(jobs);
+        value["resumer"] = resumer;
         println!(
             "{}",
             serde_json::to_string_pretty(&value).unwrap_or_default()
         );
-    } else if let Some(machine) = machine {
-        console.result(outputs_table(&report.outputs));
-        console.result(format!(
-            "\nState machine: {machine}\nRun it (it fails in \"Parallel 2\": the second function \
-             needs $.foo):\n  aws stepfunctions start-execution --state-machine-arn {machine} \
-             --input '{{\"Message\": \"Your message here\"}}'\n"
-        ));
+    } else if let (Some(machine), Some(jobs)) = (machine, jobs) {
+        console.result(format!("\n{}", outputs_table(&report.outputs)));
+        console.result(next_commands(&machine, &jobs));
     }
     Ok(())
+}
+
+/// What to type next, for each part of the tutorial.
+fn next_commands(machine: &str, jobs: &str) -> String {
+    let table = format!("{STACK_PREFIX}{JOBS_SUFFIX}");
+    // The event's detail is JSON inside JSON; `'$J'` leaves the single quotes for the job id.
+    let entries = format!(
+        r#"'[{{"Source": "{EVENT_SOURCE}", "DetailType": "{EVENT_DETAIL_TYPE}", "Detail": "{{\"jobId\": \"'$J'\"}}"}}]'"#
+    );
+    [
+        String::new(),
+        format!("State machine: {machine}"),
+        "Run it (it fails in \"Parallel 2\": the second function needs $.foo):".to_string(),
+        format!(
+            "  aws stepfunctions start-execution --state-machine-arn {machine} --input \
+             '{{\"Message\": \"Your message here\"}}'"
+        ),
+        String::new(),
+        format!("Job workflow: {jobs}"),
+        format!(
+            "Start it (it starts a job, then pauses in {PAUSE_STATE}), find the job it waits for \
+             in the table {table}, send the job's completion event, see it resume:"
+        ),
+        format!(
+            "  E=$(aws stepfunctions start-execution --state-machine-arn {jobs} --query \
+             executionArn --output text)"
+        ),
+        format!(
+            "  J=$(aws dynamodb scan --table-name {table} --query \"Items[?pausedBy.S=='$E'].id.S\" \
+             --output text)"
+        ),
+        format!("  aws events put-events --entries {entries}"),
+        "  aws stepfunctions describe-execution --execution-arn $E --query '[status,output]'"
+            .to_string(),
+        String::new(),
+    ]
+    .join("\n")
 }
 
 /// Runs `deployer demo down`.
@@ -100,25 +168,29 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
     };
     check_approval(console, approval, "delete")?;
     let aws = Aws::connect(global).await?;
-    let stack = describe(&aws, &aws.cloudformation(), DEMO_STACK).await?;
-    if let Some(stack) = stack.as_ref().filter(|s| !stacks::is_owned(s)) {
-        return Err(CliError::usage(format!(
-            "{} was not made by deployer (it has no managed-by=deployer tag): delete it with \
-             CloudFormation directly if you mean to",
-            stack.stack_name().unwrap_or(DEMO_STACK)
-        )));
-    }
+    let stack = owned_stack(&aws, DEMO_STACK).await?;
+    let resumer = owned_stack(&aws, &jobs_resumer()?.stack_name()).await?;
     let copies = machines::tagged(&aws, RESUMED_COPY).await?;
     let bucket = match stack.as_ref().and_then(|s| tag(s, ARTIFACT_BUCKET_TAG)) {
         Some(bucket) => bucket.to_string(),
         None => default_bucket(&artifacts::account_id(&aws).await?, aws.region()),
     };
-    let mut doomed: Vec<String> = stack.iter().map(|_| DEMO_STACK.to_string()).collect();
+    let mut doomed: Vec<String> = [&resumer, &stack]
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.stack_name().map(str::to_string))
+        .collect();
     doomed.extend(copies.iter().cloned());
     doomed.push(format!("the demo's packages in s3://{bucket}"));
     if !args.yes {
         confirm_delete(console, &doomed.join(", ")).await?;
     }
+    // The resumer first: it takes back its grant on the job workflow's role, which the demo
+    // stack deletes.
+    let resumer_report = match &resumer {
+        Some(resumer) => Some(remove(&aws, console, resumer).await?),
+        None => None,
+    };
     let report = match &stack {
         Some(stack) => Some(delete(&aws, console, stack).await?),
         None => {
@@ -137,6 +209,7 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
     if console.json() {
         let value: Value = json!({
             "stack": report,
+            "resumer": resumer_report,
             "deletedStateMachines": copies,
             "artifactBucket": {"name": bucket, "objectsDeleted": objects, "bucketDeleted": owned},
         });
@@ -146,6 +219,18 @@ pub async fn down(args: &DemoDownArgs, global: &GlobalArgs, console: &Console) -
         );
     }
     Ok(())
+}
+
+/// The stack `name` if it exists; one deployer did not make is refused (exit 2).
+async fn owned_stack(aws: &Aws, name: &str) -> CliResult<Option<Stack>> {
+    let stack = describe(aws, &aws.cloudformation(), name).await?;
+    if stack.as_ref().is_some_and(|s| !stacks::is_owned(s)) {
+        return Err(CliError::usage(format!(
+            "{name} was not made by deployer (it has no managed-by=deployer tag): delete it with \
+             CloudFormation directly if you mean to"
+        )));
+    }
+    Ok(stack)
 }
 
 /// Deletes the demo's packages from `bucket`, and the bucket itself when deployer created it
@@ -180,7 +265,7 @@ fn read_packages(dir: &Path) -> CliResult<Vec<(&'static str, Vec<u8>)>> {
                     CliError::usage(format!(
                     "cannot read the Lambda package {} ({e}): build the demo's functions first \
                      with `cargo xtask lambdas`, or point --lambda-dir at the directory holding \
-                     first.zip and second.zip",
+                     first.zip, second.zip and start_job.zip",
                     path.display()
                 ))
                 })

@@ -7,7 +7,7 @@ use crate::aws::stack::{describe, tag};
 use crate::aws::{iam, machines, pauses, Aws};
 use crate::cli::{DownArgs, GlobalArgs};
 use crate::error::{CliError, CliResult};
-use crate::operation::{check_approval, confirm_delete, delete, Approval};
+use crate::operation::{check_approval, confirm_delete, delete, Approval, Report};
 use crate::resumer::{validate_suffix, STACK_PREFIX};
 use crate::stacks::{self, ARTIFACT_BUCKET_TAG, KIND_TAG, RESUMED_COPY};
 use crate::ui::console::Console;
@@ -23,7 +23,7 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     };
     check_approval(console, approval, "delete")?;
     let aws = Aws::connect(global).await?;
-    let (targets, copies) = match &args.name_suffix {
+    let (mut targets, copies) = match &args.name_suffix {
         Some(suffix) => (
             vec![one(&aws, &format!("{STACK_PREFIX}{suffix}")).await?],
             Vec::new(),
@@ -45,29 +45,12 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
     if !args.yes {
         confirm_delete(console, &names.join(", ")).await?;
     }
+    // Resumers first: a role of another stack (the demo's job workflow role) holds their grant,
+    // and CloudFormation cannot delete a role that still has a policy it did not make.
+    targets.sort_by_key(|stack| tag(stack, KIND_TAG) != Some("resumer"));
     let mut reports = Vec::new();
     for stack in &targets {
-        let name = stack.stack_name().unwrap_or_default();
-        if tag(stack, KIND_TAG) == Some("resumer") {
-            // The table is named after the stack.
-            let failed = pauses::fail_waiting(&aws, name, name).await?;
-            if failed > 0 {
-                console.note(format!(
-                    "{failed} execution(s) still paused on {name}: ended with error {} (no \
-                     event could resume them once the stack is gone)",
-                    pauses::RESUMER_DELETED
-                ));
-            }
-        }
-        for role in stacks::workflow_roles(stack) {
-            if iam::revoke(&aws, &role, name).await? {
-                console.note(format!(
-                    "removed {role}'s inline policy {}",
-                    iam::policy_name(name)
-                ));
-            }
-        }
-        reports.push(delete(&aws, console, stack).await?);
+        reports.push(remove(&aws, console, stack).await?);
         // The demo's packages (and its bucket, when deployer created it) go with the demo.
         if let Some(bucket) = tag(stack, ARTIFACT_BUCKET_TAG) {
             super::demo::remove_artifacts(&aws, console, bucket).await?;
@@ -84,6 +67,32 @@ pub async fn run(args: &DownArgs, global: &GlobalArgs, console: &Console) -> Cli
         );
     }
     Ok(())
+}
+
+/// Deletes one of deployer's stacks; a resumer's paused executions are ended first (no event
+/// could resume them once it is gone) and the grants on its workflow roles taken back.
+pub async fn remove(aws: &Aws, console: &Console, stack: &Stack) -> CliResult<Report> {
+    let name = stack.stack_name().unwrap_or_default();
+    if tag(stack, KIND_TAG) == Some("resumer") {
+        // The table is named after the stack.
+        let failed = pauses::fail_waiting(aws, name, name).await?;
+        if failed > 0 {
+            console.note(format!(
+                "{failed} execution(s) still paused on {name}: ended with error {} (no event \
+                 could resume them once the stack is gone)",
+                pauses::RESUMER_DELETED
+            ));
+        }
+    }
+    for role in stacks::workflow_roles(stack) {
+        if iam::revoke(aws, &role, name).await? {
+            console.note(format!(
+                "removed {role}'s inline policy {}",
+                iam::policy_name(name)
+            ));
+        }
+    }
+    delete(aws, console, stack).await
 }
 
 /// The stack to delete: it must exist and be deployer's.

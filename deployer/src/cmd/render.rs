@@ -10,6 +10,7 @@ pub fn demo(args: &DemoRenderArgs) -> CliResult {
         bucket: args.artifact_bucket.clone(),
         first_key: args.first_key.clone(),
         second_key: args.second_key.clone(),
+        start_job_key: args.start_job_key.clone(),
     })?;
     print!("{template}");
     Ok(())

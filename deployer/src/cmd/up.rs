@@ -45,7 +45,7 @@ pub async fn run(args: &UpArgs, global: &GlobalArgs, console: &Console) -> CliRe
     let mut results = Vec::new();
     let mut outcome = Ok(());
     for resumer in &resumers {
-        match up_one(&aws, console, resumer, roles.as_deref(), approval).await {
+        match up_one(&aws, console, resumer, roles.as_deref(), approval, true).await {
             Ok((value, report)) => {
                 results.push(value);
                 if let Err(err) = report.check() {
@@ -125,13 +125,15 @@ fn has_settings(s: &ResumerSettings) -> bool {
         || s.arrival_window_seconds.is_some()
 }
 
-/// Deploys one resumer, grants the workflow role, prints outputs and the pause task.
-async fn up_one(
+/// Deploys one resumer, grants the workflow roles, prints its outputs and, with `show_task`,
+/// the pause task.
+pub async fn up_one(
     aws: &Aws,
     console: &Console,
     resumer: &Resumer,
     roles: Option<&[String]>,
     approval: Approval,
+    show_task: bool,
 ) -> CliResult<(Value, Report)> {
     let stack = resumer.stack_name();
     let mut tags = stacks::tags("resumer", Some(&resumer.pause.name_suffix));
@@ -191,7 +193,7 @@ async fn up_one(
         }
     }
     if deployed && !console.json() {
-        print_text(console, &report, &task);
+        print_text(console, &report, show_task.then_some(&task));
     }
     let mut value = serde_json::to_value(&report).unwrap_or_default();
     value["pauseTask"] = task;
@@ -245,7 +247,8 @@ async fn adoption(aws: &Aws, resumer: &Resumer) -> CliResult<Option<Adoption>> {
     }))
 }
 
-fn print_text(console: &Console, report: &Report, task: &Value) {
+/// The stack's outputs as a table, then the pause task when there is one to show.
+fn print_text(console: &Console, report: &Report, task: Option<&Value>) {
     // The pause task is printed readably below, not as one long output line.
     let outputs: Vec<Output> = report
         .outputs
@@ -256,9 +259,11 @@ fn print_text(console: &Console, report: &Report, task: &Value) {
     if !outputs.is_empty() {
         console.result(outputs_table(&outputs));
     }
-    console.result(format!(
-        "\nPause task for {} (paste it into your workflow; set \"Next\"):\n{}\n",
-        report.stack,
-        serde_json::to_string_pretty(task).unwrap_or_default()
-    ));
+    if let Some(task) = task {
+        console.result(format!(
+            "\nPause task for {} (paste it into your workflow; set \"Next\"):\n{}\n",
+            report.stack,
+            serde_json::to_string_pretty(task).unwrap_or_default()
+        ));
+    }
 }

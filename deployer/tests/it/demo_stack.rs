@@ -1,10 +1,12 @@
 //! The rendered demo stack, deployed by change set into the in-process emulator: its state
-//! machine is the tutorial's ResumeFromStateExample (shared/fixtures) with this stack's functions.
+//! machine is the tutorial's ResumeFromStateExample (shared/fixtures) with this stack's functions,
+//! and its job workflow pauses on the demo resumer's pause task.
 
 use crate::common;
 
 use aws_sdk_cloudformation::types::StackStatus;
-use deployer::render::{demo_template, DemoArtifacts};
+use deployer::demo::jobs_resumer;
+use deployer::render::{demo_template, pause_task, DemoArtifacts, PauseOptions};
 use serde_json::Value;
 
 use common::{deploy, output, sdk_config};
@@ -54,7 +56,7 @@ async fn the_demo_stack_deploys_the_tutorials_state_machine() {
             .build(),
     );
     s3.create_bucket().bucket("artifacts").send().await.unwrap();
-    for key in ["demo/first.zip", "demo/second.zip"] {
+    for key in ["demo/first.zip", "demo/second.zip", "demo/start_job.zip"] {
         s3.put_object()
             .bucket("artifacts")
             .key(key)
@@ -67,6 +69,7 @@ async fn the_demo_stack_deploys_the_tutorials_state_machine() {
         bucket: "artifacts".into(),
         first_key: "demo/first.zip".into(),
         second_key: "demo/second.zip".into(),
+        start_job_key: "demo/start_job.zip".into(),
     })
     .unwrap();
     let cfn = aws_sdk_cloudformation::Client::new(&config);
@@ -98,5 +101,36 @@ async fn the_demo_stack_deploys_the_tutorials_state_machine() {
         assert_eq!(deployed["StartAt"], "Parallel");
         assert_eq!(deployed["States"]["Final Processing"]["Resource"], "FIRST");
     }
+
+    // The job workflow: StartJob, then the pause task `deployer task` prints for the demo's
+    // resumer, then Done.
+    let jobs = sfn
+        .describe_state_machine()
+        .state_machine_arn(output(&stack, "JobStateMachineArn"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jobs.name(), "ResumeOnEventExample");
+    assert_eq!(jobs.role_arn(), output(&stack, "JobRoleArn"));
+    let definition: Value = serde_json::from_str(jobs.definition()).unwrap();
+    assert_eq!(definition["StartAt"], "StartJob");
+    let start_job = definition["States"]["StartJob"]["Resource"]
+        .as_str()
+        .unwrap();
+    assert!(
+        start_job.contains(":function:") && start_job.contains("StartJobLambda"),
+        "{start_job}"
+    );
+    assert_eq!(definition["States"]["StartJob"]["Next"], "WaitForJob");
+    let pause = pause_task(
+        &jobs_resumer().unwrap().pause,
+        &PauseOptions {
+            next: Some("Done".into()),
+            ..PauseOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(definition["States"]["WaitForJob"], pause);
+    assert_eq!(definition["States"]["Done"]["Type"], "Succeed");
     emulator.shutdown().await;
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask demo`: the tutorial end to end, as a user would type it. Deploy the demo
 //! stack, run it and watch it fail in "Parallel 2", resume it from the failed state with the
 //! input fixed, watch the copy succeed without running "Parallel" again; then a pause/resume
-//! round trip through a resumer; then tear everything down.
+//! round trip: start the job workflow, send the job's completion event, see it resume; then
+//! tear everything down. Every step is printed as the command the README types.
 //!
 //! By default everything runs against the embedded emulator (started in this process);
 //! `--aws` uses a real account through the standard credential chain.
@@ -22,7 +23,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 
 pub use deployer::Deployer;
-pub use jobs::JOBS_SUFFIX;
+pub use jobs::Paused;
+pub use tutorial::Deployed;
 
 use crate::lambdas::{self, human_size};
 use crate::workspace::{cargo, run as run_command};
@@ -229,27 +231,21 @@ impl Demo {
     /// Every step after the build.
     pub async fn everything(&self, steps: &Steps, keep: bool) -> Result<(), Failure> {
         let at = |why: String| steps.failed(why);
-        steps.title("Deploy the demo stack (ResumeFromState)");
-        let machine = self.demo_up().await.map_err(at)?;
+        steps.title("Deploy the demo (the ResumeFromState stack and the resumer it pauses on)");
+        let deployed = self.demo_up().await.map_err(at)?;
         steps.title("Run it: it fails in \"Parallel 2\" (the second function needs $.foo)");
-        let failed = self.failing_run(&machine).await.map_err(at)?;
+        let failed = self.failing_run(&deployed.machine).await.map_err(at)?;
         steps.title("Resume from the failed state, with {\"foo\": \"bar\"} added to its input");
         let resumed = self.resume(&failed).await.map_err(at)?;
         steps.title("The resumed run succeeds without running \"Parallel\" again");
         self.check_resumed(&resumed).await.map_err(at)?;
-        steps.title("Pause and resume on events: deploy a resumer");
-        let resumer = self.jobs_up().await.map_err(at)?;
-        steps.title("A workflow starts a job, then pauses on the pause task");
-        let paused = self.start_paused_job(&resumer).await.map_err(at)?;
+        steps.title("Pause and resume on events: the job workflow starts a job and pauses");
+        let paused = self.start_job_workflow(&deployed.jobs).await.map_err(at)?;
         steps.title("The job's completion event resumes the workflow");
-        self.complete_job(&resumer, &paused).await.map_err(at)?;
+        self.complete_job(&paused).await.map_err(at)?;
         if keep {
             steps.title("Keep everything (--keep)");
-            result(&format!(
-                "to remove it later: deployer down --name-suffix {JOBS_SUFFIX} --yes; deployer \
-                 demo down --yes; and the workflow {} with its function and role",
-                jobs::WORKFLOW
-            ));
+            result("to remove it later: deployer demo down --yes");
             return Ok(());
         }
         steps.title("Tear down");
@@ -258,7 +254,6 @@ impl Demo {
 
     /// Deletes what the demo made.
     pub async fn teardown(&self) -> Result<(), String> {
-        self.jobs_down().await?;
         self.deployer.run(&["demo", "down", "--yes"]).await?;
         Ok(())
     }

@@ -83,13 +83,3 @@ pub fn entered(events: &[HistoryEvent]) -> Vec<String> {
 pub fn count(events: &[HistoryEvent], kind: HistoryEventType) -> usize {
     events.iter().filter(|e| e.r#type() == &kind).count()
 }
-
-/// The output a state left, by the state's name (its last exit).
-pub fn exit_output(events: &[HistoryEvent], state: &str) -> Option<String> {
-    events
-        .iter()
-        .rev()
-        .filter_map(|e| e.state_exited_event_details())
-        .find(|d| d.name() == state)
-        .and_then(|d| d.output().map(str::to_string))
-}

@@ -21,25 +21,44 @@ const NOT_AGAIN: [&str; 3] = [
     "Parallel Step 1, Process 2",
 ];
 
+/// What `deployer demo up` deployed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployed {
+    /// ResumeFromStateExample.
+    pub machine: String,
+    /// The job workflow, ResumeOnEventExample.
+    pub jobs: String,
+}
+
 impl Demo {
-    /// `deployer demo up`; the state machine's ARN.
-    pub async fn demo_up(&self) -> Result<String, String> {
+    /// `deployer demo up`; both state machines' ARNs.
+    pub async fn demo_up(&self) -> Result<Deployed, String> {
         let lambda_dir = self.lambda_dir.to_string_lossy().into_owned();
         let mut args = vec!["demo", "up", "--yes"];
         if self.lambda_dir != self.deployer.dir.join("target").join("lambda") {
             args.extend(["--lambda-dir", lambda_dir.as_str()]);
         }
         let report = self.deployer.json(&args).await?;
-        let machine = report["stateMachineArn"]
-            .as_str()
-            .ok_or_else(|| format!("`deployer demo up` printed no stateMachineArn: {report}"))?;
+        let arn = |key: &str| {
+            report[key]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("`deployer demo up` printed no {key}: {report}"))
+        };
+        let deployed = Deployed {
+            machine: arn("stateMachineArn")?,
+            jobs: arn("jobStateMachineArn")?,
+        };
         result(&format!(
-            "{} {}",
+            "{} {}, {} {}",
             report["result"].as_str().unwrap_or("?"),
-            report["stack"]
+            report["stack"],
+            report["resumer"]["result"].as_str().unwrap_or("?"),
+            report["resumer"]["stack"]
         ));
-        result(&format!("state machine {machine}"));
-        Ok(machine.to_string())
+        result(&format!("state machine {}", deployed.machine));
+        result(&format!("job workflow {}", deployed.jobs));
+        Ok(deployed)
     }
 
     /// Starts the tutorial's run and checks it fails in "Parallel 2" for want of `foo`; the
