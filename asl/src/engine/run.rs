@@ -113,6 +113,10 @@ pub(crate) fn run_machine_from<'a>(
                 Advance::Next(next, output) => {
                     name = next;
                     input = output;
+                    // A loop of states that never wait (Pass, Choice) must still let the
+                    // execution's timeout, StopExecution and the full history end it: give
+                    // the runtime its turn once the task's budget is spent.
+                    tokio::task::coop::consume_budget().await;
                 }
                 Advance::End(output) => {
                     set_slot(slot, None);
