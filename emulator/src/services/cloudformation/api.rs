@@ -18,7 +18,7 @@ use super::template::{Instance, ParameterValues, Pseudo, Template};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::iso8601;
-use crate::protocol::pagination::OffsetToken;
+use crate::protocol::pagination::{self, OffsetToken};
 use crate::protocol::query::Params;
 use crate::protocol::validation::{self, rule, Shown};
 use crate::protocol::xml::XmlWriter;
@@ -935,17 +935,15 @@ const TOKENS: OffsetToken = OffsetToken("cfn-page:");
 
 /// The page of `items` the request's `NextToken` asks for (at most `size` of them) and the
 /// token of the next page when the list goes on.
-fn page<'a, T>(items: &'a [T], p: &Params, size: usize) -> AwsResult<(&'a [T], Option<String>)> {
+fn page<'a, T>(items: &'a [T], p: &Params, size: usize) -> AwsResult<(Vec<&'a T>, Option<String>)> {
     let start = match p.get("NextToken") {
         None => 0,
         Some(token) => TOKENS
             .decode(token)
             .ok_or_else(|| validation_error(format!("Invalid NextToken: {token}")))?,
     };
-    let start = start.min(items.len());
-    let end = start.saturating_add(size).min(items.len());
-    let next = (end < items.len()).then(|| TOKENS.encode(end));
-    Ok((&items[start..end], next))
+    let (page, next) = pagination::page(items.iter().collect(), start, size);
+    Ok((page, next.map(|offset| TOKENS.encode(offset))))
 }
 
 /// Writes the `NextToken` of a page, when there is a next page.
