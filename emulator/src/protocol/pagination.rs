@@ -4,6 +4,8 @@
 
 use base64::Engine as _;
 
+use crate::error::{AwsError, AwsResult};
+
 /// The items from `start` on, at most `size` of them, and the offset of the next page when
 /// the list goes on.
 pub fn page<T>(items: Vec<T>, start: usize, size: usize) -> (Vec<T>, Option<usize>) {
@@ -34,6 +36,24 @@ impl OffsetToken {
             .parse()
             .ok()
     }
+
+    /// One page of `items`: from the offset `token` stands for (the start without one), at
+    /// most `size` of them, and the token of the next page when the list goes on. A token
+    /// that is not one of these is refused with the service's own error, `refused(token)`.
+    pub fn page<T>(
+        self,
+        items: Vec<T>,
+        token: Option<&str>,
+        size: usize,
+        refused: impl FnOnce(&str) -> AwsError,
+    ) -> AwsResult<(Vec<T>, Option<String>)> {
+        let start = match token {
+            None => 0,
+            Some(token) => self.decode(token).ok_or_else(|| refused(token))?,
+        };
+        let (page, next) = page(items, start, size);
+        Ok((page, next.map(|offset| self.encode(offset))))
+    }
 }
 
 #[cfg(test)]
@@ -54,5 +74,19 @@ mod tests {
         assert_eq!(tokens.decode(&tokens.encode(42)), Some(42));
         assert_eq!(OffsetToken("q:").decode(&tokens.encode(42)), None);
         assert_eq!(tokens.decode("not base64!"), None);
+    }
+
+    #[test]
+    fn a_page_hands_on_a_token_and_refuses_a_stranger_with_the_services_error() {
+        let tokens = OffsetToken("p:");
+        let refused = |t: &str| AwsError::new("Bad", format!("no {t}"));
+        let (first, next) = tokens.page(vec![1, 2, 3], None, 2, refused).unwrap();
+        assert_eq!(first, vec![1, 2]);
+        let (rest, end) = tokens
+            .page(vec![1, 2, 3], next.as_deref(), 2, refused)
+            .unwrap();
+        assert_eq!((rest, end), (vec![3], None));
+        let err = tokens.page(vec![1], Some("x"), 2, refused).unwrap_err();
+        assert_eq!((err.code.as_str(), err.message.as_str()), ("Bad", "no x"));
     }
 }

@@ -432,6 +432,12 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
     assert_eq!(iam.list_roles().send().await.unwrap().roles().len(), 4);
     let err = iam.list_roles().max_items(0).send().await.unwrap_err();
     assert_eq!(code_status(&err).0, "ValidationError");
+    let err = iam.list_roles().marker("c").send().await.unwrap_err();
+    assert_eq!(
+        code_status(&err).0,
+        "ValidationError",
+        "a marker of no page of ours"
+    );
 
     iam.tag_role()
         .role_name("a")

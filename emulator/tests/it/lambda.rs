@@ -144,6 +144,17 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
     let page = lambda.list_functions().marker(next).send().await.unwrap();
     assert_eq!(page.functions()[0].function_name(), Some("crud-2"));
     assert!(page.next_marker().is_none());
+    let err = lambda
+        .list_functions()
+        .marker("crud-2")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.into_service_error().meta().code(),
+        Some("InvalidParameterValueException"),
+        "a marker of no page of ours"
+    );
 
     lambda
         .delete_function()

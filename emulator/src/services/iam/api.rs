@@ -5,6 +5,7 @@
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::iso8601;
+use crate::protocol::pagination::OffsetToken;
 use crate::protocol::query::Params;
 use crate::protocol::xml::XmlWriter;
 
@@ -338,6 +339,9 @@ fn tags(p: &Params, member: &str) -> AwsResult<Vec<Tag>> {
         .collect()
 }
 
+/// IAM's `Marker`s: opaque offsets into the sorted list.
+const MARKERS: OffsetToken = OffsetToken("iam-page:");
+
 /// One page of a list sorted by `key`: the items from `Marker` on, at most `MaxItems` (100
 /// by default), and the marker of the next page when there is one.
 fn page<T>(
@@ -349,16 +353,9 @@ fn page<T>(
     let marker = MARKER.opt(p, "Marker")?;
     let mut items = items;
     items.sort_by_key(|i| key(i));
-    let mut rest: Vec<T> = match marker {
-        Some(marker) => items
-            .into_iter()
-            .filter(|i| key(i).as_str() >= marker)
-            .collect(),
-        None => items,
-    };
-    let next = rest.get(max).map(&key);
-    rest.truncate(max);
-    Ok((rest, next))
+    MARKERS.page(items, marker, max, |_| {
+        AwsError::new("ValidationError", "Invalid Marker.")
+    })
 }
 
 /// Closes a list result with `IsTruncated` and `Marker`.

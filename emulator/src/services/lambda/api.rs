@@ -15,6 +15,7 @@ use super::{package, InvocationType};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{parse_body, wrong_type, Input};
+use crate::protocol::pagination::OffsetToken;
 use crate::protocol::validation::{constraint, rule};
 use crate::protocol::{rest_json, Response};
 use crate::request::AwsRequest;
@@ -270,11 +271,12 @@ fn get(cloud: &Cloud, reference: &FunctionRef) -> AwsResult<Response> {
     })
 }
 
-/// One page of `items` (sorted by key) starting at the key `marker`, with the next marker.
-fn page(
-    items: Vec<(String, Value)>,
-    request: &AwsRequest,
-) -> AwsResult<(Vec<Value>, Option<String>)> {
+/// Lambda's `Marker`s: opaque offsets into the list.
+const MARKERS: OffsetToken = OffsetToken("lambda-page:");
+
+/// One page of `items` from the request's `Marker` on (at most `MaxItems`), with the next
+/// marker.
+fn page(items: Vec<Value>, request: &AwsRequest) -> AwsResult<(Vec<Value>, Option<String>)> {
     let max = match request.query_param("MaxItems") {
         None => DEFAULT_PAGE,
         Some(text) => match text.parse::<usize>() {
@@ -288,16 +290,10 @@ fn page(
             }
         },
     };
-    let start = match request.query_param("Marker") {
-        None => 0,
-        Some(marker) => items
-            .iter()
-            .position(|(k, _)| *k == marker)
-            .ok_or_else(|| model::invalid(format!("Invalid marker: {marker}")))?,
-    };
-    let mut rest = items.into_iter().skip(start);
-    let page: Vec<Value> = rest.by_ref().take(max).map(|(_, v)| v).collect();
-    Ok((page, rest.next().map(|(k, _)| k)))
+    let marker = request.query_param("Marker");
+    MARKERS.page(items, marker.as_deref(), max, |marker| {
+        model::invalid(format!("Invalid marker: {marker}"))
+    })
 }
 
 fn with_marker(mut out: Value, next: Option<String>) -> Value {
@@ -318,7 +314,7 @@ fn list(cloud: &Cloud, request: &AwsRequest) -> AwsResult<Response> {
                 let versions = f.versions.values().filter(|_| all_versions);
                 std::iter::once(&f.latest)
                     .chain(versions.map(|p| &p.config))
-                    .map(|c| (c.version_arn(), configuration(c)))
+                    .map(configuration)
                     .collect::<Vec<_>>()
             })
             .collect::<Vec<_>>())
@@ -337,7 +333,7 @@ fn list_versions(
         let function = s.function(reference)?;
         Ok(std::iter::once(&function.latest)
             .chain(function.versions.values().map(|p| &p.config))
-            .map(|c| (c.version.clone(), configuration(c)))
+            .map(configuration)
             .collect::<Vec<_>>())
     })?;
     let (versions, next) = page(items, request)?;

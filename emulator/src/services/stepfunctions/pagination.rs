@@ -3,7 +3,7 @@
 //! `InvalidToken`, and one from a shorter list simply ends the listing.
 
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::pagination::{self, OffsetToken};
+use crate::protocol::pagination::OffsetToken;
 use crate::protocol::validation::{constraint, rule};
 
 /// Step Functions' page tokens.
@@ -35,9 +35,12 @@ pub fn position(next_token: Option<&str>) -> AwsResult<usize> {
     let Some(token) = next_token else {
         return Ok(0);
     };
-    TOKENS
-        .decode(token)
-        .ok_or_else(|| AwsError::new("InvalidToken", format!("Invalid Token: '{token}'")))
+    TOKENS.decode(token).ok_or_else(|| invalid_token(token))
+}
+
+/// `InvalidToken`: a `nextToken` that is not one of ours.
+fn invalid_token(token: &str) -> AwsError {
+    AwsError::new("InvalidToken", format!("Invalid Token: '{token}'"))
 }
 
 /// The token for position `n`.
@@ -52,8 +55,7 @@ pub fn page<T>(
     size: usize,
     next_token: Option<&str>,
 ) -> AwsResult<(Vec<T>, Option<String>)> {
-    let (page, next) = pagination::page(items, position(next_token)?, size);
-    Ok((page, next.map(token)))
+    TOKENS.page(items, next_token, size, invalid_token)
 }
 
 #[cfg(test)]
