@@ -7,6 +7,7 @@
 //! - [`rest_xml`]: restXml (method + path, XML): S3.
 //! - [`pagination`]: paging List operations by offset, and the tokens that carry it.
 //! - [`validation`]: AWS's constraint-violation messages, for every protocol.
+//! - [`wire_enum`](mod@wire_enum): enums whose members travel as the model's strings.
 
 pub mod json;
 pub mod pagination;
@@ -14,6 +15,7 @@ pub mod query;
 pub mod rest_json;
 pub mod rest_xml;
 pub mod validation;
+pub mod wire_enum;
 pub mod xml;
 
 use bytes::Bytes;

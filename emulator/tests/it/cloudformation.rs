@@ -494,6 +494,31 @@ async fn a_change_set_creates_a_stack_of_real_resources_and_delete_removes_them(
         listed.stack_summaries()[0].stack_status(),
         Some(&StackStatus::DeleteComplete)
     );
+    let deleted = cfn
+        .list_stacks()
+        .stack_status_filter(StackStatus::DeleteComplete)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.stack_summaries().len(), 1);
+    let live = cfn
+        .list_stacks()
+        .stack_status_filter(StackStatus::CreateComplete)
+        .send()
+        .await
+        .unwrap();
+    assert!(live.stack_summaries().is_empty());
+    let err = cfn
+        .list_stacks()
+        .stack_status_filter(StackStatus::from("DELETED"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_service_error().and_then(|e| e.meta().code()),
+        Some("ValidationError"),
+        "a status the model does not have"
+    );
     let all = events(&cfn, &stack_id).await;
     let position = |id: &str| {
         all.iter()

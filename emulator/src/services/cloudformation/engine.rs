@@ -16,6 +16,7 @@ use super::import;
 use super::model::{ResourceToImport, Stack, StackOutput, StackResource};
 use super::providers::{self, Context, Provided};
 use super::record::Recorder;
+use super::status::{ResourceStatus, StackStatus};
 use super::template::{Instance, Pseudo, ResourceValues, Template};
 use crate::cloud::Cloud;
 use crate::error::AwsResult;
@@ -171,18 +172,18 @@ async fn create(rec: &Recorder) -> AwsResult<()> {
     let stack = rec.stack()?;
     let inst = match instance(&stack, &stack.template_body, &stack.parameters) {
         Ok(inst) => inst,
-        Err(reason) => return rec.stack_status("CREATE_FAILED", Some(&reason), |_| {}),
+        Err(reason) => return rec.stack_status(StackStatus::CreateFailed, Some(&reason), |_| {}),
     };
     let mut resources = stack.resources.clone();
     let (_, failed) = deploy(rec, &stack, &inst, &mut resources).await?;
     if failed.is_empty() {
-        return finish(rec, &stack, &inst, &resources, "CREATE_COMPLETE");
+        return finish(rec, &stack, &inst, &resources, StackStatus::CreateComplete);
     }
     let reason = format!("{}Rollback requested by user.", failed.reason());
-    rec.stack_status("ROLLBACK_IN_PROGRESS", Some(&reason), |_| {})?;
+    rec.stack_status(StackStatus::RollbackInProgress, Some(&reason), |_| {})?;
     let order = deletion_order(&inst, &resources);
     delete_resources(rec, &stack, &inst, &mut resources, &order, Undo::Creation).await?;
-    rec.stack_status("ROLLBACK_COMPLETE", None, |_| {})
+    rec.stack_status(StackStatus::RollbackComplete, None, |_| {})
 }
 
 /// Sets the outputs and the final status.
@@ -191,7 +192,7 @@ fn finish(
     stack: &Stack,
     inst: &Instance,
     resources: &[StackResource],
-    status: &str,
+    status: StackStatus,
 ) -> AwsResult<()> {
     let exports = rec.cloud.cloudformation.exports(&stack.region);
     let outputs = inst
@@ -236,7 +237,9 @@ async fn deploy(
             let existing = resources.iter().find(|r| r.logical_id == *id).cloned();
             let step = match (&existing, &properties) {
                 (None, _) => Provision::Add,
-                (Some(old), Ok(new)) if old.properties == *new && old.status != "CREATE_FAILED" => {
+                (Some(old), Ok(new))
+                    if old.properties == *new && old.status != ResourceStatus::CreateFailed =>
+                {
                     continue
                 }
                 (Some(old), Ok(new)) if replaces(&resource_type, &old.properties, new) => {
@@ -248,7 +251,7 @@ async fn deploy(
                 logical_id: id.clone(),
                 physical_id: None,
                 resource_type: resource_type.clone(),
-                status: String::new(),
+                status: ResourceStatus::CreateInProgress,
                 status_reason: None,
                 updated: SystemTime::now(),
                 properties: Map::new(),
@@ -258,11 +261,11 @@ async fn deploy(
                 resource.properties = props.clone();
             }
             match &step {
-                Provision::Add => rec.resource(&mut resource, "CREATE_IN_PROGRESS", None)?,
-                Provision::Modify(_) => rec.resource(&mut resource, "UPDATE_IN_PROGRESS", None)?,
+                Provision::Add => rec.resource(&mut resource, ResourceStatus::CreateInProgress, None)?,
+                Provision::Modify(_) => rec.resource(&mut resource, ResourceStatus::UpdateInProgress, None)?,
                 Provision::Replace(_) => rec.resource(
                     &mut resource,
-                    "UPDATE_IN_PROGRESS",
+                    ResourceStatus::UpdateInProgress,
                     Some("Requested update requires the creation of a new physical resource; hence creating one."),
                 )?,
             }
@@ -290,9 +293,9 @@ async fn deploy(
                 }
                 Err(reason) => {
                     let status = if is_add {
-                        "CREATE_FAILED"
+                        ResourceStatus::CreateFailed
                     } else {
-                        "UPDATE_FAILED"
+                        ResourceStatus::UpdateFailed
                     };
                     if let Provision::Modify(old) = &step {
                         touched.push(Touch::Modified(old.clone()));
@@ -354,11 +357,11 @@ async fn run_step(
             set_provided(resource, provided);
             rec.resource(
                 resource,
-                "CREATE_IN_PROGRESS",
+                ResourceStatus::CreateInProgress,
                 Some("Resource creation Initiated"),
             )
             .map_err(fail)?;
-            rec.resource(resource, "CREATE_COMPLETE", None)
+            rec.resource(resource, ResourceStatus::CreateComplete, None)
                 .map_err(fail)
         }
         Provision::Modify(old) => {
@@ -375,7 +378,7 @@ async fn run_step(
             )
             .await?;
             set_provided(resource, provided);
-            rec.resource(resource, "UPDATE_COMPLETE", None)
+            rec.resource(resource, ResourceStatus::UpdateComplete, None)
                 .map_err(fail)
         }
         Provision::Replace(old) => {
@@ -391,11 +394,11 @@ async fn run_step(
             set_provided(resource, provided);
             rec.resource(
                 resource,
-                "UPDATE_IN_PROGRESS",
+                ResourceStatus::UpdateInProgress,
                 Some("Resource creation Initiated"),
             )
             .map_err(fail)?;
-            rec.resource(resource, "UPDATE_COMPLETE", None)
+            rec.resource(resource, ResourceStatus::UpdateComplete, None)
                 .map_err(fail)
         }
     }
@@ -456,15 +459,15 @@ async fn delete_resources(
             _ => false,
         };
         if resource.physical_id.is_none() {
-            rec.resource(&mut resource, "DELETE_COMPLETE", None)?;
+            rec.resource(&mut resource, ResourceStatus::DeleteComplete, None)?;
         } else if retain {
-            rec.resource(&mut resource, "DELETE_SKIPPED", None)?;
+            rec.resource(&mut resource, ResourceStatus::DeleteSkipped, None)?;
         } else {
-            rec.resource(&mut resource, "DELETE_IN_PROGRESS", None)?;
+            rec.resource(&mut resource, ResourceStatus::DeleteInProgress, None)?;
             match delete_physical(rec, stack, &resource, resource.physical_id.as_deref()).await {
-                Ok(()) => rec.resource(&mut resource, "DELETE_COMPLETE", None)?,
+                Ok(()) => rec.resource(&mut resource, ResourceStatus::DeleteComplete, None)?,
                 Err(reason) => {
-                    rec.resource(&mut resource, "DELETE_FAILED", Some(&reason))?;
+                    rec.resource(&mut resource, ResourceStatus::DeleteFailed, Some(&reason))?;
                     upsert(resources, &resource);
                     failed.push(id.clone());
                     continue;
@@ -515,13 +518,13 @@ async fn delete(rec: &Recorder) -> AwsResult<()> {
                 "The following resource(s) failed to delete: [{}]. ",
                 failed.join(", ")
             );
-            return rec.stack_status("DELETE_FAILED", Some(&reason), |_| {});
+            return rec.stack_status(StackStatus::DeleteFailed, Some(&reason), |_| {});
         }
     }
     rec.cloud
         .cloudformation
         .forget_change_sets(&rec.cloud, &rec.stack_id)?;
-    rec.stack_status("DELETE_COMPLETE", None, |s| {
+    rec.stack_status(StackStatus::DeleteComplete, None, |s| {
         s.deleted = Some(SystemTime::now());
         s.outputs.clear();
     })
@@ -533,7 +536,7 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
     let inst = match instance(&stack, &stack.template_body, &stack.parameters) {
         Ok(inst) => inst,
         Err(reason) => {
-            return rec.stack_status("UPDATE_ROLLBACK_COMPLETE", Some(&reason), |s| {
+            return rec.stack_status(StackStatus::UpdateRollbackComplete, Some(&reason), |s| {
                 restore(s, &previous)
             })
         }
@@ -541,7 +544,7 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
     let mut resources = stack.resources.clone();
     let (touched, failed) = deploy(rec, &stack, &inst, &mut resources).await?;
     if failed.is_empty() {
-        rec.stack_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None, |_| {})?;
+        rec.stack_status(StackStatus::UpdateCompleteCleanupInProgress, None, |_| {})?;
         for touch in &touched {
             if let Touch::Replaced(old) = touch {
                 let retain = inst
@@ -573,14 +576,14 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
             )
             .await?;
         }
-        return finish(rec, &stack, &inst, &resources, "UPDATE_COMPLETE");
+        return finish(rec, &stack, &inst, &resources, StackStatus::UpdateComplete);
     }
     let reason = if failed.update.iter().any(String::is_empty) {
         "Stack update cancelled".to_string()
     } else {
         failed.reason()
     };
-    rec.stack_status("UPDATE_ROLLBACK_IN_PROGRESS", Some(&reason), |s| {
+    rec.stack_status(StackStatus::UpdateRollbackInProgress, Some(&reason), |s| {
         restore(s, &previous)
     })?;
     let mut replaced = Vec::new();
@@ -600,7 +603,7 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
                 else {
                     continue;
                 };
-                rec.resource(&mut old, "UPDATE_IN_PROGRESS", None)?;
+                rec.resource(&mut old, ResourceStatus::UpdateInProgress, None)?;
                 let logical_id = old.logical_id.clone();
                 let cx = context(rec, &stack, &logical_id);
                 let provided = Provided {
@@ -616,8 +619,10 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
                 )
                 .await
                 {
-                    Ok(_) => rec.resource(&mut old, "UPDATE_COMPLETE", None)?,
-                    Err(reason) => rec.resource(&mut old, "UPDATE_FAILED", Some(&reason))?,
+                    Ok(_) => rec.resource(&mut old, ResourceStatus::UpdateComplete, None)?,
+                    Err(reason) => {
+                        rec.resource(&mut old, ResourceStatus::UpdateFailed, Some(&reason))?
+                    }
                 }
                 upsert(&mut resources, &old);
             }
@@ -629,28 +634,32 @@ async fn update(rec: &Recorder, previous: Previous) -> AwsResult<()> {
                 {
                     replaced.push(new);
                 }
-                rec.resource(&mut old, "UPDATE_COMPLETE", None)?;
+                rec.resource(&mut old, ResourceStatus::UpdateComplete, None)?;
                 upsert(&mut resources, &old);
             }
         }
     }
-    rec.stack_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", None, |_| {})?;
+    rec.stack_status(
+        StackStatus::UpdateRollbackCompleteCleanupInProgress,
+        None,
+        |_| {},
+    )?;
     for new in &replaced {
         delete_old(rec, &stack, new, false).await?;
     }
     // Resources added by the failed update that failed themselves have nothing to delete.
     let added: BTreeSet<String> = resources
         .iter()
-        .filter(|r| r.status == "CREATE_FAILED")
+        .filter(|r| r.status == ResourceStatus::CreateFailed)
         .map(|r| r.logical_id.clone())
         .collect();
     for id in added {
         if let Some(mut resource) = resources.iter().find(|r| r.logical_id == id).cloned() {
-            rec.resource(&mut resource, "DELETE_COMPLETE", None)?;
+            rec.resource(&mut resource, ResourceStatus::DeleteComplete, None)?;
             rec.remove_resource(&id)?;
         }
     }
-    rec.stack_status("UPDATE_ROLLBACK_COMPLETE", None, |_| {})
+    rec.stack_status(StackStatus::UpdateRollbackComplete, None, |_| {})
 }
 
 /// Imports each resource in dependency order: `IMPORT_IN_PROGRESS`, then `IMPORT_COMPLETE`
@@ -662,7 +671,7 @@ async fn import(rec: &Recorder, previous: Previous, imports: &[ResourceToImport]
     let inst = match instance(&stack, &stack.template_body, &stack.parameters) {
         Ok(inst) => inst,
         Err(reason) => {
-            return rec.stack_status("IMPORT_ROLLBACK_COMPLETE", Some(&reason), |s| {
+            return rec.stack_status(StackStatus::ImportRollbackComplete, Some(&reason), |s| {
                 restore(s, &previous)
             })
         }
@@ -676,7 +685,7 @@ async fn import(rec: &Recorder, previous: Previous, imports: &[ResourceToImport]
             logical_id: item.logical_id.clone(),
             physical_id: Some(item.physical_id().to_string()),
             resource_type: item.resource_type.clone(),
-            status: String::new(),
+            status: ResourceStatus::CreateInProgress,
             status_reason: None,
             updated: SystemTime::now(),
             properties: inst
@@ -684,11 +693,11 @@ async fn import(rec: &Recorder, previous: Previous, imports: &[ResourceToImport]
                 .unwrap_or_default(),
             attributes: Default::default(),
         };
-        rec.resource(&mut resource, "IMPORT_IN_PROGRESS", None)?;
+        rec.resource(&mut resource, ResourceStatus::ImportInProgress, None)?;
         let failure = match import::read(&rec.cloud, &stack, item).await {
             Ok(Some(provided)) => {
                 set_provided(&mut resource, provided);
-                rec.resource(&mut resource, "IMPORT_COMPLETE", None)?;
+                rec.resource(&mut resource, ResourceStatus::ImportComplete, None)?;
                 upsert(&mut resources, &resource);
                 imported.push(resource);
                 continue;
@@ -696,22 +705,22 @@ async fn import(rec: &Recorder, previous: Previous, imports: &[ResourceToImport]
             Ok(None) => import::not_found(item),
             Err(reason) => reason,
         };
-        rec.resource(&mut resource, "IMPORT_FAILED", Some(&failure))?;
+        rec.resource(&mut resource, ResourceStatus::ImportFailed, Some(&failure))?;
         imported.push(resource);
         let reason = format!(
             "The following resource(s) failed to import: [{}]. ",
             item.logical_id
         );
-        rec.stack_status("IMPORT_ROLLBACK_IN_PROGRESS", Some(&reason), |s| {
+        rec.stack_status(StackStatus::ImportRollbackInProgress, Some(&reason), |s| {
             restore(s, &previous)
         })?;
         for mut resource in imported.into_iter().rev() {
-            rec.resource(&mut resource, "IMPORT_ROLLBACK_COMPLETE", None)?;
+            rec.resource(&mut resource, ResourceStatus::ImportRollbackComplete, None)?;
             rec.remove_resource(&resource.logical_id)?;
         }
-        return rec.stack_status("IMPORT_ROLLBACK_COMPLETE", None, |_| {});
+        return rec.stack_status(StackStatus::ImportRollbackComplete, None, |_| {});
     }
-    finish(rec, &stack, &inst, &resources, "IMPORT_COMPLETE")
+    finish(rec, &stack, &inst, &resources, StackStatus::ImportComplete)
 }
 
 fn restore(stack: &mut Stack, previous: &Previous) {
@@ -732,11 +741,13 @@ async fn delete_old(
 ) -> AwsResult<()> {
     let physical = old.physical_id.as_deref();
     if retain {
-        return rec.resource_event(old, physical, "DELETE_SKIPPED", None);
+        return rec.resource_event(old, physical, ResourceStatus::DeleteSkipped, None);
     }
-    rec.resource_event(old, physical, "DELETE_IN_PROGRESS", None)?;
+    rec.resource_event(old, physical, ResourceStatus::DeleteInProgress, None)?;
     match delete_physical(rec, stack, old, physical).await {
-        Ok(()) => rec.resource_event(old, physical, "DELETE_COMPLETE", None),
-        Err(reason) => rec.resource_event(old, physical, "DELETE_FAILED", Some(&reason)),
+        Ok(()) => rec.resource_event(old, physical, ResourceStatus::DeleteComplete, None),
+        Err(reason) => {
+            rec.resource_event(old, physical, ResourceStatus::DeleteFailed, Some(&reason))
+        }
     }
 }

@@ -7,13 +7,15 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::status::{ChangeSetStatus, ChangeSetType, ExecutionStatus, ResourceStatus, StackStatus};
 use crate::error::{AwsError, AwsResult};
 use crate::services::store::Journaled;
 
-/// `DELETE_COMPLETE`: a stack that is gone but still listed (ListStacks, DescribeStacks by id).
-pub const DELETE_COMPLETE: &str = "DELETE_COMPLETE";
-/// `REVIEW_IN_PROGRESS`: a stack created by a CREATE change set, not yet executed.
-pub const REVIEW_IN_PROGRESS: &str = "REVIEW_IN_PROGRESS";
+/// The `ResourceType` of a stack's own events.
+pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+
+/// The status reason of what was in flight when the emulator stopped.
+pub const RESTARTED: &str = "The emulator restarted while this operation was in progress";
 
 /// One stack.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +27,7 @@ pub struct Stack {
     /// The region it lives in.
     pub region: String,
     /// `StackStatus`.
-    pub status: String,
+    pub status: StackStatus,
     /// `StackStatusReason`.
     pub status_reason: Option<String>,
     /// `CreationTime`.
@@ -64,7 +66,72 @@ impl Stack {
 
     /// True while an operation runs on it (its status ends in `_IN_PROGRESS`, review aside).
     pub fn is_busy(&self) -> bool {
-        self.status.ends_with("_IN_PROGRESS") && self.status != REVIEW_IN_PROGRESS
+        self.status.is_busy()
+    }
+
+    /// True while it is a CREATE change set's placeholder, not yet executed.
+    pub fn is_in_review(&self) -> bool {
+        self.status == StackStatus::ReviewInProgress
+    }
+
+    /// True until it is deleted.
+    pub fn is_live(&self) -> bool {
+        !self.status.is_deleted()
+    }
+
+    /// Refuses to change a stack whose status does not allow an update.
+    pub fn check_updatable(&self) -> AwsResult<()> {
+        if self.status.is_updatable() {
+            Ok(())
+        } else {
+            Err(validation_error(format!(
+                "Stack:{} is in {} state and can not be updated.",
+                self.id, self.status
+            )))
+        }
+    }
+
+    /// Whether DeleteStack has anything to do: `false` when the stack is gone or going,
+    /// an error while another operation runs on it.
+    pub fn check_deletable(&self) -> AwsResult<bool> {
+        match self.status {
+            StackStatus::DeleteComplete | StackStatus::DeleteInProgress => Ok(false),
+            _ if self.is_busy() => Err(validation_error(format!(
+                "Stack [{}] cannot be deleted while in status {}",
+                self.name, self.status
+            ))),
+            _ => Ok(true),
+        }
+    }
+
+    /// Refuses CancelUpdateStack unless an update runs.
+    pub fn check_cancellable(&self) -> AwsResult<()> {
+        if self.status == StackStatus::UpdateInProgress {
+            Ok(())
+        } else {
+            Err(validation_error(
+                "CancelUpdateStack cannot be called from current stack status",
+            ))
+        }
+    }
+
+    /// The stack a restart cut off, failed with [`RESTARTED`] as the reason (`None` when no
+    /// operation was running on it).
+    fn interrupted(&self, now: SystemTime) -> Option<Stack> {
+        if !self.is_busy() {
+            return None;
+        }
+        let mut stack = self.clone();
+        stack.status = self.status.interrupted();
+        stack.status_reason = Some(RESTARTED.to_string());
+        for resource in &mut stack.resources {
+            if let Some(failed) = resource.status.interrupted() {
+                resource.status = failed;
+                resource.status_reason = Some(RESTARTED.to_string());
+                resource.updated = now;
+            }
+        }
+        Some(stack)
     }
 }
 
@@ -91,7 +158,7 @@ pub struct StackResource {
     /// `ResourceType`.
     pub resource_type: String,
     /// `ResourceStatus`.
-    pub status: String,
+    pub status: ResourceStatus,
     /// `ResourceStatusReason`.
     pub status_reason: Option<String>,
     /// `Timestamp` / `LastUpdatedTimestamp`.
@@ -119,7 +186,9 @@ pub struct StackEvent {
     pub resource_type: String,
     /// `Timestamp`.
     pub timestamp: SystemTime,
-    /// `ResourceStatus`.
+    /// `ResourceStatus`: the stack's status for the stack's own events (some of which, such as
+    /// `REVIEW_IN_PROGRESS`, the model's `ResourceStatus` does not list), the resource's for
+    /// the others; kept as the text it was sent as.
     pub status: String,
     /// `ResourceStatusReason`.
     pub reason: Option<String>,
@@ -127,6 +196,25 @@ pub struct StackEvent {
     pub properties: Option<String>,
     /// `ClientRequestToken`.
     pub client_request_token: Option<String>,
+}
+
+impl StackEvent {
+    /// The stack's own event for the status (and reason) it has now.
+    pub fn of_stack(stack: &Stack, timestamp: SystemTime, token: Option<String>) -> StackEvent {
+        StackEvent {
+            id: uuid::Uuid::new_v4().to_string(),
+            stack_id: stack.id.clone(),
+            stack_name: stack.name.clone(),
+            logical_id: stack.name.clone(),
+            physical_id: Some(stack.id.clone()),
+            resource_type: STACK_TYPE.to_string(),
+            timestamp,
+            status: stack.status.to_string(),
+            reason: stack.status_reason.clone(),
+            properties: None,
+            client_request_token: token,
+        }
+    }
 }
 
 /// One change of a change set (`ResourceChange`).
@@ -178,16 +266,16 @@ pub struct ChangeSet {
     pub stack_id: String,
     /// `StackName`.
     pub stack_name: String,
-    /// `CREATE` or `UPDATE`.
-    pub change_set_type: String,
+    /// `ChangeSetType`.
+    pub change_set_type: ChangeSetType,
     /// `Description`.
     pub description: Option<String>,
     /// `Status`.
-    pub status: String,
+    pub status: ChangeSetStatus,
     /// `StatusReason`.
     pub status_reason: Option<String>,
     /// `ExecutionStatus`.
-    pub execution_status: String,
+    pub execution_status: ExecutionStatus,
     /// `CreationTime`.
     pub created: SystemTime,
     /// The template.
@@ -207,6 +295,79 @@ pub struct ChangeSet {
     /// `ResourcesToImport` (IMPORT change sets only).
     #[serde(default)]
     pub imports: Vec<ResourceToImport>,
+}
+
+impl ChangeSet {
+    /// Refuses to execute a change set that is not available, or whose stack is busy.
+    pub fn check_executable(&self, stack: &Stack) -> AwsResult<()> {
+        if self.execution_status != ExecutionStatus::Available {
+            return Err(invalid_change_set_status(format!(
+                "ChangeSet [{}] cannot be executed in its current execution status of [{}]",
+                self.id, self.execution_status
+            )));
+        }
+        if stack.is_busy() {
+            return Err(invalid_change_set_status(format!(
+                "ChangeSet [{}] cannot be executed in its current status of [{}]",
+                self.id, stack.status
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses to delete a change set while it is being executed.
+    pub fn check_deletable(&self) -> AwsResult<()> {
+        if self.execution_status == ExecutionStatus::ExecuteInProgress {
+            return Err(invalid_change_set_status(format!(
+                "Cannot delete ChangeSet in status {}",
+                self.execution_status
+            )));
+        }
+        Ok(())
+    }
+
+    /// The stack status that executing this change set on `stack` starts with.
+    pub fn execution_start(&self, stack: &Stack) -> StackStatus {
+        match self.change_set_type {
+            ChangeSetType::Import => StackStatus::ImportInProgress,
+            _ if stack.is_in_review() => StackStatus::CreateInProgress,
+            _ => StackStatus::UpdateInProgress,
+        }
+    }
+
+    /// The change set once the operation it started has ended with the stack in `stack`:
+    /// `EXECUTE_COMPLETE`, or `EXECUTE_FAILED` when the stack rolled back (`None` when it was
+    /// not being executed).
+    pub fn settled(&self, stack: StackStatus) -> Option<ChangeSet> {
+        if self.execution_status != ExecutionStatus::ExecuteInProgress {
+            return None;
+        }
+        let mut settled = self.clone();
+        settled.execution_status = if stack.is_success() {
+            ExecutionStatus::ExecuteComplete
+        } else {
+            ExecutionStatus::ExecuteFailed
+        };
+        Some(settled)
+    }
+
+    /// The change set a restart cut off: `FAILED` while it was being computed,
+    /// `EXECUTE_FAILED` while it was being executed (`None` otherwise).
+    fn interrupted(&self) -> Option<ChangeSet> {
+        let mut change_set = self.clone();
+        match (self.status, self.execution_status) {
+            (ChangeSetStatus::CreatePending | ChangeSetStatus::CreateInProgress, _) => {
+                change_set.status = ChangeSetStatus::Failed;
+                change_set.execution_status = ExecutionStatus::Unavailable;
+                change_set.status_reason = Some(RESTARTED.to_string());
+            }
+            (_, ExecutionStatus::ExecuteInProgress) => {
+                change_set.execution_status = ExecutionStatus::ExecuteFailed;
+            }
+            _ => return None,
+        }
+        Some(change_set)
+    }
 }
 
 /// One `ResourceToImport` of an IMPORT change set.
@@ -333,7 +494,87 @@ impl Journaled for State {
     }
 }
 
+/// What may become of a CreateChangeSet request, judged against the stack it names.
+#[derive(Debug)]
+pub enum Admission {
+    /// A new change set, on this stack (`None`: a CREATE change set makes the stack).
+    New(Option<Stack>),
+    /// The request repeats one already made with the same `ClientToken`: this one.
+    Repeat(ChangeSet),
+}
+
 impl State {
+    /// Whether a change set `name` of `kind` may be made on the stack `stack_name`: AWS's
+    /// refusals (a CREATE on a stack that exists, an UPDATE or IMPORT on one that does not or
+    /// cannot be updated, a name in use), or the change set a repeated `client_token` made.
+    pub fn admit_change_set(
+        &self,
+        region: &str,
+        stack_name: &str,
+        name: &str,
+        kind: ChangeSetType,
+        client_token: Option<&str>,
+    ) -> AwsResult<Admission> {
+        let existing = self.find_stack(region, stack_name);
+        let shown_name = existing.map_or(stack_name, |s| s.name.as_str());
+        match (kind, existing) {
+            (ChangeSetType::Create, Some(stack)) if !stack.is_in_review() => {
+                return Err(AwsError::new(
+                    "AlreadyExistsException",
+                    format!("Stack [{shown_name}] already exists and cannot be created again with the changeSet [{name}]."),
+                ))
+            }
+            (ChangeSetType::Update, None) => {
+                return Err(validation_error(format!("Stack [{shown_name}] does not exist")))
+            }
+            (ChangeSetType::Update, Some(stack)) if stack.is_in_review() => {
+                return Err(validation_error(format!("Stack [{shown_name}] does not exist")))
+            }
+            (ChangeSetType::Update | ChangeSetType::Import, Some(stack))
+                if !stack.is_in_review() =>
+            {
+                stack.check_updatable()?
+            }
+            _ => {}
+        }
+        let Some(stack) = existing else {
+            return Ok(Admission::New(None));
+        };
+        let sets = self.change_sets_of(&stack.id);
+        if let Some(token) = client_token {
+            let same = sets
+                .iter()
+                .find(|c| c.client_token.as_deref() == Some(token) && c.name == name);
+            if let Some(same) = same {
+                return Ok(Admission::Repeat((*same).clone()));
+            }
+        }
+        if sets.iter().any(|c| c.name == name) {
+            return Err(AwsError::new(
+                "AlreadyExistsException",
+                format!("ChangeSet [{name}] already exists and cannot be created again."),
+            ));
+        }
+        Ok(Admission::New(Some(stack.clone())))
+    }
+
+    /// The changes that mark as failed what a restart interrupted: stacks, their resources in
+    /// progress, and change sets, each with [`RESTARTED`] as the reason.
+    pub fn interrupted(&self) -> Vec<Change> {
+        let now = SystemTime::now();
+        let mut out = Vec::new();
+        for stack in self.stacks.values().filter_map(|s| s.interrupted(now)) {
+            out.push(Change::Event(Box::new(StackEvent::of_stack(
+                &stack, now, None,
+            ))));
+            out.push(Change::PutStack(Box::new(stack)));
+        }
+        for change_set in self.change_sets.values().filter_map(ChangeSet::interrupted) {
+            out.push(Change::PutChangeSet(Box::new(change_set)));
+        }
+        out
+    }
+
     /// A stack by name (the live one) or by id (live or deleted), in `region`.
     pub fn find_stack(&self, region: &str, name_or_id: &str) -> Option<&Stack> {
         if name_or_id.starts_with("arn:") {
@@ -341,7 +582,7 @@ impl State {
         }
         self.stacks
             .values()
-            .find(|s| s.region == region && s.name == name_or_id && s.status != DELETE_COMPLETE)
+            .find(|s| s.region == region && s.name == name_or_id && s.is_live())
     }
 
     /// A stack, or AWS's `Stack with id X does not exist`.
@@ -394,7 +635,7 @@ impl State {
     pub fn owner_of(&self, region: &str, resource_type: &str, physical_id: &str) -> Option<&Stack> {
         self.stacks.values().find(|s| {
             s.region == region
-                && s.status != DELETE_COMPLETE
+                && s.is_live()
                 && s.resources.iter().any(|r| {
                     r.resource_type == resource_type
                         && r.physical_id.as_deref() == Some(physical_id)
@@ -406,7 +647,7 @@ impl State {
     pub fn exports(&self, region: &str) -> BTreeMap<String, String> {
         self.stacks
             .values()
-            .filter(|s| s.region == region && s.status != DELETE_COMPLETE)
+            .filter(|s| s.region == region && s.is_live())
             .flat_map(|s| &s.outputs)
             .filter_map(|o| Some((o.export_name.clone()?, o.value.clone())))
             .collect()
@@ -416,6 +657,11 @@ impl State {
 /// `ValidationError`: `Stack with id X does not exist`.
 pub fn no_such_stack(name_or_id: &str) -> AwsError {
     validation_error(format!("Stack with id {name_or_id} does not exist"))
+}
+
+/// `InvalidChangeSetStatus` with this message.
+fn invalid_change_set_status(message: String) -> AwsError {
+    AwsError::new("InvalidChangeSetStatus", message)
 }
 
 /// CloudFormation's `ValidationError` (400) with this message.

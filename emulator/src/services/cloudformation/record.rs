@@ -7,11 +7,9 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 
 use super::model::{Change, Stack, StackEvent, StackResource};
+use super::status::{ResourceStatus, StackStatus};
 use crate::cloud::Cloud;
 use crate::error::AwsResult;
-
-/// The `ResourceType` of a stack's own events.
-pub const STACK_TYPE: &str = "AWS::CloudFormation::Stack";
 
 /// Records the progress of one operation on one stack.
 pub struct Recorder {
@@ -47,38 +45,27 @@ impl Recorder {
     /// Changes the stack (`edit`), then sets its status and writes the stack's own event.
     pub fn stack_status(
         &self,
-        status: &str,
+        status: StackStatus,
         reason: Option<&str>,
         edit: impl FnOnce(&mut Stack),
     ) -> AwsResult<()> {
         let mut stack = self.stack()?;
         edit(&mut stack);
-        stack.status = status.to_string();
+        stack.status = status;
         stack.status_reason = reason.map(str::to_string);
+        let event = StackEvent::of_stack(&stack, SystemTime::now(), self.token.clone());
         self.write(Change::PutStack(Box::new(stack)))?;
-        self.event(StackEvent {
-            id: uuid::Uuid::new_v4().to_string(),
-            stack_id: self.stack_id.clone(),
-            stack_name: self.stack_name.clone(),
-            logical_id: self.stack_name.clone(),
-            physical_id: Some(self.stack_id.clone()),
-            resource_type: STACK_TYPE.to_string(),
-            timestamp: SystemTime::now(),
-            status: status.to_string(),
-            reason: reason.map(str::to_string),
-            properties: None,
-            client_request_token: self.token.clone(),
-        })
+        self.event(event)
     }
 
     /// Sets a resource's status (and keeps it in the stack), with its event.
     pub fn resource(
         &self,
         resource: &mut StackResource,
-        status: &str,
+        status: ResourceStatus,
         reason: Option<&str>,
     ) -> AwsResult<()> {
-        resource.status = status.to_string();
+        resource.status = status;
         resource.status_reason = reason.map(str::to_string);
         resource.updated = SystemTime::now();
         self.write(Change::PutResource {
@@ -94,11 +81,10 @@ impl Recorder {
         &self,
         resource: &StackResource,
         physical_id: Option<&str>,
-        status: &str,
+        status: ResourceStatus,
         reason: Option<&str>,
     ) -> AwsResult<()> {
-        let properties =
-            (!status.starts_with("DELETE")).then(|| properties_text(&resource.properties));
+        let properties = (!status.is_deletion()).then(|| properties_text(&resource.properties));
         let timestamp = SystemTime::now();
         self.event(StackEvent {
             id: format!(
