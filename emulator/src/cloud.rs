@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::AwsResult;
-use crate::journal::{Compacted, Journal, Record, SnapshotWriter, FORMAT_VERSION};
+use crate::journal::{Compacted, Journal, Record, SnapshotWriter};
 use crate::services::{
     cloudformation, dynamodb, events, iam, lambda, logs, registry, s3, stepfunctions,
 };
@@ -116,11 +116,7 @@ impl Cloud {
     pub fn snapshot(&self) -> Result<Vec<Record>, String> {
         let mut records = Vec::new();
         self.each_snapshot_record(&mut |service, change| {
-            records.push(Record {
-                version: FORMAT_VERSION,
-                service: service.to_string(),
-                change,
-            });
+            records.push(Record::new(service, change));
             Ok(())
         })?;
         Ok(records)

@@ -33,6 +33,15 @@ pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// The file a compaction writes before it replaces the journal.
 const COMPACTING_FILE: &str = "journal.jsonl.compacting";
 
+/// Beside the journal: the size in bytes of the last snapshot a compaction wrote (or of the
+/// journal, when its snapshot was no smaller), so that a start compacts again only once the
+/// journal has grown well past it.
+const SNAPSHOT_SIZE_FILE: &str = "journal.jsonl.snapshot-size";
+
+/// How many times the size of the last snapshot the journal must reach before a start
+/// compacts it again: below that, rewriting it would cost more start time than it saves.
+const REGROWTH: u64 = 2;
+
 /// The format version of the lines this emulator writes.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -48,6 +57,17 @@ pub struct Record {
     /// The change, in the service's own serialized form.
     #[serde(rename = "c")]
     pub change: Value,
+}
+
+impl Record {
+    /// A line of the current format version.
+    pub fn new(service: &str, change: Value) -> Record {
+        Record {
+            version: FORMAT_VERSION,
+            service: service.to_string(),
+            change,
+        }
+    }
 }
 
 /// The open journal.
@@ -129,12 +149,9 @@ impl Journal {
 
     /// Appends one change. Returns once the line is written.
     pub fn append(&self, service: &str, change: &impl Serialize) -> Result<(), AwsError> {
-        let record = Record {
-            version: FORMAT_VERSION,
-            service: service.to_string(),
-            change: serde_json::to_value(change)
-                .map_err(|e| AwsError::internal(format!("cannot record the change: {e}")))?,
-        };
+        let change = serde_json::to_value(change)
+            .map_err(|e| AwsError::internal(format!("cannot record the change: {e}")))?;
+        let record = Record::new(service, change);
         let mut line = serde_json::to_vec(&record)
             .map_err(|e| AwsError::internal(format!("cannot record the change: {e}")))?;
         line.push(b'\n');
@@ -171,11 +188,7 @@ pub struct SnapshotWriter {
 impl SnapshotWriter {
     /// Writes one change of `service`, as [`Journal::append`] would journal it.
     pub fn record(&mut self, service: &str, change: Value) -> Result<(), String> {
-        let record = Record {
-            version: FORMAT_VERSION,
-            service: service.to_string(),
-            change,
-        };
+        let record = Record::new(service, change);
         serde_json::to_writer(&mut self.out, &record).map_err(|e| e.to_string())?;
         self.out.write_all(b"\n").map_err(|e| e.to_string())?;
         self.records += 1;
@@ -185,9 +198,10 @@ impl SnapshotWriter {
 
 impl Journal {
     /// Rewrites the journal, which holds `records` records, as the snapshot `write` produces,
-    /// when that is smaller; `None` when it is not (the journal stays as it was). Call it only
-    /// while nothing else appends (on start, before serving). On an error the journal is left
-    /// as it was.
+    /// when that is smaller; `None` when it is not, or when the journal has not yet grown to
+    /// [`REGROWTH`] times the last snapshot (the journal stays as it was, and `write` is not
+    /// called). Call it only while nothing else appends (on start, before serving). On an
+    /// error the journal is left as it was.
     pub fn compact(
         &self,
         records: usize,
@@ -205,6 +219,18 @@ impl Journal {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let bytes_before = appender.file.metadata().map_err(|e| fail(&e))?.len();
+            let noted = dir.join(SNAPSHOT_SIZE_FILE);
+            let last_snapshot = std::fs::read_to_string(&noted)
+                .ok()
+                .and_then(|text| text.trim().parse::<u64>().ok());
+            if last_snapshot.is_some_and(|size| bytes_before < size.saturating_mul(REGROWTH)) {
+                return Ok(None);
+            }
+            // Only an optimisation: a size that cannot be noted means the next start tries
+            // again.
+            let note = |size: u64| {
+                let _ = std::fs::write(&noted, size.to_string());
+            };
             let file = File::create(&temp).map_err(|e| fail(&e))?;
             let mut writer = SnapshotWriter {
                 out: std::io::BufWriter::new(file),
@@ -216,6 +242,7 @@ impl Journal {
             let bytes_after = file.metadata().map_err(|e| fail(&e))?.len();
             if bytes_after >= bytes_before {
                 std::fs::remove_file(&temp).map_err(|e| fail(&e))?;
+                note(bytes_before);
                 return Ok(None);
             }
             std::fs::rename(&temp, &self.path).map_err(|e| fail(&e))?;
@@ -226,6 +253,7 @@ impl Journal {
                 .append(true)
                 .open(&self.path)
                 .map_err(|e| fail(&e))?;
+            note(bytes_after);
             Ok(Some(Compacted {
                 before: (records, bytes_before),
                 after: (writer.records, bytes_after),
@@ -395,6 +423,30 @@ mod tests {
         assert_eq!(records[0].change["Put"]["k"], 9);
         assert_eq!(records[1].service, "s3");
         assert!(!dir.path().join(COMPACTING_FILE).exists());
+    }
+
+    #[test]
+    fn a_start_compacts_again_only_once_the_journal_has_doubled_since_the_last_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = overwritten(dir.path(), 10);
+        let snapshot =
+            |out: &mut SnapshotWriter| out.record("dynamodb", serde_json::json!({"Put": {"k": 9}}));
+        let first = journal.compact(10, snapshot).unwrap().expect("compacted");
+        assert_eq!(first.after.0, 1);
+        let untouched = journal
+            .compact(1, |_| {
+                panic!("no snapshot is taken below twice the last one")
+            })
+            .unwrap();
+        assert_eq!(untouched, None);
+        journal
+            .append("dynamodb", &serde_json::json!({"Put": {"k": 9}}))
+            .unwrap();
+        let again = journal
+            .compact(2, snapshot)
+            .unwrap()
+            .expect("twice the snapshot: compacted again");
+        assert_eq!(again.after.0, 1);
     }
 
     #[test]
