@@ -1,13 +1,11 @@
-//! What the deployer's emulator tests share: an SDK config for the in-process emulator, polling,
-//! and a change-set deployment as `deployer up` will do it.
+//! What the deployer's emulator tests share beyond the test kit: the workflow role, a
+//! change-set deployment as `deployer up` will do it, and running the deployer binary.
 
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Stack};
+use testkit::eventually;
 
 /// The role workflows run as (IAM is stored, not enforced).
 pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/workflow";
-
-pub use testkit::aws::sdk_config;
-pub use testkit::eventually;
 
 /// CreateChangeSet (CREATE, CAPABILITY_IAM) + ExecuteChangeSet, then waits for the stack.
 pub async fn deploy(cfn: &aws_sdk_cloudformation::Client, stack: &str, template: &str) -> Stack {

@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 
 use aws_sdk_sfn::types::Tag;
 
-use common::{json, sdk_config, ROLE_ARN};
+use common::{json, ROLE_ARN};
+use testkit::aws::sdk_config;
 
 const DEFAULT_BUCKET: &str = "sfn-resume-artifacts-123456789012-us-east-1";
 

@@ -9,7 +9,8 @@ use deployer::demo::jobs_resumer;
 use deployer::render::{demo_template, pause_task, DemoArtifacts, PauseOptions};
 use serde_json::Value;
 
-use common::{deploy, output, sdk_config};
+use common::{deploy, output};
+use testkit::aws::sdk_config;
 
 fn fixture_definition() -> Option<Value> {
     let text = testkit::shared::read(

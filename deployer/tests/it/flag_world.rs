@@ -73,7 +73,7 @@ impl Batch {
     /// fail until [`Batch::flip`]).
     pub async fn failed_with(name: &str, kinds: &[&str], definition: fn(&str) -> String) -> Batch {
         let emulator = testkit::aws::emulator().await;
-        let config = common::sdk_config(&emulator.endpoint());
+        let config = testkit::aws::sdk_config(&emulator.endpoint());
         let sfn = aws_sdk_sfn::Client::new(&config);
         let dynamodb = aws_sdk_dynamodb::Client::new(&config);
         aws_sdk_iam::Client::new(&config)
@@ -112,7 +112,7 @@ impl Batch {
             table,
             machine,
         };
-        let all_failed = common::eventually(60, || async {
+        let all_failed = testkit::eventually(60, || async {
             let failed = batch.executions(&batch.machine).await;
             (failed.len() == kinds.len()
                 && failed
@@ -202,7 +202,7 @@ impl Batch {
 
     /// Waits until every execution of the copy has ended; their statuses by name.
     pub async fn resumes_ended(&self) -> HashMap<String, ExecutionStatus> {
-        let ended = common::eventually(120, || async {
+        let ended = testkit::eventually(120, || async {
             let all = self.executions(&self.copy).await;
             all.iter()
                 .all(|e| e.status() != &ExecutionStatus::Running)

@@ -7,8 +7,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
@@ -54,21 +52,6 @@ fn kill_9(mut child: Child) {
     child.wait().expect("reaped");
 }
 
-fn config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::from_keys(
-                "AKIDLOCAL",
-                "secret",
-                None,
-            )),
-        )
-        .build()
-}
-
 const CALLBACK: &str = r#"{
   "StartAt": "Wait for callback",
   "States": {
@@ -89,8 +72,8 @@ const CALLBACK: &str = r#"{
 async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let (server, endpoint) = serve(dir.path());
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
-    let sfn = aws_sdk_sfn::Client::new(&config(&endpoint));
+    let dynamodb = aws_sdk_dynamodb::Client::new(&testkit::aws::sdk_config(&endpoint));
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&endpoint));
     testkit::aws::string_key_table(&dynamodb, "tokens", "id").await;
     let machine = sfn
         .create_state_machine()
@@ -129,8 +112,8 @@ async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() 
     kill_9(server);
 
     let (server, endpoint) = serve(dir.path());
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
-    let sfn = aws_sdk_sfn::Client::new(&config(&endpoint));
+    let dynamodb = aws_sdk_dynamodb::Client::new(&testkit::aws::sdk_config(&endpoint));
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&endpoint));
     let item = dynamodb
         .get_item()
         .table_name("tokens")
@@ -181,7 +164,7 @@ async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() 
 async fn a_damaged_journal_refuses_the_start_naming_the_line_and_repair_keeps_what_came_before() {
     let dir = tempfile::tempdir().unwrap();
     let (server, endpoint) = serve(dir.path());
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
+    let dynamodb = aws_sdk_dynamodb::Client::new(&testkit::aws::sdk_config(&endpoint));
     testkit::aws::string_key_table(&dynamodb, "kept", "pk").await;
     for key in ["first", "second", "third"] {
         dynamodb
@@ -216,7 +199,7 @@ async fn a_damaged_journal_refuses_the_start_naming_the_line_and_repair_keeps_wh
 
     let (server, endpoint) = serve_with(dir.path(), &["--repair"]);
     assert!(dir.path().join("journal.jsonl.damaged").exists());
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config(&endpoint));
+    let dynamodb = aws_sdk_dynamodb::Client::new(&testkit::aws::sdk_config(&endpoint));
     let scan = dynamodb.scan().table_name("kept").send().await.unwrap();
     let mut keys: Vec<&str> = scan
         .items()

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{deployer_at, isolate, sdk_config};
+use common::{deployer_at, isolate};
+use testkit::aws::sdk_config;
 
 const PATTERN: &str = r#"{"source":["demo.orders"]}"#;
 

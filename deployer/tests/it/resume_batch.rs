@@ -446,7 +446,7 @@ async fn ctrl_c_starts_nothing_more_and_a_second_run_resumes_the_rest() {
     let child = command.spawn().expect("run deployer");
     let pid = child.id().to_string();
     let resuming =
-        common::eventually(60, || async { (batch.hits().await >= 5).then_some(()) }).await;
+        testkit::eventually(60, || async { (batch.hits().await >= 5).then_some(()) }).await;
     assert!(resuming.is_some(), "the batch never got to resuming");
     let sent = std::process::Command::new("kill")
         .args(["-INT", &pid])

@@ -59,7 +59,7 @@ impl Cloud {
         let emulator = emulator::start(emulator::Config::ephemeral())
             .await
             .expect("the emulator starts");
-        let config = common::sdk_config(&emulator.endpoint());
+        let config = testkit::aws::sdk_config(&emulator.endpoint());
         let cloud = Cloud {
             sfn: aws_sdk_sfn::Client::new(&config),
             iam: aws_sdk_iam::Client::new(&config),
@@ -106,7 +106,7 @@ impl Cloud {
             .await
             .expect("StartExecution");
         let arn = started.execution_arn().to_string();
-        let reached = common::eventually(60, || async {
+        let reached = testkit::eventually(60, || async {
             let out = self
                 .sfn
                 .describe_execution()

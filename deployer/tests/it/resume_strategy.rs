@@ -221,7 +221,7 @@ async fn auto_makes_the_copy_when_asked_for_what_redrive_cannot_do_and_a_forced_
         .unwrap()
         .execution_arn()
         .to_string();
-    let done = common::eventually(30, || async {
+    let done = testkit::eventually(30, || async {
         (described(&batch, &succeeded).await.status() == &ExecutionStatus::Succeeded).then_some(())
     })
     .await;
@@ -243,7 +243,7 @@ async fn a_batch_redrives_each_failed_execution_once_and_a_second_run_finds_none
     assert_eq!(report["groups"][0]["redrive"], 5);
     for i in 0..5 {
         let arn = execution(&batch, i);
-        let ended = common::eventually(30, || async {
+        let ended = testkit::eventually(30, || async {
             let d = described(&batch, &arn).await;
             (d.status() != &ExecutionStatus::Running).then_some(d)
         })

@@ -18,7 +18,9 @@ use deployer::render::{pause_task, resumer_template, PauseOptions};
 use deployer::resumer::{Resumer, ResumerEntry};
 use serde_json::{json, Value};
 
-use common::{deploy, eventually, output, sdk_config, ROLE_ARN};
+use common::{deploy, output, ROLE_ARN};
+use testkit::aws::sdk_config;
+use testkit::eventually;
 
 type Item = HashMap<String, AttributeValue>;
 

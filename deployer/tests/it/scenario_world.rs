@@ -100,7 +100,7 @@ impl World {
         let emulator = emulator::start(emulator::Config::ephemeral())
             .await
             .expect("the emulator starts");
-        let config = common::sdk_config(&emulator.endpoint());
+        let config = testkit::aws::sdk_config(&emulator.endpoint());
         let iam = aws_sdk_iam::Client::new(&config);
         iam.create_role()
             .role_name("workflow")
@@ -186,7 +186,7 @@ impl World {
 
     /// Waits for an execution to end; its status and output.
     pub async fn ended(&self, arn: &str) -> (ExecutionStatus, Option<Value>) {
-        common::eventually(60, || async {
+        testkit::eventually(60, || async {
             let out = self
                 .sfn
                 .describe_execution()

@@ -8,7 +8,8 @@ use std::process::Output;
 
 use aws_sdk_cloudformation::types::ChangeSetStatus;
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{deployer_at, json, sdk_config, stderr, stdout};
+use common::{deployer_at, json, stderr, stdout};
+use testkit::aws::sdk_config;
 
 const PATTERN: &str = r#"{"source":["demo.orders"]}"#;
 
@@ -572,7 +573,7 @@ async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created
         .send()
         .await
         .expect("CreateStack");
-    let held = common::eventually(10, || async {
+    let held = testkit::eventually(10, || async {
         (w.stack_status("squatter").await.as_deref() == Some("CREATE_COMPLETE")).then_some(())
     })
     .await;
@@ -1019,7 +1020,7 @@ async fn down_ends_the_executions_still_paused_on_the_resumer() {
             .execution_arn;
         waiting.push(arn);
     }
-    let stored = common::eventually(10, || async {
+    let stored = testkit::eventually(10, || async {
         let scan = w
             .dynamodb()
             .scan()
@@ -1042,7 +1043,7 @@ async fn down_ends_the_executions_still_paused_on_the_resumer() {
         stderr(&down)
     );
     for arn in &waiting {
-        let done = common::eventually(10, || async {
+        let done = testkit::eventually(10, || async {
             let d = sfn
                 .describe_execution()
                 .execution_arn(arn)
