@@ -1182,3 +1182,45 @@ async fn previous_parameter_values_include_defaults() {
         .starts_with("The submitted information didn't contain changes"));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_log_group_with_a_retention_logs_does_not_offer_fails_and_is_rolled_back() {
+    const BAD_RETENTION: &str = r#"{
+      "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup",
+                             "Properties": {"LogGroupName": "/app/kept-2-days",
+                                            "RetentionInDays": 2}}}
+    }"#;
+    let emu = testkit::aws::emulator().await;
+    let cfn = client(&emu);
+    let stack = deploy(
+        &cfn,
+        "retention",
+        "v1",
+        ChangeSetType::Create,
+        BAD_RETENTION,
+    )
+    .await;
+    assert_eq!(stack.stack_status(), Some(&StackStatus::RollbackComplete));
+    let failed = events(&cfn, "retention")
+        .await
+        .into_iter()
+        .find(|e| e.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
+        .expect("the log group's CREATE_FAILED event");
+    let reason = failed.resource_status_reason().unwrap_or_default();
+    assert!(
+        reason.contains("retentionInDays") && reason.contains("CloudWatchLogs"),
+        "{reason}"
+    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&testkit::aws::sdk_config(&emu.endpoint()));
+    let left = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/app/")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        left.log_groups().is_empty(),
+        "the rollback deleted the group"
+    );
+    emu.shutdown().await;
+}

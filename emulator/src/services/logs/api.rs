@@ -15,7 +15,8 @@ use crate::request::RequestContext;
 use crate::services::store::Store;
 
 use super::model::{
-    matches, parse_pattern, Change, Event, GroupId, LogGroup, LogStream, State, RETENTION_DAYS,
+    check_group_name, invalid, matches, parse_pattern, Change, Event, GroupId, LogGroup, LogStream,
+    State,
 };
 
 /// Events older than this are rejected by PutLogEvents (14 days).
@@ -36,21 +37,14 @@ pub fn call(
     match operation {
         "CreateLogGroup" => {
             let id = group_id(ctx, group_name(&input, "logGroupName")?);
-            let group = LogGroup {
-                name: id.name.clone(),
-                created: now_ms(),
-                kms_key_id: input.opt_str("kmsKeyId")?.map(str::to_string),
-                tags: string_map(&input, "tags")?,
-                ..LogGroup::default()
-            };
-            store.write(cloud, |s| s.create_group(id, group))?;
+            let kms_key_id = input.opt_str("kmsKeyId")?.map(str::to_string);
+            let tags = string_map(&input, "tags")?;
+            cloud.logs.create_group(cloud, id, kms_key_id, tags)?;
             empty()
         }
         "DeleteLogGroup" => {
             let id = group_id(ctx, group_name(&input, "logGroupName")?);
-            store.write(cloud, |s| {
-                s.group(&id).map(|_| Change::DeleteGroup(id.clone()))
-            })?;
+            cloud.logs.delete_group(cloud, &id)?;
             empty()
         }
         "DescribeLogGroups" => describe_log_groups(store, ctx, &input),
@@ -59,24 +53,12 @@ pub fn call(
             let days = input
                 .opt_i64("retentionInDays")?
                 .ok_or_else(|| missing("retentionInDays"))?;
-            if !RETENTION_DAYS.contains(&days) {
-                return Err(invalid(validation::message(
-                    "retentionInDays",
-                    Shown::Value(&days.to_string()),
-                    &format!("Member must satisfy enum value set: {RETENTION_DAYS:?}"),
-                )));
-            }
-            store.write(cloud, |s| {
-                s.group(&id)
-                    .map(|_| Change::SetRetention(id.clone(), Some(days)))
-            })?;
+            cloud.logs.set_retention(cloud, &id, Some(days))?;
             empty()
         }
         "DeleteRetentionPolicy" => {
             let id = group_id(ctx, group_name(&input, "logGroupName")?);
-            store.write(cloud, |s| {
-                s.group(&id).map(|_| Change::SetRetention(id.clone(), None))
-            })?;
+            cloud.logs.set_retention(cloud, &id, None)?;
             empty()
         }
         "CreateLogStream" => {
@@ -543,16 +525,8 @@ fn group_of_arn(arn: &str) -> AwsResult<GroupId> {
 /// A log group name member: 1 to 512 of `[.-_/#A-Za-z0-9]`.
 fn group_name<'a>(input: &Input<'a>, member: &str) -> AwsResult<&'a str> {
     let name = input.str(member)?;
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
-    if (1..=512).contains(&name.len()) && name.chars().all(allowed) {
-        Ok(name)
-    } else {
-        Err(invalid(validation::message(
-            &lower_first(member),
-            Shown::Value(name),
-            &rule::pattern("[\\.\\-_/#A-Za-z0-9]+"),
-        )))
-    }
+    check_group_name(&lower_first(member), name)?;
+    Ok(name)
 }
 
 /// A log stream name: 1 to 512 characters, no `:` or `*`.
@@ -594,10 +568,6 @@ fn string_list(input: &Input<'_>, member: &str) -> AwsResult<Vec<String>> {
 }
 
 /// `InvalidParameterException` (400), Logs' answer to a bad parameter.
-fn invalid(message: String) -> AwsError {
-    AwsError::new("InvalidParameterException", message)
-}
-
 /// Now, in milliseconds since the epoch.
 /// Now, in milliseconds since the epoch.
 pub(super) fn now_ms() -> i64 {

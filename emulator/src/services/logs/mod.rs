@@ -5,6 +5,7 @@
 mod api;
 pub mod model;
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 
 use serde_json::{Map, Value};
@@ -26,6 +27,47 @@ impl Logs {
         Logs {
             store: Store::new("logs"),
         }
+    }
+
+    /// CreateLogGroup: the group `id`, created now, with its KMS key and tags.
+    pub fn create_group(
+        &self,
+        cloud: &Cloud,
+        id: model::GroupId,
+        kms_key_id: Option<String>,
+        tags: BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        model::check_group_name("logGroupName", &id.name)?;
+        let group = model::LogGroup {
+            name: id.name.clone(),
+            created: api::now_ms(),
+            kms_key_id,
+            tags,
+            ..model::LogGroup::default()
+        };
+        self.store.write(cloud, |s| s.create_group(id, group))
+    }
+
+    /// DeleteLogGroup.
+    pub fn delete_group(&self, cloud: &Cloud, id: &model::GroupId) -> Result<(), AwsError> {
+        self.store.write(cloud, |s| s.delete_group(id))
+    }
+
+    /// PutRetentionPolicy (`Some`) or DeleteRetentionPolicy (`None`).
+    pub fn set_retention(
+        &self,
+        cloud: &Cloud,
+        id: &model::GroupId,
+        days: Option<i64>,
+    ) -> Result<(), AwsError> {
+        self.store.write(cloud, |s| s.set_retention(id, days))
+    }
+
+    /// True when the log group `id` exists.
+    pub fn has_group(&self, id: &model::GroupId) -> bool {
+        self.store
+            .read(|s| Ok(s.group(id).is_ok()))
+            .unwrap_or(false)
     }
 
     /// Appends `messages`, timestamped now, to the stream `stream` of the group `group` in

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AwsError, AwsResult};
+use crate::protocol::validation::{self, rule, Shown};
 use crate::services::store::Journaled;
 
 /// The retention periods AWS accepts, in days.
@@ -203,6 +204,21 @@ impl State {
         Ok(Change::CreateGroup(id, group))
     }
 
+    /// The change that deletes a log group (with its streams).
+    pub fn delete_group(&self, id: &GroupId) -> AwsResult<Change> {
+        self.group(id).map(|_| Change::DeleteGroup(id.clone()))
+    }
+
+    /// The change that sets a log group's retention (`None`: events are kept forever), one of
+    /// [`RETENTION_DAYS`].
+    pub fn set_retention(&self, id: &GroupId, days: Option<i64>) -> AwsResult<Change> {
+        if let Some(days) = days {
+            check_retention(days)?;
+        }
+        self.group(id)
+            .map(|_| Change::SetRetention(id.clone(), days))
+    }
+
     /// The change that creates a stream.
     pub fn create_stream(&self, id: GroupId, stream: LogStream) -> AwsResult<Change> {
         if self.group(&id)?.streams.contains_key(&stream.name) {
@@ -297,6 +313,38 @@ pub fn parse_pattern(pattern: &str) -> Option<Vec<Term>> {
         });
     }
     Some(terms)
+}
+
+/// A log group name (`member` names it in the message): 1 to 512 of `[.-_/#A-Za-z0-9]`.
+pub fn check_group_name(member: &str, name: &str) -> AwsResult<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-/#".contains(c);
+    if (1..=512).contains(&name.len()) && name.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(invalid(validation::message(
+            member,
+            Shown::Value(name),
+            &rule::pattern("[\\.\\-_/#A-Za-z0-9]+"),
+        )))
+    }
+}
+
+/// A retention of `days`: one of [`RETENTION_DAYS`].
+pub fn check_retention(days: i64) -> AwsResult<()> {
+    if RETENTION_DAYS.contains(&days) {
+        Ok(())
+    } else {
+        Err(invalid(validation::message(
+            "retentionInDays",
+            Shown::Value(&days.to_string()),
+            &format!("Member must satisfy enum value set: {RETENTION_DAYS:?}"),
+        )))
+    }
+}
+
+/// `InvalidParameterException`.
+pub fn invalid(message: String) -> AwsError {
+    AwsError::new("InvalidParameterException", message)
 }
 
 #[cfg(test)]

@@ -2,10 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{
-    gone_is_fine, input, service_failure, tags_map, text, Context, Provided, ProviderResult,
-};
-use crate::services::logs;
+use super::{gone_is_fine, service_failure, tags_map, text, Context, Provided, ProviderResult};
+use crate::services::logs::model::{invalid, GroupId};
 
 const SERVICE: &str = "CloudWatchLogs";
 
@@ -15,25 +13,17 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
         Some(name) => name.to_string(),
         None => cx.generated_name(512),
     };
-    let tags = tags_map(properties);
-    let create = input([
-        ("logGroupName", json!(name)),
-        (
-            "kmsKeyId",
-            properties.get("KmsKeyId").cloned().unwrap_or(Value::Null),
-        ),
-        (
-            "tags",
-            if tags.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(tags)
-            },
-        ),
-    ]);
-    call(cx, "CreateLogGroup", create).await?;
+    let tags = tags_map(properties)
+        .into_iter()
+        .map(|(key, value)| (key, value.as_str().unwrap_or_default().to_string()))
+        .collect();
+    let kms_key_id = text(properties, "KmsKeyId").map(str::to_string);
+    cx.cloud
+        .logs
+        .create_group(cx.cloud, group(cx, &name), kms_key_id, tags)
+        .map_err(|e| service_failure(SERVICE, &e))?;
     let provided = provided(cx, &name);
-    if let Err(failure) = retention(cx, &name, properties).await {
+    if let Err(failure) = retention(cx, &name, properties) {
         let _ = delete(cx, &name).await;
         return Err(failure);
     }
@@ -46,79 +36,55 @@ pub async fn update(
     current: &Provided,
     new: &Map<String, Value>,
 ) -> ProviderResult<Provided> {
-    retention(cx, &current.physical_id, new).await?;
+    retention(cx, &current.physical_id, new)?;
     Ok(current.clone())
 }
 
-/// The log group named `name` as it is (DescribeLogGroups), for an import; `None` when there
-/// is none.
+/// The log group named `name` as it is, for an import; `None` when there is none.
 pub async fn read(cx: &Context<'_>, name: &str) -> ProviderResult<Option<Provided>> {
-    let reply = logs::call(
-        cx.cloud,
-        &cx.call_ctx("logs"),
-        "DescribeLogGroups",
-        input([("logGroupNamePrefix", json!(name))]),
-    )
-    .await
-    .map_err(|e| service_failure(SERVICE, &e))?;
-    let found = reply["logGroups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|g| g["logGroupName"].as_str() == Some(name));
-    Ok(found.then(|| provided(cx, name)))
+    Ok(cx
+        .cloud
+        .logs
+        .has_group(&group(cx, name))
+        .then(|| provided(cx, name)))
 }
 
 /// DeleteLogGroup.
 pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
-    let result = logs::call(
-        cx.cloud,
-        &cx.call_ctx("logs"),
-        "DeleteLogGroup",
-        input([("logGroupName", json!(name))]),
+    gone_is_fine(
+        SERVICE,
+        cx.cloud.logs.delete_group(cx.cloud, &group(cx, name)),
     )
-    .await;
-    gone_is_fine(SERVICE, result)
 }
 
-async fn retention(
-    cx: &Context<'_>,
-    name: &str,
-    properties: &Map<String, Value>,
-) -> ProviderResult<()> {
-    match properties.get("RetentionInDays") {
-        Some(days) => {
-            let days = days
-                .as_i64()
+/// PutRetentionPolicy with `RetentionInDays` (a number, or a number as text), or
+/// DeleteRetentionPolicy when there is none.
+fn retention(cx: &Context<'_>, name: &str, properties: &Map<String, Value>) -> ProviderResult<()> {
+    let days = match properties.get("RetentionInDays") {
+        None => None,
+        Some(days) => Some(
+            days.as_i64()
                 .or_else(|| days.as_str().and_then(|d| d.parse().ok()))
-                .map_or(days.clone(), |d| json!(d));
-            call(
-                cx,
-                "PutRetentionPolicy",
-                input([("logGroupName", json!(name)), ("retentionInDays", days)]),
-            )
-            .await
-        }
-        None => {
-            call(
-                cx,
-                "DeleteRetentionPolicy",
-                input([("logGroupName", json!(name))]),
-            )
-            .await
-        }
-    }
+                .ok_or_else(|| {
+                    service_failure(
+                        SERVICE,
+                        &invalid(format!("RetentionInDays must be a number of days: {days}")),
+                    )
+                })?,
+        ),
+    };
+    cx.cloud
+        .logs
+        .set_retention(cx.cloud, &group(cx, name), days)
+        .map_err(|e| service_failure(SERVICE, &e))
 }
 
-async fn call(
-    cx: &Context<'_>,
-    operation: &str,
-    request: Map<String, Value>,
-) -> ProviderResult<()> {
-    logs::call(cx.cloud, &cx.call_ctx("logs"), operation, request)
-        .await
-        .map(|_| ())
-        .map_err(|e| service_failure(SERVICE, &e))
+/// The log group `name` of the stack's region.
+fn group(cx: &Context<'_>, name: &str) -> GroupId {
+    GroupId {
+        region: cx.ctx.region.clone(),
+        name: name.to_string(),
+    }
 }
 
 fn provided(cx: &Context<'_>, name: &str) -> Provided {

@@ -298,7 +298,7 @@ fn lower_camel(value: &Value) -> Value {
 }
 
 /// Ignores a "not found" error on delete: the resource is already gone.
-fn gone_is_fine(service: &str, result: Result<Value, AwsError>) -> ProviderResult<()> {
+fn gone_is_fine<T>(service: &str, result: Result<T, AwsError>) -> ProviderResult<()> {
     match result {
         Ok(_) => Ok(()),
         Err(err) if err.code.contains("NotFound") || err.code.starts_with("NoSuch") => Ok(()),
