@@ -1184,34 +1184,43 @@ async fn previous_parameter_values_include_defaults() {
 }
 
 #[tokio::test]
-async fn a_log_group_with_a_retention_logs_does_not_offer_fails_and_is_rolled_back() {
-    const BAD_RETENTION: &str = r#"{
-      "Resources": {"Logs": {"Type": "AWS::Logs::LogGroup",
-                             "Properties": {"LogGroupName": "/app/kept-2-days",
-                                            "RetentionInDays": 2}}}
-    }"#;
+async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_back() {
+    let cases = [
+        (
+            "retention",
+            r#"{"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": "/app/kept-2-days", "RetentionInDays": 2}}}}"#,
+            ("retentionInDays", "CloudWatchLogs"),
+        ),
+        (
+            "rule",
+            r#"{"Resources": {"Rule": {"Type": "AWS::Events::Rule",
+                "Properties": {"Name": "never", "Description": "neither pattern nor schedule"}}}}"#,
+            ("EventPattern or ScheduleExpression", "EventBridge"),
+        ),
+    ];
     let emu = testkit::aws::emulator().await;
     let cfn = client(&emu);
-    let stack = deploy(
-        &cfn,
-        "retention",
-        "v1",
-        ChangeSetType::Create,
-        BAD_RETENTION,
-    )
-    .await;
-    assert_eq!(stack.stack_status(), Some(&StackStatus::RollbackComplete));
-    let failed = events(&cfn, "retention")
-        .await
-        .into_iter()
-        .find(|e| e.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
-        .expect("the log group's CREATE_FAILED event");
-    let reason = failed.resource_status_reason().unwrap_or_default();
-    assert!(
-        reason.contains("retentionInDays") && reason.contains("CloudWatchLogs"),
-        "{reason}"
-    );
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&testkit::aws::sdk_config(&emu.endpoint()));
+    for (name, template, (says, service)) in cases {
+        let stack = deploy(&cfn, name, "v1", ChangeSetType::Create, template).await;
+        assert_eq!(
+            stack.stack_status(),
+            Some(&StackStatus::RollbackComplete),
+            "{name}"
+        );
+        let failed = events(&cfn, name)
+            .await
+            .into_iter()
+            .find(|e| e.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
+            .expect("the resource's CREATE_FAILED event");
+        let reason = failed.resource_status_reason().unwrap_or_default();
+        assert!(
+            reason.contains(says) && reason.contains(service),
+            "{reason}"
+        );
+    }
+    let sdk = testkit::aws::sdk_config(&emu.endpoint());
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let left = logs
         .describe_log_groups()
         .log_group_name_prefix("/app/")
@@ -1222,5 +1231,8 @@ async fn a_log_group_with_a_retention_logs_does_not_offer_fails_and_is_rolled_ba
         left.log_groups().is_empty(),
         "the rollback deleted the group"
     );
+    let rules = aws_sdk_eventbridge::Client::new(&sdk);
+    let left = rules.list_rules().send().await.unwrap();
+    assert!(left.rules().is_empty(), "no rule was made");
     emu.shutdown().await;
 }

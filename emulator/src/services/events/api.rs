@@ -2,16 +2,17 @@
 //! input with the service model's constraints, and writing its output.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use regex::Regex;
 use serde_json::{json, Map, Value};
 
+use super::checks::{check_length, check_name, BUS_NAME_PATTERN, NAME_PATTERN};
 use super::model::{
-    bus_arn, now_ms, rule_arn, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, Target,
+    bus_arn, now_ms, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, Target,
     DEFAULT_BUS,
 };
+use super::rules::{invalid_pattern, NewRule};
 use super::targets::{self, Delivered, Job};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
@@ -22,18 +23,6 @@ use crate::protocol::{epoch_seconds, iso8601};
 use crate::request::{RequestContext, ACCOUNT_ID};
 use event_pattern::Pattern;
 
-/// Most targets one rule may have.
-const MAX_TARGETS_PER_RULE: usize = 5;
-/// `RuleName` and `TargetId`.
-const NAME_PATTERN: &str = r"[\.\-_A-Za-z0-9]+";
-/// `EventBusName`.
-const BUS_NAME_PATTERN: &str = r"[/\.\-_A-Za-z0-9]+";
-/// `RuleState`.
-const RULE_STATES: &[&str] = &[
-    "ENABLED",
-    "DISABLED",
-    "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
-];
 /// Event times must fall before the year 10000 (`10000-01-01T00:00:00Z`).
 const MAX_EVENT_TIME_SECONDS: u64 = 253_402_300_800;
 /// Fields TestEventPattern requires in its event.
@@ -83,68 +72,18 @@ pub fn dispatch(
 // Rules
 
 fn put_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
-    let name = rule_name(input, "Name")?;
-    let bus = bus_name(input)?;
-    let event_pattern = bounded(input, "EventPattern", 0, 4096)?;
-    let schedule = bounded(input, "ScheduleExpression", 0, 256)?;
-    let description = bounded(input, "Description", 0, 512)?;
-    let role_arn = bounded(input, "RoleArn", 1, 1600)?;
-    let state = match input.opt_str("State")? {
-        Some(state) if !RULE_STATES.contains(&state) => {
-            return Err(constraint(
-                "State",
-                state,
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    RULE_STATES.join(", ")
-                ),
-            ))
-        }
-        state => state.unwrap_or("ENABLED").to_string(),
+    let rule = NewRule {
+        name: rule_name(input, "Name")?,
+        bus: bus_name(input)?,
+        event_pattern: input.opt_str("EventPattern")?.map(str::to_string),
+        schedule_expression: input.opt_str("ScheduleExpression")?.map(str::to_string),
+        state: input.opt_str("State")?.map(str::to_string),
+        description: input.opt_str("Description")?.map(str::to_string),
+        role_arn: input.opt_str("RoleArn")?.map(str::to_string),
+        tags: tag_list(input)?,
     };
-    if event_pattern.is_none() && schedule.is_none() {
-        return Err(AwsError::validation(
-            "Parameter(s) EventPattern or ScheduleExpression must be specified.",
-        ));
-    }
-    if let Some(pattern) = &event_pattern {
-        invalid_pattern(Pattern::parse(pattern))?;
-    }
-    if let Some(schedule) = &schedule {
-        if bus != DEFAULT_BUS {
-            return Err(AwsError::validation(
-                "ScheduleExpression is supported only on the default event bus.",
-            ));
-        }
-        if !valid_schedule(schedule) {
-            return Err(AwsError::validation(
-                "Parameter ScheduleExpression is not valid.",
-            ));
-        }
-    }
-    let tags = tag_list(input)?;
-    let arn = rule_arn(&ctx.region, &bus, &name);
-    let rule = Rule {
-        name,
-        bus: bus.clone(),
-        arn: arn.clone(),
-        event_pattern,
-        schedule_expression: schedule,
-        state,
-        description,
-        role_arn,
-        tags,
-        targets: Vec::new(),
-        pattern: None,
-    };
-    cloud.events.write(cloud, &ctx.region, |region| {
-        region.bus(&bus)?;
-        let change = Change::PutRule {
-            region: ctx.region.clone(),
-            rule,
-        };
-        Ok((Some(change), json!({ "RuleArn": arn })))
-    })
+    let arn = cloud.events.put_rule(cloud, &ctx.region, rule)?;
+    Ok(json!({ "RuleArn": arn }))
 }
 
 fn describe_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
@@ -160,22 +99,8 @@ fn describe_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsR
 fn delete_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
     let name = rule_name(input, "Name")?;
     let bus = bus_name(input)?;
-    cloud.events.write(cloud, &ctx.region, |region| {
-        let Some(rule) = region.bus(&bus)?.rules.get(&name) else {
-            return Ok((None, json!({})));
-        };
-        if !rule.targets.is_empty() {
-            return Err(AwsError::validation(
-                "Rule can't be deleted since it has targets.",
-            ));
-        }
-        let change = Change::DeleteRule {
-            region: ctx.region.clone(),
-            bus: bus.clone(),
-            name: name.clone(),
-        };
-        Ok((Some(change), json!({})))
-    })
+    cloud.events.delete_rule(cloud, &ctx.region, &bus, &name)?;
+    Ok(json!({}))
 }
 
 fn list_rules(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
@@ -230,66 +155,17 @@ fn rule_json(rule: &Rule) -> Map<String, Value> {
     out
 }
 
-/// `rate(1 minute)`, `rate(5 hours)`, or `cron(…)` with six fields.
-fn valid_schedule(expression: &str) -> bool {
-    if let Some(body) = expression
-        .strip_prefix("rate(")
-        .and_then(|r| r.strip_suffix(')'))
-    {
-        let mut parts = body.split_whitespace();
-        let (Some(n), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
-            return false;
-        };
-        return match n.parse::<u32>() {
-            Ok(1) => matches!(unit, "minute" | "hour" | "day"),
-            Ok(n) if n > 1 => matches!(unit, "minutes" | "hours" | "days"),
-            _ => false,
-        };
-    }
-    expression
-        .strip_prefix("cron(")
-        .and_then(|r| r.strip_suffix(')'))
-        .is_some_and(|body| body.split_whitespace().count() == 6)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Targets
 
 fn put_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
     let rule = rule_name(input, "Rule")?;
     let bus = bus_name(input)?;
-    let items = list(input, "Targets", 1, 100)?;
-    let targets = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| target(item, i + 1))
-        .collect::<AwsResult<Vec<_>>>()?;
-    for target in &targets {
-        targets::validate(target).map_err(AwsError::validation)?;
-    }
-    cloud.events.write(cloud, &ctx.region, |region| {
-        let existing = &region.rule(&bus, &rule)?.targets;
-        let added = targets
-            .iter()
-            .filter(|t| !existing.iter().any(|e| e.id == t.id))
-            .count();
-        if existing.len() + added > MAX_TARGETS_PER_RULE {
-            return Err(AwsError::new(
-                "LimitExceededException",
-                "The requested resource exceeds the maximum number allowed.",
-            ));
-        }
-        let change = Change::PutTargets {
-            region: ctx.region.clone(),
-            bus: bus.clone(),
-            rule: rule.clone(),
-            targets,
-        };
-        Ok((
-            Some(change),
-            json!({"FailedEntryCount": 0, "FailedEntries": []}),
-        ))
-    })
+    let targets = parse_targets(list(input, "Targets", 1, 100)?)?;
+    cloud
+        .events
+        .put_targets(cloud, &ctx.region, &bus, &rule, targets)?;
+    Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
 }
 
 fn remove_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
@@ -302,19 +178,10 @@ fn remove_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> Aws
             other => Err(wrong_type("Ids", "a list of strings", other)),
         })
         .collect::<AwsResult<Vec<_>>>()?;
-    cloud.events.write(cloud, &ctx.region, |region| {
-        region.rule(&bus, &rule)?;
-        let change = Change::RemoveTargets {
-            region: ctx.region.clone(),
-            bus: bus.clone(),
-            rule: rule.clone(),
-            ids,
-        };
-        Ok((
-            Some(change),
-            json!({"FailedEntryCount": 0, "FailedEntries": []}),
-        ))
-    })
+    cloud
+        .events
+        .remove_targets(cloud, &ctx.region, &bus, &rule, ids)?;
+    Ok(json!({"FailedEntryCount": 0, "FailedEntries": []}))
 }
 
 fn list_targets_by_rule(
@@ -354,6 +221,16 @@ fn list_rule_names_by_target(
     })?;
     let (page, next) = paginate(names, input)?;
     Ok(with_token(json!({ "RuleNames": page }), next))
+}
+
+/// The members of `Targets`, in the API's shape (PutTargets' input, and the `Targets` of an
+/// `AWS::Events::Rule`), each checked against the model.
+pub(crate) fn parse_targets(items: &[Value]) -> AwsResult<Vec<Target>> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| target(item, i + 1))
+        .collect()
 }
 
 /// One member of `Targets` (`position` counts from 1, as AWS's messages do).
@@ -824,11 +701,6 @@ fn tag_list(input: Input) -> AwsResult<BTreeMap<String, String>> {
 // ---------------------------------------------------------------------------------------------
 // Input helpers
 
-/// Turns a pattern error into `InvalidEventPatternException`.
-fn invalid_pattern(parsed: Result<Pattern, event_pattern::PatternError>) -> AwsResult<Pattern> {
-    parsed.map_err(|e| AwsError::new("InvalidEventPatternException", e.to_string()))
-}
-
 /// A required rule name (`Name`, `Rule`, `NamePrefix`), checked against the model.
 fn rule_name(input: Input, member: &str) -> AwsResult<String> {
     let name = input.str(member)?;
@@ -915,48 +787,6 @@ fn list<'a>(input: Input<'a>, member: &str, min: usize, max: usize) -> AwsResult
     Ok(items)
 }
 
-fn check_length(member: &str, value: &str, min: usize, max: usize) -> AwsResult<()> {
-    let length = value.chars().count();
-    if length < min {
-        return Err(constraint(
-            member,
-            value,
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
-    }
-    if length > max {
-        return Err(constraint(
-            member,
-            value,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_name(member: &str, value: &str, pattern: &str, max: usize) -> AwsResult<()> {
-    check_length(member, value, 1, max)?;
-    if !full_match(pattern, value) {
-        return Err(constraint(
-            member,
-            value,
-            &format!("Member must satisfy regular expression pattern: {pattern}"),
-        ));
-    }
-    Ok(())
-}
-
-/// Whether the whole of `value` matches one of the model's patterns.
-fn full_match(pattern: &str, value: &str) -> bool {
-    static NAME: OnceLock<Regex> = OnceLock::new();
-    static BUS: OnceLock<Regex> = OnceLock::new();
-    let cell = if pattern == NAME_PATTERN { &NAME } else { &BUS };
-    cell.get_or_init(|| {
-        Regex::new(&format!("^(?:{pattern})$")).expect("the service model's patterns are regexes")
-    })
-    .is_match(value)
-}
-
 fn put_opt(out: &mut Map<String, Value>, key: &str, value: &Option<String>) {
     if let Some(value) = value {
         out.insert(key.into(), json!(value));
@@ -990,17 +820,6 @@ fn with_token(mut reply: Value, next: Option<String>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn schedules() {
-        assert!(valid_schedule("rate(1 minute)"));
-        assert!(valid_schedule("rate(5 hours)"));
-        assert!(!valid_schedule("rate(1 minutes)"));
-        assert!(!valid_schedule("rate(0 days)"));
-        assert!(valid_schedule("cron(0 12 * * ? *)"));
-        assert!(!valid_schedule("cron(0 12 * *)"));
-        assert!(!valid_schedule("every day"));
-    }
 
     #[test]
     fn arns_name_resources() {

@@ -3,11 +3,15 @@
 //!
 //! - [`model`]: buses, rules, targets and the journaled [`model::Change`]s.
 //! - [`api`]: the awsJson 1.1 wire format of each operation.
+//! - [`rules`]: PutRule, DeleteRule, PutTargets, RemoveTargets as typed operations (the API
+//!   and CloudFormation's rules call them); `checks`: the model's member constraints.
 //! - event patterns (parsing, validation, matching) live in the `event_pattern` crate.
 //! - [`targets`]: input shaping and delivery with retries.
 
 pub mod api;
+mod checks;
 pub mod model;
+pub mod rules;
 pub mod targets;
 
 use std::collections::VecDeque;

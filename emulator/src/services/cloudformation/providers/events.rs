@@ -3,21 +3,12 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{
-    document, gone_is_fine, input, service_failure, text, Context, Provided, ProviderResult,
-};
-use crate::services::events;
+use super::{document, gone_is_fine, service_failure, text, Context, Provided, ProviderResult};
+use crate::services::events::api::parse_targets;
+use crate::services::events::model::DEFAULT_BUS;
+use crate::services::events::rules::NewRule;
 
 const SERVICE: &str = "EventBridge";
-
-/// The PutRule members a rule's properties carry under the same names.
-const RULE_MEMBERS: &[&str] = &[
-    "ScheduleExpression",
-    "State",
-    "Description",
-    "RoleArn",
-    "EventBusName",
-];
 
 /// PutRule, then PutTargets.
 pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> ProviderResult<Provided> {
@@ -25,9 +16,9 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
         Some(name) => name.to_string(),
         None => cx.generated_name(64),
     };
-    let arn = put(cx, &name, properties).await?;
-    if let Err(failure) = put_targets(cx, &name, properties).await {
-        let _ = delete_rule(cx, &name, properties).await;
+    let arn = put(cx, &name, properties)?;
+    if let Err(failure) = put_targets(cx, &name, properties) {
+        let _ = delete_rule(cx, &name, properties);
         return Err(failure);
     }
     Ok(provided(&name, properties, arn))
@@ -41,25 +32,19 @@ pub async fn update(
     new: &Map<String, Value>,
 ) -> ProviderResult<Provided> {
     let name = rule_name(&current.physical_id);
-    let arn = put(cx, name, new).await?;
+    let arn = put(cx, name, new)?;
     let kept = target_ids(new);
-    let gone: Vec<Value> = target_ids(old)
+    let gone: Vec<String> = target_ids(old)
         .into_iter()
         .filter(|id| !kept.contains(id))
-        .map(Value::String)
         .collect();
     if !gone.is_empty() {
-        call(
-            cx,
-            "RemoveTargets",
-            with_bus(
-                new,
-                input([("Rule", json!(name)), ("Ids", Value::Array(gone))]),
-            ),
-        )
-        .await?;
+        cx.cloud
+            .events
+            .remove_targets(cx.cloud, region(cx), &bus(new), name, gone)
+            .map_err(|e| service_failure(SERVICE, &e))?;
     }
-    put_targets(cx, name, new).await?;
+    put_targets(cx, name, new)?;
     Ok(provided(name, new, arn))
 }
 
@@ -69,90 +54,86 @@ pub async fn delete(
     physical_id: &str,
     properties: &Map<String, Value>,
 ) -> ProviderResult<()> {
-    delete_rule(cx, rule_name(physical_id), properties).await
+    delete_rule(cx, rule_name(physical_id), properties)
 }
 
-async fn delete_rule(
+fn delete_rule(
     cx: &Context<'_>,
     name: &str,
     properties: &Map<String, Value>,
 ) -> ProviderResult<()> {
-    let ids: Vec<Value> = target_ids(properties)
-        .into_iter()
-        .map(Value::String)
-        .collect();
+    let bus = bus(properties);
+    let ids = target_ids(properties);
     if !ids.is_empty() {
-        let request = with_bus(
-            properties,
-            input([("Rule", json!(name)), ("Ids", Value::Array(ids))]),
-        );
         gone_is_fine(
             SERVICE,
-            events::call(cx.cloud, &cx.call_ctx("events"), "RemoveTargets", request).await,
+            cx.cloud
+                .events
+                .remove_targets(cx.cloud, region(cx), &bus, name, ids),
         )?;
     }
-    let request = with_bus(properties, input([("Name", json!(name))]));
     gone_is_fine(
         SERVICE,
-        events::call(cx.cloud, &cx.call_ctx("events"), "DeleteRule", request).await,
+        cx.cloud
+            .events
+            .delete_rule(cx.cloud, region(cx), &bus, name),
     )
 }
 
-async fn put(
-    cx: &Context<'_>,
-    name: &str,
-    properties: &Map<String, Value>,
-) -> ProviderResult<Value> {
-    let mut request = input([("Name", json!(name))]);
-    for member in RULE_MEMBERS {
-        if let Some(value) = properties.get(*member) {
-            request.insert(member.to_string(), value.clone());
-        }
-    }
-    if let Some(pattern) = properties.get("EventPattern") {
-        request.insert("EventPattern".into(), json!(document(pattern)));
-    }
-    let reply = call(cx, "PutRule", request).await?;
-    Ok(reply.get("RuleArn").cloned().unwrap_or(Value::Null))
+/// PutRule with the rule's properties (the API's members, under the same names); returns its
+/// ARN.
+fn put(cx: &Context<'_>, name: &str, properties: &Map<String, Value>) -> ProviderResult<Value> {
+    let member = |key: &str| text(properties, key).map(str::to_string);
+    let rule = NewRule {
+        name: name.to_string(),
+        bus: bus(properties),
+        event_pattern: properties.get("EventPattern").map(document),
+        schedule_expression: member("ScheduleExpression"),
+        state: member("State"),
+        description: member("Description"),
+        role_arn: member("RoleArn"),
+        tags: Default::default(),
+    };
+    let arn = cx
+        .cloud
+        .events
+        .put_rule(cx.cloud, region(cx), rule)
+        .map_err(|e| service_failure(SERVICE, &e))?;
+    Ok(json!(arn))
 }
 
-async fn put_targets(
+/// PutTargets with the rule's `Targets` (in the API's shape), when it has any.
+fn put_targets(
     cx: &Context<'_>,
     name: &str,
     properties: &Map<String, Value>,
 ) -> ProviderResult<()> {
-    let Some(Value::Array(targets)) = properties.get("Targets") else {
+    let Some(Value::Array(items)) = properties.get("Targets") else {
         return Ok(());
     };
-    if targets.is_empty() {
+    if items.is_empty() {
         return Ok(());
     }
-    let request = with_bus(
-        properties,
-        input([
-            ("Rule", json!(name)),
-            ("Targets", Value::Array(targets.clone())),
-        ]),
-    );
-    let reply = call(cx, "PutTargets", request).await?;
-    match reply.get("FailedEntries").and_then(Value::as_array).and_then(|f| f.first()) {
-        Some(failed) => Err(format!(
-            "Resource handler returned message: \"{}\" (RequestToken: {}, HandlerErrorCode: InvalidRequest)",
-            failed.get("ErrorMessage").and_then(Value::as_str).unwrap_or("PutTargets failed"),
-            uuid::Uuid::new_v4()
-        )),
-        None => Ok(()),
+    let targets = parse_targets(items).map_err(|e| service_failure(SERVICE, &e))?;
+    cx.cloud
+        .events
+        .put_targets(cx.cloud, region(cx), &bus(properties), name, targets)
+        .map_err(|e| service_failure(SERVICE, &e))
+}
+
+/// The rule's bus: `EventBusName` (a name or an ARN), `default` when absent.
+fn bus(properties: &Map<String, Value>) -> String {
+    match text(properties, "EventBusName") {
+        Some(name) => match name.split_once(":event-bus/") {
+            Some((_, bus)) if name.starts_with("arn:") => bus.to_string(),
+            _ => name.to_string(),
+        },
+        None => DEFAULT_BUS.to_string(),
     }
 }
 
-fn with_bus(
-    properties: &Map<String, Value>,
-    mut request: Map<String, Value>,
-) -> Map<String, Value> {
-    if let Some(bus) = properties.get("EventBusName") {
-        request.insert("EventBusName".into(), bus.clone());
-    }
-    request
+fn region<'a>(cx: &'a Context<'_>) -> &'a str {
+    &cx.ctx.region
 }
 
 fn target_ids(properties: &Map<String, Value>) -> Vec<String> {
@@ -170,16 +151,6 @@ fn rule_name(physical_id: &str) -> &str {
     physical_id
         .rsplit_once('|')
         .map_or(physical_id, |(_, name)| name)
-}
-
-async fn call(
-    cx: &Context<'_>,
-    operation: &str,
-    request: Map<String, Value>,
-) -> ProviderResult<Value> {
-    events::call(cx.cloud, &cx.call_ctx("events"), operation, request)
-        .await
-        .map_err(|e| service_failure(SERVICE, &e))
 }
 
 fn provided(name: &str, properties: &Map<String, Value>, arn: Value) -> Provided {
