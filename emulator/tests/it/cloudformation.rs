@@ -1198,6 +1198,15 @@ async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_ba
                 "Properties": {"Name": "never", "Description": "neither pattern nor schedule"}}}}"#,
             ("EventPattern or ScheduleExpression", "EventBridge"),
         ),
+        (
+            "table",
+            r#"{"Resources": {"Table": {"Type": "AWS::DynamoDB::Table",
+                "Properties": {"TableName": "lopsided", "BillingMode": "PAY_PER_REQUEST",
+                    "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                    "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"},
+                                             {"AttributeName": "spare", "AttributeType": "S"}]}}}}"#,
+            ("does not exactly match", "DynamoDb"),
+        ),
     ];
     let emu = testkit::aws::emulator().await;
     let cfn = client(&emu);
@@ -1231,6 +1240,9 @@ async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_ba
         left.log_groups().is_empty(),
         "the rollback deleted the group"
     );
+    let tables = aws_sdk_dynamodb::Client::new(&sdk);
+    let left = tables.list_tables().send().await.unwrap();
+    assert!(left.table_names().is_empty(), "no table was made");
     let rules = aws_sdk_eventbridge::Client::new(&sdk);
     let left = rules.list_rules().send().await.unwrap();
     assert!(left.rules().is_empty(), "no rule was made");

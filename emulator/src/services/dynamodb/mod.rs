@@ -7,6 +7,7 @@
 //! - [`value`] and [`number`]: attribute values, exact decimal numbers.
 //! - [`expressions`]: the expression languages.
 //! - [`read`]: Query and Scan.
+//! - [`tables`]: the table operations as typed methods (the API and CloudFormation call them).
 //! - [`api`]: the operations' wire format.
 
 mod api;
@@ -14,7 +15,10 @@ pub mod expressions;
 pub mod model;
 pub mod number;
 pub mod read;
+pub mod tables;
 pub mod value;
+
+pub(crate) use api::tables::{apply_update, table_definition, time_to_live};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};

@@ -148,6 +148,21 @@ pub struct TableDef {
 }
 
 impl TableDef {
+    /// The label and ARN of the table's stream, when streams are on.
+    pub fn latest_stream(&self) -> Option<(String, String)> {
+        let stream = self.stream.as_ref()?;
+        if stream.get("StreamEnabled") != Some(&Value::Bool(true)) {
+            return None;
+        }
+        let created = std::time::UNIX_EPOCH
+            + std::time::Duration::from_millis((self.created * 1000.0) as u64);
+        let label = crate::protocol::iso8601(created)
+            .trim_end_matches('Z')
+            .to_string();
+        let arn = format!("{}/stream/{label}", self.arn);
+        Some((label, arn))
+    }
+
     /// The index called `name`.
     pub fn index(&self, name: &str) -> Result<&IndexDef, AwsError> {
         self.indexes.iter().find(|i| i.name == name).ok_or_else(|| {

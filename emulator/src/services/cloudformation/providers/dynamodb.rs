@@ -3,7 +3,9 @@
 use serde_json::{json, Map, Value};
 
 use super::{gone_is_fine, input, service_failure, text, Context, Provided, ProviderResult};
-use crate::services::dynamodb;
+use crate::error::AwsError;
+use crate::protocol::json::{wrong_type, Input};
+use crate::services::dynamodb::{self, model::Table};
 
 const SERVICE: &str = "DynamoDb";
 
@@ -44,12 +46,17 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
     {
         request.insert("SSESpecification".into(), json!({"Enabled": enabled}));
     }
-    let reply = call(cx, "CreateTable", request).await?;
-    if let Err(failure) = time_to_live(cx, &name, properties).await {
+    let def = dynamodb::table_definition(&cx.ctx, Input(&request)).map_err(failure)?;
+    let provided = cx
+        .cloud
+        .dynamodb
+        .create_table(cx.cloud, region(cx), def, provided)
+        .map_err(failure)?;
+    if let Err(failure) = time_to_live(cx, &name, properties) {
         let _ = delete(cx, &name).await;
         return Err(failure);
     }
-    Ok(provided(&name, &reply["TableDescription"]))
+    Ok(provided)
 }
 
 /// UpdateTable (billing, throughput, streams) and UpdateTimeToLive, as changed.
@@ -73,47 +80,45 @@ pub async fn update(
             }
         }
     }
-    let reply = if request.len() > 1 {
-        call(cx, "UpdateTable", request).await?
+    let tables = &cx.cloud.dynamodb;
+    let provided = if request.len() > 1 {
+        tables.update_table(
+            cx.cloud,
+            region(cx),
+            name,
+            |def| dynamodb::apply_update(def, Input(&request)),
+            provided,
+        )
     } else {
-        call(cx, "DescribeTable", input([("TableName", json!(name))])).await?
-    };
-    if old.get("TimeToLiveSpecification") != new.get("TimeToLiveSpecification") {
-        time_to_live(cx, name, new).await?;
+        tables.with_table(region(cx), name, provided)
     }
-    let description = reply.get("TableDescription").or_else(|| reply.get("Table"));
-    Ok(provided(name, description.unwrap_or(&Value::Null)))
+    .map_err(failure)?;
+    if old.get("TimeToLiveSpecification") != new.get("TimeToLiveSpecification") {
+        time_to_live(cx, name, new)?;
+    }
+    Ok(provided)
 }
 
-/// The table named `name` as it is (DescribeTable), for an import; `None` when there is none.
+/// The table named `name` as it is, for an import; `None` when there is none.
 pub async fn read(cx: &Context<'_>, name: &str) -> ProviderResult<Option<Provided>> {
-    let result = dynamodb::call(
-        cx.cloud,
-        &cx.call_ctx("dynamodb"),
-        "DescribeTable",
-        input([("TableName", json!(name))]),
-    )
-    .await;
-    match result {
-        Ok(reply) => Ok(Some(provided(name, &reply["Table"]))),
+    match cx.cloud.dynamodb.with_table(region(cx), name, provided) {
+        Ok(found) => Ok(Some(found)),
         Err(err) if err.code == "ResourceNotFoundException" => Ok(None),
-        Err(err) => Err(service_failure(SERVICE, &err)),
+        Err(err) => Err(failure(err)),
     }
 }
 
 /// DeleteTable.
 pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
-    let result = dynamodb::call(
-        cx.cloud,
-        &cx.call_ctx("dynamodb"),
-        "DeleteTable",
-        input([("TableName", json!(name))]),
-    )
-    .await;
+    let result = cx
+        .cloud
+        .dynamodb
+        .delete_table(cx.cloud, region(cx), name, |_| ());
     gone_is_fine(SERVICE, result)
 }
 
-async fn time_to_live(
+/// UpdateTimeToLive with `TimeToLiveSpecification`, when it is given.
+fn time_to_live(
     cx: &Context<'_>,
     name: &str,
     properties: &Map<String, Value>,
@@ -121,38 +126,37 @@ async fn time_to_live(
     let Some(spec) = properties.get("TimeToLiveSpecification") else {
         return Ok(());
     };
-    call(
-        cx,
-        "UpdateTimeToLive",
-        input([
-            ("TableName", json!(name)),
-            ("TimeToLiveSpecification", spec.clone()),
-        ]),
-    )
-    .await
-    .map(|_| ())
+    let Value::Object(spec) = spec else {
+        return Err(failure(wrong_type(
+            "TimeToLiveSpecification",
+            "an object",
+            spec,
+        )));
+    };
+    let ttl = dynamodb::time_to_live(spec).map_err(failure)?;
+    cx.cloud
+        .dynamodb
+        .set_time_to_live(cx.cloud, region(cx), name, ttl)
+        .map_err(failure)
 }
 
-async fn call(
-    cx: &Context<'_>,
-    operation: &str,
-    request: Map<String, Value>,
-) -> ProviderResult<Value> {
-    dynamodb::call(cx.cloud, &cx.call_ctx("dynamodb"), operation, request)
-        .await
-        .map_err(|e| service_failure(SERVICE, &e))
+fn region<'a>(cx: &'a Context<'_>) -> &'a str {
+    &cx.ctx.region
 }
 
-fn provided(name: &str, description: &Value) -> Provided {
+fn failure(err: AwsError) -> String {
+    service_failure(SERVICE, &err)
+}
+
+/// The table's physical id and attributes: `Arn`, and `StreamArn` when streams are on.
+fn provided(table: &Table) -> Provided {
     let mut attributes = std::collections::BTreeMap::new();
-    if let Some(arn) = description.get("TableArn") {
-        attributes.insert("Arn".to_string(), arn.clone());
-    }
-    if let Some(stream) = description.get("LatestStreamArn") {
-        attributes.insert("StreamArn".to_string(), stream.clone());
+    attributes.insert("Arn".to_string(), json!(table.def.arn));
+    if let Some((_, stream)) = table.def.latest_stream() {
+        attributes.insert("StreamArn".to_string(), json!(stream));
     }
     Provided {
-        physical_id: name.to_string(),
+        physical_id: table.def.name.clone(),
         attributes,
     }
 }

@@ -3,7 +3,7 @@
 
 mod items;
 mod queries;
-mod tables;
+pub(super) mod tables;
 
 use std::sync::Arc;
 

@@ -14,6 +14,7 @@ use crate::services::dynamodb::model::{
     Change, IndexDef, KeyElement, KeySchema, Projection, ScalarType, State, Table, TableDef,
     Throughput, TimeToLive,
 };
+use crate::services::dynamodb::tables::no_table;
 
 fn invalid(detail: impl std::fmt::Display) -> AwsError {
     AwsError::validation(format!(
@@ -252,6 +253,16 @@ pub fn create(
     ctx: &RequestContext,
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
+    let def = table_definition(ctx, input)?;
+    let table = cloud
+        .dynamodb
+        .create_table(cloud, &ctx.region, def, |t| description(t, "CREATING"))?;
+    Ok(json!({ "TableDescription": table }))
+}
+
+/// A CreateTable input (or a table's CloudFormation properties, which have its shape) read and
+/// checked into a table definition in `ctx`'s region.
+pub fn table_definition(ctx: &RequestContext, input: Input<'_>) -> Result<TableDef, AwsError> {
     let name = table_name(input, "TableName")?;
     let definitions = attribute_definitions(input)?;
     let key = key_schema(input.get("KeySchema"), &definitions, None)?;
@@ -274,7 +285,7 @@ pub fn create(
             "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
         ));
     }
-    let table = TableDef {
+    Ok(TableDef {
         name: name.to_string(),
         arn: ctx.arn("dynamodb", &format!("table/{name}")),
         id: uuid::Uuid::new_v4().to_string(),
@@ -296,29 +307,7 @@ pub fn create(
             .opt_bool("DeletionProtectionEnabled")?
             .unwrap_or(false),
         table_class: input.opt_str("TableClass")?.map(str::to_string),
-    };
-    let mut state = cloud.dynamodb.store.writer(cloud);
-    if state.has_table(&ctx.region, name) {
-        return Err(AwsError::new(
-            "ResourceInUseException",
-            format!("Table already exists: {name}"),
-        ));
-    }
-    let change = Change::DefineTable {
-        region: ctx.region.clone(),
-        table: Box::new(table),
-    };
-    state.commit(change)?;
-    let table = state.table(&ctx.region, name)?;
-    Ok(json!({ "TableDescription": description(table, "CREATING") }))
-}
-
-/// `ResourceNotFoundException` as the table operations word it.
-fn no_table(name: &str) -> AwsError {
-    AwsError::new(
-        "ResourceNotFoundException",
-        format!("Requested resource not found: Table: {name} not found"),
-    )
+    })
 }
 
 fn described<'a>(state: &'a State, region: &str, name: &str) -> Result<&'a Table, AwsError> {
@@ -332,9 +321,10 @@ pub fn describe(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let state = cloud.dynamodb.store.reader();
-    let table = described(&state, &ctx.region, name)?;
-    Ok(json!({ "Table": description(table, "ACTIVE") }))
+    let table = cloud
+        .dynamodb
+        .with_table(&ctx.region, name, |t| description(t, "ACTIVE"))?;
+    Ok(json!({ "Table": table }))
 }
 
 /// DeleteTable.
@@ -344,20 +334,10 @@ pub fn delete(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let mut state = cloud.dynamodb.store.writer(cloud);
-    let table = described(&state, &ctx.region, name)?;
-    if table.def.deletion_protection {
-        return Err(AwsError::validation(
-            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
-        ));
-    }
-    let out = json!({ "TableDescription": description(table, "DELETING") });
-    let change = Change::DeleteTable {
-        region: ctx.region.clone(),
-        name: name.to_string(),
-    };
-    state.commit(change)?;
-    Ok(out)
+    let table = cloud
+        .dynamodb
+        .delete_table(cloud, &ctx.region, name, |t| description(t, "DELETING"))?;
+    Ok(json!({ "TableDescription": table }))
 }
 
 /// UpdateTable: billing mode, throughput, deletion protection, streams, encryption, table
@@ -368,9 +348,19 @@ pub fn update(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let mut state = cloud.dynamodb.store.writer(cloud);
-    let table = described(&state, &ctx.region, name)?;
-    let mut def = table.def.clone();
+    let table = cloud.dynamodb.update_table(
+        cloud,
+        &ctx.region,
+        name,
+        |def| apply_update(def, input),
+        |t| description(t, "ACTIVE"),
+    )?;
+    Ok(json!({ "TableDescription": table }))
+}
+
+/// Applies an UpdateTable input (or a table's changed CloudFormation properties) to a
+/// table's definition, checking it as UpdateTable does.
+pub fn apply_update(def: &mut TableDef, input: Input<'_>) -> Result<(), AwsError> {
     if let Some(definitions) = input
         .get("AttributeDefinitions")
         .map(|_| attribute_definitions(input))
@@ -434,13 +424,7 @@ pub fn update(
             }
         }
     }
-    let change = Change::DefineTable {
-        region: ctx.region.clone(),
-        table: Box::new(def),
-    };
-    state.commit(change)?;
-    let table = described(&state, &ctx.region, name)?;
-    Ok(json!({ "TableDescription": description(table, "ACTIVE") }))
+    Ok(())
 }
 
 /// ListTables, in name order.
@@ -485,41 +469,25 @@ pub fn update_ttl(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let spec = object(input, "TimeToLiveSpecification")?;
-    let spec_input = Input(spec);
-    let enabled = spec_input
+    let ttl = time_to_live(object(input, "TimeToLiveSpecification")?)?;
+    let (enabled, attribute) = (ttl.enabled, ttl.attribute.clone());
+    cloud
+        .dynamodb
+        .set_time_to_live(cloud, &ctx.region, name, ttl)?;
+    Ok(json!({ "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute } }))
+}
+
+/// A `TimeToLiveSpecification` (UpdateTimeToLive's, or a table's CloudFormation property).
+pub fn time_to_live(spec: &Map<String, Value>) -> Result<TimeToLive, AwsError> {
+    let spec = Input(spec);
+    let enabled = spec
         .opt_bool("Enabled")?
         .ok_or_else(|| missing("Enabled"))?;
-    let attribute = spec_input.str("AttributeName")?;
-    let mut state = cloud.dynamodb.store.writer(cloud);
-    let table = described(&state, &ctx.region, name)?;
-    let mut def = table.def.clone();
-    match (&def.ttl, enabled) {
-        (Some(ttl), true) if ttl.enabled => {
-            return Err(AwsError::validation("TimeToLive is already enabled"))
-        }
-        (Some(ttl), false) if ttl.enabled && ttl.attribute != attribute => {
-            return Err(AwsError::validation(format!(
-                "TimeToLive is active on a different AttributeName: current AttributeName is {}",
-                ttl.attribute
-            )))
-        }
-        (None, false) => return Err(AwsError::validation("TimeToLive is already disabled")),
-        (Some(ttl), false) if !ttl.enabled => {
-            return Err(AwsError::validation("TimeToLive is already disabled"))
-        }
-        _ => {}
-    }
-    def.ttl = Some(TimeToLive {
+    let attribute = spec.str("AttributeName")?;
+    Ok(TimeToLive {
         attribute: attribute.to_string(),
         enabled,
-    });
-    let change = Change::DefineTable {
-        region: ctx.region.clone(),
-        table: Box::new(def),
-    };
-    state.commit(change)?;
-    Ok(json!({ "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute } }))
+    })
 }
 
 /// DescribeTimeToLive.
@@ -715,14 +683,9 @@ fn description(table: &Table, status: &str) -> Value {
     }
     if let Some(stream) = &def.stream {
         out["StreamSpecification"] = stream.clone();
-        if stream.get("StreamEnabled") == Some(&Value::Bool(true)) {
-            let label = crate::protocol::iso8601(
-                std::time::UNIX_EPOCH
-                    + std::time::Duration::from_millis((def.created * 1000.0) as u64),
-            );
-            let label = label.trim_end_matches('Z');
+        if let Some((label, arn)) = def.latest_stream() {
             out["LatestStreamLabel"] = json!(label);
-            out["LatestStreamArn"] = json!(format!("{}/stream/{label}", def.arn));
+            out["LatestStreamArn"] = json!(arn);
         }
     }
     if let Some(sse) = &def.sse {
