@@ -1207,6 +1207,13 @@ async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_ba
                                              {"AttributeName": "spare", "AttributeType": "S"}]}}}}"#,
             ("does not exactly match", "DynamoDb"),
         ),
+        (
+            "machine",
+            r#"{"Resources": {"Machine": {"Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"RoleArn": "arn:aws:iam::123456789012:role/workflow",
+                    "Definition": {"StartAt": "Nowhere", "States": {}}}}}}"#,
+            ("Nowhere", "Sfn"),
+        ),
     ];
     let emu = testkit::aws::emulator().await;
     let cfn = client(&emu);
@@ -1243,6 +1250,12 @@ async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_ba
     let tables = aws_sdk_dynamodb::Client::new(&sdk);
     let left = tables.list_tables().send().await.unwrap();
     assert!(left.table_names().is_empty(), "no table was made");
+    let machines = aws_sdk_sfn::Client::new(&sdk);
+    let left = machines.list_state_machines().send().await.unwrap();
+    assert!(
+        left.state_machines().is_empty(),
+        "no state machine was made"
+    );
     let rules = aws_sdk_eventbridge::Client::new(&sdk);
     let left = rules.list_rules().send().await.unwrap();
     assert!(left.rules().is_empty(), "no rule was made");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use asl::validate::{self, Severity};
 use serde_json::{json, Map, Value};
 
+use super::machines::MachineUpdate;
 use super::model::{Alias, Change, MachineType, NewMachine, Revision, Route, State, StateMachine};
 use super::names::{self, Qualifier};
 use super::pagination;
@@ -24,7 +25,7 @@ pub(crate) fn now() -> f64 {
     crate::protocol::epoch_seconds(std::time::SystemTime::now())
 }
 
-fn new_revision_id() -> String {
+pub(crate) fn new_revision_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -154,6 +155,19 @@ pub fn create_state_machine(
     ctx: &RequestContext,
     input: Input<'_>,
 ) -> AwsResult<Value> {
+    let new = new_machine(ctx, input)?;
+    let arn = new.arn.clone();
+    let created = cloud.states.create_machine(cloud, new)?;
+    let mut reply = json!({"stateMachineArn": arn, "creationDate": created.creation_date});
+    if let Some(version_arn) = created.version_arn {
+        reply["stateMachineVersionArn"] = json!(version_arn);
+    }
+    Ok(reply)
+}
+
+/// A CreateStateMachine input (or a state machine's CloudFormation properties, put in its
+/// shape) read and checked into a new machine of `ctx`'s region.
+pub fn new_machine(ctx: &RequestContext, input: Input<'_>) -> AwsResult<NewMachine> {
     let name = input.str("name")?;
     let definition = input.str("definition")?;
     let role_arn = input.str("roleArn")?;
@@ -173,9 +187,8 @@ pub fn create_state_machine(
     }
     let arn = ctx.arn("states", &format!("stateMachine:{name}"));
     check_tag_count(&tags, &arn)?;
-    let now = now();
-    let new = NewMachine {
-        arn: arn.clone(),
+    Ok(NewMachine {
+        arn,
         name: name.to_string(),
         machine_type,
         revision: Revision {
@@ -184,21 +197,11 @@ pub fn create_state_machine(
             logging,
             tracing,
             revision_id: new_revision_id(),
-            update_date: now,
+            update_date: now(),
         },
         tags,
         publish: publish_version.then_some(description),
-    };
-    let mut state = cloud.states.store.writer(cloud);
-    let (change, created) = state.create_machine(new, now)?;
-    if let Some(change) = change {
-        state.commit(change)?;
-    }
-    let mut reply = json!({"stateMachineArn": arn, "creationDate": created.creation_date});
-    if let Some(version_arn) = created.version_arn {
-        reply["stateMachineVersionArn"] = json!(version_arn);
-    }
-    Ok(reply)
+    })
 }
 
 fn describe_revision(revision: &Revision) -> Map<String, Value> {
@@ -265,6 +268,18 @@ fn unqualified(given: &str) -> AwsResult<String> {
 /// UpdateStateMachine.
 pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let arn = unqualified(input.str("stateMachineArn")?)?;
+    let update = machine_update(input)?;
+    let updated = cloud.states.update_machine(cloud, &arn, update)?;
+    let mut reply = json!({"updateDate": updated.update_date, "revisionId": updated.revision_id});
+    if let Some(version_arn) = updated.version_arn {
+        reply["stateMachineVersionArn"] = json!(version_arn);
+    }
+    Ok(reply)
+}
+
+/// An UpdateStateMachine input (or a state machine's changed CloudFormation properties, put
+/// in its shape) read and checked: at least one thing to change.
+pub fn machine_update(input: Input<'_>) -> AwsResult<MachineUpdate> {
     let definition = input.opt_str("definition")?;
     let role_arn = input.opt_str("roleArn")?;
     let logging_given = input.opt_object("loggingConfiguration")?;
@@ -293,47 +308,19 @@ pub fn update_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<V
     if let Some(definition) = definition {
         check_definition(definition)?;
     }
-    let logging = logging_given.map(|c| logging(Some(c))).transpose()?;
-    let tracing = tracing_given.map(|c| tracing(Some(c)));
-    let now = now();
-    let mut state = cloud.states.store.writer(cloud);
-    let mut machine = find_machine(&state, &arn)?.clone();
-    let mut next = machine.current.clone();
-    if let Some(definition) = definition {
-        next.definition = definition.to_string();
-    }
-    if let Some(role_arn) = role_arn {
-        next.role_arn = role_arn.to_string();
-    }
-    if let Some(logging) = logging {
-        next.logging = logging;
-    }
-    if let Some(tracing) = tracing {
-        next.tracing = tracing;
-    }
-    if next != machine.current {
-        next.revision_id = new_revision_id();
-        next.update_date = now;
-        machine.current = next;
-    }
-    let version_arn = publish_version.then(|| machine.publish(description, now));
-    let reply_revision = machine.current.revision_id.clone();
-    let update_date = machine.current.update_date;
-    state.commit(Change::Machine(Box::new(machine)))?;
-    let mut reply = json!({"updateDate": update_date, "revisionId": reply_revision});
-    if let Some(version_arn) = version_arn {
-        reply["stateMachineVersionArn"] = json!(version_arn);
-    }
-    Ok(reply)
+    Ok(MachineUpdate {
+        definition: definition.map(str::to_string),
+        role_arn: role_arn.map(str::to_string),
+        logging: logging_given.map(|c| logging(Some(c))).transpose()?,
+        tracing: tracing_given.map(|c| tracing(Some(c))),
+        publish: publish_version.then_some(description),
+    })
 }
 
 /// DeleteStateMachine (its versions and aliases go with it; executions stay readable).
 pub fn delete_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let arn = unqualified(input.str("stateMachineArn")?)?;
-    let mut state = cloud.states.store.writer(cloud);
-    if state.machines.contains_key(&arn) {
-        state.commit(Change::MachineDeleted { arn })?;
-    }
+    cloud.states.delete_machine(cloud, &arn)?;
     Ok(json!({}))
 }
 

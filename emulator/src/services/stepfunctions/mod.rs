@@ -4,6 +4,8 @@
 //!
 //! - [`model`]: the state and the journaled [`model::Change`]s.
 //! - [`api`]: state machines, versions, aliases, tags, validation.
+//! - [`machines`]: creating, updating and deleting a machine as typed methods (the API and
+//!   CloudFormation call them).
 //! - [`executions`]: executions, their histories and task callbacks.
 //! - [`integrations`]: the [`asl::engine::TaskInvoker`] that Task states call; [`nested`]: the
 //!   `states:startExecution` tasks (`.sync`, `.sync:2`); [`test_state`]: TestState.
@@ -13,6 +15,7 @@ mod compiled;
 pub mod executions;
 pub mod history;
 pub mod integrations;
+pub mod machines;
 pub mod model;
 pub mod names;
 pub mod nested;

@@ -47,11 +47,6 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// A context for calls to `service`.
-    fn call_ctx(&self, service: &str) -> RequestContext {
-        RequestContext::internal(service, &self.ctx.region)
-    }
-
     /// A physical name as CloudFormation generates one: `<stack>-<logical>-<RANDOM13>`, the
     /// first two parts cut so the whole fits in `max` characters.
     pub fn generated_name(&self, max: usize) -> String {

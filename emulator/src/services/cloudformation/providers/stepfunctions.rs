@@ -6,7 +6,9 @@ use serde_json::{json, Map, Value};
 
 use super::{document, gone_is_fine, input, lower_camel, random_suffix, service_failure, text};
 use super::{Context, Provided, ProviderResult};
-use crate::services::stepfunctions;
+use crate::error::AwsError;
+use crate::protocol::json::Input;
+use crate::services::stepfunctions::api;
 
 const SERVICE: &str = "Sfn";
 
@@ -57,12 +59,13 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
             },
         ),
     ]);
-    let reply = call(cx, "CreateStateMachine", request).await?;
-    let arn = reply["stateMachineArn"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    Ok(provided(&arn, &name, &reply))
+    let new = api::new_machine(&cx.ctx, Input(&request)).map_err(failure)?;
+    let (arn, revision) = (new.arn.clone(), new.revision.revision_id.clone());
+    cx.cloud
+        .states
+        .create_machine(cx.cloud, new)
+        .map_err(failure)?;
+    Ok(provided(&arn, &name, &revision))
 }
 
 /// UpdateStateMachine: definition, role, logging and tracing.
@@ -81,25 +84,23 @@ pub async fn update(
         ("loggingConfiguration", camel(new, "LoggingConfiguration")),
         ("tracingConfiguration", camel(new, "TracingConfiguration")),
     ]);
-    let reply = call(cx, "UpdateStateMachine", request).await?;
+    let update = api::machine_update(Input(&request)).map_err(failure)?;
+    let updated = cx
+        .cloud
+        .states
+        .update_machine(cx.cloud, &current.physical_id, update)
+        .map_err(failure)?;
     let name = current
         .attributes
         .get("Name")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    Ok(provided(&current.physical_id, name, &reply))
+    Ok(provided(&current.physical_id, name, &updated.revision_id))
 }
 
 /// DeleteStateMachine.
 pub async fn delete(cx: &Context<'_>, arn: &str) -> ProviderResult<()> {
-    let result = stepfunctions::call(
-        cx.cloud,
-        &cx.call_ctx("states"),
-        "DeleteStateMachine",
-        input([("stateMachineArn", json!(arn))]),
-    )
-    .await;
-    gone_is_fine(SERVICE, result)
+    gone_is_fine(SERVICE, cx.cloud.states.delete_machine(cx.cloud, arn))
 }
 
 /// The definition text, with `${Name}` substitutions applied.
@@ -145,23 +146,15 @@ fn camel(properties: &Map<String, Value>, key: &str) -> Value {
     properties.get(key).map_or(Value::Null, lower_camel)
 }
 
-async fn call(
-    cx: &Context<'_>,
-    operation: &str,
-    request: Map<String, Value>,
-) -> ProviderResult<Value> {
-    stepfunctions::call(cx.cloud, &cx.call_ctx("states"), operation, request)
-        .await
-        .map_err(|e| service_failure(SERVICE, &e))
+fn failure(err: AwsError) -> String {
+    service_failure(SERVICE, &err)
 }
 
-fn provided(arn: &str, name: &str, reply: &Value) -> Provided {
+fn provided(arn: &str, name: &str, revision_id: &str) -> Provided {
     let mut attributes = std::collections::BTreeMap::new();
     attributes.insert("Arn".to_string(), json!(arn));
     attributes.insert("Name".to_string(), json!(name));
-    if let Some(revision) = reply.get("revisionId") {
-        attributes.insert("StateMachineRevisionId".to_string(), revision.clone());
-    }
+    attributes.insert("StateMachineRevisionId".to_string(), json!(revision_id));
     Provided {
         physical_id: arn.to_string(),
         attributes,
