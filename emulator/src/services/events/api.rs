@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::checks::{check_length, check_name, BUS_NAME_PATTERN, NAME_PATTERN};
 use super::model::{
-    bus_arn, now_ms, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, Target,
+    bus_arn, now_ms, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, RuleState, Target,
     DEFAULT_BUS,
 };
 use super::rules::{invalid_pattern, NewRule};
@@ -49,8 +49,8 @@ pub fn dispatch(
         "DescribeRule" => describe_rule(cloud, ctx, input),
         "DeleteRule" => delete_rule(cloud, ctx, input),
         "ListRules" => list_rules(cloud, ctx, input),
-        "EnableRule" => set_rule_state(cloud, ctx, input, "ENABLED"),
-        "DisableRule" => set_rule_state(cloud, ctx, input, "DISABLED"),
+        "EnableRule" => set_rule_state(cloud, ctx, input, RuleState::Enabled),
+        "DisableRule" => set_rule_state(cloud, ctx, input, RuleState::Disabled),
         "PutTargets" => put_targets(cloud, ctx, input),
         "RemoveTargets" => remove_targets(cloud, ctx, input),
         "ListTargetsByRule" => list_targets_by_rule(cloud, ctx, input),
@@ -126,7 +126,7 @@ fn set_rule_state(
     cloud: &Arc<Cloud>,
     ctx: &RequestContext,
     input: Input,
-    state: &str,
+    state: RuleState,
 ) -> AwsResult<Value> {
     let name = rule_name(input, "Name")?;
     let bus = bus_name(input)?;
@@ -136,7 +136,7 @@ fn set_rule_state(
             region: ctx.region.clone(),
             bus: bus.clone(),
             name: name.clone(),
-            state: state.to_string(),
+            state,
         };
         Ok((Some(change), json!({})))
     })
@@ -148,7 +148,7 @@ fn rule_json(rule: &Rule) -> Map<String, Value> {
     out.insert("Arn".into(), json!(rule.arn));
     put_opt(&mut out, "EventPattern", &rule.event_pattern);
     put_opt(&mut out, "ScheduleExpression", &rule.schedule_expression);
-    out.insert("State".into(), json!(rule.state));
+    out.insert("State".into(), json!(rule.state.as_str()));
     put_opt(&mut out, "Description", &rule.description);
     put_opt(&mut out, "RoleArn", &rule.role_arn);
     out.insert("EventBusName".into(), json!(rule.bus));

@@ -8,9 +8,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{AwsError, AwsResult};
+use crate::protocol::wire_enum::wire_enum;
 use crate::request::ACCOUNT_ID;
 use crate::services::store::Journaled;
 use event_pattern::Pattern;
+
+wire_enum! {
+    /// `RuleState`.
+    pub enum RuleState {
+        Enabled = "ENABLED",
+        Disabled = "DISABLED",
+        EnabledWithAllCloudtrailManagementEvents = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
+    }
+}
 
 /// The bus every region has.
 pub const DEFAULT_BUS: &str = "default";
@@ -60,8 +70,8 @@ pub struct Rule {
     pub event_pattern: Option<String>,
     /// The schedule expression.
     pub schedule_expression: Option<String>,
-    /// `ENABLED`, `DISABLED` or `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`.
-    pub state: String,
+    /// `State`.
+    pub state: RuleState,
     /// Its description.
     pub description: Option<String>,
     /// The role EventBridge assumes for targets.
@@ -94,7 +104,7 @@ impl PartialEq for Rule {
 impl Rule {
     /// Whether matching events are delivered.
     pub fn is_enabled(&self) -> bool {
-        self.state != "DISABLED"
+        self.state != RuleState::Disabled
     }
 
     /// Whether `event` matches this rule's pattern (a schedule-only rule matches no event).
@@ -187,7 +197,7 @@ pub enum Change {
         /// Its name.
         name: String,
         /// `ENABLED` or `DISABLED`.
-        state: String,
+        state: RuleState,
     },
     /// Targets added or replaced (by id).
     PutTargets {
@@ -478,7 +488,7 @@ mod tests {
             arn: rule_arn("us-east-1", bus, name),
             event_pattern: Some(pattern.to_string()),
             schedule_expression: None,
-            state: "ENABLED".to_string(),
+            state: RuleState::Enabled,
             description: None,
             role_arn: None,
             tags: BTreeMap::new(),
@@ -517,7 +527,7 @@ mod tests {
                 region: "us-east-1".into(),
                 bus: DEFAULT_BUS.into(),
                 name: "r".into(),
-                state: "DISABLED".into(),
+                state: RuleState::Disabled,
             },
         ];
         let mut live = State::default();

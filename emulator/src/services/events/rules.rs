@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use event_pattern::Pattern;
 
 use super::checks::check_length;
-use super::model::{rule_arn, Change, Rule, Target, DEFAULT_BUS};
+use super::model::{rule_arn, Change, Rule, RuleState, Target, DEFAULT_BUS};
 use super::{targets, EventBridge};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
@@ -15,13 +15,6 @@ use crate::protocol::validation::constraint;
 
 /// Most targets one rule may have.
 const MAX_TARGETS_PER_RULE: usize = 5;
-
-/// `RuleState`.
-const RULE_STATES: &[&str] = &[
-    "ENABLED",
-    "DISABLED",
-    "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
-];
 
 /// A PutRule request: the rule's name and bus (already checked as names), and its members.
 #[derive(Debug, Clone, Default)]
@@ -60,17 +53,17 @@ impl NewRule {
             }
         }
         let state = match self.state {
-            Some(state) if !RULE_STATES.contains(&state.as_str()) => {
-                return Err(constraint(
+            None => RuleState::Enabled,
+            Some(text) => RuleState::parse(&text).ok_or_else(|| {
+                constraint(
                     "State",
-                    &state,
+                    &text,
                     &format!(
                         "Member must satisfy enum value set: [{}]",
-                        RULE_STATES.join(", ")
+                        RuleState::spellings().join(", ")
                     ),
-                ))
-            }
-            state => state.unwrap_or_else(|| "ENABLED".to_string()),
+                )
+            })?,
         };
         if self.event_pattern.is_none() && self.schedule_expression.is_none() {
             return Err(AwsError::validation(
