@@ -5,8 +5,8 @@
 //! - `first`: returns its input.
 //! - `second`: fails (an unhandled error) when the input has no `foo`; returns its input
 //!   otherwise. This is the step the resume-from-any-state tutorial fixes and resumes.
-//! - `start_job`: the "start job" step of the pause/resume tutorial: returns a new job id
-//!   merged with its input.
+//! - `start_job`: the "start job" step of the pause/resume tutorial: returns the job id its
+//!   input names (or a new one) merged with its input.
 
 use lambda_runtime::Diagnostic;
 use serde_json::{Map, Value};
@@ -50,15 +50,18 @@ pub fn second(input: Value) -> Result<Value, MissingFoo> {
     }
 }
 
-/// `start_job`: `{"jobId": job_id}` merged with the input (an object input keeps its members;
-/// any other input is kept under `input`).
-pub fn start_job(input: Value, job_id: &str) -> Value {
+/// `start_job`: the input with its job's id at `jobId`: the id the caller gave there (a
+/// string), or else `new_job_id`. An object input keeps its members; any other input is kept
+/// under `input`.
+pub fn start_job(input: Value, new_job_id: &str) -> Value {
     let mut out = match input {
         Value::Object(members) => members,
         Value::Null => Map::new(),
         other => Map::from_iter([("input".to_string(), other)]),
     };
-    out.insert("jobId".to_string(), Value::String(job_id.to_string()));
+    if !out.get("jobId").is_some_and(Value::is_string) {
+        out.insert("jobId".to_string(), Value::String(new_job_id.to_string()));
+    }
     Value::Object(out)
 }
 
@@ -83,5 +86,17 @@ mod tests {
         );
         assert_eq!(start_job(json!(null), "j"), json!({"jobId": "j"}));
         assert_eq!(start_job(json!(3), "j"), json!({"input": 3, "jobId": "j"}));
+    }
+
+    #[test]
+    fn start_job_keeps_the_job_id_its_caller_names() {
+        assert_eq!(
+            start_job(json!({"jobId": "job-1"}), "new"),
+            json!({"jobId": "job-1"})
+        );
+        assert_eq!(
+            start_job(json!({"jobId": 7}), "new"),
+            json!({"jobId": "new"})
+        );
     }
 }

@@ -12,6 +12,8 @@ pub const JOBS_SUFFIX: &str = "DemoJobs";
 pub const EVENT_SOURCE: &str = "sfn-resume.demo";
 /// The `detail-type` of the job's completion events.
 pub const EVENT_DETAIL_TYPE: &str = "JobCompleted";
+/// The job the tutorial names when it starts the job workflow.
+pub const TUTORIAL_JOB: &str = "job-1";
 /// Where the job workflow holds the job's id when it pauses (the start_job function puts it there).
 const PATH_IN_WORKFLOW: &str = "$.jobId";
 /// Where the completion event carries the job's id.

@@ -1,5 +1,6 @@
-//! `start_job`: a Lambda function that "starts a job" and returns its id merged with its input
-//! (the job id is the invocation's request id: new for every call).
+//! `start_job`: a Lambda function that "starts a job" and returns its id merged with its input:
+//! the input's `jobId` when it names one, else `job-<the invocation's request id>` (new for every
+//! call).
 
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;

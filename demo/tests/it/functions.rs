@@ -63,6 +63,12 @@ async fn start_job_returns_a_new_job_id_with_its_input() {
     );
     assert!(one.starts_with("job-"), "{one}");
     assert_ne!(one, two, "every job gets a new id");
+    let (_, named) = invoke(&lambda, "start-job", &json!({"jobId": "job-1"})).await;
+    assert_eq!(
+        named,
+        json!({"jobId": "job-1"}),
+        "a job id the caller names is kept"
+    );
     emulator.shutdown().await;
 }
 

@@ -10,7 +10,9 @@ use crate::aws::artifacts::{self, content_key, default_bucket};
 use crate::aws::stack::{describe, tag};
 use crate::aws::{iam, machines, Aws};
 use crate::cli::{DemoDownArgs, DemoUpArgs, GlobalArgs};
-use crate::demo::{jobs_resumer, EVENT_DETAIL_TYPE, EVENT_SOURCE, JOBS_SUFFIX, PAUSE_STATE};
+use crate::demo::{
+    jobs_resumer, EVENT_DETAIL_TYPE, EVENT_SOURCE, JOBS_SUFFIX, PAUSE_STATE, TUTORIAL_JOB,
+};
 use crate::error::{CliError, CliResult};
 use crate::operation::{check_approval, confirm_delete, delete, deploy, Approval, Deployment};
 use crate::render::{demo_template, DemoArtifacts};
@@ -126,9 +128,9 @@ pub async fn up(args: &DemoUpArgs, global: &GlobalArgs, console: &Console) -> Cl
 /// What to type next, for each part of the tutorial.
 fn next_commands(machine: &str, jobs: &str) -> String {
     let table = format!("{STACK_PREFIX}{JOBS_SUFFIX}");
-    // The event's detail is JSON inside JSON; `'$J'` leaves the single quotes for the job id.
+    // The event's detail is JSON inside JSON.
     let entries = format!(
-        r#"'[{{"Source": "{EVENT_SOURCE}", "DetailType": "{EVENT_DETAIL_TYPE}", "Detail": "{{\"jobId\": \"'$J'\"}}"}}]'"#
+        r#"'[{{"Source": "{EVENT_SOURCE}", "DetailType": "{EVENT_DETAIL_TYPE}", "Detail": "{{\"jobId\": \"{TUTORIAL_JOB}\"}}"}}]'"#
     );
     [
         String::new(),
@@ -141,16 +143,12 @@ fn next_commands(machine: &str, jobs: &str) -> String {
         String::new(),
         format!("Job workflow: {jobs}"),
         format!(
-            "Start it (it starts a job, then pauses in {PAUSE_STATE}), find the job it waits for \
-             in the table {table}, send the job's completion event, see it resume:"
+            "Start it on a job you name (it starts the job, then pauses in {PAUSE_STATE}; its \
+             token waits in the table {table}), send the job's completion event, see it resume:"
         ),
         format!(
-            "  E=$(aws stepfunctions start-execution --state-machine-arn {jobs} --query \
-             executionArn --output text)"
-        ),
-        format!(
-            "  J=$(aws dynamodb scan --table-name {table} --query \"Items[?pausedBy.S=='$E'].id.S\" \
-             --output text)"
+            "  E=$(aws stepfunctions start-execution --state-machine-arn {jobs} --input \
+             '{{\"jobId\": \"{TUTORIAL_JOB}\"}}' --query executionArn --output text)"
         ),
         format!("  aws events put-events --entries {entries}"),
         "  aws stepfunctions describe-execution --execution-arn $E --query '[status,output]'"

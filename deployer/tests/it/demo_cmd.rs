@@ -7,6 +7,7 @@ use crate::common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::types::Tag;
 
 use common::{json, ROLE_ARN};
@@ -14,17 +15,21 @@ use testkit::aws::sdk_config;
 
 const DEFAULT_BUCKET: &str = "sfn-resume-artifacts-123456789012-us-east-1";
 
-/// A start_job that answers every invocation with `{"jobId": "job-<request id>"}`, through the
-/// Lambda Runtime API, as the demo's Rust function does.
+/// A start_job that answers every invocation with its input (the tutorial names its job in the
+/// input, which the demo's Rust function keeps), through the Lambda Runtime API.
 const START_JOB: &str = r#"#!/bin/sh
 while true; do
   headers=$(mktemp)
-  curl -sS -o /dev/null -D "$headers" "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
+  body=$(mktemp)
+  curl -sS -o "$body" -D "$headers" "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next"
   id=$(grep -i lambda-runtime-aws-request-id "$headers" | tr -d '\r' | cut -d' ' -f2)
-  rm -f "$headers"
-  if [ -z "$id" ]; then sleep 0.1; continue; fi
-  curl -sS -X POST "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/$id/response" \
-    -d "{\"jobId\": \"job-$id\"}" >/dev/null
+  if [ -n "$id" ]; then
+    curl -sS -X POST "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/$id/response" \
+      --data-binary @"$body" >/dev/null
+  else
+    sleep 0.1
+  fi
+  rm -f "$headers" "$body"
 done
 "#;
 
@@ -376,10 +381,9 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
         .expect("the README");
     assert!(readme.contains(&format!("W={workflow}")), "the README's W=");
     for line in [
-        "E=$(aws stepfunctions start-execution --state-machine-arn $W --query executionArn \
-         --output text)",
-        "J=$(aws dynamodb scan --table-name sfn-resume-DemoJobs --query \
-         \"Items[?pausedBy.S=='$E'].id.S\" --output text)",
+        "E=$(aws stepfunctions start-execution --state-machine-arn $W --input '{\"jobId\": \"job-1\"}' \
+         --query executionArn --output text)",
+        "aws stepfunctions describe-execution --execution-arn $E --query '[status,output]'",
     ] {
         assert!(readme.contains(line), "the README types {line}");
         let with_arn = line.replace("$W", &workflow);
@@ -390,31 +394,30 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
     }
     assert!(!printed.contains("Pause task for"), "{printed}");
 
-    // E=$(aws stepfunctions start-execution --state-machine-arn $W …)
+    // E=$(aws stepfunctions start-execution --state-machine-arn $W --input '{"jobId": "job-1"}' …)
     let execution = sfn
         .start_execution()
         .state_machine_arn(&workflow)
+        .input(r#"{"jobId": "job-1"}"#)
         .send()
         .await
         .unwrap()
         .execution_arn;
-    // J=$(aws dynamodb scan --table-name sfn-resume-DemoJobs --query "Items[?pausedBy.S=='$E'].id.S" …)
-    let job = testkit::eventually(30, || async {
-        let scanned = ddb
-            .scan()
+    let job = "job-1".to_string();
+    // The workflow pauses: its token waits under the job's id, naming the execution.
+    testkit::eventually(30, || async {
+        let got = ddb
+            .get_item()
             .table_name("sfn-resume-DemoJobs")
+            .key("id", AttributeValue::S(job.clone()))
             .send()
             .await
             .unwrap();
-        scanned
-            .items()
-            .iter()
-            .find(|item| item.get("pausedBy").and_then(|v| v.as_s().ok()) == Some(&execution))
-            .and_then(|item| item.get("id").and_then(|v| v.as_s().ok()).cloned())
+        let paused_by = got.item()?.get("pausedBy")?.as_s().ok()?.clone();
+        (paused_by == execution).then_some(())
     })
     .await
-    .expect("the paused workflow's item names its job");
-    assert!(job.starts_with("job-"), "{job}");
+    .expect("the paused workflow's token waits under its job's id");
     let describe = || async {
         sfn.describe_execution()
             .execution_arn(&execution)

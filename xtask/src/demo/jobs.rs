@@ -1,7 +1,6 @@
 //! Pause and resume on events, typed as the README types it: start the job workflow that
-//! `deployer demo up` deployed (it starts a job, then pauses), find the job it waits for in the
-//! resumer's table, send the job's completion event, and see the workflow resume with the
-//! event's detail.
+//! `deployer demo up` deployed on a job it names (it starts the job, then pauses), send the
+//! job's completion event, and see the workflow resume with the event's detail.
 
 use std::time::Instant;
 
@@ -19,6 +18,8 @@ pub const JOBS_TABLE: &str = "sfn-resume-DemoJobs";
 /// The completion events the resumer waits for.
 const SOURCE: &str = "sfn-resume.demo";
 const DETAIL_TYPE: &str = "JobCompleted";
+/// The job the README names.
+const JOB: &str = "job-1";
 
 /// The paused workflow.
 #[derive(Debug, Clone)]
@@ -30,28 +31,25 @@ pub struct Paused {
 }
 
 impl Demo {
-    /// Starts the job workflow and finds the job it pauses on: the item its pause task
-    /// stored in the resumer's table.
+    /// Starts the job workflow on [`JOB`], and checks it pauses: RUNNING, its token stored
+    /// under the job's id in the resumer's table.
     pub async fn start_job_workflow(&self, workflow: &str) -> Result<Paused, String> {
         command_line(&format!(
-            "E=$(aws stepfunctions start-execution --state-machine-arn {workflow} --query \
-             executionArn --output text)"
+            "E=$(aws stepfunctions start-execution --state-machine-arn {workflow} --input \
+             '{{\"jobId\": \"{JOB}\"}}' --query executionArn --output text)"
         ));
         let sfn = aws_sdk_sfn::Client::new(&self.config);
         let execution = sfn
             .start_execution()
             .state_machine_arn(workflow)
+            .input(json!({ "jobId": JOB }).to_string())
             .send()
             .await
             .map_err(|e| format!("StartExecution: {}", sdk_error(&e)))?
             .execution_arn
             .clone();
         result(&execution);
-        command_line(&format!(
-            "J=$(aws dynamodb scan --table-name {JOBS_TABLE} --query \
-             \"Items[?pausedBy.S=='$E'].id.S\" --output text)"
-        ));
-        let job_id = self.paused_job(&execution).await?;
+        self.paused_by(&execution).await?;
         let described = sfn
             .describe_execution()
             .execution_arn(&execution)
@@ -65,17 +63,19 @@ impl Demo {
             ));
         }
         result(&format!(
-            "{job_id} (StartJob's job; the workflow is RUNNING, paused with its task token \
-             stored under this id)"
+            "(RUNNING, paused with its task token stored under {JOB} in {JOBS_TABLE})"
         ));
-        Ok(Paused { execution, job_id })
+        Ok(Paused {
+            execution,
+            job_id: JOB.to_string(),
+        })
     }
 
     /// Puts the job's completion event; checks the workflow succeeds with the event's detail
     /// at `$.resumeEvent` and the token item is gone.
     pub async fn complete_job(&self, paused: &Paused) -> Result<(), String> {
         command_line(&format!(
-            r#"aws events put-events --entries '[{{"Source": "{SOURCE}", "DetailType": "{DETAIL_TYPE}", "Detail": "{{\"jobId\": \"'$J'\"}}"}}]'"#
+            r#"aws events put-events --entries '[{{"Source": "{SOURCE}", "DetailType": "{DETAIL_TYPE}", "Detail": "{{\"jobId\": \"{JOB}\"}}"}}]'"#
         ));
         let detail = json!({"jobId": paused.job_id});
         let put = aws_sdk_eventbridge::Client::new(&self.config)
@@ -110,7 +110,7 @@ impl Demo {
             ));
         }
         result(&format!("SUCCEEDED, output {output}"));
-        if self.paused_on(&paused.execution).await?.is_some() {
+        if self.token_item(&paused.job_id).await?.is_some() {
             return Err(format!(
                 "the token item {} is still in {JOBS_TABLE}",
                 paused.job_id
@@ -122,16 +122,17 @@ impl Demo {
         Ok(())
     }
 
-    /// The id the execution's pause task stored its token under, polled until it is there.
-    async fn paused_job(&self, execution: &str) -> Result<String, String> {
+    /// Waits until the job's item in the resumer's table names `execution` as its pauser.
+    async fn paused_by(&self, execution: &str) -> Result<(), String> {
         let start = Instant::now();
         loop {
-            if let Some(id) = self.paused_on(execution).await? {
-                return Ok(id);
+            let item = self.token_item(JOB).await?;
+            if item.as_deref() == Some(execution) {
+                return Ok(());
             }
             if start.elapsed() > self.limit {
                 return Err(format!(
-                    "no item of {JOBS_TABLE} was stored by {execution} (pausedBy) within {} s",
+                    "{execution} stored no token under {JOB} in {JOBS_TABLE} within {} s",
                     self.limit.as_secs()
                 ));
             }
@@ -139,23 +140,20 @@ impl Demo {
         }
     }
 
-    /// The id of the table's item that `execution` paused on, if there is one (the README's
-    /// `Items[?pausedBy.S=='$E'].id.S`).
-    async fn paused_on(&self, execution: &str) -> Result<Option<String>, String> {
-        let scanned = aws_sdk_dynamodb::Client::new(&self.config)
-            .scan()
+    /// The `pausedBy` of the job's token item in the resumer's table, if the item is there.
+    async fn token_item(&self, job: &str) -> Result<Option<String>, String> {
+        let got = aws_sdk_dynamodb::Client::new(&self.config)
+            .get_item()
             .table_name(JOBS_TABLE)
+            .key("id", AttributeValue::S(job.to_string()))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| format!("Scan {JOBS_TABLE}: {}", sdk_error(&e)))?;
-        let text = |item: &std::collections::HashMap<String, AttributeValue>, key: &str| {
-            item.get(key).and_then(|v| v.as_s().ok()).cloned()
-        };
-        Ok(scanned
-            .items()
-            .iter()
-            .find(|item| text(item, "pausedBy").as_deref() == Some(execution))
-            .and_then(|item| text(item, "id")))
+            .map_err(|e| format!("GetItem {JOBS_TABLE}: {}", sdk_error(&e)))?;
+        Ok(got
+            .item()
+            .and_then(|item| item.get("pausedBy"))
+            .and_then(|v| v.as_s().ok())
+            .cloned())
     }
 }
