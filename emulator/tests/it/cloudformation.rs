@@ -1199,6 +1199,12 @@ async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_ba
             ("EventPattern or ScheduleExpression", "EventBridge"),
         ),
         (
+            "rule-name",
+            r#"{"Resources": {"Rule": {"Type": "AWS::Events::Rule",
+                "Properties": {"Name": "not a rule name", "ScheduleExpression": "rate(1 day)"}}}}"#,
+            ("regular expression pattern", "EventBridge"),
+        ),
+        (
             "table",
             r#"{"Resources": {"Table": {"Type": "AWS::DynamoDB::Table",
                 "Properties": {"TableName": "lopsided", "BillingMode": "PAY_PER_REQUEST",

@@ -72,7 +72,16 @@ pub fn dispatch(
 // Rules
 
 fn put_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
-    let rule = NewRule {
+    let arn = cloud
+        .events
+        .put_rule(cloud, &ctx.region, new_rule(input)?)?;
+    Ok(json!({ "RuleArn": arn }))
+}
+
+/// A PutRule input (or a rule's CloudFormation properties, which have its shape) read and
+/// checked against the model.
+pub(crate) fn new_rule(input: Input) -> AwsResult<NewRule> {
+    Ok(NewRule {
         name: rule_name(input, "Name")?,
         bus: bus_name(input)?,
         event_pattern: input.opt_str("EventPattern")?.map(str::to_string),
@@ -81,9 +90,7 @@ fn put_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult
         description: input.opt_str("Description")?.map(str::to_string),
         role_arn: input.opt_str("RoleArn")?.map(str::to_string),
         tags: tag_list(input)?,
-    };
-    let arn = cloud.events.put_rule(cloud, &ctx.region, rule)?;
-    Ok(json!({ "RuleArn": arn }))
+    })
 }
 
 fn describe_rule(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
@@ -709,7 +716,7 @@ fn rule_name(input: Input, member: &str) -> AwsResult<String> {
 }
 
 /// The bus an operation addresses: `EventBusName` (a name or an ARN), `default` when absent.
-fn bus_name(input: Input) -> AwsResult<String> {
+pub(crate) fn bus_name(input: Input) -> AwsResult<String> {
     match input.opt_str("EventBusName")? {
         Some(name) => {
             check_length("eventBusName", name, 1, 1600)?;

@@ -4,9 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::{document, gone_is_fine, service_failure, text, Context, Provided, ProviderResult};
-use crate::services::events::api::parse_targets;
-use crate::services::events::model::DEFAULT_BUS;
-use crate::services::events::rules::NewRule;
+use crate::error::AwsError;
+use crate::protocol::json::Input;
+use crate::services::events::api::{bus_name, new_rule, parse_targets};
 
 const SERVICE: &str = "EventBridge";
 
@@ -41,8 +41,8 @@ pub async fn update(
     if !gone.is_empty() {
         cx.cloud
             .events
-            .remove_targets(cx.cloud, region(cx), &bus(new), name, gone)
-            .map_err(|e| service_failure(SERVICE, &e))?;
+            .remove_targets(cx.cloud, region(cx), &bus(new)?, name, gone)
+            .map_err(failure)?;
     }
     put_targets(cx, name, new)?;
     Ok(provided(name, new, arn))
@@ -62,7 +62,7 @@ fn delete_rule(
     name: &str,
     properties: &Map<String, Value>,
 ) -> ProviderResult<()> {
-    let bus = bus(properties);
+    let bus = bus(properties)?;
     let ids = target_ids(properties);
     if !ids.is_empty() {
         gone_is_fine(
@@ -80,25 +80,34 @@ fn delete_rule(
     )
 }
 
-/// PutRule with the rule's properties (the API's members, under the same names); returns its
-/// ARN.
+/// The PutRule members a rule's properties carry under the same names.
+const RULE_MEMBERS: &[&str] = &[
+    "ScheduleExpression",
+    "State",
+    "Description",
+    "RoleArn",
+    "EventBusName",
+];
+
+/// PutRule with the rule's properties (the API's members, under the same names), read by the
+/// API's reader; returns its ARN.
 fn put(cx: &Context<'_>, name: &str, properties: &Map<String, Value>) -> ProviderResult<Value> {
-    let member = |key: &str| text(properties, key).map(str::to_string);
-    let rule = NewRule {
-        name: name.to_string(),
-        bus: bus(properties),
-        event_pattern: properties.get("EventPattern").map(document),
-        schedule_expression: member("ScheduleExpression"),
-        state: member("State"),
-        description: member("Description"),
-        role_arn: member("RoleArn"),
-        tags: Default::default(),
-    };
+    let mut request = Map::new();
+    request.insert("Name".into(), json!(name));
+    for member in RULE_MEMBERS {
+        if let Some(value) = properties.get(*member) {
+            request.insert(member.to_string(), value.clone());
+        }
+    }
+    if let Some(pattern) = properties.get("EventPattern") {
+        request.insert("EventPattern".into(), json!(document(pattern)));
+    }
+    let rule = new_rule(Input(&request)).map_err(failure)?;
     let arn = cx
         .cloud
         .events
         .put_rule(cx.cloud, region(cx), rule)
-        .map_err(|e| service_failure(SERVICE, &e))?;
+        .map_err(failure)?;
     Ok(json!(arn))
 }
 
@@ -114,22 +123,20 @@ fn put_targets(
     if items.is_empty() {
         return Ok(());
     }
-    let targets = parse_targets(items).map_err(|e| service_failure(SERVICE, &e))?;
+    let targets = parse_targets(items).map_err(failure)?;
     cx.cloud
         .events
-        .put_targets(cx.cloud, region(cx), &bus(properties), name, targets)
-        .map_err(|e| service_failure(SERVICE, &e))
+        .put_targets(cx.cloud, region(cx), &bus(properties)?, name, targets)
+        .map_err(failure)
 }
 
-/// The rule's bus: `EventBusName` (a name or an ARN), `default` when absent.
-fn bus(properties: &Map<String, Value>) -> String {
-    match text(properties, "EventBusName") {
-        Some(name) => match name.split_once(":event-bus/") {
-            Some((_, bus)) if name.starts_with("arn:") => bus.to_string(),
-            _ => name.to_string(),
-        },
-        None => DEFAULT_BUS.to_string(),
-    }
+/// The rule's bus, read from `EventBusName` as the API reads it.
+fn bus(properties: &Map<String, Value>) -> ProviderResult<String> {
+    bus_name(Input(properties)).map_err(failure)
+}
+
+fn failure(err: AwsError) -> String {
+    service_failure(SERVICE, &err)
 }
 
 fn region<'a>(cx: &'a Context<'_>) -> &'a str {
