@@ -1193,6 +1193,12 @@ async fn resources_their_service_refuses_fail_with_its_message_and_are_rolled_ba
             ("retentionInDays", "CloudWatchLogs"),
         ),
         (
+            "log-tags",
+            r#"{"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": "/app/tagged", "Tags": [{"Key": "n", "Value": 5}]}}}}"#,
+            ("must be a string", "CloudWatchLogs"),
+        ),
+        (
             "rule",
             r#"{"Resources": {"Rule": {"Type": "AWS::Events::Rule",
                 "Properties": {"Name": "never", "Description": "neither pattern nor schedule"}}}}"#,

@@ -16,7 +16,7 @@ use crate::services::store::Store;
 
 use super::model::{
     check_group_name, invalid, matches, parse_pattern, Change, Event, GroupId, LogGroup, LogStream,
-    State,
+    NewGroup, State,
 };
 
 /// Events older than this are rejected by PutLogEvents (14 days).
@@ -36,10 +36,7 @@ pub fn call(
     let empty = || Ok(json!({}));
     match operation {
         "CreateLogGroup" => {
-            let id = group_id(ctx, group_name(&input, "logGroupName")?);
-            let kms_key_id = input.opt_str("kmsKeyId")?.map(str::to_string);
-            let tags = string_map(&input, "tags")?;
-            cloud.logs.create_group(cloud, id, kms_key_id, tags)?;
+            cloud.logs.create_group(cloud, new_group(ctx, input)?)?;
             empty()
         }
         "DeleteLogGroup" => {
@@ -50,10 +47,9 @@ pub fn call(
         "DescribeLogGroups" => describe_log_groups(store, ctx, &input),
         "PutRetentionPolicy" => {
             let id = group_id(ctx, group_name(&input, "logGroupName")?);
-            let days = input
-                .opt_i64("retentionInDays")?
-                .ok_or_else(|| missing("retentionInDays"))?;
-            cloud.logs.set_retention(cloud, &id, Some(days))?;
+            cloud
+                .logs
+                .set_retention(cloud, &id, Some(retention_days(input)?))?;
             empty()
         }
         "DeleteRetentionPolicy" => {
@@ -115,6 +111,22 @@ pub fn call(
         }
         other => Err(AwsError::unknown_operation(other)),
     }
+}
+
+/// A CreateLogGroup input (or a log group's properties, put in its shape) read and checked.
+pub(crate) fn new_group(ctx: &RequestContext, input: Input<'_>) -> AwsResult<NewGroup> {
+    Ok(NewGroup {
+        id: group_id(ctx, group_name(&input, "logGroupName")?),
+        kms_key_id: input.opt_str("kmsKeyId")?.map(str::to_string),
+        tags: string_map(&input, "tags")?,
+    })
+}
+
+/// PutRetentionPolicy's `retentionInDays` (required, a number).
+pub(crate) fn retention_days(input: Input<'_>) -> AwsResult<i64> {
+    input
+        .opt_i64("retentionInDays")?
+        .ok_or_else(|| missing("retentionInDays"))
 }
 
 fn describe_log_groups(

@@ -5,7 +5,8 @@
 mod api;
 pub mod model;
 
-use std::collections::BTreeMap;
+pub(crate) use api::{new_group, retention_days};
+
 use std::sync::{Arc, Weak};
 
 use serde_json::{Map, Value};
@@ -29,23 +30,16 @@ impl Logs {
         }
     }
 
-    /// CreateLogGroup: the group `id`, created now, with its KMS key and tags.
-    pub fn create_group(
-        &self,
-        cloud: &Cloud,
-        id: model::GroupId,
-        kms_key_id: Option<String>,
-        tags: BTreeMap<String, String>,
-    ) -> Result<(), AwsError> {
-        model::check_group_name("logGroupName", &id.name)?;
+    /// CreateLogGroup: the group, created now, with its KMS key and tags.
+    pub fn create_group(&self, cloud: &Cloud, new: model::NewGroup) -> Result<(), AwsError> {
         let group = model::LogGroup {
-            name: id.name.clone(),
+            name: new.id.name.clone(),
             created: api::now_ms(),
-            kms_key_id,
-            tags,
+            kms_key_id: new.kms_key_id,
+            tags: new.tags,
             ..model::LogGroup::default()
         };
-        self.store.write(cloud, |s| s.create_group(id, group))
+        self.store.write(cloud, |s| s.create_group(new.id, group))
     }
 
     /// DeleteLogGroup.

@@ -32,6 +32,17 @@ pub struct LogGroup {
     pub streams: BTreeMap<String, LogStream>,
 }
 
+/// A CreateLogGroup request, checked: the group, its KMS key and its tags.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    /// The group (its name checked).
+    pub id: GroupId,
+    /// `kmsKeyId`.
+    pub kms_key_id: Option<String>,
+    /// `tags`.
+    pub tags: BTreeMap<String, String>,
+}
+
 /// One log stream.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LogStream {

@@ -2,26 +2,41 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{gone_is_fine, service_failure, tags_map, text, Context, Provided, ProviderResult};
-use crate::services::logs::model::{invalid, GroupId};
+use super::{
+    gone_is_fine, input, service_failure, tags_map, text, Context, Provided, ProviderResult,
+};
+use crate::error::AwsError;
+use crate::protocol::json::Input;
+use crate::services::logs::model::GroupId;
+use crate::services::logs::{new_group, retention_days};
 
 const SERVICE: &str = "CloudWatchLogs";
 
-/// CreateLogGroup, then PutRetentionPolicy when `RetentionInDays` is given.
+/// CreateLogGroup, then PutRetentionPolicy when `RetentionInDays` is given: the properties
+/// read by the Logs API's own readers.
 pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> ProviderResult<Provided> {
     let name = match text(properties, "LogGroupName") {
         Some(name) => name.to_string(),
         None => cx.generated_name(512),
     };
-    let tags = tags_map(properties)
-        .into_iter()
-        .map(|(key, value)| (key, value.as_str().unwrap_or_default().to_string()))
-        .collect();
-    let kms_key_id = text(properties, "KmsKeyId").map(str::to_string);
-    cx.cloud
-        .logs
-        .create_group(cx.cloud, group(cx, &name), kms_key_id, tags)
-        .map_err(|e| service_failure(SERVICE, &e))?;
+    let tags = tags_map(properties);
+    let create = input([
+        ("logGroupName", json!(name)),
+        (
+            "kmsKeyId",
+            properties.get("KmsKeyId").cloned().unwrap_or(Value::Null),
+        ),
+        (
+            "tags",
+            if tags.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(tags)
+            },
+        ),
+    ]);
+    let new = new_group(&cx.ctx, Input(&create)).map_err(failure)?;
+    cx.cloud.logs.create_group(cx.cloud, new).map_err(failure)?;
     let provided = provided(cx, &name);
     if let Err(failure) = retention(cx, &name, properties) {
         let _ = delete(cx, &name).await;
@@ -62,21 +77,23 @@ pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
 fn retention(cx: &Context<'_>, name: &str, properties: &Map<String, Value>) -> ProviderResult<()> {
     let days = match properties.get("RetentionInDays") {
         None => None,
-        Some(days) => Some(
-            days.as_i64()
+        Some(days) => {
+            let days = days
+                .as_i64()
                 .or_else(|| days.as_str().and_then(|d| d.parse().ok()))
-                .ok_or_else(|| {
-                    service_failure(
-                        SERVICE,
-                        &invalid(format!("RetentionInDays must be a number of days: {days}")),
-                    )
-                })?,
-        ),
+                .map_or(days.clone(), |d| json!(d));
+            let request = input([("retentionInDays", days)]);
+            Some(retention_days(Input(&request)).map_err(failure)?)
+        }
     };
     cx.cloud
         .logs
         .set_retention(cx.cloud, &group(cx, name), days)
-        .map_err(|e| service_failure(SERVICE, &e))
+        .map_err(failure)
+}
+
+fn failure(err: AwsError) -> String {
+    service_failure(SERVICE, &err)
 }
 
 /// The log group `name` of the stack's region.
