@@ -3,7 +3,7 @@
 //! `AWS::DynamoDB::Table` both call them; each runs under the store's lock, and `then` (or
 //! `before`) reads the table there.
 
-use super::model::{Change, Table, TableDef, TimeToLive};
+use super::model::{Change, State, Table, TableDef, TimeToLive};
 use super::DynamoDb;
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
@@ -42,13 +42,13 @@ impl DynamoDb {
         then: impl FnOnce(&Table) -> T,
     ) -> AwsResult<T> {
         let mut state = self.store.writer(cloud);
-        let mut def = existing(state.table(region, name), name)?.def.clone();
+        let mut def = existing_table(&state, region, name)?.def.clone();
         edit(&mut def)?;
         state.commit(Change::DefineTable {
             region: region.to_string(),
             table: Box::new(def),
         })?;
-        Ok(then(existing(state.table(region, name), name)?))
+        Ok(then(existing_table(&state, region, name)?))
     }
 
     /// DeleteTable, refused while deletion protection is on; `before` reads the table as it
@@ -61,7 +61,7 @@ impl DynamoDb {
         before: impl FnOnce(&Table) -> T,
     ) -> AwsResult<T> {
         let mut state = self.store.writer(cloud);
-        let table = existing(state.table(region, name), name)?;
+        let table = existing_table(&state, region, name)?;
         if table.def.deletion_protection {
             return Err(AwsError::validation(
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
@@ -85,7 +85,7 @@ impl DynamoDb {
         ttl: TimeToLive,
     ) -> AwsResult<()> {
         let mut state = self.store.writer(cloud);
-        let mut def = existing(state.table(region, name), name)?.def.clone();
+        let mut def = existing_table(&state, region, name)?.def.clone();
         match (&def.ttl, ttl.enabled) {
             (Some(current), true) if current.enabled => {
                 return Err(AwsError::validation("TimeToLive is already enabled"))
@@ -117,17 +117,18 @@ impl DynamoDb {
         read: impl FnOnce(&Table) -> T,
     ) -> AwsResult<T> {
         let state = self.store.reader();
-        Ok(read(existing(state.table(region, name), name)?))
+        Ok(read(existing_table(&state, region, name)?))
     }
 }
 
-/// The table, or `ResourceNotFoundException` as the table operations word it.
-fn existing<'a>(table: AwsResult<&'a Table>, name: &str) -> AwsResult<&'a Table> {
-    table.map_err(|_| no_table(name))
+/// The table `name` of `region`, or `ResourceNotFoundException` as the table operations word
+/// it.
+pub fn existing_table<'a>(state: &'a State, region: &str, name: &str) -> AwsResult<&'a Table> {
+    state.table(region, name).map_err(|_| no_table(name))
 }
 
 /// `ResourceNotFoundException` as the table operations word it.
-pub fn no_table(name: &str) -> AwsError {
+fn no_table(name: &str) -> AwsError {
     AwsError::new(
         "ResourceNotFoundException",
         format!("Requested resource not found: Table: {name} not found"),

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::{gone_is_fine, input, service_failure, text, Context, Provided, ProviderResult};
 use crate::error::AwsError;
-use crate::protocol::json::{wrong_type, Input};
+use crate::protocol::json::Input;
 use crate::services::dynamodb::{self, model::Table};
 
 const SERVICE: &str = "DynamoDb";
@@ -117,23 +117,17 @@ pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
     gone_is_fine(SERVICE, result)
 }
 
-/// UpdateTimeToLive with `TimeToLiveSpecification`, when it is given.
+/// UpdateTimeToLive with `TimeToLiveSpecification`, when it is given, read by the API's
+/// reader.
 fn time_to_live(
     cx: &Context<'_>,
     name: &str,
     properties: &Map<String, Value>,
 ) -> ProviderResult<()> {
-    let Some(spec) = properties.get("TimeToLiveSpecification") else {
+    if !properties.contains_key("TimeToLiveSpecification") {
         return Ok(());
-    };
-    let Value::Object(spec) = spec else {
-        return Err(failure(wrong_type(
-            "TimeToLiveSpecification",
-            "an object",
-            spec,
-        )));
-    };
-    let ttl = dynamodb::time_to_live(spec).map_err(failure)?;
+    }
+    let ttl = dynamodb::time_to_live(Input(properties)).map_err(failure)?;
     cx.cloud
         .dynamodb
         .set_time_to_live(cx.cloud, region(cx), name, ttl)

@@ -14,7 +14,7 @@ use crate::services::dynamodb::model::{
     Change, IndexDef, KeyElement, KeySchema, Projection, ScalarType, State, Table, TableDef,
     Throughput, TimeToLive,
 };
-use crate::services::dynamodb::tables::no_table;
+use crate::services::dynamodb::tables::existing_table;
 
 fn invalid(detail: impl std::fmt::Display) -> AwsError {
     AwsError::validation(format!(
@@ -310,10 +310,6 @@ pub fn table_definition(ctx: &RequestContext, input: Input<'_>) -> Result<TableD
     })
 }
 
-fn described<'a>(state: &'a State, region: &str, name: &str) -> Result<&'a Table, AwsError> {
-    state.table(region, name).map_err(|_| no_table(name))
-}
-
 /// DescribeTable.
 pub fn describe(
     cloud: &Arc<Cloud>,
@@ -469,7 +465,7 @@ pub fn update_ttl(
     input: Input<'_>,
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
-    let ttl = time_to_live(object(input, "TimeToLiveSpecification")?)?;
+    let ttl = time_to_live(input)?;
     let (enabled, attribute) = (ttl.enabled, ttl.attribute.clone());
     cloud
         .dynamodb
@@ -477,9 +473,10 @@ pub fn update_ttl(
     Ok(json!({ "TimeToLiveSpecification": { "Enabled": enabled, "AttributeName": attribute } }))
 }
 
-/// A `TimeToLiveSpecification` (UpdateTimeToLive's, or a table's CloudFormation property).
-pub fn time_to_live(spec: &Map<String, Value>) -> Result<TimeToLive, AwsError> {
-    let spec = Input(spec);
+/// The `TimeToLiveSpecification` of an UpdateTimeToLive input (or of a table's CloudFormation
+/// properties, which have its shape).
+pub fn time_to_live(input: Input<'_>) -> Result<TimeToLive, AwsError> {
+    let spec = Input(object(input, "TimeToLiveSpecification")?);
     let enabled = spec
         .opt_bool("Enabled")?
         .ok_or_else(|| missing("Enabled"))?;
@@ -498,7 +495,7 @@ pub fn describe_ttl(
 ) -> Result<Value, AwsError> {
     let name = table_name(input, "TableName")?;
     let state = cloud.dynamodb.store.reader();
-    let table = described(&state, &ctx.region, name)?;
+    let table = existing_table(&state, &ctx.region, name)?;
     let description = match &table.def.ttl {
         Some(ttl) if ttl.enabled => {
             json!({ "TimeToLiveStatus": "ENABLED", "AttributeName": ttl.attribute })
