@@ -343,13 +343,11 @@ pub fn create_change_set(
     request: NewChangeSet,
 ) -> AwsResult<(String, String)> {
     let region = ctx.region.as_str();
-    let shown_name = read(cloud, |s| {
-        Ok(s.find_stack(region, &request.stack_name)
-            .map(|s| s.name.clone()))
-    })?;
-    let stack_name = shown_name.unwrap_or_else(|| request.stack_name.clone());
-    check_stack_name(&stack_name)?;
     let admission = read(cloud, |s| {
+        let shown_name = s
+            .find_stack(region, &request.stack_name)
+            .map_or(request.stack_name.as_str(), |stack| stack.name.as_str());
+        check_stack_name(shown_name)?;
         s.admit_change_set(
             region,
             &request.stack_name,
@@ -362,6 +360,9 @@ pub fn create_change_set(
         Admission::Repeat(same) => return Ok((same.id, same.stack_id)),
         Admission::New(existing) => existing,
     };
+    let stack_name = existing
+        .as_ref()
+        .map_or_else(|| request.stack_name.clone(), |s| s.name.clone());
     let stack_id = existing
         .as_ref()
         .map_or_else(|| stack_arn(region, &stack_name), |s| s.id.clone());
