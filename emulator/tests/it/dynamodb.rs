@@ -1034,3 +1034,399 @@ async fn expired_items_are_deleted_once_ttl_is_on() {
     assert_eq!(ids, ["ancient", "future", "text"]);
     emulator.shutdown().await;
 }
+
+mod transactions {
+    use super::*;
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    use aws_sdk_dynamodb::types::{
+        ConditionCheck, Delete, Get, Put, TransactGetItem, TransactWriteItem, Update,
+    };
+
+    fn update(
+        id: &str,
+        expression: &str,
+        condition: Option<&str>,
+        amount: &str,
+    ) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name("accounts")
+            .key("id", s(id))
+            .update_expression(expression)
+            .set_condition_expression(condition.map(String::from))
+            .expression_attribute_values(":x", n(amount))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .unwrap();
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Moves `amount` from a to b, writes a receipt and checks that no freeze item exists.
+    fn transfer(amount: &str, receipt: &str) -> Vec<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name("accounts")
+            .item("id", s(receipt))
+            .item("amount", n(amount))
+            .build()
+            .unwrap();
+        let check = ConditionCheck::builder()
+            .table_name("accounts")
+            .key("id", s("freeze"))
+            .condition_expression("attribute_not_exists(id)")
+            .build()
+            .unwrap();
+        vec![
+            update(
+                "a",
+                "SET balance = balance - :x",
+                Some("balance >= :x"),
+                amount,
+            ),
+            update("b", "SET balance = balance + :x", None, amount),
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().condition_check(check).build(),
+        ]
+    }
+
+    async fn balances(ddb: &Client) -> Vec<(String, Option<String>)> {
+        let mut items: Vec<(String, Option<String>)> = ddb
+            .scan()
+            .table_name("accounts")
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .iter()
+            .map(|i| {
+                let balance = i.get("balance").or(i.get("amount"));
+                (
+                    i["id"].as_s().unwrap().clone(),
+                    balance.map(|b| b.as_n().unwrap().clone()),
+                )
+            })
+            .collect();
+        items.sort();
+        items
+    }
+
+    async fn accounts(ddb: &Client) {
+        simple_table(ddb, "accounts").await;
+        for (id, balance) in [("a", "10"), ("b", "0")] {
+            ddb.put_item()
+                .table_name("accounts")
+                .item("id", s(id))
+                .item("balance", n(balance))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    fn owned(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+        pairs
+            .iter()
+            .map(|(id, v)| (id.to_string(), v.map(String::from)))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn write_all_or_none_with_a_reason_per_action() {
+        let emulator = testkit::aws::emulator().await;
+        let ddb = client(&emulator);
+        accounts(&ddb).await;
+        ddb.transact_write_items()
+            .set_transact_items(Some(transfer("6", "r1")))
+            .send()
+            .await
+            .unwrap();
+        let after_first = owned(&[("a", Some("4")), ("b", Some("6")), ("r1", Some("6"))]);
+        assert_eq!(balances(&ddb).await, after_first);
+
+        // a holds 4: its condition fails, and neither b nor the receipt is written.
+        let err = ddb
+            .transact_write_items()
+            .set_transact_items(Some(transfer("6", "r2")))
+            .send()
+            .await
+            .unwrap_err();
+        let TransactWriteItemsError::TransactionCanceledException(cancelled) =
+            err.into_service_error()
+        else {
+            panic!("not a TransactionCanceledException");
+        };
+        assert_eq!(
+            cancelled.message(),
+            Some("Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None, None]")
+        );
+        let reasons = cancelled.cancellation_reasons();
+        assert_eq!(reasons.len(), 4);
+        assert_eq!(reasons[0].code(), Some("ConditionalCheckFailed"));
+        assert_eq!(reasons[0].message(), Some("The conditional request failed"));
+        assert_eq!(reasons[0].item().unwrap()["balance"], n("4"));
+        assert_eq!(reasons[1].code(), Some("None"));
+        assert_eq!(reasons[1].message(), None);
+        assert_eq!(balances(&ddb).await, after_first);
+
+        // A freeze item fails the ConditionCheck.
+        ddb.put_item()
+            .table_name("accounts")
+            .item("id", s("freeze"))
+            .send()
+            .await
+            .unwrap();
+        let (code, message) = failure(
+            ddb.transact_write_items()
+                .set_transact_items(Some(transfer("1", "r3")))
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(code, "TransactionCanceledException");
+        assert!(
+            message.ends_with("[None, None, None, ConditionalCheckFailed]"),
+            "{message}"
+        );
+
+        // An update the item's types refuse is a ValidationError reason, also writing nothing.
+        ddb.delete_item()
+            .table_name("accounts")
+            .key("id", s("freeze"))
+            .send()
+            .await
+            .unwrap();
+        let bad = Update::builder()
+            .table_name("accounts")
+            .key("id", s("a"))
+            .update_expression("SET balance = :text + :x")
+            .expression_attribute_values(":text", s("ten"))
+            .expression_attribute_values(":x", n("1"))
+            .build()
+            .unwrap();
+        let mut items = transfer("1", "r4");
+        items[0] = TransactWriteItem::builder().update(bad).build();
+        let (code, message) = failure(
+            ddb.transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(code, "TransactionCanceledException");
+        assert!(
+            message.ends_with("[ValidationError, None, None, None]"),
+            "{message}"
+        );
+        assert_eq!(balances(&ddb).await, after_first);
+
+        // Delete, and a transaction of checks only.
+        let delete = Delete::builder()
+            .table_name("accounts")
+            .key("id", s("r1"))
+            .condition_expression("amount = :x")
+            .expression_attribute_values(":x", n("6"))
+            .build()
+            .unwrap();
+        ddb.transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete).build())
+            .send()
+            .await
+            .unwrap();
+        let checks = transfer("1", "r5").split_off(3);
+        ddb.transact_write_items()
+            .set_transact_items(Some(checks))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            balances(&ddb).await,
+            owned(&[("a", Some("4")), ("b", Some("6"))])
+        );
+        emulator.shutdown().await;
+    }
+
+    fn put_z(table: &str) -> Put {
+        Put::builder()
+            .table_name(table)
+            .item("id", s("z"))
+            .build()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn bad_transactions_get_aws_errors_and_change_nothing() {
+        let emulator = testkit::aws::emulator().await;
+        let ddb = client(&emulator);
+        accounts(&ddb).await;
+        let before = balances(&ddb).await;
+        let send = |items: Vec<TransactWriteItem>| {
+            let ddb = ddb.clone();
+            async move {
+                failure(
+                    ddb.transact_write_items()
+                        .set_transact_items(Some(items))
+                        .send()
+                        .await
+                        .unwrap_err(),
+                )
+            }
+        };
+        let twice = vec![
+            update("a", "SET balance = balance - :x", None, "1"),
+            update("a", "SET balance = balance + :x", None, "1"),
+        ];
+        let validation = |message: &str| ("ValidationException".to_string(), message.to_string());
+        assert_eq!(
+            send(twice).await,
+            validation("Transaction request cannot include multiple operations on one item")
+        );
+        let put = put_z("accounts");
+        let both = TransactWriteItem::builder()
+            .put(put.clone())
+            .delete(
+                Delete::builder()
+                    .table_name("accounts")
+                    .key("id", s("z"))
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        assert_eq!(
+            send(vec![both]).await,
+            validation("TransactItems can only contain one of Check, Put, Update or Delete")
+        );
+        let elsewhere = put_z("no-such-table");
+        let items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().put(elsewhere).build(),
+        ];
+        assert_eq!(send(items).await.0, "ResourceNotFoundException");
+        let (code, message) = send(Vec::new()).await;
+        assert_eq!(code, "ValidationException");
+        assert!(message.contains("at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"), "{message}");
+        let many = (0..101)
+            .map(|i| update(&format!("k{i}"), "SET balance = :x", None, "1"))
+            .collect();
+        let (_, message) = send(many).await;
+        assert!(
+            message.contains("Member must have length less than or equal to 100"),
+            "{message}"
+        );
+        let key_update = update("a", "SET id = :x", None, "1");
+        let (_, message) = send(vec![key_update]).await;
+        assert!(
+            message.contains("Cannot update attribute id. This attribute is part of the key"),
+            "{message}"
+        );
+        assert_eq!(balances(&ddb).await, before);
+        emulator.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_repeated_client_token_writes_once_even_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = emulator::Config {
+            state_dir: Some(dir.path().to_path_buf()),
+            ..emulator::Config::ephemeral()
+        };
+        let token = "transfer-0001";
+        {
+            let emulator = emulator::start(config.clone()).await.unwrap();
+            let ddb = client(&emulator);
+            accounts(&ddb).await;
+            for _ in 0..2 {
+                ddb.transact_write_items()
+                    .set_transact_items(Some(transfer("3", "r1")))
+                    .client_request_token(token)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            emulator.shutdown().await;
+        }
+        let once = owned(&[("a", Some("7")), ("b", Some("3")), ("r1", Some("3"))]);
+        let emulator = emulator::start(config).await.unwrap();
+        let ddb = client(&emulator);
+        assert_eq!(balances(&ddb).await, once);
+        ddb.transact_write_items()
+            .set_transact_items(Some(transfer("3", "r1")))
+            .client_request_token(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(balances(&ddb).await, once);
+        let (code, _) = failure(
+            ddb.transact_write_items()
+                .set_transact_items(Some(transfer("4", "r1")))
+                .client_request_token(token)
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(code, "IdempotentParameterMismatchException");
+        // Without a token of the caller's, the SDK makes a new one each time: it writes again.
+        ddb.transact_write_items()
+            .set_transact_items(Some(transfer("3", "r1")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            balances(&ddb).await[0],
+            ("a".to_string(), Some("4".to_string()))
+        );
+        emulator.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn transact_get_reads_each_key_in_order() {
+        let emulator = testkit::aws::emulator().await;
+        let ddb = client(&emulator);
+        accounts(&ddb).await;
+        let get = |id: &str| {
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name("accounts")
+                        .key("id", s(id))
+                        .projection_expression("#b")
+                        .expression_attribute_names("#b", "balance")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        };
+        let got = ddb
+            .transact_get_items()
+            .transact_items(get("b"))
+            .transact_items(get("missing"))
+            .transact_items(get("a"))
+            .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .unwrap();
+        let responses = got.responses();
+        assert_eq!(responses.len(), 3);
+        assert_eq!(
+            responses[0].item(),
+            Some(&HashMap::from([("balance".to_string(), n("0"))]))
+        );
+        assert_eq!(responses[1].item(), None);
+        assert_eq!(responses[2].item().unwrap()["balance"], n("10"));
+        let capacity = got.consumed_capacity();
+        assert_eq!(capacity.len(), 1);
+        assert_eq!(capacity[0].table_name(), Some("accounts"));
+        assert_eq!(capacity[0].capacity_units(), Some(6.0));
+        let (code, message) = failure(
+            ddb.transact_get_items()
+                .transact_items(get("a"))
+                .transact_items(get("a"))
+                .send()
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(code, "ValidationException");
+        assert_eq!(
+            message,
+            "Transaction request cannot include multiple operations on one item"
+        );
+        emulator.shutdown().await;
+    }
+}

@@ -1,6 +1,6 @@
 //! DynamoDB (awsJson 1.0, `DynamoDB_20120810`): tables with global and local secondary
 //! indexes, items with every attribute type, condition/update/projection/filter expressions,
-//! Query and Scan with pagination, batch operations, time to live (expired items are deleted)
+//! Query and Scan with pagination, batch operations, transactions, time to live (expired items are deleted)
 //! and tags. Every write is journaled.
 //!
 //! - [`model`]: tables, keys and the journaled [`model::Change`]s.
@@ -70,10 +70,7 @@ impl DynamoDb {
                 _ => swept.insert(region.to_string(), now),
             };
         }
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs() as i64;
+        let now = (now_ms() / 1000) as i64;
         let mut state = self.store.writer(cloud);
         for (table, key) in state.expired(region, now) {
             let change = Change::DeleteItem {
@@ -85,6 +82,13 @@ impl DynamoDb {
         }
         Ok(())
     }
+}
+
+/// Milliseconds since the epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Runs one DynamoDB operation on its JSON input: the HTTP API and other services (Step

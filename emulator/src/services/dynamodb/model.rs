@@ -351,12 +351,47 @@ pub enum Change {
         /// Its key attributes.
         key: Item,
     },
+    /// A TransactWriteItems: its writes (`PutItem` and `DeleteItem` changes), applied
+    /// together, and the client request token it was made with.
+    Transaction {
+        /// The region.
+        region: String,
+        /// The writes, in the order of the request.
+        writes: Vec<Change>,
+        /// The request's `ClientRequestToken`, when it had one.
+        token: Option<ClientToken>,
+    },
+}
+
+/// A TransactWriteItems request's `ClientRequestToken`, kept for AWS's idempotency window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientToken {
+    /// The token.
+    pub token: String,
+    /// The request's `TransactItems`, which a repeat must match.
+    pub request: Value,
+    /// When the transaction was made, in milliseconds since the epoch.
+    pub at_ms: u64,
+}
+
+/// How long a client request token makes TransactWriteItems idempotent: ten minutes.
+pub const TOKEN_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+/// What an earlier transaction with the same client request token says of a new request.
+#[derive(Debug, PartialEq)]
+pub enum Repeat {
+    /// No transaction used the token in the last ten minutes: this one is new.
+    New,
+    /// The same request was made with the token: it has happened already.
+    Same,
 }
 
 /// Every region's tables.
 #[derive(Debug, Default)]
 pub struct State {
     regions: HashMap<String, BTreeMap<String, Table>>,
+    /// The client request tokens of recent transactions, by region and token.
+    tokens: BTreeMap<(String, String), ClientToken>,
 }
 
 /// `ResourceNotFoundException` as the item operations word it.
@@ -402,6 +437,20 @@ impl Journaled for State {
                 let key = table.key_from_param(&key).map_err(|e| e.message)?;
                 table.items.remove(&key);
             }
+            Change::Transaction {
+                region,
+                writes,
+                token,
+            } => {
+                for write in writes {
+                    self.apply(write)?;
+                }
+                if let Some(token) = token {
+                    let oldest = token.at_ms.saturating_sub(TOKEN_WINDOW_MS);
+                    self.tokens.retain(|_, t| t.at_ms >= oldest);
+                    self.tokens.insert((region, token.token.clone()), token);
+                }
+            }
         }
         Ok(())
     }
@@ -423,6 +472,13 @@ impl Journaled for State {
                     });
                 }
             }
+        }
+        for ((region, _), token) in &self.tokens {
+            emit(Change::Transaction {
+                region: region.clone(),
+                writes: Vec::new(),
+                token: Some(token.clone()),
+            });
         }
     }
 }
@@ -472,6 +528,32 @@ impl State {
             }
         }
         out
+    }
+
+    /// Whether a TransactWriteItems with `token` and these `TransactItems` is new or repeats
+    /// one made in the last ten minutes; the token used with other items within that window is
+    /// `IdempotentParameterMismatchException`.
+    pub fn transaction_repeat(
+        &self,
+        region: &str,
+        token: &str,
+        request: &Value,
+        now_ms: u64,
+    ) -> Result<Repeat, AwsError> {
+        let key = (region.to_string(), token.to_string());
+        match self.tokens.get(&key) {
+            Some(earlier) if now_ms.saturating_sub(earlier.at_ms) < TOKEN_WINDOW_MS => {
+                if earlier.request == *request {
+                    Ok(Repeat::Same)
+                } else {
+                    Err(AwsError::new(
+                        "IdempotentParameterMismatchException",
+                        "DynamoDB rejected the request because you retried a request with a different payload but with an idempotent token that was already used.",
+                    ))
+                }
+            }
+            _ => Ok(Repeat::New),
+        }
     }
 
     fn table_mut(&mut self, region: &str, name: &str) -> Result<&mut Table, String> {

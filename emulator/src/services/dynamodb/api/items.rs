@@ -22,7 +22,7 @@ use crate::services::dynamodb::value::{item_from_value, item_size, item_to_json,
 /// The largest item DynamoDB stores, in bytes.
 const MAX_ITEM_BYTES: usize = 400 * 1024;
 
-fn check_size(item: &Item) -> Result<usize, AwsError> {
+pub(super) fn check_size(item: &Item) -> Result<usize, AwsError> {
     let size = item_size(item);
     if size > MAX_ITEM_BYTES {
         return Err(AwsError::validation(
@@ -41,7 +41,7 @@ fn returns_old(input: Input<'_>) -> Result<bool, AwsError> {
     }
 }
 
-fn item_member(input: Input<'_>, member: &str) -> Result<Item, AwsError> {
+pub(super) fn item_member(input: Input<'_>, member: &str) -> Result<Item, AwsError> {
     item_from_value(member, input.get(member).ok_or_else(|| missing(member))?)
 }
 

@@ -4,6 +4,7 @@
 mod items;
 mod queries;
 pub(super) mod tables;
+mod transactions;
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub fn call(
         "UpdateItem" => items::update(cloud, ctx, input),
         "BatchGetItem" => items::batch_get(cloud, ctx, input),
         "BatchWriteItem" => items::batch_write(cloud, ctx, input),
+        "TransactWriteItems" => transactions::transact_write(cloud, ctx, input),
+        "TransactGetItems" => transactions::transact_get(cloud, ctx, input),
         "Query" => queries::query(cloud, ctx, input),
         "Scan" => queries::scan(cloud, ctx, input),
         _ => Err(AwsError::unknown_operation(operation)),
