@@ -130,6 +130,44 @@ async fn dynamodb_tasks_write_read_and_name_their_errors_as_aws_does() {
     );
 }
 
+#[tokio::test]
+async fn a_transaction_task_claims_once_and_a_second_claim_is_caught_as_cancelled() {
+    let emulator = testkit::aws::emulator().await;
+    let ddb = table(&emulator, "claims").await;
+    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let claim = |key: &str| {
+        json!({"Put": {"TableName": "claims", "Item": {"pk": {"S.$": format!("States.Format('{key}-{{}}', $.id)")}},
+                       "ConditionExpression": "attribute_not_exists(pk)"}})
+    };
+    let definition = json!({
+        "StartAt": "Claim",
+        "States": {
+            "Claim": {
+                "Type": "Task", "Resource": "arn:aws:states:::aws-sdk:dynamodb:transactWriteItems",
+                "Parameters": {"TransactItems": [claim("job"), claim("audit")]},
+                "Catch": [{"ErrorEquals": ["DynamoDb.TransactionCanceledException"], "Next": "Taken"}],
+                "ResultPath": null, "End": true
+            },
+            "Taken": {"Type": "Pass", "End": true}
+        }
+    });
+    let first = run(&sfn, "claim", definition.clone(), json!({"id": "7"})).await;
+    assert_eq!(first.status, ExecutionStatus::Succeeded, "{first:?}");
+    assert_eq!(first.output(), Some(r#"{"id":"7"}"#));
+    let again = run(&sfn, "claim-again", definition, json!({"id": "7"})).await;
+    let output: Value = serde_json::from_str(again.output().unwrap()).unwrap();
+    assert_eq!(output["Error"], "DynamoDb.TransactionCanceledException");
+    assert!(
+        output["Cause"]
+            .as_str()
+            .unwrap()
+            .contains("[ConditionalCheckFailed, ConditionalCheckFailed]"),
+        "{output}"
+    );
+    let items = ddb.scan().table_name("claims").send().await.unwrap();
+    assert_eq!(items.count(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_task_stores_its_token_in_dynamodb_and_resumes_on_send_task_success() {
     let emulator = testkit::aws::emulator().await;
