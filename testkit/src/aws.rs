@@ -17,6 +17,47 @@ pub async fn emulator() -> emulator::Emulator {
         .expect("the emulator starts")
 }
 
+/// A state directory that outlives the emulators started on it: start one, shut it down, and
+/// start another to see what a restart keeps. The directory is removed when this is dropped.
+pub struct StateDir {
+    dir: tempfile::TempDir,
+}
+
+impl StateDir {
+    /// A new, empty temporary directory.
+    pub fn new() -> StateDir {
+        StateDir {
+            dir: tempfile::tempdir().expect("a temporary state directory"),
+        }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The config of an emulator persisting here, on a free loopback port.
+    pub fn config(&self) -> emulator::Config {
+        emulator::Config {
+            state_dir: Some(self.path().to_path_buf()),
+            ..emulator::Config::ephemeral()
+        }
+    }
+
+    /// An emulator persisting here (replaying what earlier ones wrote), on a free loopback port.
+    pub async fn start(&self) -> emulator::Emulator {
+        emulator::start(self.config())
+            .await
+            .expect("the emulator starts on its state directory")
+    }
+}
+
+impl Default for StateDir {
+    fn default() -> Self {
+        StateDir::new()
+    }
+}
+
 /// An SDK config for `endpoint`: fixed region and static credentials (so nothing probes the
 /// instance metadata address), no retries (tests expect errors to surface).
 pub fn sdk_config(endpoint: &str) -> SdkConfig {

@@ -1093,19 +1093,15 @@ Resources:
 
 #[tokio::test]
 async fn stacks_their_events_and_change_sets_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
-    let emu = emulator::start(config()).await.unwrap();
+    let state = testkit::aws::StateDir::new();
+    let emu = state.start().await;
     let cfn = client(&emu);
     let stack = deploy(&cfn, "orders", "v1", ChangeSetType::Create, ONE_TABLE).await;
     assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));
     let before = events(&cfn, "orders").await.len();
     emu.shutdown().await;
 
-    let emu = emulator::start(config()).await.unwrap();
+    let emu = state.start().await;
     let cfn = client(&emu);
     let stack = wait_stack(&cfn, "orders").await;
     assert_eq!(stack.stack_status(), Some(&StackStatus::CreateComplete));

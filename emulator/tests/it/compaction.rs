@@ -5,20 +5,14 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, Tag, Tagging};
 use emulator::journal::{Record, JOURNAL_FILE};
-use emulator::{Config, Emulator};
+use emulator::Emulator;
+use testkit::aws::StateDir;
 use testkit::aws::{role_arn, sdk_config};
 
 const PASS_MACHINE: &str = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
 
 const TEMPLATE: &str = r#"{"Resources": {"Group": {"Type": "AWS::Logs::LogGroup",
     "Properties": {"LogGroupName": "from-a-stack"}}}}"#;
-
-fn config(dir: &std::path::Path) -> Config {
-    Config {
-        state_dir: Some(dir.to_path_buf()),
-        ..Config::ephemeral()
-    }
-}
 
 /// Every service's state, built the long way: items and objects written several times,
 /// deletions, an upload in progress, executions and a stack.
@@ -225,27 +219,31 @@ fn journal_bytes(dir: &std::path::Path) -> u64 {
 
 #[tokio::test]
 async fn a_restart_compacts_the_journal_and_the_snapshot_rebuilds_every_service() {
-    let dir = tempfile::tempdir().unwrap();
-    let live = emulator::start(config(dir.path())).await.unwrap();
+    let state = StateDir::new();
+    let live = state.start().await;
     build_state(&live).await;
     let before = comparable(live.cloud().snapshot().unwrap());
     live.shutdown().await;
-    let long = journal_bytes(dir.path());
+    let long = journal_bytes(state.path());
 
     // The first restart replays the long journal, then rewrites it as the snapshot.
-    let replayed = emulator::start(config(dir.path())).await.unwrap();
+    let replayed = state.start().await;
     assert_eq!(comparable(replayed.cloud().snapshot().unwrap()), before);
     replayed.shutdown().await;
-    let short = journal_bytes(dir.path());
+    let short = journal_bytes(state.path());
     assert!(
         short < long,
         "{short} bytes after compaction, {long} before"
     );
 
     // The second restart replays the snapshot: the same state, and every service serves it.
-    let restarted = emulator::start(config(dir.path())).await.unwrap();
+    let restarted = state.start().await;
     assert_eq!(comparable(restarted.cloud().snapshot().unwrap()), before);
-    assert_eq!(journal_bytes(dir.path()), short, "nothing left to compact");
+    assert_eq!(
+        journal_bytes(state.path()),
+        short,
+        "nothing left to compact"
+    );
     let sdk = sdk_config(&restarted.endpoint());
 
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
@@ -392,8 +390,8 @@ async fn a_restart_compacts_the_journal_and_the_snapshot_rebuilds_every_service(
 
 #[tokio::test]
 async fn a_compaction_cut_off_by_a_crash_leaves_the_journal_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let live = emulator::start(config(dir.path())).await.unwrap();
+    let state = StateDir::new();
+    let live = state.start().await;
     let sdk = sdk_config(&live.endpoint());
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     testkit::aws::string_key_table(&ddb, "tab", "pk").await;
@@ -407,9 +405,9 @@ async fn a_compaction_cut_off_by_a_crash_leaves_the_journal_whole() {
     }
     live.shutdown().await;
     // What a crash mid-compaction leaves: a partial snapshot beside the whole journal.
-    let partial = dir.path().join("journal.jsonl.compacting");
+    let partial = state.path().join("journal.jsonl.compacting");
     std::fs::write(&partial, "{\"v\":1,\"s\":\"dynamodb\",\"c\":{\"DefineT").unwrap();
-    let restarted = emulator::start(config(dir.path())).await.unwrap();
+    let restarted = state.start().await;
     assert!(!partial.exists());
     let ddb = aws_sdk_dynamodb::Client::new(&sdk_config(&restarted.endpoint()));
     let scan = ddb.scan().table_name("tab").send().await.unwrap();

@@ -885,13 +885,9 @@ async fn batch_operations() {
 
 #[tokio::test]
 async fn tables_and_items_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let ddb = client(&emulator);
         sorted_table(&ddb, "events").await;
         fill_sorted(&ddb, "events").await;
@@ -925,7 +921,7 @@ async fn tables_and_items_survive_a_restart() {
             .unwrap();
         emulator.shutdown().await;
     }
-    let emulator = emulator::start(config).await.unwrap();
+    let emulator = state.start().await;
     let ddb = client(&emulator);
     let table = ddb
         .describe_table()
@@ -1322,14 +1318,10 @@ mod transactions {
 
     #[tokio::test]
     async fn a_repeated_client_token_writes_once_even_after_a_restart() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = emulator::Config {
-            state_dir: Some(dir.path().to_path_buf()),
-            ..emulator::Config::ephemeral()
-        };
+        let state = testkit::aws::StateDir::new();
         let token = "transfer-0001";
         {
-            let emulator = emulator::start(config.clone()).await.unwrap();
+            let emulator = state.start().await;
             let ddb = client(&emulator);
             accounts(&ddb).await;
             for _ in 0..2 {
@@ -1343,7 +1335,7 @@ mod transactions {
             emulator.shutdown().await;
         }
         let once = owned(&[("a", Some("7")), ("b", Some("3")), ("r1", Some("3"))]);
-        let emulator = emulator::start(config).await.unwrap();
+        let emulator = state.start().await;
         let ddb = client(&emulator);
         assert_eq!(balances(&ddb).await, once);
         ddb.transact_write_items()

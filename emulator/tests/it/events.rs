@@ -9,7 +9,7 @@ use aws_sdk_eventbridge::types::{
     DeadLetterConfig, InputTransformer, PutEventsRequestEntry, RetryPolicy, RuleState, Tag, Target,
 };
 use aws_sdk_eventbridge::Client;
-use emulator::{Config, Emulator};
+use emulator::Emulator;
 use serde_json::{json, Value};
 
 const SFN_ARN: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:resume";
@@ -720,13 +720,9 @@ async fn event_buses_and_tags() {
 
 #[tokio::test]
 async fn rules_targets_and_buses_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let eb = client(&emulator);
         eb.create_event_bus().name("orders").send().await.unwrap();
         eb.put_rule()
@@ -766,7 +762,7 @@ async fn rules_targets_and_buses_survive_a_restart() {
         eb.delete_rule().name("gone").send().await.unwrap();
         emulator.shutdown().await;
     }
-    let emulator = emulator::start(config).await.unwrap();
+    let emulator = state.start().await;
     let eb = client(&emulator);
     let rule = eb
         .describe_rule()

@@ -485,12 +485,8 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
 
 #[tokio::test]
 async fn roles_and_policies_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
-    let emulator = emulator::start(config()).await.unwrap();
+    let state = testkit::aws::StateDir::new();
+    let emulator = state.start().await;
     let iam = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
     let role_id = iam
         .create_role()
@@ -536,7 +532,7 @@ async fn roles_and_policies_survive_a_restart() {
     iam.delete_role().role_name("gone").send().await.unwrap();
     emulator.shutdown().await;
 
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let iam = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
     let role = iam
         .get_role()

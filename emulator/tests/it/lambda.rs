@@ -527,12 +527,8 @@ async fn oversized_payloads_are_refused_with_413() {
 
 #[tokio::test]
 async fn functions_and_their_code_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
-    let first = emulator::start(config.clone()).await.unwrap();
+    let state = testkit::aws::StateDir::new();
+    let first = state.start().await;
     let lambda = client(&first);
     let created = create(&lambda, "kept", "#!/bin/sh\nexit 7\n", 3).await;
     lambda
@@ -558,7 +554,7 @@ async fn functions_and_their_code_survive_a_restart() {
         .unwrap();
     first.shutdown().await;
 
-    let second = emulator::start(config).await.unwrap();
+    let second = state.start().await;
     let lambda = client(&second);
     let got = lambda
         .get_function()

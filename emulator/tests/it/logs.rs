@@ -406,13 +406,9 @@ async fn events_go_in_and_come_out_in_order() {
 
 #[tokio::test]
 async fn logs_survive_a_restart_and_call_serves_other_services() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let t = now_ms();
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let logs = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
     logs.create_log_group()
         .log_group_name("kept")
@@ -451,7 +447,7 @@ async fn logs_survive_a_restart_and_call_serves_other_services() {
         .unwrap();
     emulator.shutdown().await;
 
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let logs = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
     let groups = logs.describe_log_groups().send().await.unwrap();
     assert_eq!(groups.log_groups().len(), 1);

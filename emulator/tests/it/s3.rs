@@ -868,13 +868,9 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
 
 #[tokio::test]
 async fn buckets_and_objects_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 256) as u8).collect();
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let s3 = client_in(&emulator.endpoint(), "us-east-1");
     s3.create_bucket().bucket("kept").send().await.unwrap();
     s3.put_object()
@@ -903,7 +899,7 @@ async fn buckets_and_objects_survive_a_restart() {
     s3.delete_bucket().bucket("dropped").send().await.unwrap();
     emulator.shutdown().await;
 
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let s3 = client_in(&emulator.endpoint(), "us-east-1");
     let got = s3
         .get_object()

@@ -491,13 +491,9 @@ async fn parts_can_be_copied_from_existing_objects() {
 
 #[tokio::test]
 async fn an_upload_survives_a_restart_half_way() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = || emulator::Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..emulator::Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let (a, b) = (body(5 * MIB, 4), body(3000, 5));
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let s3 = client(&emulator.endpoint());
     s3.create_bucket().bucket("uploads").send().await.unwrap();
     let id = s3
@@ -514,7 +510,7 @@ async fn an_upload_survives_a_restart_half_way() {
     let tag_a = part(&s3, "resumed", &id, 1, &a).await;
     emulator.shutdown().await;
 
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let s3 = client(&emulator.endpoint());
     let tag_b = part(&s3, "resumed", &id, 2, &b).await;
     let listed = s3
@@ -539,7 +535,7 @@ async fn an_upload_survives_a_restart_half_way() {
     emulator.shutdown().await;
 
     // The completed object is there after another restart, and the upload is not.
-    let emulator = emulator::start(config()).await.unwrap();
+    let emulator = state.start().await;
     let s3 = client(&emulator.endpoint());
     let (got, tag) = body_of(&s3, "resumed").await;
     assert_eq!(got, [a, b].concat());

@@ -951,13 +951,9 @@ async fn start_sync_execution_runs_express_machines_to_their_end() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn state_machines_executions_and_histories_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let (machine, done, running, done_history, running_history) = {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let sfn = client(&emulator);
         let machine = create(&sfn, "durable", &pass_choice_wait().to_string()).await;
         sfn.publish_state_machine_version()
@@ -978,7 +974,7 @@ async fn state_machines_executions_and_histories_survive_a_restart() {
         (machine, done, running, done_history, running_history)
     };
 
-    let emulator = emulator::start(config.clone()).await.unwrap();
+    let emulator = state.start().await;
     let sfn = client(&emulator);
     let described = sfn
         .describe_state_machine()
@@ -1031,7 +1027,7 @@ async fn state_machines_executions_and_histories_survive_a_restart() {
         .unwrap();
     emulator.shutdown().await;
 
-    let emulator = emulator::start(config).await.unwrap();
+    let emulator = state.start().await;
     let sfn = client(&emulator);
     let stopped = sfn
         .describe_execution()
@@ -1051,13 +1047,9 @@ async fn state_machines_executions_and_histories_survive_a_restart() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_paused_execution_completes_with_its_original_token_after_a_crash() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let (execution, token) = {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let sfn = client(&emulator);
         let holder = create(&sfn, "token-holder", &pass_result("x")).await;
         let machine = create(&sfn, "callback", &callback_machine(&holder)).await;
@@ -1068,7 +1060,7 @@ async fn a_paused_execution_completes_with_its_original_token_after_a_crash() {
         (execution, token)
     };
 
-    let emulator = emulator::start(config).await.unwrap();
+    let emulator = state.start().await;
     let sfn = client(&emulator);
     sfn.send_task_success()
         .task_token(&token)

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus, StateMachineType};
 use aws_sdk_sfn::Client;
-use emulator::{Config, Emulator};
+use emulator::Emulator;
 use serde_json::{json, Value};
 
 const TABLE: &str = "redrive-counts";
@@ -601,11 +601,7 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stays_redriven() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let definition = json!({"StartAt": "Before", "States": {
         "Before": counted("before", "Check"),
         "Check": gate("Open?"),
@@ -618,7 +614,7 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
         "Done": {"Type": "Succeed"}
     }});
     let execution = {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let (sfn, ddb) = clients(&emulator);
         counts_table(&ddb).await;
         let machine = create(&sfn, "redrive-durable", definition.clone()).await;
@@ -631,7 +627,7 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
         execution
     };
     {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let (sfn, ddb) = clients(&emulator);
         set_gate(&ddb, true).await;
         sfn.redrive_execution()
@@ -645,7 +641,7 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
         );
         emulator.shutdown().await;
     }
-    let emulator = emulator::start(config).await.unwrap();
+    let emulator = state.start().await;
     let (sfn, ddb) = clients(&emulator);
     let described = ended(&sfn, &execution).await;
     assert_eq!(described.redrive_count, Some(1), "{described:?}");
@@ -695,17 +691,13 @@ async fn an_express_machine_is_not_redriven() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_execution_that_cannot_continue_after_a_restart_ends_failed_and_the_start_goes_on() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        state_dir: Some(dir.path().to_path_buf()),
-        ..Config::ephemeral()
-    };
+    let state = testkit::aws::StateDir::new();
     let definition = json!({"StartAt": "First", "States": {
         "First": {"Type": "Pass", "Next": "Long"},
         "Long": {"Type": "Wait", "Seconds": 1000, "End": true}
     }});
     let (execution, other) = {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let (sfn, _) = clients(&emulator);
         let machine = create(&sfn, "replay-poison", definition).await;
         let execution = start(&sfn, &machine, json!({})).await;
@@ -722,7 +714,7 @@ async fn an_execution_that_cannot_continue_after_a_restart_ends_failed_and_the_s
     };
     // A gap in the recorded history: its PassStateEntered event is gone, so the engine cannot
     // take the execution up again.
-    let journal = dir.path().join(emulator::journal::JOURNAL_FILE);
+    let journal = state.path().join(emulator::journal::JOURNAL_FILE);
     let text = std::fs::read_to_string(&journal).unwrap();
     let kept: Vec<&str> = text
         .lines()
@@ -732,7 +724,7 @@ async fn an_execution_that_cannot_continue_after_a_restart_ends_failed_and_the_s
     std::fs::write(&journal, kept.join("\n") + "\n").unwrap();
 
     for _ in 0..2 {
-        let emulator = emulator::start(config.clone()).await.unwrap();
+        let emulator = state.start().await;
         let (sfn, _) = clients(&emulator);
         let failed = ended(&sfn, &execution).await;
         assert_eq!(failed.status, ExecutionStatus::Failed);
