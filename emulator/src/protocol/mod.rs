@@ -35,6 +35,14 @@ pub fn response(status: http::StatusCode, content_type: &str, body: impl Into<By
     response
 }
 
+/// Now, in milliseconds since the Unix epoch (what the services record as creation and event
+/// times).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64)
+}
+
 /// Seconds since the Unix epoch with millisecond precision, as the JSON protocols send
 /// timestamps.
 pub fn epoch_seconds(time: std::time::SystemTime) -> f64 {

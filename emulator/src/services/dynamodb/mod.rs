@@ -22,7 +22,7 @@ pub(crate) use api::tables::{apply_update, table_definition, time_to_live};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -70,7 +70,7 @@ impl DynamoDb {
                 _ => swept.insert(region.to_string(), now),
             };
         }
-        let now = (now_ms() / 1000) as i64;
+        let now = (crate::protocol::now_ms() / 1000) as i64;
         let mut state = self.store.writer(cloud);
         for (table, key) in state.expired(region, now) {
             let change = Change::DeleteItem {
@@ -82,13 +82,6 @@ impl DynamoDb {
         }
         Ok(())
     }
-}
-
-/// Milliseconds since the epoch.
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Runs one DynamoDB operation on its JSON input: the HTTP API and other services (Step

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::checks::{check_length, check_name, BUS_NAME_PATTERN, NAME_PATTERN};
 use super::model::{
-    bus_arn, now_ms, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, RuleState, Target,
+    bus_arn, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, RuleState, Target,
     DEFAULT_BUS,
 };
 use super::rules::{invalid_pattern, NewRule};
@@ -18,7 +18,7 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, wrong_type, Input};
 use crate::protocol::pagination::{self, OffsetToken};
-use crate::protocol::validation::constraint;
+use crate::protocol::validation::{constraint, rule};
 use crate::protocol::{epoch_seconds, iso8601};
 use crate::request::{RequestContext, ACCOUNT_ID};
 use event_pattern::Pattern;
@@ -530,7 +530,7 @@ fn create_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> A
         name: name.to_string(),
         arn: bus_arn(&ctx.region, name),
         description: description.clone(),
-        created_ms: now_ms(),
+        created_ms: crate::protocol::now_ms(),
         tags,
         rules: BTreeMap::new(),
     };
@@ -755,11 +755,7 @@ fn bounded_int(input: Input, name: &str, at: &str, min: i64, max: i64) -> AwsRes
         at => format!("{at}.{}", lower_first(name)),
     };
     if n < min {
-        return Err(constraint(
-            &path,
-            &n.to_string(),
-            &format!("Member must have value greater than or equal to {min}"),
-        ));
+        return Err(constraint(&path, &n.to_string(), &rule::min_value(min)));
     }
     if n > max {
         return Err(constraint(
@@ -778,17 +774,13 @@ fn list<'a>(input: Input<'a>, member: &str, min: usize, max: usize) -> AwsResult
     let items = input.opt_array(member)?.ok_or_else(|| missing(member))?;
     let at = lower_first(member);
     if items.len() < min {
-        return Err(constraint(
-            &at,
-            "[]",
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
+        return Err(constraint(&at, "[]", &rule::min_length(min)));
     }
     if items.len() > max {
         return Err(constraint(
             &at,
             &format!("[{} entries]", items.len()),
-            &format!("Member must have length less than or equal to {max}"),
+            &rule::max_length(max),
         ));
     }
     Ok(items)

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use crate::error::AwsResult;
-use crate::protocol::validation::constraint;
+use crate::protocol::validation::{constraint, rule};
 
 /// `RuleName` and `TargetId`.
 pub const NAME_PATTERN: &str = r"[\.\-_A-Za-z0-9]+";
@@ -17,18 +17,10 @@ pub const BUS_NAME_PATTERN: &str = r"[/\.\-_A-Za-z0-9]+";
 pub fn check_length(member: &str, value: &str, min: usize, max: usize) -> AwsResult<()> {
     let length = value.chars().count();
     if length < min {
-        return Err(constraint(
-            member,
-            value,
-            &format!("Member must have length greater than or equal to {min}"),
-        ));
+        return Err(constraint(member, value, &rule::min_length(min)));
     }
     if length > max {
-        return Err(constraint(
-            member,
-            value,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
+        return Err(constraint(member, value, &rule::max_length(max)));
     }
     Ok(())
 }
@@ -38,11 +30,7 @@ pub fn check_length(member: &str, value: &str, min: usize, max: usize) -> AwsRes
 pub fn check_name(member: &str, value: &str, pattern: &str, max: usize) -> AwsResult<()> {
     check_length(member, value, 1, max)?;
     if !full_match(pattern, value) {
-        return Err(constraint(
-            member,
-            value,
-            &format!("Member must satisfy regular expression pattern: {pattern}"),
-        ));
+        return Err(constraint(member, value, &rule::pattern(pattern)));
     }
     Ok(())
 }

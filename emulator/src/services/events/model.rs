@@ -465,16 +465,8 @@ impl State {
     pub fn region(&mut self, region: &str) -> &mut Region {
         self.regions
             .entry(region.to_string())
-            .or_insert_with(|| Region::new(region, now_ms()))
+            .or_insert_with(|| Region::new(region, crate::protocol::now_ms()))
     }
-}
-
-/// Milliseconds since the epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use super::model::{rule_arn, Change, Rule, RuleState, Target, DEFAULT_BUS};
 use super::{targets, EventBridge};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::validation::constraint;
+use crate::protocol::validation::{constraint, rule};
 
 /// Most targets one rule may have.
 const MAX_TARGETS_PER_RULE: usize = 5;
@@ -55,14 +55,7 @@ impl NewRule {
         let state = match self.state {
             None => RuleState::Enabled,
             Some(text) => RuleState::parse(&text).ok_or_else(|| {
-                constraint(
-                    "State",
-                    &text,
-                    &format!(
-                        "Member must satisfy enum value set: [{}]",
-                        RuleState::spellings().join(", ")
-                    ),
-                )
+                constraint("State", &text, &rule::one_of(&RuleState::spellings()))
             })?,
         };
         if self.event_pattern.is_none() && self.schedule_expression.is_none() {

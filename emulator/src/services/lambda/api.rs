@@ -459,17 +459,23 @@ async fn invocation(
         Some("Event") => InvocationType::Event,
         Some("DryRun") => InvocationType::DryRun,
         Some(other) => {
-            return Err(enum_error(
+            return Err(constraint(
                 "invocationType",
                 other,
-                "[Event, RequestResponse, DryRun]",
+                &rule::one_of(&["Event", "RequestResponse", "DryRun"]),
             ))
         }
     };
     let tail = match request.header("X-Amz-Log-Type") {
         None | Some("None") => false,
         Some("Tail") => true,
-        Some(other) => return Err(enum_error("logType", other, "[None, Tail]")),
+        Some(other) => {
+            return Err(constraint(
+                "logType",
+                other,
+                &rule::one_of(&["None", "Tail"]),
+            ))
+        }
     };
     let call = Call {
         function,
@@ -497,14 +503,6 @@ async fn invocation(
         set("X-Amz-Log-Result", log);
     }
     Ok(response)
-}
-
-fn enum_error(member: &str, value: &str, allowed: &str) -> AwsError {
-    constraint(
-        member,
-        value,
-        &format!("Member must satisfy enum value set: {allowed}"),
-    )
 }
 
 /// The policy statement AddPermission stores.

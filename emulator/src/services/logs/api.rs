@@ -2,7 +2,6 @@
 //! model's constraints, and writing its JSON output. Timestamps are milliseconds.
 
 use std::collections::BTreeMap;
-use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
 
@@ -579,13 +578,9 @@ fn string_list(input: &Input<'_>, member: &str) -> AwsResult<Vec<String>> {
         .collect()
 }
 
-/// `InvalidParameterException` (400), Logs' answer to a bad parameter.
-/// Now, in milliseconds since the epoch.
-/// Now, in milliseconds since the epoch.
+/// Now, in milliseconds since the epoch, as Logs' timestamps (signed) are.
 pub(super) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    crate::protocol::now_ms() as i64
 }
 
 #[cfg(test)]

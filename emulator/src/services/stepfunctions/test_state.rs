@@ -19,6 +19,7 @@ use super::integrations::Integrations;
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::Input;
+use crate::protocol::validation::{constraint, rule};
 use crate::request::{RequestContext, ACCOUNT_ID};
 
 /// The name the tested state runs under.
@@ -268,10 +269,9 @@ pub async fn test_state(
     let definition = input.str("definition")?;
     input.str("roleArn")?;
     let level = input.opt_str("inspectionLevel")?.unwrap_or("INFO");
-    if !matches!(level, "INFO" | "DEBUG" | "TRACE") {
-        return Err(AwsError::validation(format!(
-            "1 validation error detected: Value '{level}' at 'inspectionLevel' failed to satisfy constraint: Member must satisfy enum value set: [INFO, DEBUG, TRACE]"
-        )));
+    const LEVELS: [&str; 3] = ["INFO", "DEBUG", "TRACE"];
+    if !LEVELS.contains(&level) {
+        return Err(constraint("inspectionLevel", level, &rule::one_of(&LEVELS)));
     }
     let state: Map<String, Value> = match serde_json::from_str(definition) {
         Ok(Value::Object(state)) => state,

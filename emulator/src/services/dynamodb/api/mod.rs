@@ -18,7 +18,7 @@ use super::value::{item_to_json, Item};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, Input};
-use crate::protocol::validation::constraint;
+use crate::protocol::validation::{constraint, rule};
 use crate::request::RequestContext;
 
 /// Runs one operation.
@@ -64,28 +64,16 @@ fn table_name<'a>(input: Input<'a>, member: &str) -> Result<&'a str, AwsError> {
 
 fn check_table_name(name: &str, field: &str) -> Result<(), AwsError> {
     if name.len() < 3 {
-        return Err(constraint(
-            field,
-            name,
-            "Member must have length greater than or equal to 3",
-        ));
+        return Err(constraint(field, name, &rule::min_length(3)));
     }
     if name.len() > 255 {
-        return Err(constraint(
-            field,
-            name,
-            "Member must have length less than or equal to 255",
-        ));
+        return Err(constraint(field, name, &rule::max_length(255)));
     }
     if !name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
     {
-        return Err(constraint(
-            field,
-            name,
-            "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
-        ));
+        return Err(constraint(field, name, &rule::pattern("[a-zA-Z0-9_.-]+")));
     }
     Ok(())
 }
@@ -118,10 +106,7 @@ fn choice<'a>(
         Some(v) => Err(constraint(
             &crate::protocol::json::lower_first(member),
             v,
-            &format!(
-                "Member must satisfy enum value set: [{}]",
-                allowed.join(", ")
-            ),
+            &rule::one_of(allowed),
         )),
     }
 }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{capacity_units, choice, constraint, consumed, refuse_legacy, table_name, Expressions};
+use super::{
+    capacity_units, choice, constraint, consumed, refuse_legacy, rule, table_name, Expressions,
+};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::Input;
@@ -34,7 +36,7 @@ fn segment(input: Input<'_>) -> Result<Option<(usize, usize)>, AwsError> {
         (None, None) => Ok(None),
         (Some(segment), Some(total)) => {
             if !(1..=1_000_000).contains(&total) {
-                return Err(constraint("totalSegments", &total.to_string(), "Member must have value less than or equal to 1000000"));
+                return Err(constraint("totalSegments", &total.to_string(), &rule::max_value(1000000)));
             }
             if !(0..total).contains(&segment) {
                 return Err(AwsError::validation(format!(
@@ -69,13 +71,7 @@ fn read(
         ],
     )?;
     let limit = match input.opt_i64("Limit")? {
-        Some(l) if l < 1 => {
-            return Err(constraint(
-                "limit",
-                &l.to_string(),
-                "Member must have value greater than or equal to 1",
-            ))
-        }
+        Some(l) if l < 1 => return Err(constraint("limit", &l.to_string(), &rule::min_value(1))),
         other => other.map(|l| l as usize),
     };
     let select = match input.opt_str("Select")? {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::{choice, constraint, object, table_name};
+use super::{choice, constraint, object, rule, table_name};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, wrong_type, Input};
@@ -49,7 +49,7 @@ fn attribute_definitions(input: Input<'_>) -> Result<Vec<(String, ScalarType)>, 
                 constraint(
                     &format!("attributeDefinitions.{}.member.attributeType", i + 1),
                     kind,
-                    "Member must satisfy enum value set: [B, N, S]",
+                    &rule::one_of(&["B", "N", "S"]),
                 )
             })?;
             Ok((name.to_string(), kind))
@@ -72,7 +72,7 @@ fn key_schema(
             return Err(constraint(
                 "keySchema.1.member.keyType",
                 kind,
-                "Member must satisfy enum value set: [HASH, RANGE]",
+                &rule::one_of(&["HASH", "RANGE"]),
             ));
         }
         parsed.push((name, kind));
@@ -107,16 +107,8 @@ fn key_schema(
                 range: Some(resolve(range)?),
             })
         }
-        [] => Err(constraint(
-            "keySchema",
-            "[]",
-            "Member must have length greater than or equal to 1",
-        )),
-        [_, _, _, ..] => Err(constraint(
-            "keySchema",
-            "[…]",
-            "Member must have length less than or equal to 2",
-        )),
+        [] => Err(constraint("keySchema", "[]", &rule::min_length(1))),
+        [_, _, _, ..] => Err(constraint("keySchema", "[…]", &rule::max_length(2))),
         [(_, "RANGE"), ..] => Err(invalid(format!(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type{for_index}"
         ))),
@@ -177,7 +169,7 @@ fn throughput(
             let read = t.opt_i64("ReadCapacityUnits")?.ok_or_else(|| missing("ReadCapacityUnits"))?;
             let write = t.opt_i64("WriteCapacityUnits")?.ok_or_else(|| missing("WriteCapacityUnits"))?;
             if read < 1 || write < 1 {
-                return Err(constraint("provisionedThroughput.readCapacityUnits", &read.min(write).to_string(), "Member must have value greater than or equal to 1"));
+                return Err(constraint("provisionedThroughput.readCapacityUnits", &read.min(write).to_string(), &rule::min_value(1)));
             }
             Ok(Some(Throughput { read, write }))
         }
@@ -431,10 +423,10 @@ pub fn list(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Resul
             return Err(constraint(
                 "limit",
                 &l.to_string(),
-                if l < 1 {
-                    "Member must have value greater than or equal to 1"
+                &if l < 1 {
+                    rule::min_value(1)
                 } else {
-                    "Member must have value less than or equal to 100"
+                    rule::max_value(100)
                 },
             ))
         }

@@ -14,12 +14,12 @@ use super::{
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, wrong_type, Input};
+use crate::protocol::now_ms;
 use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::ast::{Condition, UpdateAction};
 use crate::services::dynamodb::expressions::{update, Kind};
 use crate::services::dynamodb::model::{Change, ClientToken, PrimaryKey, Repeat, Table};
-use crate::services::dynamodb::now_ms;
 use crate::services::dynamodb::value::{item_size, item_to_json, Item};
 
 /// The most actions one transaction may hold.
@@ -55,7 +55,7 @@ fn transact_items(input: Input<'_>) -> Result<&Vec<Value>, AwsError> {
         .opt_array("TransactItems")?
         .ok_or_else(|| missing("TransactItems"))?;
     if items.is_empty() {
-        return Err(constraint_hidden("transactItems", &rule::min_length(1)));
+        return Err(constraint("transactItems", "[]", &rule::min_length(1)));
     }
     if items.len() > MAX_ACTIONS {
         return Err(constraint_hidden(
