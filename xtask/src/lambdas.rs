@@ -1,6 +1,8 @@
-//! `cargo xtask lambdas`: the demo crate's functions built in release mode and packaged for the
-//! `provided.al2023` runtime, one `target/lambda/<name>.zip` per binary, each holding a single
-//! executable `bootstrap`.
+//! `cargo xtask lambdas [--dev]`: the demo crate's functions packaged for the `provided.al2023`
+//! runtime, one `<name>.zip` per binary, each holding a single executable `bootstrap`: built in
+//! release mode into `target/lambda` (what goes to AWS), or with `--dev` in the dev profile into
+//! `target/lambda-dev` (what the offline demo runs: seconds to build beside the workspace's own
+//! build, where a cold release build takes minutes).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +12,41 @@ use crate::workspace::{cargo, run};
 
 /// The demo crate's binaries, one Lambda function each.
 pub const FUNCTIONS: [&str; 3] = ["first", "second", "start_job"];
+
+/// How the functions are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `--release`, into `target/lambda`: small and fast, for AWS.
+    Release,
+    /// The dev profile, into `target/lambda-dev`: about four times bigger, for the emulator.
+    Dev,
+}
+
+impl Profile {
+    /// The folder below `target/` that cargo writes the binaries to.
+    fn binaries(self) -> &'static str {
+        match self {
+            Profile::Release => "release",
+            Profile::Dev => "debug",
+        }
+    }
+
+    /// The folder below `target/` that the packages go to.
+    pub fn packages(self) -> &'static str {
+        match self {
+            Profile::Release => "lambda",
+            Profile::Dev => "lambda-dev",
+        }
+    }
+
+    /// The command that builds them.
+    pub fn command(self) -> &'static str {
+        match self {
+            Profile::Release => "cargo xtask lambdas",
+            Profile::Dev => "cargo xtask lambdas --dev",
+        }
+    }
+}
 
 /// A written package.
 #[derive(Debug, Clone)]
@@ -22,18 +59,21 @@ pub struct Package {
     pub size: u64,
 }
 
-/// Builds the demo's binaries (`cargo build --release -p demo --bins`) and packages each into
-/// `<target>/lambda/<name>.zip`.
-pub fn build(root: &Path, target: &Path) -> Result<Vec<Package>, String> {
-    run(Command::new(cargo())
-        .args(["build", "--release", "-p", "demo", "--bins"])
-        .current_dir(root))?;
-    let out = target.join("lambda");
+/// Builds the demo's binaries (`cargo build [--release] -p demo --bins`) and packages each into
+/// `<target>/<profile's packages folder>/<name>.zip`.
+pub fn build(root: &Path, target: &Path, profile: Profile) -> Result<Vec<Package>, String> {
+    let mut command = Command::new(cargo());
+    command.args(["build", "-p", "demo", "--bins"]);
+    if profile == Profile::Release {
+        command.arg("--release");
+    }
+    run(command.current_dir(root))?;
+    let out = target.join(profile.packages());
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     FUNCTIONS
         .iter()
         .map(|name| {
-            let binary = target.join("release").join(name);
+            let binary = target.join(profile.binaries()).join(name);
             let path = out.join(format!("{name}.zip"));
             let size = package(&binary, &path)?;
             Ok(Package {

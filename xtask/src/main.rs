@@ -23,8 +23,9 @@ use xtask::{demo, fuzz, lambdas, summary, tidy, workloads};
 
 const USAGE: &str = "usage: cargo xtask <task>\n\ntasks:\n  demo [--aws] [--keep]             \
      the tutorial end to end on the embedded emulator (--aws: a real account;\n                                    \
-     --keep: leave what it deployed)\n  lambdas                           \
-     build the demo's Lambda functions into target/lambda/<name>.zip\n  bench [--moto] [criterion args]   \
+     --keep: leave what it deployed)\n  lambdas [--dev]                   \
+     build the demo's Lambda functions into target/lambda/<name>.zip\n                                    \
+     (--dev: the dev profile, into target/lambda-dev, for the emulator)\n  bench [--moto] [criterion args]   \
      run the benchmarks (criterion, release build);\n                                    \
      --moto: compare the interpreter with moto 5.2.5\n  fuzz [--cases N]                  \
      every fuzz target, N cases per property (default 10000)\n  tidy                              \
@@ -38,7 +39,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench") => report(bench(&args[1..])),
-        Some("lambdas") => report(build_lambdas()),
+        Some("lambdas") => match lambdas_profile(&args[1..]) {
+            Ok(profile) => report(build_lambdas(profile)),
+            Err(e) => {
+                eprintln!("error: {e}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         Some("demo") => demo_task(&args[1..]),
         Some("tidy") => report(tidy::run(&workspace_root())),
         Some("fuzz") => match fuzz_cases(&args[1..]) {
@@ -60,6 +67,15 @@ fn main() -> ExitCode {
             eprintln!("{USAGE}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The profile `cargo xtask lambdas [--dev]` builds in.
+fn lambdas_profile(args: &[String]) -> Result<lambdas::Profile, String> {
+    match args {
+        [] => Ok(lambdas::Profile::Release),
+        [flag] if flag == "--dev" => Ok(lambdas::Profile::Dev),
+        other => Err(format!("unexpected arguments: {}", other.join(" "))),
     }
 }
 
@@ -87,10 +103,10 @@ fn report(outcome: Result<(), String>) -> ExitCode {
 }
 
 /// Builds and packages the demo's functions, and says what it wrote.
-fn build_lambdas() -> Result<(), String> {
+fn build_lambdas(profile: lambdas::Profile) -> Result<(), String> {
     let root = workspace_root();
     let target = target_dir(&root)?;
-    for package in lambdas::build(&root, &target)? {
+    for package in lambdas::build(&root, &target, profile)? {
         println!(
             "{} ({})",
             package

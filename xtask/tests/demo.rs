@@ -3,10 +3,12 @@
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use xtask::demo::{build, Demo};
+use xtask::lambdas::Profile;
 
 #[test]
 fn the_demo_deploys_fails_in_parallel_2_pauses_resumes_on_the_event_and_tears_down() {
-    let built = build(&xtask::workspace::root()).expect("the lambdas and the deployer build");
+    let built =
+        build(&xtask::workspace::root(), Profile::Dev).expect("the lambdas and the deployer build");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -26,7 +26,7 @@ pub use deployer::Deployer;
 pub use jobs::Paused;
 pub use tutorial::Deployed;
 
-use crate::lambdas::{self, human_size};
+use crate::lambdas::{self, human_size, Profile};
 use crate::workspace::{cargo, run as run_command};
 use narrate::{command_line, result, seconds};
 
@@ -68,15 +68,19 @@ pub struct Built {
     pub deployer: PathBuf,
 }
 
-/// Builds the Lambda packages (`cargo xtask lambdas`) and the deployer (`cargo build -p
-/// deployer`), printing both as commands.
-pub fn build(root: &Path) -> Result<Built, String> {
+/// Builds the Lambda packages (`cargo xtask lambdas`, with `--dev` for the emulator) and the
+/// deployer (`cargo build -p deployer`), printing both as commands.
+pub fn build(root: &Path, profile: Profile) -> Result<Built, String> {
     let target = crate::workspace::target_dir(root)?;
-    command_line("cargo xtask lambdas");
-    for package in lambdas::build(root, &target)? {
+    command_line(profile.command());
+    for package in lambdas::build(root, &target, profile)? {
         result(&format!(
             "{} ({})",
-            package.path.display(),
+            package
+                .path
+                .strip_prefix(root)
+                .unwrap_or(&package.path)
+                .display(),
             human_size(package.size)
         ));
     }
@@ -88,7 +92,7 @@ pub fn build(root: &Path) -> Result<Built, String> {
     )?;
     Ok(Built {
         root: root.to_path_buf(),
-        lambda_dir: target.join("lambda"),
+        lambda_dir: target.join(profile.packages()),
         deployer: target.join("debug").join("deployer"),
     })
 }
@@ -98,7 +102,14 @@ pub fn run(options: Options) -> Result<(), Failure> {
     let start = Instant::now();
     let steps = Steps::default();
     steps.title("Build the Lambda functions and the deployer");
-    let built = build(&crate::workspace::root()).map_err(|why| steps.failed(why))?;
+    // The emulator runs the dev build, built in seconds beside the workspace's; AWS gets the
+    // release build.
+    let profile = if options.aws {
+        Profile::Release
+    } else {
+        Profile::Dev
+    };
+    let built = build(&crate::workspace::root(), profile).map_err(|why| steps.failed(why))?;
     let after_build = Instant::now();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -33,9 +33,15 @@ pub struct Deployed {
 impl Demo {
     /// `deployer demo up`; both state machines' ARNs.
     pub async fn demo_up(&self) -> Result<Deployed, String> {
-        let lambda_dir = self.lambda_dir.to_string_lossy().into_owned();
+        // As the user would type it: relative to the workspace, where the deployer runs.
+        let lambda_dir = self
+            .lambda_dir
+            .strip_prefix(&self.deployer.dir)
+            .unwrap_or(&self.lambda_dir)
+            .to_string_lossy()
+            .into_owned();
         let mut args = vec!["demo", "up", "--yes"];
-        if self.lambda_dir != self.deployer.dir.join("target").join("lambda") {
+        if lambda_dir != "target/lambda" {
             args.extend(["--lambda-dir", lambda_dir.as_str()]);
         }
         let report = self.deployer.json(&args).await?;
