@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::expressions::ast::UpdateAction;
+use super::expressions::update;
 use super::number::Number;
-use super::value::{AttributeValue, Item};
+use super::value::{check_item_size, AttributeValue, Item};
 use crate::error::AwsError;
 use crate::services::store::Journaled;
 
@@ -308,6 +310,35 @@ impl Table {
         elements
             .filter_map(|e| item.get(&e.name).map(|v| (e.name.clone(), v.clone())))
             .collect()
+    }
+
+    /// Refuses update actions that set or remove a key attribute, as AWS does before it reads
+    /// the item.
+    pub fn check_update(&self, actions: &[UpdateAction]) -> Result<(), AwsError> {
+        for action in actions {
+            let attribute = action.path().attribute();
+            if self.def.key.elements().any(|e| e.name == attribute) {
+                return Err(AwsError::validation(format!(
+                    "One or more parameter values were invalid: Cannot update attribute {attribute}. This attribute is part of the key"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The item `actions` make of `old`, or of the key alone when there is no item; refused
+    /// when the actions fail on the item's values, or the result is no valid item or larger
+    /// than 400 KB.
+    pub fn updated(
+        &self,
+        actions: &[UpdateAction],
+        old: Option<&Item>,
+        key: &Item,
+    ) -> Result<Item, AwsError> {
+        let new = update::apply(actions, old.unwrap_or(key))?;
+        self.key_of_item(&new)?;
+        check_item_size(&new)?;
+        Ok(new)
     }
 
     /// The total size of the items, in bytes.

@@ -274,6 +274,20 @@ pub fn item_to_json(item: &Item) -> Value {
     Value::Object(item.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
 }
 
+/// The largest item DynamoDB stores, in bytes.
+const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// The item's size, or AWS's refusal of an item larger than 400 KB.
+pub fn check_item_size(item: &Item) -> Result<usize, AwsError> {
+    let size = item_size(item);
+    if size > MAX_ITEM_BYTES {
+        return Err(AwsError::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
+    }
+    Ok(size)
+}
+
 /// An item's size in bytes: names plus values.
 pub fn item_size(item: &Item) -> usize {
     item.iter().map(|(k, v)| k.len() + v.size()).sum()

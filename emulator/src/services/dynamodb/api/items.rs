@@ -15,22 +15,11 @@ use crate::protocol::json::{missing, wrong_type, Input};
 use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::paths::PathSet;
-use crate::services::dynamodb::expressions::{update, Kind};
+use crate::services::dynamodb::expressions::Kind;
 use crate::services::dynamodb::model::{Change, Table};
-use crate::services::dynamodb::value::{item_from_value, item_size, item_to_json, Item};
-
-/// The largest item DynamoDB stores, in bytes.
-const MAX_ITEM_BYTES: usize = 400 * 1024;
-
-pub(super) fn check_size(item: &Item) -> Result<usize, AwsError> {
-    let size = item_size(item);
-    if size > MAX_ITEM_BYTES {
-        return Err(AwsError::validation(
-            "Item size has exceeded the maximum allowed size",
-        ));
-    }
-    Ok(size)
-}
+use crate::services::dynamodb::value::{
+    check_item_size, item_from_value, item_size, item_to_json, Item,
+};
 
 /// `ReturnValues` of PutItem and DeleteItem: `NONE` or `ALL_OLD`.
 fn returns_old(input: Input<'_>) -> Result<bool, AwsError> {
@@ -72,7 +61,7 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
     let mut expressions = Expressions::new(input, &["ConditionExpression"])?;
     let condition = expressions.condition(input, Kind::Condition)?;
     expressions.finish()?;
-    let size = check_size(&item)?;
+    let size = check_item_size(&item)?;
     let mut state = cloud.dynamodb.store.writer(cloud);
     let table = state.table(&ctx.region, name)?;
     let key = table.key_of_item(&item)?;
@@ -171,19 +160,11 @@ pub fn update(
     let mut state = cloud.dynamodb.store.writer(cloud);
     let table = state.table(&ctx.region, name)?;
     let primary_key = table.key_from_param(&key)?;
-    for action in &actions {
-        let attribute = action.path().attribute();
-        if table.def.key.elements().any(|e| e.name == attribute) {
-            return Err(AwsError::validation(format!(
-                "One or more parameter values were invalid: Cannot update attribute {attribute}. This attribute is part of the key"
-            )));
-        }
-    }
+    table.check_update(&actions)?;
     let old = table.items.get(&primary_key).cloned();
     check_condition(condition.as_ref(), old.as_ref(), old_on_failure)?;
-    let new = update::apply(&actions, old.as_ref().unwrap_or(&key))?;
-    table.key_of_item(&new)?;
-    let size = check_size(&new)?;
+    let new = table.updated(&actions, old.as_ref(), &key)?;
+    let size = item_size(&new);
     let mut touched = PathSet::default();
     for action in &actions {
         // Already checked for overlaps when parsed.
@@ -303,7 +284,7 @@ fn parse_write(table: &Table, request: &Value) -> Result<Write, AwsError> {
         (Some(put), None) => {
             let item = item_member(Input(put), "Item")?;
             table.key_of_item(&item)?;
-            check_size(&item)?;
+            check_item_size(&item)?;
             Ok(Write::Put(item))
         }
         (None, Some(delete)) => {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::items::{check_size, item_member};
+use super::items::item_member;
 use super::{
     capacity_units, check_condition, choice, consumed, old_on_failure, table_name, Expressions,
 };
@@ -18,9 +18,9 @@ use crate::protocol::now_ms;
 use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::ast::{Condition, UpdateAction};
-use crate::services::dynamodb::expressions::{update, Kind};
+use crate::services::dynamodb::expressions::Kind;
 use crate::services::dynamodb::model::{Change, ClientToken, PrimaryKey, Repeat, Table};
-use crate::services::dynamodb::value::{item_size, item_to_json, Item};
+use crate::services::dynamodb::value::{check_item_size, item_size, item_to_json, Item};
 
 /// The most actions one transaction may hold.
 const MAX_ACTIONS: usize = 100;
@@ -85,47 +85,28 @@ fn read_action<'a>(
     kind: &str,
     body: Input<'_>,
 ) -> Result<Action<'a>, AwsError> {
-    let (key, write, members): (Item, Write, &[&str]) = match kind {
+    let members: &[&str] = match kind {
+        "Update" => &["ConditionExpression", "UpdateExpression"],
+        _ => &["ConditionExpression"],
+    };
+    let mut expressions = Expressions::new(body, members)?;
+    let (key, write) = match kind {
         "Put" => {
             let item = item_member(body, "Item")?;
             state.key_of_item(&item)?;
-            check_size(&item)?;
-            let key = state.key_attributes(&item, None);
-            (key, Write::Put(item), &["ConditionExpression"])
+            check_item_size(&item)?;
+            (state.key_attributes(&item, None), Write::Put(item))
         }
-        "Delete" => (
-            item_member(body, "Key")?,
-            Write::Delete,
-            &["ConditionExpression"],
-        ),
-        "ConditionCheck" => (
-            item_member(body, "Key")?,
-            Write::Check,
-            &["ConditionExpression"],
-        ),
-        _ => (
-            item_member(body, "Key")?,
-            Write::Update(Vec::new()),
-            &["ConditionExpression", "UpdateExpression"],
-        ),
-    };
-    let mut expressions = Expressions::new(body, members)?;
-    let write = match write {
-        Write::Update(_) => {
+        "Delete" => (item_member(body, "Key")?, Write::Delete),
+        "ConditionCheck" => (item_member(body, "Key")?, Write::Check),
+        _ => {
+            let key = item_member(body, "Key")?;
             let actions = expressions
                 .update(body)?
                 .ok_or_else(|| missing("UpdateExpression"))?;
-            for action in &actions {
-                let attribute = action.path().attribute();
-                if state.def.key.elements().any(|e| e.name == attribute) {
-                    return Err(AwsError::validation(format!(
-                        "One or more parameter values were invalid: Cannot update attribute {attribute}. This attribute is part of the key"
-                    )));
-                }
-            }
-            Write::Update(actions)
+            state.check_update(&actions)?;
+            (key, Write::Update(actions))
         }
-        other => other,
     };
     let condition = expressions.condition(body, Kind::Condition)?;
     if matches!(write, Write::Check) && condition.is_none() {
@@ -246,9 +227,7 @@ fn evaluate(
             key: action.key.clone(),
         }),
         Write::Update(actions) => {
-            let new = update::apply(actions, old.unwrap_or(&action.key)).map_err(invalid)?;
-            table.key_of_item(&new).map_err(invalid)?;
-            check_size(&new).map_err(invalid)?;
+            let new = table.updated(actions, old, &action.key).map_err(invalid)?;
             (old != Some(&new)).then(|| put(new))
         }
     })
