@@ -59,21 +59,31 @@ pub struct Package {
     pub size: u64,
 }
 
-/// Builds the demo's binaries (`cargo build [--release] -p demo --bins`) and packages each into
-/// `<target>/<profile's packages folder>/<name>.zip`.
+/// Builds the demo's binaries and packages each into
+/// `<target>/<profile's packages folder>/<name>.zip`. The dev build selects xtask too
+/// (`cargo build -p xtask -p demo --bins`): xtask depends on the demo crate, so the two resolve
+/// the same features as the `cargo xtask` that runs this, and its dependencies are reused.
 pub fn build(root: &Path, target: &Path, profile: Profile) -> Result<Vec<Package>, String> {
     let mut command = Command::new(cargo());
-    command.args(["build", "-p", "demo", "--bins"]);
-    if profile == Profile::Release {
-        command.arg("--release");
-    }
+    command.arg("build");
+    match profile {
+        Profile::Release => command.args(["--release", "-p", "demo", "--bins"]),
+        Profile::Dev => command.args(["-p", "xtask", "-p", "demo", "--bins"]),
+    };
     run(command.current_dir(root))?;
-    let out = target.join(profile.packages());
-    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    package_all(
+        &target.join(profile.binaries()),
+        &target.join(profile.packages()),
+    )
+}
+
+/// Packages the demo's binaries found in `binaries` into `out/<name>.zip`.
+pub fn package_all(binaries: &Path, out: &Path) -> Result<Vec<Package>, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     FUNCTIONS
         .iter()
         .map(|name| {
-            let binary = target.join(profile.binaries()).join(name);
+            let binary = binaries.join(name);
             let path = out.join(format!("{name}.zip"));
             let size = package(&binary, &path)?;
             Ok(Package {

@@ -2,13 +2,12 @@
 //! Lambda packages: every step, then the teardown, which must leave nothing behind.
 
 use aws_sdk_sfn::types::ExecutionStatus;
-use xtask::demo::{build, Demo};
-use xtask::lambdas::Profile;
+use xtask::demo::{built_by_the_tests, Demo};
 
 #[test]
 fn the_demo_deploys_fails_in_parallel_2_pauses_resumes_on_the_event_and_tears_down() {
     let built =
-        build(&xtask::workspace::root(), Profile::Dev).expect("the lambdas and the deployer build");
+        built_by_the_tests(&xtask::workspace::root()).expect("the lambdas and the deployer build");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -41,7 +40,7 @@ fn the_demo_deploys_fails_in_parallel_2_pauses_resumes_on_the_event_and_tears_do
             .await
             .unwrap();
         assert_eq!(described.status, ExecutionStatus::Failed);
-        assert_eq!(described.error(), Some("MissingFooError"));
+        assert_eq!(described.error(), Some(demo::MISSING_FOO));
 
         let resumed = demo
             .resume(&failed)

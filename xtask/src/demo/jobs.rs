@@ -13,13 +13,18 @@ use super::narrate::{command_line, result};
 use super::sfn::{finished, succeeded_output};
 use super::{sdk_error, Demo};
 
-/// The token table of the resumer `deployer demo up` deploys (suffix DemoJobs).
-pub const JOBS_TABLE: &str = "sfn-resume-DemoJobs";
-/// The completion events the resumer waits for.
-const SOURCE: &str = "sfn-resume.demo";
-const DETAIL_TYPE: &str = "JobCompleted";
-/// The job the README names.
-const JOB: &str = "job-1";
+use deployer::demo::{
+    EVENT_DETAIL_TYPE as DETAIL_TYPE, EVENT_SOURCE as SOURCE, TUTORIAL_JOB as JOB,
+};
+
+/// The token table of the resumer `deployer demo up` deploys (`sfn-resume-DemoJobs`).
+fn jobs_table() -> String {
+    format!(
+        "{}{}",
+        deployer::resumer::STACK_PREFIX,
+        deployer::demo::JOBS_SUFFIX
+    )
+}
 
 /// The paused workflow.
 #[derive(Debug, Clone)]
@@ -63,7 +68,8 @@ impl Demo {
             ));
         }
         result(&format!(
-            "(RUNNING, paused with its task token stored under {JOB} in {JOBS_TABLE})"
+            "(RUNNING, paused with its task token stored under {JOB} in {})",
+            jobs_table()
         ));
         Ok(Paused {
             execution,
@@ -112,12 +118,14 @@ impl Demo {
         result(&format!("SUCCEEDED, output {output}"));
         if self.token_item(&paused.job_id).await?.is_some() {
             return Err(format!(
-                "the token item {} is still in {JOBS_TABLE}",
-                paused.job_id
+                "the token item {} is still in {}",
+                paused.job_id,
+                jobs_table()
             ));
         }
         result(&format!(
-            "(the resume machine deleted the token item from {JOBS_TABLE})"
+            "(the resume machine deleted the token item from {})",
+            jobs_table()
         ));
         Ok(())
     }
@@ -132,7 +140,8 @@ impl Demo {
             }
             if start.elapsed() > self.limit {
                 return Err(format!(
-                    "{execution} stored no token under {JOB} in {JOBS_TABLE} within {} s",
+                    "{execution} stored no token under {JOB} in {} within {} s",
+                    jobs_table(),
                     self.limit.as_secs()
                 ));
             }
@@ -142,14 +151,15 @@ impl Demo {
 
     /// The `pausedBy` of the job's token item in the resumer's table, if the item is there.
     async fn token_item(&self, job: &str) -> Result<Option<String>, String> {
+        let table = jobs_table();
         let got = aws_sdk_dynamodb::Client::new(&self.config)
             .get_item()
-            .table_name(JOBS_TABLE)
+            .table_name(&table)
             .key("id", AttributeValue::S(job.to_string()))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| format!("GetItem {JOBS_TABLE}: {}", sdk_error(&e)))?;
+            .map_err(|e| format!("GetItem {table}: {}", sdk_error(&e)))?;
         Ok(got
             .item()
             .and_then(|item| item.get("pausedBy"))

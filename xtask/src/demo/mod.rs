@@ -69,11 +69,53 @@ pub struct Built {
 }
 
 /// Builds the Lambda packages (`cargo xtask lambdas`, with `--dev` for the emulator) and the
-/// deployer (`cargo build -p deployer`), printing both as commands.
+/// deployer, printing both as commands. The deployer is built with xtask selected too (`cargo
+/// build -p xtask -p deployer --bin deployer`), so that it shares the dependencies of the
+/// `cargo xtask` that runs this instead of building them again with its own features.
 pub fn build(root: &Path, profile: Profile) -> Result<Built, String> {
     let target = crate::workspace::target_dir(root)?;
     command_line(profile.command());
-    for package in lambdas::build(root, &target, profile)? {
+    let packages = lambdas::build(root, &target, profile)?;
+    show_packages(root, &packages);
+    command_line("cargo build -p deployer");
+    run_command(
+        Command::new(cargo())
+            .args([
+                "build", "-q", "-p", "xtask", "-p", "deployer", "--bin", "deployer",
+            ])
+            .current_dir(root),
+    )?;
+    Ok(Built {
+        root: root.to_path_buf(),
+        lambda_dir: target.join(profile.packages()),
+        deployer: target.join("debug").join("deployer"),
+    })
+}
+
+/// What [`build`] makes, taken from the workspace's test build instead (`cargo test --workspace
+/// --no-run`, which builds the deployer and the demo's functions as binaries for their crates'
+/// tests): inside `cargo test --workspace` nothing is left to build, where a build of its own
+/// would compile every dependency again with other features.
+pub fn built_by_the_tests(root: &Path) -> Result<Built, String> {
+    let target = crate::workspace::target_dir(root)?;
+    run_command(
+        Command::new(cargo())
+            .args(["test", "-q", "--workspace", "--no-run"])
+            .current_dir(root),
+    )?;
+    let binaries = target.join("debug");
+    let lambda_dir = target.join(Profile::Dev.packages());
+    show_packages(root, &lambdas::package_all(&binaries, &lambda_dir)?);
+    Ok(Built {
+        root: root.to_path_buf(),
+        lambda_dir,
+        deployer: binaries.join("deployer"),
+    })
+}
+
+/// Prints each written package, relative to the workspace.
+fn show_packages(root: &Path, packages: &[lambdas::Package]) {
+    for package in packages {
         result(&format!(
             "{} ({})",
             package
@@ -84,17 +126,6 @@ pub fn build(root: &Path, profile: Profile) -> Result<Built, String> {
             human_size(package.size)
         ));
     }
-    command_line("cargo build -p deployer");
-    run_command(
-        Command::new(cargo())
-            .args(["build", "-q", "-p", "deployer"])
-            .current_dir(root),
-    )?;
-    Ok(Built {
-        root: root.to_path_buf(),
-        lambda_dir: target.join(profile.packages()),
-        deployer: target.join("debug").join("deployer"),
-    })
 }
 
 /// Runs the whole demo; `Ok` only when every step did what it should.
