@@ -88,6 +88,15 @@ check "dynamodb get-item (first write kept)" t1 \
   "$($aws dynamodb get-item --table-name cli-table --key '{"id":{"S":"job-1"}}' --consistent-read --query Item.token.S --output text)"
 check "dynamodb missing table" ResourceNotFoundException \
   "$(error_code $aws dynamodb get-item --table-name nope --key '{"id":{"S":"x"}}')"
+$aws dynamodb transact-write-items --transact-items '[{"Put":{"TableName":"cli-table","Item":{"id":{"S":"job-2"}}}},{"Update":{"TableName":"cli-table","Key":{"id":{"S":"job-1"}},"UpdateExpression":"SET #s = :d","ExpressionAttributeNames":{"#s":"status"},"ExpressionAttributeValues":{":d":{"S":"done"}}}}]' >/dev/null
+check "dynamodb transact-write-items (the update written)" done \
+  "$($aws dynamodb get-item --table-name cli-table --key '{"id":{"S":"job-1"}}' --query Item.status.S --output text)"
+check "dynamodb transact-get-items (the put written)" job-2 \
+  "$($aws dynamodb transact-get-items --transact-items '[{"Get":{"TableName":"cli-table","Key":{"id":{"S":"job-2"}}}}]' --query 'Responses[0].Item.id.S' --output text)"
+check "dynamodb transact-write-items with a failing check" TransactionCanceledException \
+  "$(error_code $aws dynamodb transact-write-items --transact-items '[{"Put":{"TableName":"cli-table","Item":{"id":{"S":"job-3"}}}},{"ConditionCheck":{"TableName":"cli-table","Key":{"id":{"S":"job-1"}},"ConditionExpression":"attribute_not_exists(id)"}}]')"
+check "dynamodb cancelled transaction wrote nothing" None \
+  "$($aws dynamodb get-item --table-name cli-table --key '{"id":{"S":"job-3"}}' --query Item.id.S --output text)"
 
 echo "== events"
 rule_arn=$($aws events put-rule --name cli-rule --event-pattern '{"source":["my.app"],"detail":{"status":["DONE"]}}' --query RuleArn --output text)
