@@ -1117,6 +1117,14 @@ mod transactions {
         }
     }
 
+    /// An in-memory emulator holding the accounts table, and a client of it.
+    async fn accounts_emulator() -> (emulator::Emulator, Client) {
+        let emulator = testkit::aws::emulator().await;
+        let ddb = client(&emulator);
+        accounts(&ddb).await;
+        (emulator, ddb)
+    }
+
     fn owned(pairs: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
         pairs
             .iter()
@@ -1126,9 +1134,7 @@ mod transactions {
 
     #[tokio::test]
     async fn write_all_or_none_with_a_reason_per_action() {
-        let emulator = testkit::aws::emulator().await;
-        let ddb = client(&emulator);
-        accounts(&ddb).await;
+        let (emulator, ddb) = accounts_emulator().await;
         ddb.transact_write_items()
             .set_transact_items(Some(transfer("6", "r1")))
             .send()
@@ -1249,9 +1255,7 @@ mod transactions {
 
     #[tokio::test]
     async fn bad_transactions_get_aws_errors_and_change_nothing() {
-        let emulator = testkit::aws::emulator().await;
-        let ddb = client(&emulator);
-        accounts(&ddb).await;
+        let (emulator, ddb) = accounts_emulator().await;
         let before = balances(&ddb).await;
         let send = |items: Vec<TransactWriteItem>| {
             let ddb = ddb.clone();
@@ -1369,9 +1373,7 @@ mod transactions {
 
     #[tokio::test]
     async fn transact_get_reads_each_key_in_order() {
-        let emulator = testkit::aws::emulator().await;
-        let ddb = client(&emulator);
-        accounts(&ddb).await;
+        let (emulator, ddb) = accounts_emulator().await;
         let get = |id: &str| {
             TransactGetItem::builder()
                 .get(

@@ -38,6 +38,8 @@ struct Action<'a> {
     table: &'a str,
     /// The key attributes as the request gave them.
     key: Item,
+    /// The same key as the table orders its items by.
+    primary_key: PrimaryKey,
     write: Write,
     condition: Option<Condition>,
     old_on_failure: bool,
@@ -113,12 +115,14 @@ fn read_action<'a>(
         return Err(missing("ConditionExpression"));
     }
     expressions.finish()?;
+    let old_on_failure = old_on_failure(body)?;
     Ok(Action {
         table,
+        primary_key: state.key_from_param(&key)?,
         key,
         write,
         condition,
-        old_on_failure: old_on_failure(body)?,
+        old_on_failure,
     })
 }
 
@@ -269,7 +273,7 @@ pub fn transact_write(
         let name = table_name(body, "TableName")?;
         let table = state.table(region, name)?;
         let action = read_action(name, table, kind, body)?;
-        if !targets.insert((name, table.key_from_param(&action.key)?)) {
+        if !targets.insert((name, action.primary_key.clone())) {
             return Err(multiple_operations());
         }
         actions.push(action);
@@ -286,7 +290,7 @@ pub fn transact_write(
     let mut units = Vec::with_capacity(actions.len());
     for action in &actions {
         let table = state.table(region, action.table)?;
-        let old = table.items.get(&table.key_from_param(&action.key)?);
+        let old = table.items.get(&action.primary_key);
         let size = match &action.write {
             Write::Put(item) => item_size(item),
             _ => old.map_or(0, item_size),
