@@ -7,13 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
+use super::buses::{NewBus, Published};
 use super::checks::{check_length, check_name, BUS_NAME_PATTERN, NAME_PATTERN};
 use super::model::{
-    bus_arn, Bus, Change, InputTransformer, Resource, RetryPolicy, Rule, RuleState, Target,
-    DEFAULT_BUS,
+    Bus, InputTransformer, Resource, RetryPolicy, Rule, RuleState, Target, DEFAULT_BUS,
 };
 use super::rules::{invalid_pattern, NewRule};
-use super::targets::{self, Delivered, Job};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::json::{lower_first, missing, wrong_type, Input};
@@ -137,16 +136,10 @@ fn set_rule_state(
 ) -> AwsResult<Value> {
     let name = rule_name(input, "Name")?;
     let bus = bus_name(input)?;
-    cloud.events.write(cloud, &ctx.region, |region| {
-        region.rule(&bus, &name)?;
-        let change = Change::SetRuleState {
-            region: ctx.region.clone(),
-            bus: bus.clone(),
-            name: name.clone(),
-            state,
-        };
-        Ok((Some(change), json!({})))
-    })
+    cloud
+        .events
+        .set_rule_state(cloud, &ctx.region, &bus, &name, state)?;
+    Ok(json!({}))
 }
 
 fn rule_json(rule: &Rule) -> Map<String, Value> {
@@ -358,35 +351,26 @@ fn target_json(t: &Target) -> Value {
 fn put_events(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
     let entries = list(input, "Entries", 1, 10)?;
     let ingestion = SystemTime::now();
-    let ingestion_time = event_time(ingestion);
-    let mut results = Vec::with_capacity(entries.len());
-    let mut jobs = Vec::new();
+    let mut read = Vec::with_capacity(entries.len());
     for entry in entries {
         let Value::Object(entry) = entry else {
             return Err(wrong_type("Entries", "a list of objects", entry));
         };
-        match event(ctx, Input(entry), ingestion)? {
-            Err((code, message)) => {
-                results.push(json!({"ErrorCode": code, "ErrorMessage": message}));
-            }
-            Ok((bus, event)) => {
-                let id = event["id"].clone();
-                let routed = cloud.events.read(&ctx.region, |region| {
-                    Ok(route(region.bus(&bus)?, &event, &ingestion_time))
-                });
-                match routed {
-                    Ok(mut routed) => {
-                        jobs.append(&mut routed);
-                        results.push(json!({ "EventId": id }));
-                    }
-                    Err(e) => results.push(json!({"ErrorCode": e.code, "ErrorMessage": e.message})),
-                }
-            }
-        }
+        read.push(event(ctx, Input(entry), ingestion)?);
     }
-    for job in jobs {
-        targets::spawn_delivery(cloud.events.cloud(), job);
-    }
+    let ingestion_time = event_time(ingestion);
+    let results: Vec<Value> = read
+        .into_iter()
+        .map(|entry| {
+            let published =
+                entry.map(|event| cloud.events.publish(&ctx.region, &event, &ingestion_time));
+            match published {
+                Err((code, message)) => json!({"ErrorCode": code, "ErrorMessage": message}),
+                Ok(Ok(id)) => json!({ "EventId": id }),
+                Ok(Err(e)) => json!({"ErrorCode": e.code, "ErrorMessage": e.message}),
+            }
+        })
+        .collect();
     let failed = results
         .iter()
         .filter(|r| r.get("ErrorCode").is_some())
@@ -394,8 +378,8 @@ fn put_events(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResu
     Ok(json!({"FailedEntryCount": failed, "Entries": results}))
 }
 
-/// The envelope of one PutEvents entry and its bus, or the entry's error code and message.
-type Entry = Result<(String, Value), (&'static str, String)>;
+/// One PutEvents entry ready to publish, or the entry's error code and message.
+type Entry = Result<Published, (&'static str, String)>;
 
 fn event(ctx: &RequestContext, entry: Input, ingestion: SystemTime) -> AwsResult<Entry> {
     let required = |member: &str| -> AwsResult<Option<String>> {
@@ -455,30 +439,7 @@ fn event(ctx: &RequestContext, entry: Input, ingestion: SystemTime) -> AwsResult
         "resources": resources,
         "detail": detail,
     });
-    Ok(Ok((bus, envelope)))
-}
-
-/// The deliveries an event makes on a bus: one per target of each enabled rule it matches.
-fn route(bus: &Bus, event: &Value, ingestion_time: &str) -> Vec<Job> {
-    let event_id = event["id"].as_str().unwrap_or_default();
-    bus.rules
-        .values()
-        .filter(|rule| rule.is_enabled() && rule.matches(event))
-        .flat_map(|rule| {
-            let delivered = Delivered {
-                event,
-                rule_name: &rule.name,
-                rule_arn: &rule.arn,
-                ingestion_time,
-            };
-            rule.targets.iter().map(move |target| Job {
-                rule_arn: rule.arn.clone(),
-                target: target.clone(),
-                event_id: event_id.to_string(),
-                input: targets::shape_input(target, &delivered),
-            })
-        })
-        .collect()
+    Ok(Ok(Published { bus, envelope }))
 }
 
 /// An event's time as events carry it: ISO 8601 to the second, in UTC (`2024-01-02T03:04:05Z`).
@@ -515,57 +476,25 @@ fn test_event_pattern(input: Input) -> AwsResult<Value> {
 fn create_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
     let name = input.str("Name")?;
     check_name("name", name, BUS_NAME_PATTERN, 256)?;
-    if let Some(source) = input.opt_str("EventSourceName")? {
-        return Err(AwsError::new(
-            "ResourceNotFoundException",
-            format!("Event source {source} does not exist."),
-        ));
-    }
-    if name.contains('/') {
-        return Err(AwsError::validation("Event bus name must not contain '/'."));
-    }
-    let description = bounded(input, "Description", 0, 512)?;
-    let tags = tag_list(input)?;
-    let bus = Bus {
+    let new = NewBus {
         name: name.to_string(),
-        arn: bus_arn(&ctx.region, name),
-        description: description.clone(),
-        created_ms: crate::protocol::now_ms(),
-        tags,
-        rules: BTreeMap::new(),
+        event_source: input.opt_str("EventSourceName")?.map(str::to_string),
+        description: bounded(input, "Description", 0, 512)?,
+        tags: tag_list(input)?,
     };
-    cloud.events.write(cloud, &ctx.region, |region| {
-        if region.buses.contains_key(&bus.name) {
-            return Err(AwsError::new(
-                "ResourceAlreadyExistsException",
-                format!("Event bus {} already exists.", bus.name),
-            ));
-        }
-        let mut reply = json!({ "EventBusArn": bus.arn });
-        if let Some(description) = &description {
-            reply["Description"] = json!(description);
-        }
-        let change = Change::CreateBus {
-            region: ctx.region.clone(),
-            bus,
-        };
-        Ok((Some(change), reply))
-    })
+    let bus = cloud.events.create_bus(cloud, &ctx.region, new)?;
+    let mut reply = json!({ "EventBusArn": bus.arn });
+    if let Some(description) = &bus.description {
+        reply["Description"] = json!(description);
+    }
+    Ok(reply)
 }
 
 fn delete_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
     let name = input.str("Name")?;
     check_name("name", name, BUS_NAME_PATTERN, 256)?;
-    if name == DEFAULT_BUS {
-        return Err(AwsError::validation("Cannot delete event bus default."));
-    }
-    cloud.events.write(cloud, &ctx.region, |region| {
-        let change = region.buses.contains_key(name).then(|| Change::DeleteBus {
-            region: ctx.region.clone(),
-            name: name.to_string(),
-        });
-        Ok((change, json!({})))
-    })
+    cloud.events.delete_bus(cloud, &ctx.region, name)?;
+    Ok(json!({}))
 }
 
 fn describe_event_bus(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
@@ -607,24 +536,17 @@ fn bus_json(bus: &Bus) -> Value {
 // Tags
 
 fn tag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
-    let (region_name, resource) = resource_of(input.str("ResourceARN")?)?;
+    let (region, resource) = Resource::from_arn(input.str("ResourceARN")?)?;
     if input.get("Tags").is_none() {
         return Err(missing("Tags"));
     }
     let tags = tag_list(input)?;
-    cloud.events.write(cloud, &region_name, |region| {
-        region.tags(&resource)?;
-        let change = Change::Tag {
-            region: region_name.clone(),
-            resource,
-            tags,
-        };
-        Ok((Some(change), json!({})))
-    })
+    cloud.events.tag(cloud, &region, resource, tags)?;
+    Ok(json!({}))
 }
 
 fn untag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
-    let (region_name, resource) = resource_of(input.str("ResourceARN")?)?;
+    let (region, resource) = Resource::from_arn(input.str("ResourceARN")?)?;
     let keys = input
         .opt_array("TagKeys")?
         .ok_or_else(|| missing("TagKeys"))?
@@ -634,19 +556,12 @@ fn untag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
             other => Err(wrong_type("TagKeys", "a list of strings", other)),
         })
         .collect::<AwsResult<Vec<_>>>()?;
-    cloud.events.write(cloud, &region_name, |region| {
-        region.tags(&resource)?;
-        let change = Change::Untag {
-            region: region_name.clone(),
-            resource,
-            keys,
-        };
-        Ok((Some(change), json!({})))
-    })
+    cloud.events.untag(cloud, &region, resource, keys)?;
+    Ok(json!({}))
 }
 
 fn list_tags_for_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
-    let (region_name, resource) = resource_of(input.str("ResourceARN")?)?;
+    let (region_name, resource) = Resource::from_arn(input.str("ResourceARN")?)?;
     cloud.events.read(&region_name, |region| {
         let tags: Vec<Value> = region
             .tags(&resource)?
@@ -655,33 +570,6 @@ fn list_tags_for_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> 
             .collect();
         Ok(json!({ "Tags": tags }))
     })
-}
-
-/// The region and resource an EventBridge ARN names (`event-bus/<name>`, `rule/<name>`,
-/// `rule/<bus>/<name>`).
-fn resource_of(arn: &str) -> AwsResult<(String, Resource)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let resource = match parts.as_slice() {
-        ["arn", _, "events", region, _, resource] => resource
-            .split_once('/')
-            .and_then(|(kind, rest)| match (kind, rest.split_once('/')) {
-                ("event-bus", _) => Some(Resource::Bus {
-                    bus: rest.to_string(),
-                }),
-                ("rule", None) => Some(Resource::Rule {
-                    bus: DEFAULT_BUS.to_string(),
-                    name: rest.to_string(),
-                }),
-                ("rule", Some((bus, name))) => Some(Resource::Rule {
-                    bus: bus.to_string(),
-                    name: name.to_string(),
-                }),
-                _ => None,
-            })
-            .map(|r| (region.to_string(), r)),
-        _ => None,
-    };
-    resource.ok_or_else(|| AwsError::validation(format!("Provided ARN {arn} is not valid.")))
 }
 
 /// `Tags`: a list of `{Key, Value}`.
@@ -823,7 +711,7 @@ mod tests {
     #[test]
     fn arns_name_resources() {
         let (region, r) =
-            resource_of("arn:aws:events:eu-west-1:123456789012:rule/orders/r1").unwrap();
+            Resource::from_arn("arn:aws:events:eu-west-1:123456789012:rule/orders/r1").unwrap();
         assert_eq!(region, "eu-west-1");
         assert_eq!(
             r,
@@ -832,7 +720,7 @@ mod tests {
                 name: "r1".into()
             }
         );
-        let (_, r) = resource_of("arn:aws:events:us-east-1:123456789012:rule/r1").unwrap();
+        let (_, r) = Resource::from_arn("arn:aws:events:us-east-1:123456789012:rule/r1").unwrap();
         assert_eq!(
             r,
             Resource::Rule {
@@ -840,10 +728,13 @@ mod tests {
                 name: "r1".into()
             }
         );
-        let (_, r) = resource_of("arn:aws:events:us-east-1:123456789012:event-bus/b").unwrap();
+        let (_, r) =
+            Resource::from_arn("arn:aws:events:us-east-1:123456789012:event-bus/b").unwrap();
         assert_eq!(r, Resource::Bus { bus: "b".into() });
         assert_eq!(
-            resource_of("arn:aws:sqs:us-east-1:1:q").unwrap_err().code,
+            Resource::from_arn("arn:aws:sqs:us-east-1:1:q")
+                .unwrap_err()
+                .code,
             "ValidationException"
         );
         assert_eq!(
@@ -868,9 +759,10 @@ mod tests {
             assert_eq!(err.code, "SerializationException", "{time}");
         }
         let entry = json!({"Source": "s", "DetailType": "d", "Detail": "{}", "Time": 1.7e9});
-        let (_, envelope) = event(&ctx, Input(entry.as_object().unwrap()), SystemTime::now())
+        let envelope = event(&ctx, Input(entry.as_object().unwrap()), SystemTime::now())
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .envelope;
         assert_eq!(envelope["time"], "2023-11-14T22:13:20Z");
     }
 

@@ -3,12 +3,15 @@
 //!
 //! - [`model`]: buses, rules, targets and the journaled [`model::Change`]s.
 //! - [`api`]: the awsJson 1.1 wire format of each operation.
-//! - [`rules`]: PutRule, DeleteRule, PutTargets, RemoveTargets as typed operations (the API
-//!   and CloudFormation's rules call them); `checks`: the model's member constraints.
+//! - [`rules`]: PutRule, DeleteRule, EnableRule/DisableRule, PutTargets, RemoveTargets as
+//!   typed operations (the API and CloudFormation's rules call them); `checks`: the model's
+//!   member constraints.
+//! - [`buses`]: CreateEventBus, DeleteEventBus, tags, and PutEvents' publishing, typed.
 //! - event patterns (parsing, validation, matching) live in the `event_pattern` crate.
 //! - [`targets`]: input shaping and delivery with retries.
 
 pub mod api;
+pub mod buses;
 mod checks;
 pub mod model;
 pub mod rules;

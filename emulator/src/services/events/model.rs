@@ -169,6 +169,35 @@ pub enum Resource {
     },
 }
 
+impl Resource {
+    /// The region and resource an EventBridge ARN names (`event-bus/<name>`, `rule/<name>`,
+    /// `rule/<bus>/<name>`), or `ValidationException`.
+    pub fn from_arn(arn: &str) -> AwsResult<(String, Resource)> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let resource = match parts.as_slice() {
+            ["arn", _, "events", region, _, resource] => resource
+                .split_once('/')
+                .and_then(|(kind, rest)| match (kind, rest.split_once('/')) {
+                    ("event-bus", _) => Some(Resource::Bus {
+                        bus: rest.to_string(),
+                    }),
+                    ("rule", None) => Some(Resource::Rule {
+                        bus: DEFAULT_BUS.to_string(),
+                        name: rest.to_string(),
+                    }),
+                    ("rule", Some((bus, name))) => Some(Resource::Rule {
+                        bus: bus.to_string(),
+                        name: name.to_string(),
+                    }),
+                    _ => None,
+                })
+                .map(|r| (region.to_string(), r)),
+            _ => None,
+        };
+        resource.ok_or_else(|| AwsError::validation(format!("Provided ARN {arn} is not valid.")))
+    }
+}
+
 /// One acknowledged write, as journaled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {

@@ -130,6 +130,27 @@ impl EventBridge {
         })
     }
 
+    /// EnableRule and DisableRule: the rule must exist.
+    pub fn set_rule_state(
+        &self,
+        cloud: &Cloud,
+        region: &str,
+        bus: &str,
+        name: &str,
+        rule_state: RuleState,
+    ) -> AwsResult<()> {
+        self.write(cloud, region, |state| {
+            state.rule(bus, name)?;
+            let change = Change::SetRuleState {
+                region: region.to_string(),
+                bus: bus.to_string(),
+                name: name.to_string(),
+                state: rule_state,
+            };
+            Ok((Some(change), ()))
+        })
+    }
+
     /// PutTargets: adds the targets, or replaces those with the same ids (at most
     /// [`MAX_TARGETS_PER_RULE`] in all), each checked for what its service needs.
     pub fn put_targets(

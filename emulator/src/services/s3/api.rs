@@ -17,6 +17,7 @@ use crate::services::store::Store;
 
 use super::chunked::read_payload;
 use super::model::{etag, Change, ListQuery, Listing, Object, State};
+use super::objects::{CopyDirectives, Described, Read};
 use super::{multipart, tagging, xml_in};
 
 /// The XML namespace of S3's documents.
@@ -446,31 +447,19 @@ fn put_object(
     key: &str,
 ) -> AwsResult<Response> {
     let payload = read_payload(request)?;
+    let described = described(request);
     let object = Object {
         etag: etag(&payload.body),
         body: payload.body,
         last_modified: SystemTime::now(),
-        content_type: request
-            .header("content-type")
-            .unwrap_or("binary/octet-stream")
-            .to_string(),
-        headers: stored_headers(request),
-        metadata: metadata(request),
+        content_type: described.content_type,
+        headers: described.headers,
+        metadata: described.metadata,
         tags: tagging::from_header(request)?,
     };
     let tag = object.etag.clone();
     let if_none_match = request.header("if-none-match");
-    store.write(cloud, |s| {
-        let exists = s.bucket(bucket)?.objects.contains_key(key);
-        if exists && if_none_match == Some("*") {
-            return Err(precondition_failed());
-        }
-        Ok(Change::PutObject(
-            bucket.to_string(),
-            key.to_string(),
-            object,
-        ))
-    })?;
+    store.write(cloud, |s| s.put_object(bucket, key, object, if_none_match))?;
     Ok(stored(&tag, &payload.checksums))
 }
 
@@ -491,29 +480,16 @@ fn copy_object(
     key: &str,
 ) -> AwsResult<Response> {
     let (from_bucket, from_key) = copy_source(request)?;
-    let (from_bucket, from_key) = (from_bucket.as_str(), from_key.as_str());
-    let replace = request.header("x-amz-metadata-directive") == Some("REPLACE");
+    let replace = |directive: &str| request.header(directive) == Some("REPLACE");
+    let directives = CopyDirectives {
+        metadata: replace("x-amz-metadata-directive").then(|| described(request)),
+        tags: match replace("x-amz-tagging-directive") {
+            true => Some(tagging::from_header(request)?),
+            false => None,
+        },
+    };
     let copied = store.write_with(cloud, |s| {
-        s.bucket(bucket)?;
-        let original = s.object(from_bucket, from_key)?;
-        if (from_bucket, from_key) == (bucket, key) && !replace {
-            return Err(AwsError::new(
-                "InvalidRequest",
-                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-            ));
-        }
-        let mut object = original.clone();
-        object.last_modified = SystemTime::now();
-        if replace {
-            object.content_type = request.header("content-type").unwrap_or("binary/octet-stream").to_string();
-            object.headers = stored_headers(request);
-            object.metadata = metadata(request);
-        }
-        if request.header("x-amz-tagging-directive") == Some("REPLACE") {
-            object.tags = tagging::from_header(request)?;
-        }
-        let change = Change::PutObject(bucket.to_string(), key.to_string(), object.clone());
-        Ok((change, object))
+        s.copy_object((bucket, key), (&from_bucket, &from_key), directives)
     })?;
     let mut w = XmlWriter::with_declaration();
     w.open_ns("CopyObjectResult", NAMESPACE)
@@ -572,29 +548,23 @@ fn delete_objects(
 
 /// GetObject and HeadObject: conditions, ranges, and the object's headers.
 fn object_response(object: &Object, request: &AwsRequest, head: bool) -> AwsResult<Response> {
-    if let Some(wanted) = request.header("if-match") {
-        if !etag_matches(wanted, &object.etag) {
-            return Err(precondition_failed());
-        }
-    }
-    if request
-        .header("if-none-match")
-        .is_some_and(|w| etag_matches(w, &object.etag))
-    {
-        return Ok(with_header(
-            empty(StatusCode::NOT_MODIFIED),
-            "etag",
-            &object.etag,
-        ));
-    }
+    let read = object.read(
+        request.header("if-match"),
+        request.header("if-none-match"),
+        request.header("range"),
+    )?;
     let size = object.body.len();
-    let range = request
-        .header("range")
-        .and_then(|r| parse_range(r, size))
-        .transpose()?;
-    let (status, body) = match range {
-        Some((start, end)) => (StatusCode::PARTIAL_CONTENT, object.body.slice(start..=end)),
-        None => (StatusCode::OK, object.body.clone()),
+    let (status, body, range) = match read {
+        Read::NotModified => {
+            let reply = empty(StatusCode::NOT_MODIFIED);
+            return Ok(with_header(reply, "etag", &object.etag));
+        }
+        Read::Whole => (StatusCode::OK, object.body.clone(), None),
+        Read::Range { start, end } => (
+            StatusCode::PARTIAL_CONTENT,
+            object.body.slice(start..=end),
+            Some((start, end)),
+        ),
     };
     let length = body.len();
     let mut reply = http::Response::new(if head { Bytes::new() } else { body });
@@ -633,47 +603,20 @@ fn object_response(object: &Object, request: &AwsRequest, head: bool) -> AwsResu
     Ok(reply)
 }
 
-/// `bytes=a-b`, `bytes=a-` or `bytes=-n` within `size`; `None` for what S3 ignores (other
-/// units, several ranges, bad syntax), `InvalidRange` for a range past the end.
-fn parse_range(header: &str, size: usize) -> Option<AwsResult<(usize, usize)>> {
-    let spec = header.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
+/// What a request writes an object with: its content type, standard headers and metadata.
+pub(super) fn described(request: &AwsRequest) -> Described {
+    Described {
+        content_type: request
+            .header("content-type")
+            .unwrap_or("binary/octet-stream")
+            .to_string(),
+        headers: stored_headers(request),
+        metadata: metadata(request),
     }
-    let (first, last) = spec.split_once('-')?;
-    let (start, end) = match (first.trim(), last.trim()) {
-        ("", suffix) => {
-            let n: usize = suffix.parse().ok()?;
-            (size.saturating_sub(n), size.checked_sub(1)?)
-        }
-        (start, "") => (start.parse().ok()?, size.saturating_sub(1)),
-        (start, end) => {
-            let (start, end): (usize, usize) = (start.parse().ok()?, end.parse().ok()?);
-            if end < start {
-                return None;
-            }
-            (start, end.min(size.saturating_sub(1)))
-        }
-    };
-    if start >= size {
-        return Some(Err(AwsError::new(
-            "InvalidRange",
-            "The requested range is not satisfiable",
-        )
-        .with_status(StatusCode::RANGE_NOT_SATISFIABLE)));
-    }
-    Some(Ok((start, end)))
-}
-
-fn etag_matches(condition: &str, etag: &str) -> bool {
-    condition
-        .split(',')
-        .map(str::trim)
-        .any(|c| c == "*" || c == etag || c.trim_matches('"') == etag.trim_matches('"'))
 }
 
 /// The standard headers an object keeps (`aws-chunked` is a transfer detail, not kept).
-pub(super) fn stored_headers(request: &AwsRequest) -> BTreeMap<String, String> {
+fn stored_headers(request: &AwsRequest) -> BTreeMap<String, String> {
     let mut kept = BTreeMap::new();
     for name in [
         "cache-control",
@@ -699,7 +642,7 @@ pub(super) fn stored_headers(request: &AwsRequest) -> BTreeMap<String, String> {
 }
 
 /// `x-amz-meta-*` headers, by name without the prefix.
-pub(super) fn metadata(request: &AwsRequest) -> BTreeMap<String, String> {
+fn metadata(request: &AwsRequest) -> BTreeMap<String, String> {
     request
         .headers
         .iter()
@@ -759,15 +702,6 @@ pub(super) fn method_not_allowed() -> AwsError {
     .with_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
-/// `PreconditionFailed` (412).
-pub(super) fn precondition_failed() -> AwsError {
-    AwsError::new(
-        "PreconditionFailed",
-        "At least one of the pre-conditions you specified did not hold",
-    )
-    .with_status(StatusCode::PRECONDITION_FAILED)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,20 +720,6 @@ mod tests {
         assert_eq!(virtual_host_bucket("127.0.0.1:4566"), None);
         assert_eq!(virtual_host_bucket("localhost:4566"), None);
         assert_eq!(virtual_host_bucket("s3.amazonaws.com"), None);
-    }
-
-    #[test]
-    fn ranges_like_s3() {
-        assert_eq!(parse_range("bytes=0-4", 10).unwrap().unwrap(), (0, 4));
-        assert_eq!(parse_range("bytes=5-", 10).unwrap().unwrap(), (5, 9));
-        assert_eq!(parse_range("bytes=-3", 10).unwrap().unwrap(), (7, 9));
-        assert_eq!(parse_range("bytes=8-100", 10).unwrap().unwrap(), (8, 9));
-        assert_eq!(
-            parse_range("bytes=10-", 10).unwrap().unwrap_err().code,
-            "InvalidRange"
-        );
-        assert!(parse_range("bytes=0-1,3-4", 10).is_none());
-        assert!(parse_range("items=0-1", 10).is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod api;
 mod chunked;
 pub mod model;
 mod multipart;
+pub mod objects;
 mod tagging;
 pub mod uploads;
 mod xml_in;

@@ -13,8 +13,7 @@ use crate::request::AwsRequest;
 use crate::services::store::Store;
 
 use super::api::{
-    copy_source, empty, max_param, metadata, owner, precondition_failed, stored, stored_headers,
-    with_header, KeyEncoding, NAMESPACE,
+    copy_source, described, empty, max_param, owner, stored, with_header, KeyEncoding, NAMESPACE,
 };
 use super::chunked::read_payload;
 use super::model::{etag, Change, State};
@@ -30,16 +29,14 @@ pub fn create(
     bucket: &str,
     key: &str,
 ) -> AwsResult<Response> {
+    let described = described(request);
     let upload = Upload {
         id: uuid::Uuid::new_v4().simple().to_string(),
         key: key.to_string(),
         initiated: SystemTime::now(),
-        content_type: request
-            .header("content-type")
-            .unwrap_or("binary/octet-stream")
-            .to_string(),
-        headers: stored_headers(request),
-        metadata: metadata(request),
+        content_type: described.content_type,
+        headers: described.headers,
+        metadata: described.metadata,
         parts: Default::default(),
     };
     let id = upload.id.clone();
@@ -175,9 +172,7 @@ pub fn complete(
     let if_none_match = request.header("if-none-match");
     let tag = store.write_with(cloud, |s| {
         let completion = s.complete_upload(bucket, key, &id, &listed)?;
-        if if_none_match == Some("*") && s.object(bucket, key).is_ok() {
-            return Err(precondition_failed());
-        }
+        s.check_write_condition(bucket, key, if_none_match)?;
         let tag = completion.etag.clone();
         Ok((Change::CompleteUpload(bucket.to_string(), completion), tag))
     })?;
