@@ -42,6 +42,7 @@ mod parser;
 mod pattern;
 mod process;
 mod signature;
+mod stack;
 mod value;
 mod variables;
 

@@ -140,6 +140,10 @@ impl Parser {
     }
 
     fn expression(&mut self, rbp: u32) -> Result<Node, Error> {
+        crate::stack::grown(|| self.expression_at(rbp))
+    }
+
+    fn expression_at(&mut self, rbp: u32) -> Result<Node, Error> {
         self.depth += 1;
         if self.depth > MAX_PARSE_DEPTH {
             return Err(err("U1001", "Expression is nested too deeply").at(self.cur.pos));

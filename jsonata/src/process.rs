@@ -138,6 +138,10 @@ impl Processor {
 
     /// Processes one node (consumes the raw form).
     pub(crate) fn process(&mut self, node: Node) -> Result<Node, Error> {
+        crate::stack::grown(|| self.process_node(node))
+    }
+
+    fn process_node(&mut self, node: Node) -> Result<Node, Error> {
         let keep_array = node.keep_array;
         let pos = node.pos;
         let mut result = match node.kind {

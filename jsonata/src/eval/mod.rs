@@ -134,6 +134,10 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates `node` against `input` in `env`.
     pub(crate) fn eval(&mut self, node: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
+        crate::stack::grown(|| self.eval_node(node, input, env))
+    }
+
+    fn eval_node(&mut self, node: &Node, input: &Value, env: &Env) -> Result<Value, Error> {
         self.enter()?;
         let mut result = self.eval_kind(node, input, env)?;
         for stage in &node.predicate {
