@@ -80,6 +80,52 @@ pub fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT}:role/{name}")
 }
 
+/// The role test state machines run as.
+pub const MACHINE_ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
+
+/// Creates the STANDARD state machine `name` running as [`MACHINE_ROLE`]; returns its ARN.
+pub async fn create_machine(
+    sfn: &aws_sdk_sfn::Client,
+    name: &str,
+    definition: impl std::fmt::Display,
+) -> String {
+    sfn.create_state_machine()
+        .name(name)
+        .definition(definition.to_string())
+        .role_arn(MACHINE_ROLE)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateStateMachine {name}: {e:?}"))
+        .state_machine_arn
+}
+
+/// Starts an execution of `machine` with `input`; returns its ARN.
+pub async fn start_execution(
+    sfn: &aws_sdk_sfn::Client,
+    machine: &str,
+    input: impl std::fmt::Display,
+) -> String {
+    sfn.start_execution()
+        .state_machine_arn(machine)
+        .input(input.to_string())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("StartExecution of {machine}: {e:?}"))
+        .execution_arn
+}
+
+/// An SDK error's code and HTTP status (0 when no response came), what tests of refusals
+/// compare.
+pub fn code_status<E: aws_sdk_sfn::error::ProvideErrorMetadata>(
+    err: &aws_sdk_sfn::error::SdkError<E>,
+) -> (String, u16) {
+    use aws_sdk_sfn::error::ProvideErrorMetadata;
+    (
+        err.code().unwrap_or_default().to_string(),
+        err.raw_response().map_or(0, |r| r.status().as_u16()),
+    )
+}
+
 /// Creates the on-demand DynamoDB table `name` keyed by the string attribute `key`, the table
 /// most tests need (tokens, counters, flags); panics if it cannot.
 pub async fn string_key_table(ddb: &aws_sdk_dynamodb::Client, name: &str, key: &str) {

@@ -1,5 +1,6 @@
 //! What the deployer's emulator tests share beyond the test kit: the workflow role, a
-//! change-set deployment as `deployer up` will do it, and running the deployer binary.
+//! change-set deployment as `deployer up` will do it, running the deployer binary and reading
+//! what it printed.
 
 use aws_sdk_cloudformation::types::{Capability, ChangeSetStatus, ChangeSetType, Stack};
 use testkit::eventually;
@@ -83,6 +84,21 @@ pub async fn deployer_at(
         .expect("deployer ran")
 }
 
+/// Runs the real `deployer` binary in `dir`, offline (for commands that need no AWS).
+pub fn deployer_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_deployer"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run deployer")
+}
+
+/// Runs the real `deployer` binary offline in a new, empty directory.
+pub fn deployer(args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    deployer_in(dir.path(), args)
+}
+
 /// The environment a test runs `deployer` in: `dir` as the current directory, the emulator at
 /// `endpoint`, no credentials or AWS config files of the machine's.
 pub fn isolate(command: &mut std::process::Command, endpoint: &str, dir: &std::path::Path) {
@@ -99,6 +115,20 @@ pub fn isolate(command: &mut std::process::Command, endpoint: &str, dir: &std::p
         )
         .env_remove("AWS_PROFILE")
         .env_remove("NO_COLOR");
+}
+
+/// Asserts a refusal (bad usage or bad input): exit status 2, nothing on standard output,
+/// and a message on standard error that contains each of `says`.
+pub fn assert_refused(out: &std::process::Output, says: &[&str]) {
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
+    assert!(stdout(out).is_empty(), "stdout: {}", stdout(out));
+    for needle in says {
+        assert!(
+            stderr(out).contains(needle),
+            "stderr lacks {needle:?}: {}",
+            stderr(out)
+        );
+    }
 }
 
 /// Standard output as text.

@@ -3,26 +3,10 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-use common::{stderr, stdout};
+use common::{deployer, deployer_in, stderr, stdout};
 use serde_json::Value;
 
 const PATTERN: &str = r#"{"source": ["shop.orders"], "detail-type": ["OrderShipped"]}"#;
-
-fn deployer_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deployer"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run deployer")
-}
-
-fn deployer(args: &[&str]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    deployer_in(dir.path(), args)
-}
 
 fn resumer_flags<'a>(suffix: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
@@ -39,19 +23,6 @@ fn resumer_flags<'a>(suffix: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     ];
     args.extend_from_slice(extra);
     args
-}
-
-/// Asserts a usage error (exit 2, nothing on stdout) whose message contains every `needle`.
-fn assert_usage(out: &Output, needles: &[&str]) {
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
-    assert!(stdout(out).is_empty(), "stdout: {}", stdout(out));
-    for needle in needles {
-        assert!(
-            stderr(out).contains(needle),
-            "'{needle}' not in: {}",
-            stderr(out)
-        );
-    }
 }
 
 #[test]
@@ -252,11 +223,11 @@ fn render_demo_uses_the_artifact_location() {
 
 #[test]
 fn bad_input_exits_2_with_what_to_do() {
-    assert_usage(
+    common::assert_refused(
         &deployer(&resumer_flags("my_orders", &[])),
         &["invalid name suffix", "letters, digits and hyphens"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&resumer_flags(&"a".repeat(40), &[])),
         &["too long"],
     );
@@ -272,7 +243,7 @@ fn bad_input_exits_2_with_what_to_do() {
         "--path-to-id-workflow",
         "$.detail.id",
     ];
-    assert_usage(&deployer(&bad_pattern), &["Event pattern is not valid"]);
+    common::assert_refused(&deployer(&bad_pattern), &["Event pattern is not valid"]);
     let not_json = [
         "render",
         "resumer",
@@ -285,16 +256,16 @@ fn bad_input_exits_2_with_what_to_do() {
         "--path-to-id-workflow",
         "$.detail.id",
     ];
-    assert_usage(&deployer(&not_json), &["not JSON"]);
-    assert_usage(
+    common::assert_refused(&deployer(&not_json), &["not JSON"]);
+    common::assert_refused(
         &deployer(&resumer_flags("o", &["--removal-policy", "keep"])),
         &["removal_policy 'keep'"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&resumer_flags("o", &["--failure-event-pattern", "[1]"])),
         &["failure_event_pattern"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&[
             "task",
             "--name-suffix",
@@ -304,11 +275,11 @@ fn bad_input_exits_2_with_what_to_do() {
         ]),
         &["path_to_id_pause_task", "$.detail.orderId"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&["task", "--name-suffix", "o"]),
         &["--path-to-id-pause-task"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&[
             "render",
             "resumer",
@@ -319,7 +290,7 @@ fn bad_input_exits_2_with_what_to_do() {
         ]),
         &["--event-pattern"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&[
             "task",
             "--name-suffix",
@@ -343,16 +314,16 @@ fn bad_config_files_exit_2() {
     )
     .unwrap();
     let config = file.to_str().unwrap();
-    assert_usage(
+    common::assert_refused(
         &deployer(&["task", "--name-suffix", "o", "--config", config]),
         &["custom.toml", "path_to_id"],
     );
     std::fs::write(&file, "[[resumer]]\nevent_pattern = \"{}\"\n").unwrap();
-    assert_usage(
+    common::assert_refused(
         &deployer(&["task", "--name-suffix", "o", "--config", config]),
         &["name_suffix"],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&[
             "task",
             "--name-suffix",
@@ -370,14 +341,14 @@ fn overlapping_or_oversized_patterns_exit_2() {
         "o",
         &["--failure-event-pattern", r#"{"source": ["shop.orders"]}"#],
     );
-    assert_usage(
+    common::assert_refused(
         &deployer(&overlap),
         &["both match the event", r#""source":"shop.orders""#],
     );
     let values: Vec<String> = (0..600).map(|i| format!("\"s-{i}\"")).collect();
     let huge = format!(r#"{{"source": [{}]}}"#, values.join(","));
     let oversized = resumer_flags("o", &["--failure-event-pattern", &huge]);
-    assert_usage(
+    common::assert_refused(
         &deployer(&oversized),
         &["failure_event_pattern", "at most 4096"],
     );

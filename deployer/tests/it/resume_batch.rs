@@ -5,7 +5,7 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sfn::types::ExecutionStatus;
@@ -13,15 +13,6 @@ use serde_json::{json, Value};
 
 use crate::flag_world::{Batch, FLAG_ERROR};
 use common::{stderr, stdout};
-
-fn assert_bad_input(out: &Output, says: &str) {
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
-    assert!(
-        stderr(out).contains(says),
-        "stderr lacks {says:?}: {}",
-        stderr(out)
-    );
-}
 
 /// The report's count of `outcome`.
 fn count(report: &Value, outcome: &str) -> u64 {
@@ -411,7 +402,7 @@ async fn bad_batch_input_is_exit_2_and_changes_nothing() {
         ),
     ] {
         let out = batch.deployer(&args).await;
-        assert_bad_input(&out, says);
+        common::assert_refused(&out, &[says]);
     }
     assert!(!batch.copy_exists().await);
     let only = batch.executions(&batch.machine).await;

@@ -3,9 +3,9 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{stderr, stdout};
+use common::{deployer, stderr, stdout};
 use serde_json::{json, Value};
 
 fn fixture_files() -> Option<(PathBuf, PathBuf)> {
@@ -19,13 +19,6 @@ fn fixture_files() -> Option<(PathBuf, PathBuf)> {
             "the resume of the recorded execution",
         )?,
     ))
-}
-
-fn deployer(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_deployer"))
-        .args(args)
-        .output()
-        .expect("run deployer")
 }
 
 fn resume(history: &Path, definition: &Path, extra: &[&str]) -> Output {
@@ -158,21 +151,6 @@ fn accepts_describe_state_machine_output_as_definition() {
     assert_eq!(plan["resumeState"], "Parallel 2");
 }
 
-/// Asserts a bad-input failure: exit status 2, nothing on stdout, the message on stderr.
-fn assert_bad_input(out: &Output, expected: &str) {
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
-    assert!(
-        stdout(out).is_empty(),
-        "nothing printed on stdout: {}",
-        stdout(out)
-    );
-    assert!(
-        stderr(out).contains(expected),
-        "expected {expected:?} in: {}",
-        stderr(out)
-    );
-}
-
 #[test]
 fn bad_input_is_refused_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -227,58 +205,58 @@ fn bad_input_is_refused_with_status_2() {
     let not_json = write(&dir, "broken.json", "{\"events\": [");
     let missing = dir.path().join("missing.json");
 
-    assert_bad_input(
+    common::assert_refused(
         &resume(&missing, &definition, &[]),
-        "cannot read --history-file",
+        &["cannot read --history-file"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&failed, &missing, &[]),
-        "cannot read --definition-file",
+        &["cannot read --definition-file"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&not_json, &definition, &[]),
-        "is not valid GetExecutionHistory JSON",
+        &["is not valid GetExecutionHistory JSON"],
     );
-    assert_bad_input(&resume(&failed, &not_json, &[]), "is not valid JSON");
-    assert_bad_input(
+    common::assert_refused(&resume(&failed, &not_json, &[]), &["is not valid JSON"]);
+    common::assert_refused(
         &resume(&succeeded, &definition, &[]),
-        "the execution is SUCCEEDED",
+        &["the execution is SUCCEEDED"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&running, &definition, &[]),
-        "the execution is RUNNING",
+        &["the execution is RUNNING"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&failed, &definition, &["--from-state", "Nope"]),
-        "no state named 'Nope'",
+        &["no state named 'Nope'"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&foreign, &definition, &[]),
-        "does not belong to this definition",
+        &["does not belong to this definition"],
     );
     let truncated = write(
         &dir,
         "truncated.json",
         &json!({"events": [ev(1, 0, "ExecutionStarted", json!({"executionStartedEventDetails": {"input": "{}"}})), entered(2, 1, "A")], "nextToken": "more"}).to_string(),
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&truncated, &definition, &[]),
-        "the history is incomplete",
+        &["the history is incomplete"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&failed, &definition, &["--patch", "{nope"]),
-        "--patch is not valid JSON",
+        &["--patch is not valid JSON"],
     );
     let bad_def = write(
         &dir,
         "bad-def.json",
         r#"{"StartAt": "A", "States": {"A": {"Type": "Pause"}}}"#,
     );
-    assert_bad_input(
+    common::assert_refused(
         &resume(&failed, &bad_def, &[]),
-        "unknown state type 'Pause'",
+        &["unknown state type 'Pause'"],
     );
-    assert_bad_input(&deployer(&["resume"]), "say which execution to resume");
+    common::assert_refused(&deployer(&["resume"]), &["say which execution to resume"]);
 
     let ok = resume(&failed, &definition, &["--output", "json"]);
     assert!(ok.status.success(), "{}", stderr(&ok));

@@ -186,15 +186,6 @@ fn invocations(count_file: &Path) -> usize {
         .unwrap_or(0)
 }
 
-fn assert_bad_input(out: &Output, says: &str) {
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
-    assert!(
-        stderr(out).contains(says),
-        "stderr lacks {says:?}: {}",
-        stderr(out)
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_parallel_branch_resumes_without_redoing_the_branch_that_succeeded() {
     let cloud = Cloud::start().await;
@@ -485,25 +476,25 @@ async fn running_succeeded_unknown_and_malformed_executions_are_refused_creating
         .await;
 
     let out = cloud.deployer(&["resume", &running, "--start"]).await;
-    assert_bad_input(&out, "is RUNNING: nothing to resume");
+    common::assert_refused(&out, &["is RUNNING: nothing to resume"]);
     let out = cloud.deployer(&["resume", &succeeded]).await;
-    assert_bad_input(&out, "is SUCCEEDED: nothing to resume");
+    common::assert_refused(&out, &["is SUCCEEDED: nothing to resume"]);
     let missing = "arn:aws:states:us-east-1:123456789012:execution:passes:nope";
-    assert_bad_input(
+    common::assert_refused(
         &cloud.deployer(&["resume", missing]).await,
-        "there is no execution",
+        &["there is no execution"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &cloud.deployer(&["resume", &passes]).await,
-        "names a state machine",
+        &["names a state machine"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &cloud.deployer(&["resume", "not-an-arn"]).await,
-        "is not a Step Functions execution ARN",
+        &["is not a Step Functions execution ARN"],
     );
-    assert_bad_input(
+    common::assert_refused(
         &cloud.deployer(&["resume", &running, "--patch", "[1"]).await,
-        "--patch is not valid JSON",
+        &["--patch is not valid JSON"],
     );
     assert_eq!(cloud.machine_names().await, ["passes", "waits"]);
 
@@ -549,7 +540,7 @@ async fn a_trust_policy_pinned_to_the_original_machine_stops_before_anything_is_
     let out = cloud
         .deployer(&["resume", &failed, "--strategy", "copy", "--start"])
         .await;
-    assert_bad_input(&out, "error: the trust policy of the role");
+    common::assert_refused(&out, &["error: the trust policy of the role"]);
     let said = format!("aws:SourceArn = {original} does not match");
     assert!(stderr(&out).contains(&said), "{}", stderr(&out));
     assert!(

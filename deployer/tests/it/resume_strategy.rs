@@ -5,22 +5,11 @@
 
 use crate::common;
 
-use std::process::Output;
-
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEventType};
 use serde_json::json;
 
 use crate::flag_world::Batch;
 use common::{stderr, stdout};
-
-fn assert_bad_input(out: &Output, says: &str) {
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
-    assert!(
-        stderr(out).contains(says),
-        "stderr lacks {says:?}: {}",
-        stderr(out)
-    );
-}
 
 /// The ARN of the execution `run-<i>` of the world's machine.
 fn execution(batch: &Batch, i: usize) -> String {
@@ -127,7 +116,10 @@ async fn auto_redrives_a_plain_failed_execution_in_place_and_follows_only_the_re
         let out = batch
             .deployer(&["resume", &failed, "--strategy", strategy, "--start"])
             .await;
-        assert_bad_input(&out, "was resumed already: it was redriven and SUCCEEDED");
+        common::assert_refused(
+            &out,
+            &["was resumed already: it was redriven and SUCCEEDED"],
+        );
     }
     assert_eq!(described(&batch, &failed).await.redrive_count(), Some(1));
 }
@@ -196,9 +188,11 @@ async fn auto_makes_the_copy_when_asked_for_what_redrive_cannot_do_and_a_forced_
                 "--start",
             ])
             .await;
-        assert_bad_input(
+        common::assert_refused(
             &out,
-            &format!("--strategy redrive cannot be combined with {flag}"),
+            &[&format!(
+                "--strategy redrive cannot be combined with {flag}"
+            )],
         );
     }
     let still = described(&batch, &failed).await;
@@ -229,7 +223,7 @@ async fn auto_makes_the_copy_when_asked_for_what_redrive_cannot_do_and_a_forced_
     let out = batch
         .deployer(&["resume", &succeeded, "--strategy", "redrive", "--start"])
         .await;
-    assert_bad_input(&out, "\"Execution is SUCCEEDED and cannot be redriven\"");
+    common::assert_refused(&out, &["\"Execution is SUCCEEDED and cannot be redriven\""]);
     assert_eq!(described(&batch, &succeeded).await.redrive_count(), Some(0));
 }
 

@@ -542,7 +542,7 @@ async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created
         "a preview creates nothing"
     );
     let refused = w.up("Odd", PATTERN, &["--yes"]).await;
-    assert_usage(
+    common::assert_refused(
         &refused,
         &[
             "the DynamoDB table sfn-resume-Odd: its key is orderId (S, HASH), not the partition \
@@ -578,7 +578,7 @@ async fn a_kept_table_that_cannot_be_adopted_stops_up_before_anything_is_created
     })
     .await;
     assert!(held.is_some(), "the squatter stack is created");
-    assert_usage(
+    common::assert_refused(
         &w.up("Held", PATTERN, &["--yes"]).await,
         &[
             "the log group /aws/vendedlogs/states/sfn-resume-Held: it belongs to the stack \
@@ -882,17 +882,6 @@ fn plan_row(out: &Output, resource: &str) -> String {
         .unwrap_or_default()
 }
 
-fn assert_usage(out: &Output, needles: &[&str]) {
-    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(out));
-    for needle in needles {
-        assert!(
-            stderr(out).contains(needle),
-            "'{needle}' not in: {}",
-            stderr(out)
-        );
-    }
-}
-
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
@@ -900,15 +889,15 @@ fn write(dir: &Path, name: &str, text: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
     let w = World::new().await;
-    assert_usage(
+    common::assert_refused(
         &w.up("bad_suffix", PATTERN, &["--yes"]).await,
         &["invalid name suffix 'bad_suffix'", "'_' is not a letter"],
     );
-    assert_usage(
+    common::assert_refused(
         &w.up("Orders", r#"{"source":"demo"}"#, &["--yes"]).await,
         &["event_pattern"],
     );
-    assert_usage(
+    common::assert_refused(
         &w.up("Orders", "{not json", &["--yes"]).await,
         &["event_pattern is not JSON"],
     );
@@ -926,17 +915,17 @@ async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
             "--yes",
         ])
         .await;
-    assert_usage(&bad_path, &["path_to_id_pause_task"]);
-    assert_usage(
+    common::assert_refused(&bad_path, &["path_to_id_pause_task"]);
+    common::assert_refused(
         &w.up("Orders", PATTERN, &[]).await,
         &["no terminal to confirm on", "--yes"],
     );
-    assert_usage(
+    common::assert_refused(
         &w.deployer(&["down", "--name-suffix", "Missing", "--yes"])
             .await,
         &["there is no stack sfn-resume-Missing"],
     );
-    assert_usage(
+    common::assert_refused(
         &w.up(
             "Orders",
             PATTERN,
@@ -951,7 +940,7 @@ async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
         "deployer.toml",
         "[[resumer]]\nname_suffix = \"a\"\nevent_patern = '{}'\n",
     );
-    assert_usage(
+    common::assert_refused(
         &w.deployer(&["up", "--yes"]).await,
         &["unknown field `event_patern`"],
     );
@@ -960,7 +949,7 @@ async fn bad_input_is_refused_with_exit_2_and_nothing_is_created() {
         "deployer.toml",
         "[[resumer]]\nname_suffix = \"a\"\nevent_pattern = '{\"source\": [\"x\"]}'\n",
     );
-    assert_usage(
+    common::assert_refused(
         &w.deployer(&["up", "--yes"]).await,
         &["resumer 'a' has no path_to_id_pause_task"],
     );

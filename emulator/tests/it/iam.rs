@@ -1,7 +1,7 @@
 //! IAM with the real SDK client: roles, trust policies that round trip byte for byte, inline
 //! and managed policies, tags, pagination, AWS's error codes and statuses, and persistence.
 
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 use emulator::request::percent_decode;
@@ -10,14 +10,6 @@ use emulator::request::percent_decode;
 const TRUST: &str = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"states.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\", \"Condition\": {\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:states:us-east-1:123456789012:stateMachine:a+b c\"}}}]\n}";
 
 const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["dynamodb:PutItem"],"Resource":"*"}]}"#;
-
-/// The error code and HTTP status of a failed call.
-fn code_status<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (String, u16) {
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.raw_response().map_or(0, |r| r.status().as_u16()),
-    )
-}
 
 fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build().unwrap()
@@ -109,7 +101,10 @@ async fn a_role_round_trips_with_its_trust_policy_exactly() {
 
     iam.delete_role().role_name("Worker").send().await.unwrap();
     let err = iam.get_role().role_name("Worker").send().await.unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchEntity".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchEntity".into(), 404)
+    );
     assert!(err.into_service_error().is_no_such_entity_exception());
     emulator.shutdown().await;
 }
@@ -125,13 +120,22 @@ async fn bad_roles_get_aws_error_codes() {
     };
     create("r1", TRUST).await.unwrap();
     let err = create("R1", TRUST).await.unwrap_err();
-    assert_eq!(code_status(&err), ("EntityAlreadyExists".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("EntityAlreadyExists".into(), 409)
+    );
     let err = create("r2", "{not json").await.unwrap_err();
-    assert_eq!(code_status(&err), ("MalformedPolicyDocument".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("MalformedPolicyDocument".into(), 400)
+    );
     let err = create("r2", "[1]").await.unwrap_err();
-    assert_eq!(code_status(&err).0, "MalformedPolicyDocument");
+    assert_eq!(testkit::aws::code_status(&err).0, "MalformedPolicyDocument");
     let err = create("bad name!", TRUST).await.unwrap_err();
-    assert_eq!(code_status(&err), ("ValidationError".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("ValidationError".into(), 400)
+    );
     assert!(err.message().unwrap().contains("roleName"), "{err:?}");
     let err = iam
         .create_role()
@@ -141,7 +145,7 @@ async fn bad_roles_get_aws_error_codes() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ValidationError");
+    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
     let err = iam
         .create_role()
         .role_name("r3")
@@ -150,7 +154,7 @@ async fn bad_roles_get_aws_error_codes() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ValidationError");
+    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
     let err = iam
         .update_assume_role_policy()
         .role_name("r1")
@@ -158,21 +162,24 @@ async fn bad_roles_get_aws_error_codes() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "MalformedPolicyDocument");
+    assert_eq!(testkit::aws::code_status(&err).0, "MalformedPolicyDocument");
     let err = iam
         .delete_role()
         .role_name("ghost")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchEntity".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchEntity".into(), 404)
+    );
     let err = iam
         .update_role()
         .role_name("ghost")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "NoSuchEntity");
+    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchEntity");
     emulator.shutdown().await;
 }
 
@@ -216,7 +223,7 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "MalformedPolicyDocument");
+    assert_eq!(testkit::aws::code_status(&err).0, "MalformedPolicyDocument");
     let err = iam
         .get_role_policy()
         .role_name("app")
@@ -224,7 +231,10 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchEntity".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchEntity".into(), 404)
+    );
     let huge = format!(
         r#"{{"Version":"2012-10-17","Sid":"{}"}}"#,
         "x".repeat(11_000)
@@ -237,7 +247,10 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("LimitExceeded".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("LimitExceeded".into(), 409)
+    );
 
     // Managed policies.
     let policy = iam
@@ -263,7 +276,10 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("EntityAlreadyExists".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("EntityAlreadyExists".into(), 409)
+    );
     let version = iam
         .get_policy_version()
         .policy_arn(&arn)
@@ -323,9 +339,15 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("DeleteConflict".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("DeleteConflict".into(), 409)
+    );
     let err = iam.delete_role().role_name("app").send().await.unwrap_err();
-    assert_eq!(code_status(&err), ("DeleteConflict".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("DeleteConflict".into(), 409)
+    );
     let err = iam
         .attach_role_policy()
         .role_name("app")
@@ -333,7 +355,10 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchEntity".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchEntity".into(), 404)
+    );
     let err = iam
         .attach_role_policy()
         .role_name("app")
@@ -341,7 +366,10 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidInput".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidInput".into(), 400)
+    );
 
     for policy_arn in [arn.as_str(), aws_managed] {
         iam.detach_role_policy()
@@ -360,7 +388,10 @@ async fn inline_and_managed_policies() {
     iam.delete_role().role_name("app").send().await.unwrap();
     iam.delete_policy().policy_arn(&arn).send().await.unwrap();
     let err = iam.get_policy().policy_arn(&arn).send().await.unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchEntity".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchEntity".into(), 404)
+    );
     emulator.shutdown().await;
 }
 
@@ -388,7 +419,10 @@ async fn attaching_more_than_ten_policies_exceeds_the_quota() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("LimitExceeded".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("LimitExceeded".into(), 409)
+    );
     emulator.shutdown().await;
 }
 
@@ -431,10 +465,10 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
     assert!(!second.is_truncated());
     assert_eq!(iam.list_roles().send().await.unwrap().roles().len(), 4);
     let err = iam.list_roles().max_items(0).send().await.unwrap_err();
-    assert_eq!(code_status(&err).0, "ValidationError");
+    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
     let err = iam.list_roles().marker("c").send().await.unwrap_err();
     assert_eq!(
-        code_status(&err).0,
+        testkit::aws::code_status(&err).0,
         "ValidationError",
         "a marker of no page of ours"
     );
@@ -472,14 +506,17 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("LimitExceeded".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("LimitExceeded".into(), 409)
+    );
     let err = iam
         .list_role_tags()
         .role_name("zz")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "NoSuchEntity");
+    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchEntity");
     emulator.shutdown().await;
 }
 
@@ -566,6 +603,6 @@ async fn roles_and_policies_survive_a_restart() {
         Some(arn.as_str())
     );
     let err = iam.get_role().role_name("gone").send().await.unwrap_err();
-    assert_eq!(code_status(&err).0, "NoSuchEntity");
+    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchEntity");
     emulator.shutdown().await;
 }

@@ -2,17 +2,8 @@
 //! events in and out (GetLogEvents tokens, FilterLogEvents term patterns), AWS's error codes,
 //! and persistence.
 
-use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::types::{InputLogEvent, OrderBy};
 use aws_sdk_cloudwatchlogs::Client;
-
-/// The error code and HTTP status of a failed call.
-fn code_status<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (String, u16) {
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.raw_response().map_or(0, |r| r.status().as_u16()),
-    )
-}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -52,7 +43,7 @@ async fn log_groups_with_retention_tags_and_pages() {
         .await
         .unwrap_err();
     assert_eq!(
-        code_status(&err),
+        testkit::aws::code_status(&err),
         ("ResourceAlreadyExistsException".into(), 400)
     );
     let err = logs
@@ -61,7 +52,10 @@ async fn log_groups_with_retention_tags_and_pages() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "InvalidParameterException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "InvalidParameterException"
+    );
 
     logs.put_retention_policy()
         .log_group_name("/aws/lambda/a")
@@ -76,7 +70,10 @@ async fn log_groups_with_retention_tags_and_pages() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "InvalidParameterException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "InvalidParameterException"
+    );
     let err = logs
         .put_retention_policy()
         .log_group_name("/nope")
@@ -84,7 +81,10 @@ async fn log_groups_with_retention_tags_and_pages() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("ResourceNotFoundException".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("ResourceNotFoundException".into(), 400)
+    );
 
     let page = logs
         .describe_log_groups()
@@ -156,7 +156,10 @@ async fn log_groups_with_retention_tags_and_pages() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ResourceNotFoundException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "ResourceNotFoundException"
+    );
 
     logs.delete_log_group()
         .log_group_name("/aws/lambda/a")
@@ -169,7 +172,10 @@ async fn log_groups_with_retention_tags_and_pages() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ResourceNotFoundException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "ResourceNotFoundException"
+    );
     emulator.shutdown().await;
 }
 
@@ -196,7 +202,10 @@ async fn events_go_in_and_come_out_in_order() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ResourceAlreadyExistsException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "ResourceAlreadyExistsException"
+    );
     let err = logs
         .create_log_stream()
         .log_group_name("nope")
@@ -204,7 +213,10 @@ async fn events_go_in_and_come_out_in_order() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ResourceNotFoundException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "ResourceNotFoundException"
+    );
 
     let t = now_ms() - 10_000;
     logs.put_log_events()
@@ -237,7 +249,10 @@ async fn events_go_in_and_come_out_in_order() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "InvalidParameterException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "InvalidParameterException"
+    );
     let err = logs
         .put_log_events()
         .log_group_name("app")
@@ -246,7 +261,10 @@ async fn events_go_in_and_come_out_in_order() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ResourceNotFoundException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "ResourceNotFoundException"
+    );
     let old = logs
         .put_log_events()
         .log_group_name("app")
@@ -370,7 +388,10 @@ async fn events_go_in_and_come_out_in_order() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "InvalidParameterException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "InvalidParameterException"
+    );
 
     // DescribeLogStreams by last event time, newest first.
     let streams = logs
@@ -400,7 +421,10 @@ async fn events_go_in_and_come_out_in_order() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "InvalidParameterException");
+    assert_eq!(
+        testkit::aws::code_status(&err).0,
+        "InvalidParameterException"
+    );
     emulator.shutdown().await;
 }
 

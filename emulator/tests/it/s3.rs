@@ -2,20 +2,11 @@
 //! conditions, streamed `aws-chunked` uploads, multi-megabyte bodies, listings with delimiters
 //! and pages, AWS's error codes and statuses, virtual-hosted addressing, and persistence.
 
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
 };
 use aws_sdk_s3::Client;
-
-/// The error code and HTTP status of a failed call.
-fn code_status<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (String, u16) {
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.raw_response().map_or(0, |r| r.status().as_u16()),
-    )
-}
 
 fn client_in(endpoint: &str, region: &'static str) -> Client {
     let config = aws_sdk_s3::config::Builder::from(&testkit::aws::sdk_config(endpoint))
@@ -85,7 +76,10 @@ async fn buckets_are_created_located_listed_and_deleted() {
     };
     in_paris().await.unwrap();
     let err = in_paris().await.unwrap_err();
-    assert_eq!(code_status(&err), ("BucketAlreadyOwnedByYou".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("BucketAlreadyOwnedByYou".into(), 409)
+    );
     let location = s3
         .get_bucket_location()
         .bucket("artifacts-paris")
@@ -103,7 +97,7 @@ async fn buckets_are_created_located_listed_and_deleted() {
         .await
         .unwrap_err();
     assert_eq!(
-        code_status(&err),
+        testkit::aws::code_status(&err),
         ("IllegalLocationConstraintException".into(), 400)
     );
 
@@ -115,7 +109,7 @@ async fn buckets_are_created_located_listed_and_deleted() {
     for bad in ["UPPER", "ab", "has_underscore", "-dash"] {
         let err = s3.create_bucket().bucket(bad).send().await.unwrap_err();
         assert_eq!(
-            code_status(&err),
+            testkit::aws::code_status(&err),
             ("InvalidBucketName".into(), 400),
             "{bad}"
         );
@@ -128,7 +122,10 @@ async fn buckets_are_created_located_listed_and_deleted() {
         .await
         .unwrap();
     let err = s3.delete_bucket().bucket("code").send().await.unwrap_err();
-    assert_eq!(code_status(&err), ("BucketNotEmpty".into(), 409));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("BucketNotEmpty".into(), 409)
+    );
     s3.delete_object()
         .bucket("code")
         .key("k")
@@ -137,9 +134,12 @@ async fn buckets_are_created_located_listed_and_deleted() {
         .unwrap();
     s3.delete_bucket().bucket("code").send().await.unwrap();
     let err = s3.head_bucket().bucket("code").send().await.unwrap_err();
-    assert_eq!(code_status(&err).1, 404);
+    assert_eq!(testkit::aws::code_status(&err).1, 404);
     let err = s3.delete_bucket().bucket("code").send().await.unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchBucket".into(), 404)
+    );
     emulator.shutdown().await;
 }
 
@@ -213,7 +213,10 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidRange".into(), 416));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidRange".into(), 416)
+    );
     let err = s3
         .get_object()
         .bucket("data")
@@ -222,7 +225,7 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).1, 304);
+    assert_eq!(testkit::aws::code_status(&err).1, 304);
     let err = s3
         .get_object()
         .bucket("data")
@@ -231,7 +234,10 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("PreconditionFailed".into(), 412));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("PreconditionFailed".into(), 412)
+    );
 
     // The accessor Lambda and CloudFormation use.
     let bytes = emulator
@@ -252,7 +258,7 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchKey".into(), 404));
+    assert_eq!(testkit::aws::code_status(&err), ("NoSuchKey".into(), 404));
     assert!(err.into_service_error().is_no_such_key());
     let err = s3
         .head_object()
@@ -261,7 +267,7 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).1, 404);
+    assert_eq!(testkit::aws::code_status(&err).1, 404);
     let err = s3
         .put_object()
         .bucket("nobucket")
@@ -270,7 +276,10 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchBucket".into(), 404)
+    );
 
     // Copy, then delete one and many.
     let copied = s3
@@ -294,7 +303,7 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "InvalidRequest");
+    assert_eq!(testkit::aws::code_status(&err).0, "InvalidRequest");
     let err = s3
         .copy_object()
         .bucket("data")
@@ -303,7 +312,7 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchKey".into(), 404));
+    assert_eq!(testkit::aws::code_status(&err), ("NoSuchKey".into(), 404));
     s3.delete_object()
         .bucket("data")
         .key("copy.txt")
@@ -441,7 +450,7 @@ async fn raw_aws_chunked_bodies_are_decoded_and_checked() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).1, 404, "nothing was stored");
+    assert_eq!(testkit::aws::code_status(&err).1, 404, "nothing was stored");
 
     // Content-MD5 and x-amz-content-sha256 are checked.
     let md5 = "Content-MD5: XrY7u+Ae7tCTyyK7j1rNww==\r\n"; // MD5 of "hello world"
@@ -667,7 +676,10 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchBucket".into(), 404)
+    );
     let err = s3
         .list_objects_v2()
         .bucket("tree")
@@ -675,7 +687,10 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidArgument".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidArgument".into(), 400)
+    );
     emulator.shutdown().await;
 }
 
@@ -689,7 +704,10 @@ async fn bucket_tags_are_kept_and_removed() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchTagSet".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchTagSet".into(), 404)
+    );
     let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
     s3.put_bucket_tagging()
         .bucket("tagged")
@@ -728,7 +746,7 @@ async fn bucket_tags_are_kept_and_removed() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidTag".into(), 400));
+    assert_eq!(testkit::aws::code_status(&err), ("InvalidTag".into(), 400));
     s3.delete_bucket_tagging()
         .bucket("tagged")
         .send()
@@ -740,14 +758,17 @@ async fn bucket_tags_are_kept_and_removed() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "NoSuchTagSet");
+    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchTagSet");
     let err = s3
         .get_bucket_versioning()
         .bucket("tagged")
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NotImplemented".into(), 501));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NotImplemented".into(), 501)
+    );
     emulator.shutdown().await;
 }
 
@@ -821,7 +842,7 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidTag".into(), 400));
+    assert_eq!(testkit::aws::code_status(&err), ("InvalidTag".into(), 400));
     let err = s3
         .put_object()
         .bucket("otags")
@@ -831,7 +852,7 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidTag".into(), 400));
+    assert_eq!(testkit::aws::code_status(&err), ("InvalidTag".into(), 400));
     let err = s3
         .get_object_tagging()
         .bucket("otags")
@@ -839,7 +860,7 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchKey".into(), 404));
+    assert_eq!(testkit::aws::code_status(&err), ("NoSuchKey".into(), 404));
 
     s3.delete_object_tagging()
         .bucket("otags")

@@ -3,21 +3,13 @@
 //! uploads), abort (and bucket deletion with uploads pending), ListParts and
 //! ListMultipartUploads paging, UploadPartCopy, and an upload that survives a restart half-way.
 
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
 
 const MIB: usize = 1024 * 1024;
-
-/// The error code and HTTP status of a failed call.
-fn code_status<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (String, u16) {
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.raw_response().map_or(0, |r| r.status().as_u16()),
-    )
-}
 
 fn client(endpoint: &str) -> Client {
     let config = aws_sdk_s3::config::Builder::from(&testkit::aws::sdk_config(endpoint))
@@ -185,7 +177,10 @@ async fn three_parts_complete_into_one_object_with_the_multipart_etag() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchUpload".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchUpload".into(), 404)
+    );
     let uploads = s3
         .list_multipart_uploads()
         .bucket("uploads")
@@ -209,20 +204,26 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
     let err = complete(&s3, "k", &id, &[(2, &tag_big), (1, &tag_small)])
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidPartOrder".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidPartOrder".into(), 400)
+    );
     let err = complete(&s3, "k", &id, &[(2, &tag_big), (4, &tag_last)])
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidPart".into(), 400));
+    assert_eq!(testkit::aws::code_status(&err), ("InvalidPart".into(), 400));
     let err = complete(&s3, "k", &id, &[(2, &tag_small), (3, &tag_last)])
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidPart".into(), 400));
+    assert_eq!(testkit::aws::code_status(&err), ("InvalidPart".into(), 400));
     // Part 1 is 1 KiB and not the last: too small.
     let err = complete(&s3, "k", &id, &[(1, &tag_small), (2, &tag_big)])
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("EntityTooSmall".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("EntityTooSmall".into(), 400)
+    );
 
     let err = s3
         .upload_part()
@@ -234,7 +235,10 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidArgument".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidArgument".into(), 400)
+    );
     let err = s3
         .upload_part()
         .bucket("uploads")
@@ -245,12 +249,18 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchUpload".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchUpload".into(), 404)
+    );
     // An upload id is only good for its own key.
     let err = complete(&s3, "other-key", &id, &[(3, &tag_last)])
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchUpload".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchUpload".into(), 404)
+    );
     let err = s3
         .create_multipart_upload()
         .bucket("no-such-bucket")
@@ -258,7 +268,10 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchBucket".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchBucket".into(), 404)
+    );
 
     // After the failures the upload still completes, from a subset of its parts (re-uploading
     // part 3 replaces it).
@@ -275,7 +288,10 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
     let err = complete(&s3, "k", &id, &[(2, &tag_big), (3, &tag_last)])
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchUpload".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchUpload".into(), 404)
+    );
     emulator.shutdown().await;
 }
 
@@ -299,7 +315,10 @@ async fn aborting_drops_the_upload_and_its_parts() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchUpload".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchUpload".into(), 404)
+    );
     let err = s3
         .abort_multipart_upload()
         .bucket("uploads")
@@ -308,7 +327,10 @@ async fn aborting_drops_the_upload_and_its_parts() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("NoSuchUpload".into(), 404));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("NoSuchUpload".into(), 404)
+    );
     let err = s3
         .head_object()
         .bucket("uploads")
@@ -316,7 +338,7 @@ async fn aborting_drops_the_upload_and_its_parts() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).1, 404);
+    assert_eq!(testkit::aws::code_status(&err).1, 404);
 
     // As on AWS, uploads in progress do not keep a bucket from being deleted: they go with it.
     let pending = create(&s3, "pending").await;
@@ -480,7 +502,10 @@ async fn parts_can_be_copied_from_existing_objects() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("InvalidArgument".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidArgument".into(), 400)
+    );
     complete(&s3, "copied", &id, &[(1, &tag_1), (2, &tag_2)])
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use aws_sdk_sfn::Client;
 use emulator::{Config, Emulator};
 use serde_json::{json, Value};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
+use testkit::aws::{create_machine, start_execution, MACHINE_ROLE as ROLE};
 
 fn client(emulator: &Emulator) -> Client {
     Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
@@ -54,27 +54,6 @@ fn pass_result(result: &str) -> String {
 fn waiting(seconds: u64) -> String {
     json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": seconds, "End": true}}})
         .to_string()
-}
-
-async fn create(sfn: &Client, name: &str, definition: &str) -> String {
-    sfn.create_state_machine()
-        .name(name)
-        .definition(definition)
-        .role_arn(ROLE)
-        .send()
-        .await
-        .expect("the state machine is created")
-        .state_machine_arn
-}
-
-async fn start(sfn: &Client, machine: &str, input: Value) -> String {
-    sfn.start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .expect("the execution starts")
-        .execution_arn
 }
 
 /// Waits for the execution to end and returns its description.
@@ -133,7 +112,7 @@ async fn state_machines_are_created_described_updated_listed_and_deleted() {
         "arn:aws:states:us-east-1:123456789012:stateMachine:crud"
     );
     // The same request again is idempotent; another definition under the name is not.
-    let again = create(&sfn, "crud", &definition).await;
+    let again = create_machine(&sfn, "crud", &definition).await;
     assert_eq!(again, arn);
     let conflict = sfn
         .create_state_machine()
@@ -177,8 +156,8 @@ async fn state_machines_are_created_described_updated_listed_and_deleted() {
     assert_eq!(described.definition, pass_result("two"));
     assert_eq!(described.revision_id, updated.revision_id);
 
-    create(&sfn, "crud-b", &definition).await;
-    create(&sfn, "crud-c", &definition).await;
+    create_machine(&sfn, "crud-b", &definition).await;
+    create_machine(&sfn, "crud-c", &definition).await;
     let page = sfn
         .list_state_machines()
         .max_results(2)
@@ -219,7 +198,7 @@ async fn state_machines_are_created_described_updated_listed_and_deleted() {
 async fn a_pass_wait_choice_execution_has_its_output_and_history() {
     let emulator = testkit::aws::emulator().await;
     let sfn = client(&emulator);
-    let machine = create(&sfn, "pcw", &pass_choice_wait().to_string()).await;
+    let machine = create_machine(&sfn, "pcw", &pass_choice_wait().to_string()).await;
     let execution = sfn
         .start_execution()
         .state_machine_arn(&machine)
@@ -299,8 +278,8 @@ async fn a_long_history_is_read_in_pages_of_1000_both_ways() {
             "End": {"Type": "Succeed"}
         }
     });
-    let machine = create(&sfn, "loop", &looping.to_string()).await;
-    let execution = start(&sfn, &machine, json!({"i": 0})).await;
+    let machine = create_machine(&sfn, "loop", &looping.to_string()).await;
+    let execution = start_execution(&sfn, &machine, json!({"i": 0})).await;
     let described = finished(&sfn, &execution).await;
     assert_eq!(described.output(), Some("{\"i\":300}"));
 
@@ -391,10 +370,10 @@ async fn scheduled_token(sfn: &Client, execution: &str) -> String {
 async fn wait_for_task_token_tasks_complete_with_send_task_success_or_failure() {
     let emulator = testkit::aws::emulator().await;
     let sfn = client(&emulator);
-    let holder = create(&sfn, "token-holder", &pass_result("x")).await;
-    let machine = create(&sfn, "callback", &callback_machine(&holder)).await;
+    let holder = create_machine(&sfn, "token-holder", &pass_result("x")).await;
+    let machine = create_machine(&sfn, "callback", &callback_machine(&holder)).await;
 
-    let execution = start(&sfn, &machine, json!({"job": 7})).await;
+    let execution = start_execution(&sfn, &machine, json!({"job": 7})).await;
     let token = scheduled_token(&sfn, &execution).await;
     // The service received the token in its parameters: it tagged the holder with it.
     let tags = sfn
@@ -443,7 +422,7 @@ async fn wait_for_task_token_tasks_complete_with_send_task_success_or_failure() 
         .await;
     assert_eq!(code(malformed), "InvalidToken");
 
-    let failing = start(&sfn, &machine, json!({"job": 8})).await;
+    let failing = start_execution(&sfn, &machine, json!({"job": 8})).await;
     let token = scheduled_token(&sfn, &failing).await;
     sfn.send_task_failure()
         .task_token(&token)
@@ -462,8 +441,8 @@ async fn wait_for_task_token_tasks_complete_with_send_task_success_or_failure() 
 async fn stop_execution_aborts_a_running_execution() {
     let emulator = testkit::aws::emulator().await;
     let sfn = client(&emulator);
-    let machine = create(&sfn, "stoppable", &waiting(1000)).await;
-    let execution = start(&sfn, &machine, json!({})).await;
+    let machine = create_machine(&sfn, "stoppable", &waiting(1000)).await;
+    let execution = start_execution(&sfn, &machine, json!({})).await;
     let running = sfn
         .list_executions()
         .state_machine_arn(&machine)
@@ -577,15 +556,15 @@ async fn versions_and_aliases_decide_what_an_execution_runs() {
         .unwrap()
         .state_machine_alias_arn;
     assert_eq!(alias, format!("{machine}:prod"));
-    let on_alias = start(&sfn, &alias, json!({})).await;
+    let on_alias = start_execution(&sfn, &alias, json!({})).await;
     let described = finished(&sfn, &on_alias).await;
     assert_eq!(described.output(), Some("\"v1\""));
     assert_eq!(described.state_machine_version_arn(), Some(v1.as_str()));
     assert_eq!(described.state_machine_alias_arn(), Some(alias.as_str()));
     assert_eq!(described.state_machine_arn, machine);
-    let on_version = start(&sfn, &v2, json!({})).await;
+    let on_version = start_execution(&sfn, &v2, json!({})).await;
     assert_eq!(finished(&sfn, &on_version).await.output(), Some("\"v2\""));
-    let latest = start(&sfn, &machine, json!({})).await;
+    let latest = start_execution(&sfn, &machine, json!({})).await;
     assert_eq!(finished(&sfn, &latest).await.output(), Some("\"v2\""));
 
     let through_alias = sfn
@@ -677,8 +656,8 @@ async fn versions_and_aliases_decide_what_an_execution_runs() {
 async fn describe_state_machine_for_execution_returns_the_definition_that_ran() {
     let emulator = testkit::aws::emulator().await;
     let sfn = client(&emulator);
-    let machine = create(&sfn, "changing", &pass_result("before")).await;
-    let execution = start(&sfn, &machine, json!({})).await;
+    let machine = create_machine(&sfn, "changing", &pass_result("before")).await;
+    let execution = start_execution(&sfn, &machine, json!({})).await;
     finished(&sfn, &execution).await;
     let revision = sfn
         .describe_state_machine()
@@ -740,7 +719,7 @@ async fn bad_inputs_get_the_aws_error_codes() {
         "InvalidDefinition"
     );
 
-    let machine = create(&sfn, "ok", &definition).await;
+    let machine = create_machine(&sfn, "ok", &definition).await;
     let other_region = "arn:aws:states:us-east-1:123456789012:stateMachine:absent";
     let absent = sfn
         .start_execution()
@@ -779,7 +758,7 @@ async fn bad_inputs_get_the_aws_error_codes() {
 
     // The same name and input of a running STANDARD execution give it back; anything else
     // is ExecutionAlreadyExists.
-    let slow = create(&sfn, "slow", &waiting(1000)).await;
+    let slow = create_machine(&sfn, "slow", &waiting(1000)).await;
     let named = |input: &str| {
         sfn.start_execution()
             .state_machine_arn(&slow)
@@ -867,7 +846,7 @@ async fn definitions_are_validated_and_tags_kept() {
     assert_eq!(fail.diagnostics[0].location(), Some("/States/A/Next"));
     assert_eq!(fail.diagnostics[0].severity.as_str(), "ERROR");
 
-    let machine = create(&sfn, "tagged", &pass_result("x")).await;
+    let machine = create_machine(&sfn, "tagged", &pass_result("x")).await;
     sfn.tag_resource()
         .resource_arn(&machine)
         .tags(Tag::builder().key("a").value("1").build())
@@ -936,7 +915,7 @@ async fn start_sync_execution_runs_express_machines_to_their_end() {
         .as_str()
         .unwrap()
         .starts_with("arn:aws:states:us-east-1:123456789012:express:express:"));
-    let standard = create(&sfn, "standard", &pass_result("x")).await;
+    let standard = create_machine(&sfn, "standard", &pass_result("x")).await;
     let input = json!({"stateMachineArn": standard});
     let err = call(
         emulator.cloud(),
@@ -955,16 +934,16 @@ async fn state_machines_executions_and_histories_survive_a_restart() {
     let (machine, done, running, done_history, running_history) = {
         let emulator = state.start().await;
         let sfn = client(&emulator);
-        let machine = create(&sfn, "durable", &pass_choice_wait().to_string()).await;
+        let machine = create_machine(&sfn, "durable", &pass_choice_wait().to_string()).await;
         sfn.publish_state_machine_version()
             .state_machine_arn(&machine)
             .send()
             .await
             .unwrap();
-        let done = start(&sfn, &machine, json!({"who": "disk", "n": 1})).await;
+        let done = start_execution(&sfn, &machine, json!({"who": "disk", "n": 1})).await;
         finished(&sfn, &done).await;
-        let slow = create(&sfn, "durable-slow", &waiting(1000)).await;
-        let running = start(&sfn, &slow, json!({"keep": true})).await;
+        let slow = create_machine(&sfn, "durable-slow", &waiting(1000)).await;
+        let running = start_execution(&sfn, &slow, json!({"keep": true})).await;
         let mut running_history = Vec::new();
         while running_history.len() < 2 {
             running_history = history(&sfn, &running, 1000, false).await;
@@ -1051,9 +1030,9 @@ async fn a_paused_execution_completes_with_its_original_token_after_a_crash() {
     let (execution, token) = {
         let emulator = state.start().await;
         let sfn = client(&emulator);
-        let holder = create(&sfn, "token-holder", &pass_result("x")).await;
-        let machine = create(&sfn, "callback", &callback_machine(&holder)).await;
-        let execution = start(&sfn, &machine, json!({"job": 9})).await;
+        let holder = create_machine(&sfn, "token-holder", &pass_result("x")).await;
+        let machine = create_machine(&sfn, "callback", &callback_machine(&holder)).await;
+        let execution = start_execution(&sfn, &machine, json!({"job": 9})).await;
         let token = scheduled_token(&sfn, &execution).await;
         // No shutdown: the process dies with the task waiting.
         drop(emulator);
@@ -1096,7 +1075,7 @@ async fn a_paused_execution_completes_with_its_original_token_after_a_crash() {
 async fn the_history_records_the_input_as_the_caller_wrote_it() {
     let emulator = emulator::start(Config::ephemeral()).await.unwrap();
     let sfn = client(&emulator);
-    let machine = create(&sfn, "verbatim", &pass_result("done")).await;
+    let machine = create_machine(&sfn, "verbatim", &pass_result("done")).await;
     let text = "{ \"b\" : 1,\n  \"a\" : [ 1.0, \"x\" ] }";
     let execution = sfn
         .start_execution()

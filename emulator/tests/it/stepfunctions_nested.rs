@@ -5,21 +5,9 @@
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
+use testkit::aws::create_machine;
 
 use crate::stepfunctions_integrations::run;
-
-const ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
-
-async fn machine(sfn: &aws_sdk_sfn::Client, name: &str, definition: Value) -> String {
-    sfn.create_state_machine()
-        .name(name)
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .expect("the machine is created")
-        .state_machine_arn
-}
 
 fn parent(child: &str, resource: &str) -> Value {
     json!({
@@ -43,7 +31,7 @@ fn output(
 async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
     let emulator = testkit::aws::emulator().await;
     let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let child = machine(
+    let child = create_machine(
         &sfn,
         "child",
         json!({"StartAt": "Double", "States": {"Double": {
@@ -101,7 +89,7 @@ async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
 async fn a_failed_child_fails_the_parents_task_with_its_description() {
     let emulator = testkit::aws::emulator().await;
     let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let child = machine(
+    let child = create_machine(
         &sfn,
         "failing-child",
         json!({"StartAt": "Boom", "States": {"Boom": {
@@ -127,13 +115,13 @@ async fn a_failed_child_fails_the_parents_task_with_its_description() {
 async fn stopping_the_parent_stops_the_child() {
     let emulator = testkit::aws::emulator().await;
     let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let child = machine(
+    let child = create_machine(
         &sfn,
         "slow-child",
         json!({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": true}}}),
     )
     .await;
-    let parent_arn = machine(
+    let parent_arn = create_machine(
         &sfn,
         "slow-parent",
         parent(&child, "arn:aws:states:::states:startExecution.sync:2"),

@@ -12,6 +12,7 @@ use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus, StateMachineTy
 use aws_sdk_sfn::Client;
 use emulator::Emulator;
 use serde_json::{json, Value};
+use testkit::aws::{create_machine, start_execution};
 
 const TABLE: &str = "redrive-counts";
 
@@ -82,27 +83,6 @@ fn gate(next: &str) -> Value {
         "ResultPath": "$.gate",
         "Next": next
     })
-}
-
-async fn create(sfn: &Client, name: &str, definition: Value) -> String {
-    sfn.create_state_machine()
-        .name(name)
-        .definition(definition.to_string())
-        .role_arn(testkit::aws::role_arn("sfn-redrive"))
-        .send()
-        .await
-        .expect("CreateStateMachine")
-        .state_machine_arn
-}
-
-async fn start(sfn: &Client, machine: &str, input: Value) -> String {
-    sfn.start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .expect("StartExecution")
-        .execution_arn
 }
 
 /// Waits for the execution to end; returns its description.
@@ -231,14 +211,14 @@ async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
     let emulator = testkit::aws::emulator().await;
     let (sfn, ddb) = clients(&emulator);
     counts_table(&ddb).await;
-    let machine = create(&sfn, "redrive-map", map_machine()).await;
+    let machine = create_machine(&sfn, "redrive-map", map_machine()).await;
     let items = json!([
         {"id": "item-0", "bad": false},
         {"id": "item-1", "bad": false},
         {"id": "item-2", "bad": true},
         {"id": "item-3", "bad": false}
     ]);
-    let execution = start(&sfn, &machine, json!({ "items": items })).await;
+    let execution = start_execution(&sfn, &machine, json!({ "items": items })).await;
     let failed = ended(&sfn, &execution).await;
     assert_eq!(failed.status, ExecutionStatus::Failed);
     assert_eq!(failed.error(), Some("Gate.Closed"));
@@ -312,14 +292,14 @@ async fn a_redriven_distributed_map_redrives_its_map_run_and_reruns_only_the_fai
     let mut definition = map_machine();
     definition["States"]["Each"]["ItemProcessor"]["ProcessorConfig"] =
         json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
-    let machine = create(&sfn, "redrive-distributed", definition).await;
+    let machine = create_machine(&sfn, "redrive-distributed", definition).await;
     let items = json!([
         {"id": "d-0", "bad": false},
         {"id": "d-1", "bad": false},
         {"id": "d-2", "bad": true},
         {"id": "d-3", "bad": false}
     ]);
-    let execution = start(&sfn, &machine, json!({ "items": items })).await;
+    let execution = start_execution(&sfn, &machine, json!({ "items": items })).await;
     assert_eq!(
         ended(&sfn, &execution).await.status,
         ExecutionStatus::Failed
@@ -419,8 +399,8 @@ async fn a_redriven_parallel_reruns_only_the_failed_branch() {
             }
         }
     });
-    let machine = create(&sfn, "redrive-parallel", definition).await;
-    let execution = start(&sfn, &machine, json!({})).await;
+    let machine = create_machine(&sfn, "redrive-parallel", definition).await;
+    let execution = start_execution(&sfn, &machine, json!({})).await;
     assert_eq!(
         ended(&sfn, &execution).await.status,
         ExecutionStatus::Failed
@@ -462,8 +442,8 @@ async fn a_timed_out_execution_is_redriven_with_a_new_timeout() {
             "Done": {"Type": "Pass", "Result": "through", "End": true}
         }
     });
-    let machine = create(&sfn, "redrive-timeout", definition).await;
-    let execution = start(&sfn, &machine, json!({})).await;
+    let machine = create_machine(&sfn, "redrive-timeout", definition).await;
+    let execution = start_execution(&sfn, &machine, json!({})).await;
     let timed_out = ended(&sfn, &execution).await;
     assert_eq!(timed_out.status, ExecutionStatus::TimedOut);
     let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
@@ -484,15 +464,15 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
             "Fail": {"Type": "Fail", "Error": "Boom"}
         }}]}
     }});
-    let machine = create(&sfn, "redrive-refusals", fails).await;
-    let slow = create(
+    let machine = create_machine(&sfn, "redrive-refusals", fails).await;
+    let slow = create_machine(
         &sfn,
         "redrive-running",
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1000, "End": true}}}),
     )
     .await;
 
-    let running = start(&sfn, &slow, json!({})).await;
+    let running = start_execution(&sfn, &slow, json!({})).await;
     let (code, message) = refused(&sfn, &running, None).await;
     assert_eq!(code, "ExecutionNotRedrivable");
     assert_eq!(message, "Execution is RUNNING and cannot be redriven");
@@ -513,7 +493,7 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
         "ExecutionDoesNotExist"
     );
     assert_eq!(refused(&sfn, "not-an-arn", None).await.0, "InvalidArn");
-    let execution = start(&sfn, &machine, json!({"n": 1})).await;
+    let execution = start_execution(&sfn, &machine, json!({"n": 1})).await;
     let long = "t".repeat(65);
     assert_eq!(
         refused(&sfn, &execution, Some(&long)).await.0,
@@ -586,7 +566,7 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
                 .collect::<Vec<_>>()
         }
     };
-    let other = start(&sfn, &machine, json!({"n": 2})).await;
+    let other = start_execution(&sfn, &machine, json!({"n": 2})).await;
     ended(&sfn, &other).await;
     assert_eq!(
         redriven(ExecutionRedriveFilter::Redriven).await,
@@ -617,8 +597,8 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
         let emulator = state.start().await;
         let (sfn, ddb) = clients(&emulator);
         counts_table(&ddb).await;
-        let machine = create(&sfn, "redrive-durable", definition.clone()).await;
-        let execution = start(&sfn, &machine, json!({"keep": 1})).await;
+        let machine = create_machine(&sfn, "redrive-durable", definition.clone()).await;
+        let execution = start_execution(&sfn, &machine, json!({"keep": 1})).await;
         assert_eq!(
             ended(&sfn, &execution).await.status,
             ExecutionStatus::Failed
@@ -668,7 +648,7 @@ async fn an_express_machine_is_not_redriven() {
         .await
         .unwrap()
         .state_machine_arn;
-    let execution = start(&sfn, &express, json!({})).await;
+    let execution = start_execution(&sfn, &express, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (code, message) = refused(&sfn, &execution, None).await;
     assert_eq!(code, "ExecutionNotRedrivable");
@@ -699,9 +679,9 @@ async fn an_execution_that_cannot_continue_after_a_restart_ends_failed_and_the_s
     let (execution, other) = {
         let emulator = state.start().await;
         let (sfn, _) = clients(&emulator);
-        let machine = create(&sfn, "replay-poison", definition).await;
-        let execution = start(&sfn, &machine, json!({})).await;
-        let other = start(&sfn, &machine, json!({"fine": true})).await;
+        let machine = create_machine(&sfn, "replay-poison", definition).await;
+        let execution = start_execution(&sfn, &machine, json!({})).await;
+        let other = start_execution(&sfn, &machine, json!({"fine": true})).await;
         for arn in [&execution, &other] {
             testkit::eventually(10, || async {
                 (events(&sfn, arn).await.len() >= 4).then_some(())

@@ -1,15 +1,5 @@
 //! STS with the real SDK client: the caller's identity and AssumeRole on roles IAM holds.
 
-use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-
-/// The error code and HTTP status of a failed call.
-fn code_status<E: ProvideErrorMetadata>(err: &SdkError<E>) -> (String, u16) {
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.raw_response().map_or(0, |r| r.status().as_u16()),
-    )
-}
-
 #[tokio::test]
 async fn the_caller_is_the_accounts_root() {
     let emulator = testkit::aws::emulator().await;
@@ -66,7 +56,10 @@ async fn assume_role_gives_temporary_credentials_for_an_existing_role() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("AccessDenied".into(), 403));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("AccessDenied".into(), 403)
+    );
     let err = sts
         .assume_role()
         .role_arn(role.arn())
@@ -74,7 +67,10 @@ async fn assume_role_gives_temporary_credentials_for_an_existing_role() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err), ("ValidationError".into(), 400));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("ValidationError".into(), 400)
+    );
     let err = sts
         .assume_role()
         .role_arn(role.arn())
@@ -83,7 +79,7 @@ async fn assume_role_gives_temporary_credentials_for_an_existing_role() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ValidationError");
+    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
     // Longer than the role's MaxSessionDuration (3600 by default).
     let err = sts
         .assume_role()
@@ -93,7 +89,7 @@ async fn assume_role_gives_temporary_credentials_for_an_existing_role() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(code_status(&err).0, "ValidationError");
+    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
     emulator.shutdown().await;
 }
 
