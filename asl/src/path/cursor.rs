@@ -1,4 +1,41 @@
-//! A character cursor over an expression, shared by the JSONPath and intrinsic parsers.
+//! A character cursor over an expression, shared by the JSONPath and intrinsic parsers, and
+//! the parser type both build on.
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+
+/// What a parser step returns: the value, or a message saying what was expected.
+pub(crate) type Parse<T> = Result<T, String>;
+
+/// A parser of the language `L` over a [`Cursor`] (it derefs to it): each language's module
+/// writes its grammar as methods of `Parser<'_, ItsLanguage>`.
+pub(crate) struct Parser<'s, L> {
+    cursor: Cursor<'s>,
+    language: PhantomData<L>,
+}
+
+impl<'s, L> Parser<'s, L> {
+    /// A parser at the start of `text`.
+    pub fn new(text: &'s str) -> Self {
+        Parser {
+            cursor: Cursor::new(text),
+            language: PhantomData,
+        }
+    }
+}
+
+impl<'s, L> Deref for Parser<'s, L> {
+    type Target = Cursor<'s>;
+    fn deref(&self) -> &Cursor<'s> {
+        &self.cursor
+    }
+}
+
+impl<L> DerefMut for Parser<'_, L> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.cursor
+    }
+}
 
 /// Position in the text being parsed, and how deeply the parser has nested.
 pub(crate) struct Cursor<'s> {

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 use sha2::Digest as _;
 
-use super::cursor::Cursor;
+use super::cursor::{self, Cursor, Parse};
 use super::jsonpath::{Miss, OutOfRange};
 use super::{compact, JsonPath, PathError, Roots};
 
@@ -39,9 +39,7 @@ impl Intrinsic {
     /// Parses a call such as `States.Format('Hello, {}', $.name)`, checking the function names
     /// and argument counts.
     pub fn parse(text: &str) -> Result<Intrinsic, PathError> {
-        let mut parser = Parser {
-            cursor: Cursor::new(text),
-        };
+        let mut parser = Parser::new(text);
         let call = parser
             .call()
             .and_then(|call| {
@@ -214,28 +212,14 @@ enum Arg {
 // ---------------------------------------------------------------------------------------------
 // Parser
 
-struct Parser<'s> {
-    cursor: Cursor<'s>,
-}
+/// The intrinsic functions' language, for [`Parser`].
+struct Intrinsics;
 
-impl<'s> std::ops::Deref for Parser<'s> {
-    type Target = Cursor<'s>;
-    fn deref(&self) -> &Cursor<'s> {
-        &self.cursor
-    }
-}
+type Parser<'s> = cursor::Parser<'s, Intrinsics>;
 
-impl std::ops::DerefMut for Parser<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.cursor
-    }
-}
-
-type Parse<T> = Result<T, String>;
-
-impl<'s> Parser<'s> {
+impl Parser<'_> {
     fn unexpected(&self, expected: &str) -> String {
-        self.cursor.unexpected(expected, "expression")
+        Cursor::unexpected(self, expected, "expression")
     }
 
     /// `States.Name(arg, …)`.

@@ -14,7 +14,7 @@ use std::fmt;
 
 use serde_json::{Map, Number, Value};
 
-use super::cursor::Cursor;
+use super::cursor::{self, Cursor, Parse};
 use super::{compact, PathError};
 
 /// Deepest nesting of filters, parentheses and negations a path may contain.
@@ -964,32 +964,12 @@ enum Mode {
     Filter,
 }
 
-struct Parser<'s> {
-    cursor: Cursor<'s>,
-}
+/// The JSONPath language, for [`Parser`].
+struct JsonPathLanguage;
 
-impl<'s> std::ops::Deref for Parser<'s> {
-    type Target = Cursor<'s>;
-    fn deref(&self) -> &Cursor<'s> {
-        &self.cursor
-    }
-}
-
-impl std::ops::DerefMut for Parser<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.cursor
-    }
-}
-
-type Parse<T> = Result<T, String>;
+type Parser<'s> = cursor::Parser<'s, JsonPathLanguage>;
 
 impl<'s> Parser<'s> {
-    fn new(text: &'s str) -> Self {
-        Parser {
-            cursor: Cursor::new(text),
-        }
-    }
-
     fn expect(&mut self, c: char) -> Parse<()> {
         if self.eat(c) {
             Ok(())
@@ -999,7 +979,7 @@ impl<'s> Parser<'s> {
     }
 
     fn unexpected(&self, expected: &str) -> String {
-        self.cursor.unexpected(expected, "path")
+        Cursor::unexpected(self, expected, "path")
     }
 
     fn enter(&mut self) -> Parse<()> {

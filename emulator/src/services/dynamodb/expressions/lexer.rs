@@ -1,5 +1,7 @@
 //! Splits an expression into tokens, remembering where each one is for error messages.
 
+use super::ast::Comparator;
+
 /// What a token is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Tok {
@@ -11,18 +13,8 @@ pub enum Tok {
     ValueRef(String),
     /// A run of digits (list indexes).
     Number(String),
-    /// `=`
-    Eq,
-    /// `<>`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
+    /// A comparator: `=`, `<>`, `<`, `<=`, `>`, `>=`.
+    Compare(Comparator),
     /// `(`
     LParen,
     /// `)`
@@ -107,12 +99,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             '<' | '>' => {
                 let two = chars.peek().map(|&(_, n)| n);
                 let (tok, long) = match (c, two) {
-                    ('<', Some('>')) => (Tok::Ne, true),
-                    ('<', Some('=')) => (Tok::Le, true),
-                    ('>', Some('=')) => (Tok::Ge, true),
-                    ('<', _) => (Tok::Lt, false),
-                    _ => (Tok::Gt, false),
+                    ('<', Some('>')) => (Comparator::Ne, true),
+                    ('<', Some('=')) => (Comparator::Le, true),
+                    ('>', Some('=')) => (Comparator::Ge, true),
+                    ('<', _) => (Comparator::Lt, false),
+                    _ => (Comparator::Gt, false),
                 };
+                let tok = Tok::Compare(tok);
                 if long {
                     chars.next();
                 }
@@ -120,7 +113,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
             other => {
                 let tok = match other {
-                    '=' => Tok::Eq,
+                    '=' => Tok::Compare(Comparator::Eq),
                     '(' => Tok::LParen,
                     ')' => Tok::RParen,
                     '[' => Tok::LBracket,
@@ -163,14 +156,14 @@ mod tests {
                 Tok::LBracket,
                 Tok::Number("10".into()),
                 Tok::RBracket,
-                Tok::Ne,
+                Tok::Compare(Comparator::Ne),
                 Tok::ValueRef("v_1".into()),
                 Tok::Ident("AND".into()),
                 Tok::Ident("size".into()),
                 Tok::LParen,
                 Tok::Ident("x".into()),
                 Tok::RParen,
-                Tok::Ge,
+                Tok::Compare(Comparator::Ge),
                 Tok::Number("3".into()),
                 Tok::Eof
             ]

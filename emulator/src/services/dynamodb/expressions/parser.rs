@@ -394,15 +394,10 @@ impl<'a, 'p> Parser<'a, 'p> {
     }
 
     fn comparator(&self) -> Option<Comparator> {
-        Some(match self.peek() {
-            Tok::Eq => Comparator::Eq,
-            Tok::Ne => Comparator::Ne,
-            Tok::Lt => Comparator::Lt,
-            Tok::Le => Comparator::Le,
-            Tok::Gt => Comparator::Gt,
-            Tok::Ge => Comparator::Ge,
-            _ => return None,
-        })
+        match self.peek() {
+            Tok::Compare(op) => Some(*op),
+            _ => None,
+        }
     }
 
     fn comparison(&mut self, left: Operand) -> Result<Condition, AwsError> {
@@ -591,7 +586,7 @@ impl<'a, 'p> Parser<'a, 'p> {
         let path = self.path()?;
         match clause {
             "SET" => {
-                self.expect(Tok::Eq)?;
+                self.expect(Tok::Compare(Comparator::Eq))?;
                 let left = self.set_operand()?;
                 let value = match self.peek() {
                     Tok::Plus => {
