@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use super::one::{self, Prepared, Readiness, Request, Resumed, Shared};
 use super::report::{plan_flags, shell_quote};
-use super::{live, plan_options, read_definition, to_pretty};
+use super::{checked_flags, live, to_pretty};
 use crate::aws::sfn::arn::{ExecutionArn, MachineArn};
 use crate::aws::sfn::list::{self, Listed};
 use crate::aws::sfn::{self};
@@ -130,13 +130,7 @@ pub async fn run(
 ) -> CliResult {
     let selection = Selection::from_args(args)?;
     let machine = MachineArn::parse(machine)?;
-    strategy::check_flags(args).map_err(CliError::usage)?;
-    let fixed = args
-        .definition_file
-        .as_deref()
-        .map(read_definition)
-        .transpose()?;
-    plan_options(args, None, None)?;
+    let fixed = checked_flags(args)?;
     let aws = live::connect(global, &machine.region, console).await?;
     let described = sfn::describe_machine(&aws, &machine.arn).await?;
     if described.r#type().as_str() == "EXPRESS" {

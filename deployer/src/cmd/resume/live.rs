@@ -8,13 +8,13 @@ use serde_json::{json, Value};
 
 use super::one::{self, Prepared, Readiness, Request, Shared};
 use super::report::{decision_json, Commands};
-use super::{plan_options, read_definition, to_pretty};
+use super::{checked_flags, to_pretty};
 use crate::aws::sfn::arn::ExecutionArn;
 use crate::aws::sfn::{self, Watch};
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, ResumeArgs};
 use crate::error::{CliError, CliResult};
-use crate::strategy::{self, runs_again, Chosen};
+use crate::strategy::{runs_again, Chosen};
 use crate::ui;
 use crate::ui::console::Console;
 
@@ -26,13 +26,7 @@ pub async fn run(
     console: &Console,
 ) -> CliResult {
     let arn = ExecutionArn::parse(arn)?;
-    strategy::check_flags(args).map_err(CliError::usage)?;
-    let fixed = args
-        .definition_file
-        .as_deref()
-        .map(read_definition)
-        .transpose()?;
-    plan_options(args, None, None)?;
+    let fixed = checked_flags(args)?;
     let aws = connect(global, &arn.region, console).await?;
     let shared = Shared::default();
     let request = Request {

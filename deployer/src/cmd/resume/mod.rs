@@ -82,6 +82,20 @@ fn offline(
     Ok(())
 }
 
+/// What a live resume (one execution or a batch) checks before it connects to AWS: the
+/// strategy flags, the plan's flags, and the corrected definition (`--definition-file`), read
+/// and parsed, which it returns.
+fn checked_flags(args: &ResumeArgs) -> CliResult<Option<Definition>> {
+    crate::strategy::check_flags(args).map_err(CliError::usage)?;
+    let fixed = args
+        .definition_file
+        .as_deref()
+        .map(read_definition)
+        .transpose()?;
+    plan_options(args, None, None)?;
+    Ok(fixed)
+}
+
 /// Reads and parses a `--definition-file`.
 fn read_definition(path: &std::path::Path) -> CliResult<Definition> {
     let text = read_file(path, "--definition-file")?;
