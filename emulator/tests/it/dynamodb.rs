@@ -1031,6 +1031,63 @@ async fn expired_items_are_deleted_once_ttl_is_on() {
     emulator.shutdown().await;
 }
 
+/// Writes cost the larger of the item before and after them, as AWS counts PutItem,
+/// UpdateItem and DeleteItem: a 3 KB item replaced, shrunk or deleted costs 3 units.
+#[tokio::test]
+async fn writes_cost_the_larger_of_the_item_before_and_after() {
+    use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
+    let emulator = testkit::aws::emulator().await;
+    let ddb = client(&emulator);
+    simple_table(&ddb, "sized").await;
+    let big = "x".repeat(3000);
+    let units = |capacity: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>| {
+        capacity.and_then(|c| c.capacity_units())
+    };
+    let put = |body: &str| {
+        ddb.put_item()
+            .table_name("sized")
+            .item("id", s("a"))
+            .item("body", s(body))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+    };
+    assert_eq!(
+        units(put(&big).await.unwrap().consumed_capacity()),
+        Some(3.0)
+    );
+    // Replaced by a small item: still the larger of the two.
+    assert_eq!(
+        units(put("small").await.unwrap().consumed_capacity()),
+        Some(3.0)
+    );
+    assert_eq!(
+        units(put("small").await.unwrap().consumed_capacity()),
+        Some(1.0)
+    );
+    put(&big).await.unwrap();
+    let shrunk = ddb
+        .update_item()
+        .table_name("sized")
+        .key("id", s("a"))
+        .update_expression("REMOVE body")
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(units(shrunk.consumed_capacity()), Some(3.0));
+    put(&big).await.unwrap();
+    let deleted = ddb
+        .delete_item()
+        .table_name("sized")
+        .key("id", s("a"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(units(deleted.consumed_capacity()), Some(3.0));
+    emulator.shutdown().await;
+}
+
 mod transactions {
     use super::*;
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;

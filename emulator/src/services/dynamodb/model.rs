@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::expressions::ast::UpdateAction;
+use super::expressions::ast::{Condition, UpdateAction};
+use super::expressions::eval::evaluate;
 use super::expressions::update;
 use super::number::Number;
-use super::value::{check_item_size, AttributeValue, Item};
+use super::value::{check_item_size, item_to_json, AttributeValue, Item};
 use crate::error::AwsError;
 use crate::services::store::Journaled;
 
@@ -593,4 +594,46 @@ impl State {
             .and_then(|t| t.get_mut(name))
             .ok_or_else(|| format!("no table '{name}' in {region}"))
     }
+}
+/// Fails with `ConditionalCheckFailedException` when the item does not satisfy the condition;
+/// the old item goes in the error when asked.
+pub fn check_condition(
+    condition: Option<&Condition>,
+    old: Option<&Item>,
+    old_on_failure: bool,
+) -> Result<(), AwsError> {
+    let Some(condition) = condition else {
+        return Ok(());
+    };
+    let empty = Item::new();
+    if evaluate(condition, old.unwrap_or(&empty)) {
+        return Ok(());
+    }
+    let error = AwsError::new(
+        "ConditionalCheckFailedException",
+        "The conditional request failed",
+    );
+    Err(match old {
+        Some(old) if old_on_failure => error.with_field("Item", item_to_json(old)),
+        _ => error,
+    })
+}
+
+/// Capacity units for reading or writing `bytes` (reads: 4 KB units, halved when eventually
+/// consistent; writes: 1 KB units).
+pub fn capacity_units(bytes: usize, write: bool, consistent: bool) -> f64 {
+    let unit = if write { 1024 } else { 4096 };
+    let units = bytes.div_ceil(unit).max(1) as f64;
+    if write || consistent {
+        units
+    } else {
+        units / 2.0
+    }
+}
+
+/// The write units a write costs: the larger of the item before and after it, as AWS counts
+/// PutItem, UpdateItem and DeleteItem (`None`: no item on that side).
+pub fn write_units(before: Option<&Item>, after: Option<&Item>) -> f64 {
+    let size = |item: Option<&Item>| item.map_or(0, super::value::item_size);
+    capacity_units(size(before).max(size(after)), true, true)
 }

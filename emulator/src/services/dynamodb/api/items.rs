@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::{
-    capacity_units, check_condition, check_table_name, choice, consumed, object, old_on_failure,
-    refuse_legacy, table_name, Expressions,
+    check_table_name, choice, consumed, object, old_on_failure, refuse_legacy, table_name,
+    Expressions,
 };
 use crate::cloud::Cloud;
 use crate::error::AwsError;
@@ -16,7 +16,9 @@ use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::paths::PathSet;
 use crate::services::dynamodb::expressions::Kind;
-use crate::services::dynamodb::model::{Change, Table};
+use crate::services::dynamodb::model::{
+    capacity_units, check_condition, write_units, Change, Table,
+};
 use crate::services::dynamodb::value::{
     check_item_size, item_from_value, item_size, item_to_json, Item,
 };
@@ -61,12 +63,13 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
     let mut expressions = Expressions::new(input, &["ConditionExpression"])?;
     let condition = expressions.condition(input, Kind::Condition)?;
     expressions.finish()?;
-    let size = check_item_size(&item)?;
+    check_item_size(&item)?;
     let mut state = cloud.dynamodb.store.writer(cloud);
     let table = state.table(&ctx.region, name)?;
     let key = table.key_of_item(&item)?;
     let old = table.items.get(&key).cloned();
     check_condition(condition.as_ref(), old.as_ref(), old_on_failure)?;
+    let units = write_units(old.as_ref(), Some(&item));
     let change = Change::PutItem {
         region: ctx.region.clone(),
         table: name.to_string(),
@@ -74,7 +77,7 @@ pub fn put(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input<'_>) -> Result
     };
     state.commit(change)?;
     let attributes = old.filter(|_| return_old);
-    output(input, name, attributes, capacity_units(size, true, true))
+    output(input, name, attributes, units)
 }
 
 /// GetItem.
@@ -129,9 +132,9 @@ pub fn delete(
         };
         state.commit(change)?;
     }
-    let size = old.as_ref().map_or(0, item_size);
+    let units = write_units(old.as_ref(), None);
     let attributes = old.filter(|_| return_old);
-    output(input, name, attributes, capacity_units(size, true, true))
+    output(input, name, attributes, units)
 }
 
 /// UpdateItem.
@@ -164,7 +167,7 @@ pub fn update(
     let old = table.items.get(&primary_key).cloned();
     check_condition(condition.as_ref(), old.as_ref(), old_on_failure)?;
     let new = table.updated(&actions, old.as_ref(), &key)?;
-    let size = item_size(&new);
+    let units = write_units(old.as_ref(), Some(&new));
     let mut touched = PathSet::default();
     for action in &actions {
         // Already checked for overlaps when parsed.
@@ -185,7 +188,7 @@ pub fn update(
         };
         state.commit(change)?;
     }
-    output(input, name, attributes, capacity_units(size, true, true))
+    output(input, name, attributes, units)
 }
 
 /// The most keys one BatchGetItem may ask for.

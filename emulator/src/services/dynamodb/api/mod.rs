@@ -11,10 +11,8 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::expressions::ast::Condition;
-use super::expressions::eval::evaluate;
 use super::expressions::paths::PathSet;
 use super::expressions::{parser, Kind, Placeholders};
-use super::value::{item_to_json, Item};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, Input};
@@ -192,30 +190,6 @@ fn old_on_failure(input: Input<'_>) -> Result<bool, AwsError> {
     )? == "ALL_OLD")
 }
 
-/// Fails with `ConditionalCheckFailedException` when the item does not satisfy the condition;
-/// the old item goes in the error when asked.
-fn check_condition(
-    condition: Option<&Condition>,
-    old: Option<&Item>,
-    old_on_failure: bool,
-) -> Result<(), AwsError> {
-    let Some(condition) = condition else {
-        return Ok(());
-    };
-    let empty = Item::new();
-    if evaluate(condition, old.unwrap_or(&empty)) {
-        return Ok(());
-    }
-    let error = AwsError::new(
-        "ConditionalCheckFailedException",
-        "The conditional request failed",
-    );
-    Err(match old {
-        Some(old) if old_on_failure => error.with_field("Item", item_to_json(old)),
-        _ => error,
-    })
-}
-
 /// `ConsumedCapacity` when `ReturnConsumedCapacity` asks for it.
 fn consumed(input: Input<'_>, table: &str, units: f64) -> Result<Option<Value>, AwsError> {
     let mode = choice(
@@ -231,16 +205,4 @@ fn consumed(input: Input<'_>, table: &str, units: f64) -> Result<Option<Value>, 
         }
         value
     }))
-}
-
-/// Capacity units for reading or writing `bytes` (reads: 4 KB units, halved when eventually
-/// consistent; writes: 1 KB units).
-fn capacity_units(bytes: usize, write: bool, consistent: bool) -> f64 {
-    let unit = if write { 1024 } else { 4096 };
-    let units = bytes.div_ceil(unit).max(1) as f64;
-    if write || consistent {
-        units
-    } else {
-        units / 2.0
-    }
 }

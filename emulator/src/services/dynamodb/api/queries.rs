@@ -4,14 +4,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{
-    capacity_units, choice, constraint, consumed, refuse_legacy, rule, table_name, Expressions,
-};
+use super::{choice, constraint, consumed, refuse_legacy, rule, table_name, Expressions};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::Input;
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::Kind;
+use crate::services::dynamodb::model::capacity_units;
 use crate::services::dynamodb::read::{
     condition_attributes, index_projection, key_condition, Read,
 };

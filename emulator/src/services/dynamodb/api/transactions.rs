@@ -8,9 +8,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::items::item_member;
-use super::{
-    capacity_units, check_condition, choice, consumed, old_on_failure, table_name, Expressions,
-};
+use super::{choice, consumed, old_on_failure, table_name, Expressions};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
 use crate::protocol::json::{missing, wrong_type, Input};
@@ -19,7 +17,9 @@ use crate::protocol::validation::{constraint, constraint_hidden, rule};
 use crate::request::RequestContext;
 use crate::services::dynamodb::expressions::ast::{Condition, UpdateAction};
 use crate::services::dynamodb::expressions::Kind;
-use crate::services::dynamodb::model::{Change, ClientToken, PrimaryKey, Repeat, Table};
+use crate::services::dynamodb::model::{
+    capacity_units, check_condition, write_units, Change, ClientToken, PrimaryKey, Repeat, Table,
+};
 use crate::services::dynamodb::value::{check_item_size, item_size, item_to_json, Item};
 
 /// The most actions one transaction may hold.
@@ -291,13 +291,19 @@ pub fn transact_write(
     for action in &actions {
         let table = state.table(region, action.table)?;
         let old = table.items.get(&action.primary_key);
-        let size = match &action.write {
-            Write::Put(item) => item_size(item),
-            _ => old.map_or(0, item_size),
+        let outcome = evaluate(region, action, table, old);
+        let written = match &outcome {
+            Ok(Some(Change::PutItem { item, .. })) => Some(item),
+            _ => None,
         };
-        let is_write = !matches!(action.write, Write::Check);
-        units.push((action.table, capacity_units(size, is_write, true)));
-        match evaluate(region, action, table, old) {
+        units.push((
+            action.table,
+            match action.write {
+                Write::Check => capacity_units(old.map_or(0, item_size), false, true),
+                _ => write_units(old, written),
+            },
+        ));
+        match outcome {
             Ok(write) => {
                 writes.extend(write);
                 reasons.push(None);
