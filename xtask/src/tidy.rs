@@ -6,7 +6,10 @@
 //!   `deployer/src/cmd/local.rs` names it.
 //! - `deployer/src/ui` prints; it never imports a command (`crate::cmd`).
 //! - No dependency needs a newer Rust than the workspace's `rust-version`.
+//! - xtask's own build turns on the same features in every crate as `cargo test --workspace`
+//!   (its "Feature pins"), so that `cargo xtask …` after the tests reuses what they built.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -34,8 +37,9 @@ pub fn run(root: &Path) -> Result<(), String> {
     problems.extend(only_local_names_the_emulator(root)?);
     problems.extend(ui_never_imports_commands(root)?);
     problems.extend(dependencies_fit_the_msrv(root)?);
+    problems.extend(xtask_shares_the_tests_features(root)?);
     if problems.is_empty() {
-        println!("tidy: layers and MSRV ok");
+        println!("tidy: layers, MSRV and xtask's feature pins ok");
         Ok(())
     } else {
         Err(format!(
@@ -48,10 +52,21 @@ pub fn run(root: &Path) -> Result<(), String> {
 
 /// The names of the crates in `cargo tree` of `args`, one per line.
 fn tree(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
+    let lines = tree_lines(
+        root,
+        &[&["--edges", "normal", "--format", "{p}"], args].concat(),
+    )?;
+    Ok(lines
+        .iter()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_string)
+        .collect())
+}
+
+/// The lines of `cargo tree --prefix none` with `args`.
+fn tree_lines(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
     let output = Command::new(cargo())
-        .args([
-            "tree", "--edges", "normal", "--prefix", "none", "--format", "{p}",
-        ])
+        .args(["tree", "--prefix", "none"])
         .args(args)
         .current_dir(root)
         .output()
@@ -65,8 +80,44 @@ fn tree(root: &Path, args: &[&str]) -> Result<Vec<String>, String> {
     }
     Ok(String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter_map(|line| line.split_whitespace().next())
         .map(str::to_string)
+        .collect())
+}
+
+/// Each crate of a `cargo tree` and the features it is built with (`--format '{p}|{f}'`).
+fn features(root: &Path, args: &[&str]) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    let mut crates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in tree_lines(root, &[&["--format", "{p}|{f}"], args].concat())? {
+        let Some((package, features)) = line.trim_end_matches(" (*)").split_once('|') else {
+            continue;
+        };
+        crates.entry(package.to_string()).or_default().extend(
+            features
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(str::to_string),
+        );
+    }
+    Ok(crates)
+}
+
+fn xtask_shares_the_tests_features(root: &Path) -> Result<Vec<String>, String> {
+    let own = features(root, &["--package", "xtask", "--edges", "normal,build"])?;
+    let tests = features(root, &["--workspace", "--edges", "normal,build,dev"])?;
+    Ok(own
+        .iter()
+        .filter_map(|(package, features)| {
+            let wanted = tests.get(package)?;
+            let missing: Vec<&str> = wanted.difference(features).map(String::as_str).collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "{package}: `cargo test --workspace` builds it with {} that xtask's own build \
+                     lacks, so `cargo xtask` would rebuild it and all that depends on it; add \
+                     them to the feature pins in xtask/Cargo.toml",
+                    missing.join(", ")
+                )
+            })
+        })
         .collect())
 }
 
