@@ -126,6 +126,48 @@ pub fn code_status<E: aws_sdk_sfn::error::ProvideErrorMetadata>(
     )
 }
 
+/// An SDK error's code and message (empty when the error carries none).
+pub fn code_message<E: aws_sdk_sfn::error::ProvideErrorMetadata>(
+    err: &aws_sdk_sfn::error::SdkError<E>,
+) -> (String, String) {
+    use aws_sdk_sfn::error::ProvideErrorMetadata;
+    (
+        err.code().unwrap_or_default().to_string(),
+        err.message().unwrap_or_default().to_string(),
+    )
+}
+
+/// What tests of refusals check of an SDK call's result: that it failed, and with which error
+/// code and HTTP status (as [`code_status`] reads them).
+pub trait Refusal {
+    /// Panics unless the call failed with error `code` and HTTP `status`.
+    fn assert_error(self, code: &str, status: u16);
+    /// Panics unless the call failed with error `code`, whatever the status.
+    fn assert_error_code(self, code: &str);
+    /// Panics unless the call failed with HTTP `status`, whatever the code (S3's HEAD
+    /// requests and 304s carry none).
+    fn assert_error_status(self, status: u16);
+}
+
+impl<T: std::fmt::Debug, E: aws_sdk_sfn::error::ProvideErrorMetadata + std::fmt::Debug> Refusal
+    for Result<T, aws_sdk_sfn::error::SdkError<E>>
+{
+    #[track_caller]
+    fn assert_error(self, code: &str, status: u16) {
+        assert_eq!(code_status(&self.unwrap_err()), (code.to_string(), status));
+    }
+
+    #[track_caller]
+    fn assert_error_code(self, code: &str) {
+        assert_eq!(code_status(&self.unwrap_err()).0, code);
+    }
+
+    #[track_caller]
+    fn assert_error_status(self, status: u16) {
+        assert_eq!(code_status(&self.unwrap_err()).1, status);
+    }
+}
+
 /// Creates the on-demand DynamoDB table `name` keyed by the string attribute `key`, the table
 /// most tests need (tokens, counters, flags); panics if it cannot.
 pub async fn string_key_table(ddb: &aws_sdk_dynamodb::Client, name: &str, key: &str) {

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, ReturnValue, ReturnValuesOnConditionCheckFailure,
@@ -22,18 +21,6 @@ fn s(v: &str) -> Av {
 
 fn n(v: &str) -> Av {
     Av::N(v.to_string())
-}
-
-/// The code and message of a failed call.
-fn failure<E, R>(err: aws_sdk_dynamodb::error::SdkError<E, R>) -> (String, String)
-where
-    aws_sdk_dynamodb::Error: From<aws_sdk_dynamodb::error::SdkError<E, R>>,
-{
-    let err = aws_sdk_dynamodb::Error::from(err);
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.message().unwrap_or_default().to_string(),
-    )
 }
 
 fn key_element(name: &str, kind: KeyType) -> KeySchemaElement {
@@ -144,7 +131,7 @@ async fn table_lifecycle_tags_and_ttl() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(again),
+        testkit::aws::code_message(&again),
         (
             "ResourceInUseException".into(),
             "Table already exists: jobs".into()
@@ -225,7 +212,7 @@ async fn table_lifecycle_tags_and_ttl() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(gone),
+        testkit::aws::code_message(&gone),
         (
             "ResourceNotFoundException".into(),
             "Requested resource not found: Table: jobs not found".into()
@@ -353,7 +340,10 @@ async fn conditional_put_fails_the_second_time() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(wrong).0, "ConditionalCheckFailedException");
+    assert_eq!(
+        testkit::aws::code_message(&wrong).0,
+        "ConditionalCheckFailedException"
+    );
     ddb.delete_item()
         .table_name("tokens")
         .key("id", s("job-1"))
@@ -446,7 +436,10 @@ async fn update_expressions_with_return_values() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(overflow).0, "ValidationException");
+    assert_eq!(
+        testkit::aws::code_message(&overflow).0,
+        "ValidationException"
+    );
 
     let key_update = ddb
         .update_item()
@@ -458,7 +451,7 @@ async fn update_expressions_with_return_values() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(key_update).1,
+        testkit::aws::code_message(&key_update).1,
         "One or more parameter values were invalid: Cannot update attribute id. This attribute is part of the key"
     );
     emulator.shutdown().await;
@@ -628,7 +621,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(missing),
+        testkit::aws::code_message(&missing),
         (
             "ResourceNotFoundException".into(),
             "Requested resource not found".into()
@@ -644,7 +637,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(wrong_type),
+        testkit::aws::code_message(&wrong_type),
         (
             "ValidationException".into(),
             "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S".into()
@@ -658,7 +651,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(missing_key).1,
+        testkit::aws::code_message(&missing_key).1,
         "One or more parameter values were invalid: Missing the key sk in the item"
     );
     let bad_key = ddb
@@ -669,7 +662,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(bad_key).1,
+        testkit::aws::code_message(&bad_key).1,
         "The provided key element does not match the schema"
     );
 
@@ -683,7 +676,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(syntax),
+        testkit::aws::code_message(&syntax),
         (
             "ValidationException".into(),
             "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"pk\"".into()
@@ -698,7 +691,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(reserved).1,
+        testkit::aws::code_message(&reserved).1,
         "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: status"
     );
     let unused = ddb
@@ -711,7 +704,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(unused).1,
+        testkit::aws::code_message(&unused).1,
         "Value provided in ExpressionAttributeValues unused in expressions: keys: {:b}"
     );
     let undefined = ddb
@@ -722,7 +715,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(undefined).1,
+        testkit::aws::code_message(&undefined).1,
         "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :pk"
     );
     let key_in_filter = ddb
@@ -736,7 +729,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(key_in_filter).1,
+        testkit::aws::code_message(&key_in_filter).1,
         "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"
     );
     let too_big = ddb
@@ -749,7 +742,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(too_big).1,
+        testkit::aws::code_message(&too_big).1,
         "Item size has exceeded the maximum allowed size"
     );
 
@@ -764,7 +757,7 @@ async fn bad_requests_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(
-        failure(unused_definition),
+        testkit::aws::code_message(&unused_definition),
         (
             "ValidationException".into(),
             "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions".into()
@@ -778,7 +771,10 @@ async fn bad_requests_get_aws_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(failure(no_throughput).0, "ValidationException");
+    assert_eq!(
+        testkit::aws::code_message(&no_throughput).0,
+        "ValidationException"
+    );
 
     // Wrong JSON types reach the same code path as HTTP requests.
     let cloud = emulator.cloud();
@@ -1232,8 +1228,8 @@ mod transactions {
             .send()
             .await
             .unwrap();
-        let (code, message) = failure(
-            ddb.transact_write_items()
+        let (code, message) = testkit::aws::code_message(
+            &ddb.transact_write_items()
                 .set_transact_items(Some(transfer("1", "r3")))
                 .send()
                 .await
@@ -1262,8 +1258,8 @@ mod transactions {
             .unwrap();
         let mut items = transfer("1", "r4");
         items[0] = TransactWriteItem::builder().update(bad).build();
-        let (code, message) = failure(
-            ddb.transact_write_items()
+        let (code, message) = testkit::aws::code_message(
+            &ddb.transact_write_items()
                 .set_transact_items(Some(items))
                 .send()
                 .await
@@ -1317,8 +1313,8 @@ mod transactions {
         let send = |items: Vec<TransactWriteItem>| {
             let ddb = ddb.clone();
             async move {
-                failure(
-                    ddb.transact_write_items()
+                testkit::aws::code_message(
+                    &ddb.transact_write_items()
                         .set_transact_items(Some(items))
                         .send()
                         .await
@@ -1406,8 +1402,8 @@ mod transactions {
             .await
             .unwrap();
         assert_eq!(balances(&ddb).await, once);
-        let (code, _) = failure(
-            ddb.transact_write_items()
+        let (code, _) = testkit::aws::code_message(
+            &ddb.transact_write_items()
                 .set_transact_items(Some(transfer("4", "r1")))
                 .client_request_token(token)
                 .send()
@@ -1465,8 +1461,8 @@ mod transactions {
         assert_eq!(capacity.len(), 1);
         assert_eq!(capacity[0].table_name(), Some("accounts"));
         assert_eq!(capacity[0].capacity_units(), Some(6.0));
-        let (code, message) = failure(
-            ddb.transact_get_items()
+        let (code, message) = testkit::aws::code_message(
+            &ddb.transact_get_items()
                 .transact_items(get("a"))
                 .transact_items(get("a"))
                 .send()

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_eventbridge::error::ProvideErrorMetadata;
 use aws_sdk_eventbridge::types::builders::PutEventsRequestEntryBuilder;
 use aws_sdk_eventbridge::types::{
     DeadLetterConfig, InputTransformer, PutEventsRequestEntry, RetryPolicy, RuleState, Tag, Target,
@@ -17,19 +16,6 @@ const LAMBDA_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:on-even
 
 fn client(emulator: &Emulator) -> Client {
     Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
-}
-
-/// The error code and message of a failed call.
-fn error<O, E, R>(result: Result<O, aws_sdk_eventbridge::error::SdkError<E, R>>) -> (String, String)
-where
-    O: std::fmt::Debug,
-    E: ProvideErrorMetadata,
-{
-    let err = result.expect_err("the call should fail");
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.message().unwrap_or_default().to_string(),
-    )
 }
 
 fn target(id: &str, arn: &str) -> Target {
@@ -131,52 +117,63 @@ async fn rule_lifecycle() {
         put.rule_arn(),
         Some("arn:aws:events:us-east-1:123456789012:rule/orders/paid")
     );
-    let (code, message) = error(
-        eb.put_rule()
+    let (code, message) = testkit::aws::code_message(
+        &eb.put_rule()
             .name("tick")
             .event_bus_name("orders")
             .schedule_expression("rate(1 minute)")
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ValidationException");
     assert_eq!(
         message,
         "ScheduleExpression is supported only on the default event bus."
     );
-    let (code, _) = error(eb.describe_rule().name("paid").send().await);
+    let (code, _) =
+        testkit::aws::code_message(&eb.describe_rule().name("paid").send().await.unwrap_err());
     assert_eq!(code, "ResourceNotFoundException");
 
     // Bad requests.
-    let (code, message) = error(eb.put_rule().name("nothing").send().await);
+    let (code, message) =
+        testkit::aws::code_message(&eb.put_rule().name("nothing").send().await.unwrap_err());
     assert_eq!(code, "ValidationException");
     assert_eq!(
         message,
         "Parameter(s) EventPattern or ScheduleExpression must be specified."
     );
-    let (code, message) = error(
-        eb.put_rule()
+    let (code, message) = testkit::aws::code_message(
+        &eb.put_rule()
             .name("bad name")
             .event_pattern(pattern)
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ValidationException");
     assert!(message.contains("regular expression pattern"), "{message}");
-    let (code, _) = error(
-        eb.put_rule()
+    let (code, _) = testkit::aws::code_message(
+        &eb.put_rule()
             .name("r")
             .event_bus_name("missing")
             .event_pattern(pattern)
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ResourceNotFoundException");
 
     // Delete, twice (the second is a no-op, as on AWS).
     eb.delete_rule().name("job-done").send().await.unwrap();
     eb.delete_rule().name("job-done").send().await.unwrap();
-    let (code, message) = error(eb.describe_rule().name("job-done").send().await);
+    let (code, message) = testkit::aws::code_message(
+        &eb.describe_rule()
+            .name("job-done")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, "ResourceNotFoundException");
     assert_eq!(message, "Rule job-done does not exist on EventBus default.");
     emulator.shutdown().await;
@@ -270,20 +267,21 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
     assert_eq!(names.rule_names(), ["resume"]);
 
     // Targets the emulator cannot deliver to, and bad shaping, are refused.
-    let (code, message) = error(
-        eb.put_targets()
+    let (code, message) = testkit::aws::code_message(
+        &eb.put_targets()
             .rule("resume")
             .targets(target("q", "arn:aws:sqs:us-east-1:123456789012:queue"))
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ValidationException");
     assert!(
         message.contains("Step Functions state machines"),
         "{message}"
     );
-    let (code, message) = error(
-        eb.put_targets()
+    let (code, message) = testkit::aws::code_message(
+        &eb.put_targets()
             .rule("resume")
             .targets(
                 Target::builder()
@@ -295,21 +293,24 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
                     .unwrap(),
             )
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ValidationException");
     assert!(message.contains("only one of Input"), "{message}");
-    let (code, _) = error(
-        eb.put_targets()
+    let (code, _) = testkit::aws::code_message(
+        &eb.put_targets()
             .rule("missing")
             .targets(target("t", SFN_ARN))
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ResourceNotFoundException");
 
     // A rule with targets cannot be deleted.
-    let (code, message) = error(eb.delete_rule().name("resume").send().await);
+    let (code, message) =
+        testkit::aws::code_message(&eb.delete_rule().name("resume").send().await.unwrap_err());
     assert_eq!(code, "ValidationException");
     assert_eq!(message, "Rule can't be deleted since it has targets.");
     let removed = eb
@@ -375,7 +376,7 @@ async fn put_events_accepts_entries_and_reports_bad_ones() {
     for _ in 0..11 {
         too_many = too_many.entries(entry("jobs", "{}"));
     }
-    let (code, message) = error(too_many.send().await);
+    let (code, message) = testkit::aws::code_message(&too_many.send().await.unwrap_err());
     assert_eq!(code, "ValidationException");
     assert!(message.contains("less than or equal to 10"), "{message}");
     emulator.shutdown().await;
@@ -556,12 +557,13 @@ async fn test_event_pattern_answers_for_each_operator() {
             .unwrap();
         assert_eq!(result.result(), expected, "{pattern}");
     }
-    let (code, message) = error(
-        eb.test_event_pattern()
+    let (code, message) = testkit::aws::code_message(
+        &eb.test_event_pattern()
             .event_pattern(r#"{"source": ["jobs"]}"#)
             .event(r#"{"source": "jobs"}"#)
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ValidationException");
     assert!(
@@ -600,28 +602,31 @@ async fn invalid_patterns_are_refused_with_invalid_event_pattern_exception() {
         ),
     ];
     for (pattern, reason) in cases {
-        let (code, message) = error(
-            eb.put_rule()
+        let (code, message) = testkit::aws::code_message(
+            &eb.put_rule()
                 .name("bad")
                 .event_pattern(pattern)
                 .send()
-                .await,
+                .await
+                .unwrap_err(),
         );
         assert_eq!(code, "InvalidEventPatternException", "{pattern}");
         assert_eq!(
             message,
             format!("Event pattern is not valid. Reason: {reason}")
         );
-        let (code, _) = error(
-            eb.test_event_pattern()
+        let (code, _) = testkit::aws::code_message(
+            &eb.test_event_pattern()
                 .event_pattern(pattern)
                 .event("{}")
                 .send()
-                .await,
+                .await
+                .unwrap_err(),
         );
         assert_eq!(code, "InvalidEventPatternException", "{pattern}");
     }
-    let (code, _) = error(eb.describe_rule().name("bad").send().await);
+    let (code, _) =
+        testkit::aws::code_message(&eb.describe_rule().name("bad").send().await.unwrap_err());
     assert_eq!(code, "ResourceNotFoundException", "nothing was stored");
     emulator.shutdown().await;
 }
@@ -646,7 +651,13 @@ async fn event_buses_and_tags() {
         .unwrap();
     let bus_arn = "arn:aws:events:us-east-1:123456789012:event-bus/orders";
     assert_eq!(created.event_bus_arn(), Some(bus_arn));
-    let (code, message) = error(eb.create_event_bus().name("orders").send().await);
+    let (code, message) = testkit::aws::code_message(
+        &eb.create_event_bus()
+            .name("orders")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, "ResourceAlreadyExistsException");
     assert_eq!(message, "Event bus orders already exists.");
     let described = eb.describe_event_bus().name(bus_arn).send().await.unwrap();
@@ -701,19 +712,32 @@ async fn event_buses_and_tags() {
         .unwrap();
     let pairs: Vec<_> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(pairs, [("b", "2")]);
-    let (code, _) = error(
-        eb.list_tags_for_resource()
+    let (code, _) = testkit::aws::code_message(
+        &eb.list_tags_for_resource()
             .resource_arn("arn:aws:events:us-east-1:123456789012:rule/none")
             .send()
-            .await,
+            .await
+            .unwrap_err(),
     );
     assert_eq!(code, "ResourceNotFoundException");
 
-    let (code, message) = error(eb.delete_event_bus().name("default").send().await);
+    let (code, message) = testkit::aws::code_message(
+        &eb.delete_event_bus()
+            .name("default")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, "ValidationException");
     assert_eq!(message, "Cannot delete event bus default.");
     eb.delete_event_bus().name("orders").send().await.unwrap();
-    let (code, _) = error(eb.describe_event_bus().name("orders").send().await);
+    let (code, _) = testkit::aws::code_message(
+        &eb.describe_event_bus()
+            .name("orders")
+            .send()
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, "ResourceNotFoundException");
     emulator.shutdown().await;
 }
@@ -789,7 +813,8 @@ async fn rules_targets_and_buses_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(tags.tags()[0].value(), "v");
-    let (code, _) = error(eb.describe_rule().name("gone").send().await);
+    let (code, _) =
+        testkit::aws::code_message(&eb.describe_rule().name("gone").send().await.unwrap_err());
     assert_eq!(code, "ResourceNotFoundException");
     // The pattern was recompiled on replay: once enabled, the rule delivers to its target.
     eb.enable_rule()

@@ -5,6 +5,7 @@ use aws_sdk_iam::error::ProvideErrorMetadata;
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 use emulator::request::percent_decode;
+use testkit::aws::Refusal;
 
 /// A trust policy with the spacing and line breaks a user writes, which must come back as is.
 const TRUST: &str = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"states.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\", \"Condition\": {\"ArnLike\": {\"aws:SourceArn\": \"arn:aws:states:us-east-1:123456789012:stateMachine:a+b c\"}}}]\n}";
@@ -119,67 +120,51 @@ async fn bad_roles_get_aws_error_codes() {
             .send()
     };
     create("r1", TRUST).await.unwrap();
-    let err = create("R1", TRUST).await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("EntityAlreadyExists".into(), 409)
-    );
-    let err = create("r2", "{not json").await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("MalformedPolicyDocument".into(), 400)
-    );
-    let err = create("r2", "[1]").await.unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "MalformedPolicyDocument");
+    create("R1", TRUST)
+        .await
+        .assert_error("EntityAlreadyExists", 409);
+    create("r2", "{not json")
+        .await
+        .assert_error("MalformedPolicyDocument", 400);
+    create("r2", "[1]")
+        .await
+        .assert_error_code("MalformedPolicyDocument");
     let err = create("bad name!", TRUST).await.unwrap_err();
     assert_eq!(
         testkit::aws::code_status(&err),
         ("ValidationError".into(), 400)
     );
     assert!(err.message().unwrap().contains("roleName"), "{err:?}");
-    let err = iam
-        .create_role()
+    iam.create_role()
         .role_name("r3")
         .path("no-slashes")
         .assume_role_policy_document(TRUST)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
-    let err = iam
-        .create_role()
+        .assert_error_code("ValidationError");
+    iam.create_role()
         .role_name("r3")
         .max_session_duration(100)
         .assume_role_policy_document(TRUST)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
-    let err = iam
-        .update_assume_role_policy()
+        .assert_error_code("ValidationError");
+    iam.update_assume_role_policy()
         .role_name("r1")
         .policy_document("nope")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "MalformedPolicyDocument");
-    let err = iam
-        .delete_role()
+        .assert_error_code("MalformedPolicyDocument");
+    iam.delete_role()
         .role_name("ghost")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchEntity".into(), 404)
-    );
-    let err = iam
-        .update_role()
+        .assert_error("NoSuchEntity", 404);
+    iam.update_role()
         .role_name("ghost")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchEntity");
+        .assert_error_code("NoSuchEntity");
     emulator.shutdown().await;
 }
 
@@ -215,42 +200,30 @@ async fn inline_and_managed_policies() {
         .await
         .unwrap();
     assert_eq!(names.policy_names(), ["table"]);
-    let err = iam
-        .put_role_policy()
+    iam.put_role_policy()
         .role_name("app")
         .policy_name("bad")
         .policy_document("{")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "MalformedPolicyDocument");
-    let err = iam
-        .get_role_policy()
+        .assert_error_code("MalformedPolicyDocument");
+    iam.get_role_policy()
         .role_name("app")
         .policy_name("missing")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchEntity".into(), 404)
-    );
+        .assert_error("NoSuchEntity", 404);
     let huge = format!(
         r#"{{"Version":"2012-10-17","Sid":"{}"}}"#,
         "x".repeat(11_000)
     );
-    let err = iam
-        .put_role_policy()
+    iam.put_role_policy()
         .role_name("app")
         .policy_name("huge")
         .policy_document(huge)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("LimitExceeded".into(), 409)
-    );
+        .assert_error("LimitExceeded", 409);
 
     // Managed policies.
     let policy = iam
@@ -268,18 +241,13 @@ async fn inline_and_managed_policies() {
     assert_eq!(arn, "arn:aws:iam::123456789012:policy/team/shared");
     assert!(policy.policy_id().unwrap().starts_with("ANPA"));
     assert_eq!(policy.default_version_id(), Some("v1"));
-    let err = iam
-        .create_policy()
+    iam.create_policy()
         .policy_name("shared")
         .path("/team/")
         .policy_document(POLICY)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("EntityAlreadyExists".into(), 409)
-    );
+        .assert_error("EntityAlreadyExists", 409);
     let version = iam
         .get_policy_version()
         .policy_arn(&arn)
@@ -333,43 +301,28 @@ async fn inline_and_managed_policies() {
     assert_eq!(listed.policies().len(), 1);
     assert_eq!(listed.policies()[0].arn(), Some(arn.as_str()));
 
-    let err = iam
-        .delete_policy()
+    iam.delete_policy()
         .policy_arn(&arn)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("DeleteConflict".into(), 409)
-    );
-    let err = iam.delete_role().role_name("app").send().await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("DeleteConflict".into(), 409)
-    );
-    let err = iam
-        .attach_role_policy()
+        .assert_error("DeleteConflict", 409);
+    iam.delete_role()
+        .role_name("app")
+        .send()
+        .await
+        .assert_error("DeleteConflict", 409);
+    iam.attach_role_policy()
         .role_name("app")
         .policy_arn("arn:aws:iam::123456789012:policy/none")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchEntity".into(), 404)
-    );
-    let err = iam
-        .attach_role_policy()
+        .assert_error("NoSuchEntity", 404);
+    iam.attach_role_policy()
         .role_name("app")
         .policy_arn("not-an-arn-at-all-really")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("InvalidInput".into(), 400)
-    );
+        .assert_error("InvalidInput", 400);
 
     for policy_arn in [arn.as_str(), aws_managed] {
         iam.detach_role_policy()
@@ -387,11 +340,11 @@ async fn inline_and_managed_policies() {
         .unwrap();
     iam.delete_role().role_name("app").send().await.unwrap();
     iam.delete_policy().policy_arn(&arn).send().await.unwrap();
-    let err = iam.get_policy().policy_arn(&arn).send().await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchEntity".into(), 404)
-    );
+    iam.get_policy()
+        .policy_arn(&arn)
+        .send()
+        .await
+        .assert_error("NoSuchEntity", 404);
     emulator.shutdown().await;
 }
 
@@ -412,17 +365,12 @@ async fn attaching_more_than_ten_policies_exceeds_the_quota() {
             .await
             .unwrap();
     }
-    let err = iam
-        .attach_role_policy()
+    iam.attach_role_policy()
         .role_name("busy")
         .policy_arn("arn:aws:iam::aws:policy/P10")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("LimitExceeded".into(), 409)
-    );
+        .assert_error("LimitExceeded", 409);
     emulator.shutdown().await;
 }
 
@@ -464,8 +412,11 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
     assert_eq!(names, ["c"]);
     assert!(!second.is_truncated());
     assert_eq!(iam.list_roles().send().await.unwrap().roles().len(), 4);
-    let err = iam.list_roles().max_items(0).send().await.unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
+    iam.list_roles()
+        .max_items(0)
+        .send()
+        .await
+        .assert_error_code("ValidationError");
     let err = iam.list_roles().marker("c").send().await.unwrap_err();
     assert_eq!(
         testkit::aws::code_status(&err).0,
@@ -499,24 +450,17 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
         ("k1", "new")
     );
     let too_many: Vec<Tag> = (0..51).map(|n| tag(&format!("t{n}"), "v")).collect();
-    let err = iam
-        .tag_role()
+    iam.tag_role()
         .role_name("a")
         .set_tags(Some(too_many))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("LimitExceeded".into(), 409)
-    );
-    let err = iam
-        .list_role_tags()
+        .assert_error("LimitExceeded", 409);
+    iam.list_role_tags()
         .role_name("zz")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchEntity");
+        .assert_error_code("NoSuchEntity");
     emulator.shutdown().await;
 }
 
@@ -602,7 +546,10 @@ async fn roles_and_policies_survive_a_restart() {
         attached.attached_policies()[0].policy_arn(),
         Some(arn.as_str())
     );
-    let err = iam.get_role().role_name("gone").send().await.unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchEntity");
+    iam.get_role()
+        .role_name("gone")
+        .send()
+        .await
+        .assert_error_code("NoSuchEntity");
     emulator.shutdown().await;
 }

@@ -2,8 +2,7 @@
 //! bootstraps that time out, exit, or print (the demo crate's tests run real lambda_runtime
 //! functions end to end).
 
-use aws_sdk_lambda::config::http::HttpResponse;
-use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, LogType, Runtime};
@@ -37,10 +36,6 @@ async fn create(
         .send()
         .await
         .expect("the function is created")
-}
-
-fn status<E>(err: &SdkError<E, HttpResponse>) -> u16 {
-    err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0)
 }
 
 #[tokio::test]
@@ -88,7 +83,7 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status(&err), 409);
+    assert_eq!(testkit::aws::code_status(&err).1, 409);
     assert_eq!(err.code(), Some("ResourceConflictException"));
     assert_eq!(err.message(), Some("Function already exist: crud"));
 
@@ -168,7 +163,7 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status(&err), 404);
+    assert_eq!(testkit::aws::code_status(&err).1, 404);
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
     assert_eq!(
         err.message(),
@@ -285,7 +280,7 @@ async fn bad_functions_are_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status(&err), 400);
+    assert_eq!(testkit::aws::code_status(&err).1, 400);
     assert_eq!(err.code(), Some("InvalidParameterValueException"));
     let message = err.message().unwrap();
     assert!(
@@ -338,7 +333,7 @@ async fn bad_functions_are_refused() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status(&err), 404);
+    assert_eq!(testkit::aws::code_status(&err).1, 404);
     assert_eq!(
         err.message(),
         Some("Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope")
@@ -499,7 +494,7 @@ async fn oversized_payloads_are_refused_with_413() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status(&err), 413);
+    assert_eq!(testkit::aws::code_status(&err).1, 413);
     assert_eq!(err.code(), Some("RequestTooLargeException"));
     let mut event = b"\"".to_vec();
     event.extend(std::iter::repeat_n(b'a', 256 * 1024));
@@ -512,7 +507,7 @@ async fn oversized_payloads_are_refused_with_413() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(status(&err), 413);
+    assert_eq!(testkit::aws::code_status(&err).1, 413);
     assert_eq!(err.code(), Some("RequestTooLargeException"));
     let err = lambda
         .invoke()

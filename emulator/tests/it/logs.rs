@@ -4,6 +4,7 @@
 
 use aws_sdk_cloudwatchlogs::types::{InputLogEvent, OrderBy};
 use aws_sdk_cloudwatchlogs::Client;
+use testkit::aws::Refusal;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -36,26 +37,16 @@ async fn log_groups_with_retention_tags_and_pages() {
             .await
             .unwrap();
     }
-    let err = logs
-        .create_log_group()
+    logs.create_log_group()
         .log_group_name("/aws/lambda/a")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("ResourceAlreadyExistsException".into(), 400)
-    );
-    let err = logs
-        .create_log_group()
+        .assert_error("ResourceAlreadyExistsException", 400);
+    logs.create_log_group()
         .log_group_name("bad name!")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "InvalidParameterException"
-    );
+        .assert_error_code("InvalidParameterException");
 
     logs.put_retention_policy()
         .log_group_name("/aws/lambda/a")
@@ -63,28 +54,18 @@ async fn log_groups_with_retention_tags_and_pages() {
         .send()
         .await
         .unwrap();
-    let err = logs
-        .put_retention_policy()
+    logs.put_retention_policy()
         .log_group_name("/aws/lambda/a")
         .retention_in_days(2)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "InvalidParameterException"
-    );
-    let err = logs
-        .put_retention_policy()
+        .assert_error_code("InvalidParameterException");
+    logs.put_retention_policy()
         .log_group_name("/nope")
         .retention_in_days(1)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("ResourceNotFoundException".into(), 400)
-    );
+        .assert_error("ResourceNotFoundException", 400);
 
     let page = logs
         .describe_log_groups()
@@ -150,32 +131,22 @@ async fn log_groups_with_retention_tags_and_pages() {
         .await
         .unwrap();
     assert_eq!(old.tags().unwrap()["team"], "core");
-    let err = logs
-        .list_tags_for_resource()
+    logs.list_tags_for_resource()
         .resource_arn("arn:aws:logs:us-east-1:123456789012:log-group:ghost")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "ResourceNotFoundException"
-    );
+        .assert_error_code("ResourceNotFoundException");
 
     logs.delete_log_group()
         .log_group_name("/aws/lambda/a")
         .send()
         .await
         .unwrap();
-    let err = logs
-        .delete_log_group()
+    logs.delete_log_group()
         .log_group_name("/aws/lambda/a")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "ResourceNotFoundException"
-    );
+        .assert_error_code("ResourceNotFoundException");
     emulator.shutdown().await;
 }
 
@@ -195,28 +166,18 @@ async fn events_go_in_and_come_out_in_order() {
             .await
             .unwrap();
     }
-    let err = logs
-        .create_log_stream()
+    logs.create_log_stream()
         .log_group_name("app")
         .log_stream_name("web-1")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "ResourceAlreadyExistsException"
-    );
-    let err = logs
-        .create_log_stream()
+        .assert_error_code("ResourceAlreadyExistsException");
+    logs.create_log_stream()
         .log_group_name("nope")
         .log_stream_name("s")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "ResourceNotFoundException"
-    );
+        .assert_error_code("ResourceNotFoundException");
 
     let t = now_ms() - 10_000;
     logs.put_log_events()
@@ -240,31 +201,21 @@ async fn events_go_in_and_come_out_in_order() {
     assert!(put.next_sequence_token().is_some());
     assert!(put.rejected_log_events_info().is_none());
 
-    let err = logs
-        .put_log_events()
+    logs.put_log_events()
         .log_group_name("app")
         .log_stream_name("web-1")
         .log_events(event(t + 9, "later"))
         .log_events(event(t + 5, "earlier"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "InvalidParameterException"
-    );
-    let err = logs
-        .put_log_events()
+        .assert_error_code("InvalidParameterException");
+    logs.put_log_events()
         .log_group_name("app")
         .log_stream_name("ghost")
         .log_events(event(t, "x"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "ResourceNotFoundException"
-    );
+        .assert_error_code("ResourceNotFoundException");
     let old = logs
         .put_log_events()
         .log_group_name("app")
@@ -381,17 +332,12 @@ async fn events_go_in_and_come_out_in_order() {
         .unwrap();
     assert_eq!(rest.events()[0].message(), Some("ERROR disk full"));
     assert!(rest.next_token().is_none());
-    let err = logs
-        .filter_log_events()
+    logs.filter_log_events()
         .log_group_name("app")
         .filter_pattern("{ $.level = \"ERROR\" }")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "InvalidParameterException"
-    );
+        .assert_error_code("InvalidParameterException");
 
     // DescribeLogStreams by last event time, newest first.
     let streams = logs
@@ -413,18 +359,13 @@ async fn events_go_in_and_come_out_in_order() {
         streams.log_streams()[0].arn(),
         Some("arn:aws:logs:us-east-1:123456789012:log-group:app:log-stream:web-1")
     );
-    let err = logs
-        .describe_log_streams()
+    logs.describe_log_streams()
         .log_group_name("app")
         .order_by(OrderBy::LastEventTime)
         .log_stream_name_prefix("web")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err).0,
-        "InvalidParameterException"
-    );
+        .assert_error_code("InvalidParameterException");
     emulator.shutdown().await;
 }
 

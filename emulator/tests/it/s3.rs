@@ -7,6 +7,7 @@ use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
 };
 use aws_sdk_s3::Client;
+use testkit::aws::Refusal;
 
 fn client_in(endpoint: &str, region: &'static str) -> Client {
     let config = aws_sdk_s3::config::Builder::from(&testkit::aws::sdk_config(endpoint))
@@ -75,11 +76,9 @@ async fn buckets_are_created_located_listed_and_deleted() {
             .send()
     };
     in_paris().await.unwrap();
-    let err = in_paris().await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("BucketAlreadyOwnedByYou".into(), 409)
-    );
+    in_paris()
+        .await
+        .assert_error("BucketAlreadyOwnedByYou", 409);
     let location = s3
         .get_bucket_location()
         .bucket("artifacts-paris")
@@ -90,16 +89,12 @@ async fn buckets_are_created_located_listed_and_deleted() {
         location.location_constraint(),
         Some(&BucketLocationConstraint::EuWest3)
     );
-    let err = paris
+    paris
         .create_bucket()
         .bucket("no-constraint")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("IllegalLocationConstraintException".into(), 400)
-    );
+        .assert_error("IllegalLocationConstraintException", 400);
 
     let listed = s3.list_buckets().send().await.unwrap();
     let names: Vec<_> = listed.buckets().iter().map(|b| b.name().unwrap()).collect();
@@ -121,11 +116,11 @@ async fn buckets_are_created_located_listed_and_deleted() {
         .send()
         .await
         .unwrap();
-    let err = s3.delete_bucket().bucket("code").send().await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("BucketNotEmpty".into(), 409)
-    );
+    s3.delete_bucket()
+        .bucket("code")
+        .send()
+        .await
+        .assert_error("BucketNotEmpty", 409);
     s3.delete_object()
         .bucket("code")
         .key("k")
@@ -133,13 +128,16 @@ async fn buckets_are_created_located_listed_and_deleted() {
         .await
         .unwrap();
     s3.delete_bucket().bucket("code").send().await.unwrap();
-    let err = s3.head_bucket().bucket("code").send().await.unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 404);
-    let err = s3.delete_bucket().bucket("code").send().await.unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchBucket".into(), 404)
-    );
+    s3.head_bucket()
+        .bucket("code")
+        .send()
+        .await
+        .assert_error_status(404);
+    s3.delete_bucket()
+        .bucket("code")
+        .send()
+        .await
+        .assert_error("NoSuchBucket", 404);
     emulator.shutdown().await;
 }
 
@@ -205,39 +203,27 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         part.body.collect().await.unwrap().into_bytes().as_ref(),
         b"emulated"
     );
-    let err = s3
-        .get_object()
+    s3.get_object()
         .bucket("data")
         .key("dir/a b+c.txt")
         .range("bytes=100-")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("InvalidRange".into(), 416)
-    );
-    let err = s3
-        .get_object()
+        .assert_error("InvalidRange", 416);
+    s3.get_object()
         .bucket("data")
         .key("dir/a b+c.txt")
         .if_none_match(md5_etag(&body))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 304);
-    let err = s3
-        .get_object()
+        .assert_error_status(304);
+    s3.get_object()
         .bucket("data")
         .key("dir/a b+c.txt")
         .if_match("\"0000\"")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("PreconditionFailed".into(), 412)
-    );
+        .assert_error("PreconditionFailed", 412);
 
     // The accessor Lambda and CloudFormation use.
     let bytes = emulator
@@ -260,26 +246,19 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .unwrap_err();
     assert_eq!(testkit::aws::code_status(&err), ("NoSuchKey".into(), 404));
     assert!(err.into_service_error().is_no_such_key());
-    let err = s3
-        .head_object()
+    s3.head_object()
         .bucket("data")
         .key("missing")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 404);
-    let err = s3
-        .put_object()
+        .assert_error_status(404);
+    s3.put_object()
         .bucket("nobucket")
         .key("k")
         .body(ByteStream::from_static(b"x"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchBucket".into(), 404)
-    );
+        .assert_error("NoSuchBucket", 404);
 
     // Copy, then delete one and many.
     let copied = s3
@@ -295,24 +274,20 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         Some(md5_etag(&body).as_str())
     );
     assert_eq!(body_of(&s3, "data", "copy.txt").await, body);
-    let err = s3
-        .copy_object()
+    s3.copy_object()
         .bucket("data")
         .key("copy.txt")
         .copy_source("data/copy.txt")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "InvalidRequest");
-    let err = s3
-        .copy_object()
+        .assert_error_code("InvalidRequest");
+    s3.copy_object()
         .bucket("data")
         .key("x")
         .copy_source("data/none")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("NoSuchKey".into(), 404));
+        .assert_error("NoSuchKey", 404);
     s3.delete_object()
         .bucket("data")
         .key("copy.txt")
@@ -670,27 +645,17 @@ async fn listings_roll_up_at_delimiters_and_page() {
     assert_eq!(objects, ["src/main.rs"]);
     assert_eq!(v1.is_truncated(), Some(true));
 
-    let err = s3
-        .list_objects_v2()
+    s3.list_objects_v2()
         .bucket("none")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchBucket".into(), 404)
-    );
-    let err = s3
-        .list_objects_v2()
+        .assert_error("NoSuchBucket", 404);
+    s3.list_objects_v2()
         .bucket("tree")
         .continuation_token("not base64!")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("InvalidArgument".into(), 400)
-    );
+        .assert_error("InvalidArgument", 400);
     emulator.shutdown().await;
 }
 
@@ -698,16 +663,11 @@ async fn listings_roll_up_at_delimiters_and_page() {
 async fn bucket_tags_are_kept_and_removed() {
     let (emulator, s3) = start().await;
     s3.create_bucket().bucket("tagged").send().await.unwrap();
-    let err = s3
-        .get_bucket_tagging()
+    s3.get_bucket_tagging()
         .bucket("tagged")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchTagSet".into(), 404)
-    );
+        .assert_error("NoSuchTagSet", 404);
     let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
     s3.put_bucket_tagging()
         .bucket("tagged")
@@ -733,8 +693,7 @@ async fn bucket_tags_are_kept_and_removed() {
         .map(|t| (t.key(), t.value()))
         .collect();
     assert_eq!(pairs, [("env", "dev"), ("app", "sfn & co")]);
-    let err = s3
-        .put_bucket_tagging()
+    s3.put_bucket_tagging()
         .bucket("tagged")
         .tagging(
             Tagging::builder()
@@ -745,30 +704,22 @@ async fn bucket_tags_are_kept_and_removed() {
         )
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("InvalidTag".into(), 400));
+        .assert_error("InvalidTag", 400);
     s3.delete_bucket_tagging()
         .bucket("tagged")
         .send()
         .await
         .unwrap();
-    let err = s3
-        .get_bucket_tagging()
+    s3.get_bucket_tagging()
         .bucket("tagged")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "NoSuchTagSet");
-    let err = s3
-        .get_bucket_versioning()
+        .assert_error_code("NoSuchTagSet");
+    s3.get_bucket_versioning()
         .bucket("tagged")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NotImplemented".into(), 501)
-    );
+        .assert_error("NotImplemented", 501);
     emulator.shutdown().await;
 }
 
@@ -834,33 +785,27 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
     let eleven = (0..11).fold(Tagging::builder(), |b, n| {
         b.tag_set(tag(&format!("k{n}"), "v"))
     });
-    let err = s3
-        .put_object_tagging()
+    s3.put_object_tagging()
         .bucket("otags")
         .key("a.txt")
         .tagging(eleven.build().unwrap())
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("InvalidTag".into(), 400));
-    let err = s3
-        .put_object()
+        .assert_error("InvalidTag", 400);
+    s3.put_object()
         .bucket("otags")
         .key("b.txt")
         .body(b"y".to_vec().into())
         .tagging("k=1&k=2")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("InvalidTag".into(), 400));
-    let err = s3
-        .get_object_tagging()
+        .assert_error("InvalidTag", 400);
+    s3.get_object_tagging()
         .bucket("otags")
         .key("missing")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("NoSuchKey".into(), 404));
+        .assert_error("NoSuchKey", 404);
 
     s3.delete_object_tagging()
         .bucket("otags")

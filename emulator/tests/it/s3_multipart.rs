@@ -8,6 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
+use testkit::aws::Refusal;
 
 const MIB: usize = 1024 * 1024;
 
@@ -169,18 +170,13 @@ async fn three_parts_complete_into_one_object_with_the_multipart_etag() {
         Some("test")
     );
     // The upload is gone once completed.
-    let err = s3
-        .list_parts()
+    s3.list_parts()
         .bucket("uploads")
         .key("big/file.bin")
         .upload_id(id)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchUpload".into(), 404)
-    );
+        .assert_error("NoSuchUpload", 404);
     let uploads = s3
         .list_multipart_uploads()
         .bucket("uploads")
@@ -201,32 +197,21 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
     let tag_big = part(&s3, "k", &id, 2, &big).await;
     let tag_last = part(&s3, "k", &id, 3, b"end").await;
 
-    let err = complete(&s3, "k", &id, &[(2, &tag_big), (1, &tag_small)])
+    complete(&s3, "k", &id, &[(2, &tag_big), (1, &tag_small)])
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("InvalidPartOrder".into(), 400)
-    );
-    let err = complete(&s3, "k", &id, &[(2, &tag_big), (4, &tag_last)])
+        .assert_error("InvalidPartOrder", 400);
+    complete(&s3, "k", &id, &[(2, &tag_big), (4, &tag_last)])
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("InvalidPart".into(), 400));
-    let err = complete(&s3, "k", &id, &[(2, &tag_small), (3, &tag_last)])
+        .assert_error("InvalidPart", 400);
+    complete(&s3, "k", &id, &[(2, &tag_small), (3, &tag_last)])
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err), ("InvalidPart".into(), 400));
+        .assert_error("InvalidPart", 400);
     // Part 1 is 1 KiB and not the last: too small.
-    let err = complete(&s3, "k", &id, &[(1, &tag_small), (2, &tag_big)])
+    complete(&s3, "k", &id, &[(1, &tag_small), (2, &tag_big)])
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("EntityTooSmall".into(), 400)
-    );
+        .assert_error("EntityTooSmall", 400);
 
-    let err = s3
-        .upload_part()
+    s3.upload_part()
         .bucket("uploads")
         .key("k")
         .upload_id(&id)
@@ -234,13 +219,8 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
         .body(ByteStream::from_static(b"x"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("InvalidArgument".into(), 400)
-    );
-    let err = s3
-        .upload_part()
+        .assert_error("InvalidArgument", 400);
+    s3.upload_part()
         .bucket("uploads")
         .key("k")
         .upload_id("no-such-upload")
@@ -248,30 +228,17 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
         .body(ByteStream::from_static(b"x"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchUpload".into(), 404)
-    );
+        .assert_error("NoSuchUpload", 404);
     // An upload id is only good for its own key.
-    let err = complete(&s3, "other-key", &id, &[(3, &tag_last)])
+    complete(&s3, "other-key", &id, &[(3, &tag_last)])
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchUpload".into(), 404)
-    );
-    let err = s3
-        .create_multipart_upload()
+        .assert_error("NoSuchUpload", 404);
+    s3.create_multipart_upload()
         .bucket("no-such-bucket")
         .key("k")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchBucket".into(), 404)
-    );
+        .assert_error("NoSuchBucket", 404);
 
     // After the failures the upload still completes, from a subset of its parts (re-uploading
     // part 3 replaces it).
@@ -285,13 +252,9 @@ async fn completion_checks_order_parts_and_sizes_like_s3() {
     );
     let (got, _) = body_of(&s3, "k").await;
     assert_eq!(got, [big, b"final".to_vec()].concat());
-    let err = complete(&s3, "k", &id, &[(2, &tag_big), (3, &tag_last)])
+    complete(&s3, "k", &id, &[(2, &tag_big), (3, &tag_last)])
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchUpload".into(), 404)
-    );
+        .assert_error("NoSuchUpload", 404);
     emulator.shutdown().await;
 }
 
@@ -307,38 +270,26 @@ async fn aborting_drops_the_upload_and_its_parts() {
         .send()
         .await
         .unwrap();
-    let err = s3
-        .list_parts()
+    s3.list_parts()
         .bucket("uploads")
         .key("aborted")
         .upload_id(&id)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchUpload".into(), 404)
-    );
-    let err = s3
-        .abort_multipart_upload()
+        .assert_error("NoSuchUpload", 404);
+    s3.abort_multipart_upload()
         .bucket("uploads")
         .key("aborted")
         .upload_id(&id)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("NoSuchUpload".into(), 404)
-    );
-    let err = s3
-        .head_object()
+        .assert_error("NoSuchUpload", 404);
+    s3.head_object()
         .bucket("uploads")
         .key("aborted")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 404);
+        .assert_error_status(404);
 
     // As on AWS, uploads in progress do not keep a bucket from being deleted: they go with it.
     let pending = create(&s3, "pending").await;
@@ -491,8 +442,7 @@ async fn parts_can_be_copied_from_existing_objects() {
         .e_tag()
         .unwrap()
         .to_string();
-    let err = s3
-        .upload_part_copy()
+    s3.upload_part_copy()
         .bucket("uploads")
         .key("copied")
         .upload_id(&id)
@@ -501,11 +451,7 @@ async fn parts_can_be_copied_from_existing_objects() {
         .copy_source_range(format!("bytes=0-{}", 6 * MIB))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("InvalidArgument".into(), 400)
-    );
+        .assert_error("InvalidArgument", 400);
     complete(&s3, "copied", &id, &[(1, &tag_1), (2, &tag_2)])
         .await
         .unwrap();

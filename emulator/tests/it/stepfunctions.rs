@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::{
     ExecutionStatus, HistoryEvent, RoutingConfigurationListItem, StateMachineType, Tag,
 };
@@ -12,25 +12,10 @@ use aws_sdk_sfn::Client;
 use emulator::{Config, Emulator};
 use serde_json::{json, Value};
 
-use testkit::aws::{create_machine, start_execution, MACHINE_ROLE as ROLE};
+use testkit::aws::{create_machine, start_execution, Refusal, MACHINE_ROLE as ROLE};
 
 fn client(emulator: &Emulator) -> Client {
     Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
-}
-
-/// The error code of a call that must fail.
-fn code<T, E, R>(result: Result<T, SdkError<E, R>>) -> String
-where
-    E: ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
-{
-    match result {
-        Ok(_) => panic!("the call succeeded, an error was expected"),
-        Err(err) => match err.as_service_error().and_then(|e| e.code()) {
-            Some(code) => code.to_string(),
-            None => panic!("not a service error: {err:?}"),
-        },
-    }
 }
 
 fn pass_choice_wait() -> Value {
@@ -121,7 +106,7 @@ async fn state_machines_are_created_described_updated_listed_and_deleted() {
         .role_arn(ROLE)
         .send()
         .await;
-    assert_eq!(code(conflict), "StateMachineAlreadyExists");
+    conflict.assert_error_code("StateMachineAlreadyExists");
 
     let described = sfn
         .describe_state_machine()
@@ -191,7 +176,7 @@ async fn state_machines_are_created_described_updated_listed_and_deleted() {
         .state_machine_arn(&arn)
         .send()
         .await;
-    assert_eq!(code(gone), "StateMachineDoesNotExist");
+    gone.assert_error_code("StateMachineDoesNotExist");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -319,14 +304,14 @@ async fn a_long_history_is_read_in_pages_of_1000_both_ways() {
         .max_results(1001)
         .send()
         .await;
-    assert_eq!(code(too_many), "ValidationException");
+    too_many.assert_error_code("ValidationException");
     let bad_token = sfn
         .get_execution_history()
         .execution_arn(&execution)
         .next_token("not-a-token")
         .send()
         .await;
-    assert_eq!(code(bad_token), "InvalidToken");
+    bad_token.assert_error_code("InvalidToken");
 }
 
 /// A state machine whose task hands its task token over by tagging the state machine `tagged`
@@ -389,7 +374,7 @@ async fn wait_for_task_token_tasks_complete_with_send_task_success_or_failure() 
         .output("{not json")
         .send()
         .await;
-    assert_eq!(code(bad_output), "InvalidOutput");
+    bad_output.assert_error_code("InvalidOutput");
     sfn.send_task_heartbeat()
         .task_token(&token)
         .send()
@@ -414,13 +399,13 @@ async fn wait_for_task_token_tasks_complete_with_send_task_success_or_failure() 
         .send()
         .await;
     // AWS: TaskTimedOut, "the task associated with the token has already been closed".
-    assert_eq!(code(again), "TaskTimedOut");
+    again.assert_error_code("TaskTimedOut");
     let malformed = sfn
         .send_task_failure()
         .task_token("not a token!")
         .send()
         .await;
-    assert_eq!(code(malformed), "InvalidToken");
+    malformed.assert_error_code("InvalidToken");
 
     let failing = start_execution(&sfn, &machine, json!({"job": 8})).await;
     let token = scheduled_token(&sfn, &failing).await;
@@ -519,7 +504,7 @@ async fn versions_and_aliases_decide_what_an_execution_runs() {
         .revision_id("not-the-current-one")
         .send()
         .await;
-    assert_eq!(code(stale), "ConflictException");
+    stale.assert_error_code("ConflictException");
     let versions = sfn
         .list_state_machine_versions()
         .state_machine_arn(&machine)
@@ -589,7 +574,7 @@ async fn versions_and_aliases_decide_what_an_execution_runs() {
         .state_machine_version_arn(&v1)
         .send()
         .await;
-    assert_eq!(code(in_use), "ConflictException");
+    in_use.assert_error_code("ConflictException");
     sfn.update_state_machine_alias()
         .state_machine_alias_arn(&alias)
         .description("moved")
@@ -638,7 +623,7 @@ async fn versions_and_aliases_decide_what_an_execution_runs() {
         )
         .send()
         .await;
-    assert_eq!(code(bad_weights), "ValidationException");
+    bad_weights.assert_error_code("ValidationException");
     sfn.delete_state_machine_alias()
         .state_machine_alias_arn(&alias)
         .send()
@@ -649,7 +634,7 @@ async fn versions_and_aliases_decide_what_an_execution_runs() {
         .state_machine_alias_arn(&alias)
         .send()
         .await;
-    assert_eq!(code(gone), "ResourceNotFound");
+    gone.assert_error_code("ResourceNotFound");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -697,11 +682,12 @@ async fn bad_inputs_get_the_aws_error_codes() {
             .role_arn(role)
             .send()
     };
-    assert_eq!(code(with("a b", &definition, ROLE).await), "InvalidName");
-    assert_eq!(
-        code(with("ok", &definition, "not-a-role").await),
-        "InvalidArn"
-    );
+    with("a b", &definition, ROLE)
+        .await
+        .assert_error_code("InvalidName");
+    with("ok", &definition, "not-a-role")
+        .await
+        .assert_error_code("InvalidArn");
     let missing_target = json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}});
     let invalid = with("ok", &missing_target.to_string(), ROLE).await;
     let err = invalid.unwrap_err();
@@ -714,10 +700,9 @@ async fn bad_inputs_get_the_aws_error_codes() {
         ),
         "{message}"
     );
-    assert_eq!(
-        code(with("ok", "{not json", ROLE).await),
-        "InvalidDefinition"
-    );
+    with("ok", "{not json", ROLE)
+        .await
+        .assert_error_code("InvalidDefinition");
 
     let machine = create_machine(&sfn, "ok", &definition).await;
     let other_region = "arn:aws:states:us-east-1:123456789012:stateMachine:absent";
@@ -726,20 +711,20 @@ async fn bad_inputs_get_the_aws_error_codes() {
         .state_machine_arn(other_region)
         .send()
         .await;
-    assert_eq!(code(absent), "StateMachineDoesNotExist");
+    absent.assert_error_code("StateMachineDoesNotExist");
     let wrong_kind = sfn
         .describe_state_machine()
         .state_machine_arn("arn:aws:states:us-east-1:123456789012:execution:ok:e")
         .send()
         .await;
-    assert_eq!(code(wrong_kind), "InvalidArn");
+    wrong_kind.assert_error_code("InvalidArn");
     let not_json = sfn
         .start_execution()
         .state_machine_arn(&machine)
         .input("{oops")
         .send()
         .await;
-    assert_eq!(code(not_json), "InvalidExecutionInput");
+    not_json.assert_error_code("InvalidExecutionInput");
     let huge = format!("\"{}\"", "x".repeat(262_145));
     let too_big = sfn
         .start_execution()
@@ -747,14 +732,14 @@ async fn bad_inputs_get_the_aws_error_codes() {
         .input(huge)
         .send()
         .await;
-    assert_eq!(code(too_big), "ValidationException");
+    too_big.assert_error_code("ValidationException");
     let bad_name = sfn
         .start_execution()
         .state_machine_arn(&machine)
         .name("no/slash")
         .send()
         .await;
-    assert_eq!(code(bad_name), "InvalidName");
+    bad_name.assert_error_code("InvalidName");
 
     // The same name and input of a running STANDARD execution give it back; anything else
     // is ExecutionAlreadyExists.
@@ -769,29 +754,31 @@ async fn bad_inputs_get_the_aws_error_codes() {
     let first = named("{\"a\":1}").await.unwrap();
     let second = named("{\"a\":1}").await.unwrap();
     assert_eq!(first.execution_arn, second.execution_arn);
-    assert_eq!(code(named("{\"a\":2}").await), "ExecutionAlreadyExists");
+    named("{\"a\":2}")
+        .await
+        .assert_error_code("ExecutionAlreadyExists");
 
     let no_execution = sfn
         .describe_execution()
         .execution_arn("arn:aws:states:us-east-1:123456789012:execution:ok:nope")
         .send()
         .await;
-    assert_eq!(code(no_execution), "ExecutionDoesNotExist");
+    no_execution.assert_error_code("ExecutionDoesNotExist");
     let nothing_to_update = sfn
         .update_state_machine()
         .state_machine_arn(&machine)
         .send()
         .await;
-    assert_eq!(code(nothing_to_update), "MissingRequiredParameter");
+    nothing_to_update.assert_error_code("MissingRequiredParameter");
     let bad_page = sfn.list_state_machines().next_token("garbage").send().await;
-    assert_eq!(code(bad_page), "InvalidToken");
+    bad_page.assert_error_code("InvalidToken");
     let no_token = sfn
         .send_task_success()
         .task_token("AQ0000")
         .output("{}")
         .send()
         .await;
-    assert_eq!(code(no_token), "TaskDoesNotExist");
+    no_token.assert_error_code("TaskDoesNotExist");
     let many_tags: Vec<Tag> = (0..51)
         .map(|i| Tag::builder().key(format!("k{i}")).value("v").build())
         .collect();
@@ -801,25 +788,25 @@ async fn bad_inputs_get_the_aws_error_codes() {
         .set_tags(Some(many_tags))
         .send()
         .await;
-    assert_eq!(code(too_many), "TooManyTags");
+    too_many.assert_error_code("TooManyTags");
     let untaggable = sfn
         .list_tags_for_resource()
         .resource_arn(other_region)
         .send()
         .await;
-    assert_eq!(code(untaggable), "ResourceNotFound");
+    untaggable.assert_error_code("ResourceNotFound");
     let stop_missing = sfn
         .stop_execution()
         .execution_arn("arn:aws:states:us-east-1:123456789012:execution:ok:nope")
         .send()
         .await;
-    assert_eq!(code(stop_missing), "ExecutionDoesNotExist");
+    stop_missing.assert_error_code("ExecutionDoesNotExist");
     let listed_absent = sfn
         .list_executions()
         .state_machine_arn(other_region)
         .send()
         .await;
-    assert_eq!(code(listed_absent), "StateMachineDoesNotExist");
+    listed_absent.assert_error_code("StateMachineDoesNotExist");
 }
 
 #[tokio::test(flavor = "multi_thread")]

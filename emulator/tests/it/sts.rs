@@ -1,4 +1,5 @@
 //! STS with the real SDK client: the caller's identity and AssumeRole on roles IAM holds.
+use testkit::aws::Refusal;
 
 #[tokio::test]
 async fn the_caller_is_the_accounts_root() {
@@ -49,47 +50,33 @@ async fn assume_role_gives_temporary_credentials_for_an_existing_role() {
     let left = credentials.expiration().secs() - now_secs();
     assert!((850..=905).contains(&left), "expires in {left} s");
 
-    let err = sts
-        .assume_role()
+    sts.assume_role()
         .role_arn("arn:aws:iam::123456789012:role/nobody")
         .role_session_name("s1")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("AccessDenied".into(), 403)
-    );
-    let err = sts
-        .assume_role()
+        .assert_error("AccessDenied", 403);
+    sts.assume_role()
         .role_arn(role.arn())
         .role_session_name("bad session name")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_status(&err),
-        ("ValidationError".into(), 400)
-    );
-    let err = sts
-        .assume_role()
+        .assert_error("ValidationError", 400);
+    sts.assume_role()
         .role_arn(role.arn())
         .role_session_name("s1")
         .duration_seconds(60)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
+        .assert_error_code("ValidationError");
     // Longer than the role's MaxSessionDuration (3600 by default).
-    let err = sts
-        .assume_role()
+    sts.assume_role()
         .role_arn(role.arn())
         .role_session_name("s1")
         .duration_seconds(7200)
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).0, "ValidationError");
+        .assert_error_code("ValidationError");
     emulator.shutdown().await;
 }
 
