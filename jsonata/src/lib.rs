@@ -47,6 +47,7 @@ mod value;
 mod variables;
 
 pub use error::Error;
+pub use hash::hex_digest;
 
 use value::{Func, Value};
 

@@ -15,7 +15,6 @@ use std::hash::{Hash, Hasher};
 
 use base64::Engine as _;
 use serde_json::{Map, Number, Value};
-use sha2::Digest as _;
 
 use super::cursor::{self, Cursor, Parse};
 use super::jsonpath::{Miss, OutOfRange};
@@ -832,23 +831,13 @@ fn base64_decode(args: &Args<'_>) -> Eval<Value> {
 fn hash(args: &Args<'_>) -> Eval<Value> {
     let data = limited_string(args, 0)?.as_bytes();
     let algorithm = args.string(1)?;
-    let digest: Vec<u8> = match algorithm {
-        "MD5" => md5::Md5::digest(data).to_vec(),
-        "SHA-1" => sha1::Sha1::digest(data).to_vec(),
-        "SHA-256" => sha2::Sha256::digest(data).to_vec(),
-        "SHA-384" => sha2::Sha384::digest(data).to_vec(),
-        "SHA-512" => sha2::Sha512::digest(data).to_vec(),
-        other => {
-            return Err(args.fail(format!(
-            "unknown hash algorithm '{other}' (expected MD5, SHA-1, SHA-256, SHA-384 or SHA-512)"
-        )))
-        }
-    };
-    let mut hex = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    Ok(Value::String(hex))
+    jsonata::hex_digest(algorithm, data)
+        .map(Value::String)
+        .ok_or_else(|| {
+            args.fail(format!(
+            "unknown hash algorithm '{algorithm}' (expected MD5, SHA-1, SHA-256, SHA-384 or SHA-512)"
+        ))
+        })
 }
 
 fn json_merge(args: &Args<'_>) -> Eval<Value> {
