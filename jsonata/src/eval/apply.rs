@@ -53,17 +53,13 @@ impl Evaluator<'_> {
         let f = self.eval(proc, input, env)?;
         let name = proc_name(proc);
         if f.is_undefined() {
-            if let Kind::Path(steps) = &proc.kind {
-                if let Kind::Name(n) = &steps[0].kind {
-                    if !env.lookup(n).is_undefined() || self.binding(n).is_some() {
-                        return Err(err(
-                            "T1005",
-                            format!("Attempted to invoke a non-function. Did you mean ${n}?"),
-                        )
-                        .at(pos)
-                        .with_token(n.clone()));
-                    }
-                }
+            if let Some(n) = self.variable_without_dollar(proc, env) {
+                return Err(err(
+                    "T1005",
+                    format!("Attempted to invoke a non-function. Did you mean ${n}?"),
+                )
+                .at(pos)
+                .with_token(n));
             }
         }
         let mut vals = Vec::with_capacity(args.len() + 1);
@@ -95,18 +91,12 @@ impl Evaluator<'_> {
         }
         let f = self.eval(proc, input, env)?;
         if f.is_undefined() {
-            if let Kind::Path(steps) = &proc.kind {
-                if let Kind::Name(n) = &steps[0].kind {
-                    if !env.lookup(n).is_undefined() || self.binding(n).is_some() {
-                        return Err(err(
-                            "T1007",
-                            format!(
-                                "Attempted to partially apply a non-function. Did you mean ${n}?"
-                            ),
-                        )
-                        .at(pos));
-                    }
-                }
+            if let Some(n) = self.variable_without_dollar(proc, env) {
+                return Err(err(
+                    "T1007",
+                    format!("Attempted to partially apply a non-function. Did you mean ${n}?"),
+                )
+                .at(pos));
             }
         }
         if !f.is_function() {
@@ -116,6 +106,18 @@ impl Evaluator<'_> {
             func: f,
             args: vals,
         })))
+    }
+
+    /// The name a call's undefined callee `proc` would have as a variable, when it is a path whose
+    /// first step names a bound variable: the caller forgot the `$`.
+    fn variable_without_dollar(&mut self, proc: &Node, env: &Env) -> Option<String> {
+        let Kind::Path(steps) = &proc.kind else {
+            return None;
+        };
+        let Kind::Name(n) = &steps[0].kind else {
+            return None;
+        };
+        (!env.lookup(n).is_undefined() || self.binding(n).is_some()).then(|| n.clone())
     }
 
     /// Applies a function value to arguments (running tail calls to the end).

@@ -34,32 +34,30 @@ fn f_append(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> 
 }
 
 fn f_reverse(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    let v = arg(args, 0);
-    if v.is_undefined() {
-        return Ok(Value::Undefined);
-    }
-    let mut items = v.members();
-    if items.len() <= 1 {
-        return Ok(v);
-    }
-    items.reverse();
-    Ok(Value::array(items))
+    Ok(reordered(arg(args, 0), |items| items.reverse()))
 }
 
 fn f_shuffle(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {
-    let v = arg(args, 0);
+    Ok(reordered(arg(args, 0), |items| {
+        for i in (1..items.len()).rev() {
+            let j = (crate::aws::random_unit(None) * (i + 1) as f64) as usize;
+            items.swap(i, j.min(i));
+        }
+    }))
+}
+
+/// `$reverse` and `$shuffle`: the members of `v` put in a new order by `order`; `v` itself when
+/// it has fewer than two (undefined stays undefined).
+fn reordered(v: Value, order: impl FnOnce(&mut Vec<Value>)) -> Value {
     if v.is_undefined() {
-        return Ok(Value::Undefined);
+        return Value::Undefined;
     }
     let mut items = v.members();
     if items.len() <= 1 {
-        return Ok(v);
+        return v;
     }
-    for i in (1..items.len()).rev() {
-        let j = (crate::aws::random_unit(None) * (i + 1) as f64) as usize;
-        items.swap(i, j.min(i));
-    }
-    Ok(Value::array(items))
+    order(&mut items);
+    Value::array(items)
 }
 
 fn f_distinct(_: &mut Evaluator, args: &[Value], _: &Ctx) -> Result<Value, Error> {

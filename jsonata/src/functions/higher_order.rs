@@ -112,17 +112,25 @@ fn f_reduce(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Erro
     Ok(acc)
 }
 
-fn f_sift(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
-    let Value::Object(o) = arg(args, 0) else {
-        return Ok(Value::Undefined);
+/// The object argument of `$sift` and `$each`, and a copy of its entries (the function they
+/// apply may change the object), or `None` when the argument is not an object.
+fn object_and_entries(value: Value) -> Option<(Value, Vec<(String, Value)>)> {
+    let Value::Object(o) = &value else {
+        return None;
     };
-    let f = arg(args, 1);
-    let obj = Value::Object(o.clone());
-    let entries: Vec<(String, Value)> = o
+    let entries = o
         .borrow()
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    Some((value, entries))
+}
+
+fn f_sift(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
+    let Some((obj, entries)) = object_and_entries(arg(args, 0)) else {
+        return Ok(Value::Undefined);
+    };
+    let f = arg(args, 1);
     let mut out = IndexMap::new();
     for (k, v) in entries {
         let r = ev.apply_hof(&f, [v.clone(), Value::string(k.clone()), obj.clone()], ctx)?;
@@ -138,16 +146,10 @@ fn f_sift(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error>
 }
 
 fn f_each(ev: &mut Evaluator, args: &[Value], ctx: &Ctx) -> Result<Value, Error> {
-    let Value::Object(o) = arg(args, 0) else {
+    let Some((obj, entries)) = object_and_entries(arg(args, 0)) else {
         return Ok(Value::Undefined);
     };
     let f = arg(args, 1);
-    let obj = Value::Object(o.clone());
-    let entries: Vec<(String, Value)> = o
-        .borrow()
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
     let mut out = Vec::new();
     for (k, v) in entries {
         let r = ev.apply_hof(&f, [v, Value::string(k), obj.clone()], ctx)?;
