@@ -94,6 +94,24 @@ impl<'s> Cursor<'s> {
         }
     }
 
+    /// Takes `true`, `false` or `null` if one comes next as a whole word, and gives its value.
+    pub fn eat_keyword_literal(&mut self) -> Option<serde_json::Value> {
+        for (word, value) in [
+            ("true", serde_json::Value::Bool(true)),
+            ("false", serde_json::Value::Bool(false)),
+            ("null", serde_json::Value::Null),
+        ] {
+            let after = self.rest().get(word.len()..).and_then(|r| r.chars().next());
+            if self.rest().starts_with(word)
+                && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            {
+                self.pos += word.len();
+                return Some(value);
+            }
+        }
+        None
+    }
+
     /// Skips white space.
     pub fn skip_blanks(&mut self) {
         while self.peek().is_some_and(char::is_whitespace) {

@@ -302,22 +302,10 @@ impl Parser<'_> {
             Some('$') => Ok((Arg::Path(self.path()?), None)),
             Some('S') => Ok((Arg::Call(Box::new(self.call()?)), None)),
             Some('-' | '0'..='9') => Ok((Arg::Literal(self.number()?), None)),
-            Some(_) => {
-                for (word, value) in [
-                    ("true", Value::Bool(true)),
-                    ("false", Value::Bool(false)),
-                    ("null", Value::Null),
-                ] {
-                    let after = self.rest().get(word.len()..).and_then(|r| r.chars().next());
-                    if self.rest().starts_with(word)
-                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                    {
-                        self.pos += word.len();
-                        return Ok((Arg::Literal(value), None));
-                    }
-                }
-                Err(self.unexpected("an argument"))
-            }
+            Some(_) => match self.eat_keyword_literal() {
+                Some(value) => Ok((Arg::Literal(value), None)),
+                None => Err(self.unexpected("an argument")),
+            },
             None => Err(self.unexpected("an argument")),
         }
     }

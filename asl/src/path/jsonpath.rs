@@ -1273,22 +1273,10 @@ impl<'s> Parser<'s> {
             }
             Some(quote @ ('\'' | '"')) => Ok(Operand::Literal(Value::String(self.quoted(quote)?))),
             Some('-' | '0'..='9') => self.number(),
-            Some(_) => {
-                for (word, value) in [
-                    ("true", Value::Bool(true)),
-                    ("false", Value::Bool(false)),
-                    ("null", Value::Null),
-                ] {
-                    let after = self.rest().get(word.len()..).and_then(|r| r.chars().next());
-                    if self.rest().starts_with(word)
-                        && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                    {
-                        self.pos += word.len();
-                        return Ok(Operand::Literal(value));
-                    }
-                }
-                Err(self.unexpected("'@', '$' or a literal"))
-            }
+            Some(_) => match self.eat_keyword_literal() {
+                Some(value) => Ok(Operand::Literal(value)),
+                None => Err(self.unexpected("'@', '$' or a literal")),
+            },
             None => Err(self.unexpected("'@', '$' or a literal")),
         }
     }
