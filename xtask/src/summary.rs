@@ -203,24 +203,27 @@ mod tests {
     use serde_json::json;
     use std::time::Duration;
 
+    /// Writes criterion's `estimates.json` for the benchmark in `bench` (e.g. `engine/map`).
+    fn write_estimates(dir: &std::path::Path, bench: &str, estimates: &str) {
+        let folder = dir.join(bench).join("new");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("estimates.json"), estimates).unwrap();
+    }
+
     #[test]
     fn rows_join_criterion_estimates_and_moto_figures() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        let estimates = dir.join("engine/map/new");
-        std::fs::create_dir_all(&estimates).unwrap();
-        std::fs::write(
-            estimates.join("estimates.json"),
+        write_estimates(
+            dir,
+            "engine/map",
             r#"{"mean": {"point_estimate": 2100000.0}, "slope": {"point_estimate": 2000000.0}}"#,
-        )
-        .unwrap();
-        let flat = dir.join("engine/flat/new");
-        std::fs::create_dir_all(&flat).unwrap();
-        std::fs::write(
-            flat.join("estimates.json"),
+        );
+        write_estimates(
+            dir,
+            "engine/flat",
             r#"{"mean": {"point_estimate": 4000000.0}, "slope": null}"#,
-        )
-        .unwrap();
+        );
         let report = json!([
             {"name": "map", "transitions": 5001, "cpuSecondsPerRun": 0.0025,
              "memory": {"baselineKiB": 4096, "peakKiB": 14336}},
@@ -257,13 +260,11 @@ mod tests {
     fn estimates_from_an_earlier_run_are_ignored() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
-        let estimates = dir.join("engine/map/new");
-        std::fs::create_dir_all(&estimates).unwrap();
-        std::fs::write(
-            estimates.join("estimates.json"),
+        write_estimates(
+            dir,
+            "engine/map",
             r#"{"mean": {"point_estimate": 1.0}, "slope": null}"#,
-        )
-        .unwrap();
+        );
         let later = SystemTime::now() + Duration::from_secs(60);
         let rows = rows(
             &json!([{"name": "map", "transitions": 1}]),
