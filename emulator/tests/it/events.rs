@@ -2,6 +2,7 @@
 //! tags, delivery attempts and persistence.
 
 use std::time::Duration;
+use testkit::aws::Refusal;
 
 use aws_sdk_eventbridge::types::builders::PutEventsRequestEntryBuilder;
 use aws_sdk_eventbridge::types::{
@@ -131,9 +132,11 @@ async fn rule_lifecycle() {
         message,
         "ScheduleExpression is supported only on the default event bus."
     );
-    let (code, _) =
-        testkit::aws::code_message(&eb.describe_rule().name("paid").send().await.unwrap_err());
-    assert_eq!(code, "ResourceNotFoundException");
+    eb.describe_rule()
+        .name("paid")
+        .send()
+        .await
+        .assert_error_code("ResourceNotFoundException");
 
     // Bad requests.
     let (code, message) =
@@ -153,16 +156,13 @@ async fn rule_lifecycle() {
     );
     assert_eq!(code, "ValidationException");
     assert!(message.contains("regular expression pattern"), "{message}");
-    let (code, _) = testkit::aws::code_message(
-        &eb.put_rule()
-            .name("r")
-            .event_bus_name("missing")
-            .event_pattern(pattern)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ResourceNotFoundException");
+    eb.put_rule()
+        .name("r")
+        .event_bus_name("missing")
+        .event_pattern(pattern)
+        .send()
+        .await
+        .assert_error_code("ResourceNotFoundException");
 
     // Delete, twice (the second is a no-op, as on AWS).
     eb.delete_rule().name("job-done").send().await.unwrap();
@@ -298,15 +298,12 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
     );
     assert_eq!(code, "ValidationException");
     assert!(message.contains("only one of Input"), "{message}");
-    let (code, _) = testkit::aws::code_message(
-        &eb.put_targets()
-            .rule("missing")
-            .targets(target("t", SFN_ARN))
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ResourceNotFoundException");
+    eb.put_targets()
+        .rule("missing")
+        .targets(target("t", SFN_ARN))
+        .send()
+        .await
+        .assert_error_code("ResourceNotFoundException");
 
     // A rule with targets cannot be deleted.
     let (code, message) =
@@ -712,14 +709,11 @@ async fn event_buses_and_tags() {
         .unwrap();
     let pairs: Vec<_> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(pairs, [("b", "2")]);
-    let (code, _) = testkit::aws::code_message(
-        &eb.list_tags_for_resource()
-            .resource_arn("arn:aws:events:us-east-1:123456789012:rule/none")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ResourceNotFoundException");
+    eb.list_tags_for_resource()
+        .resource_arn("arn:aws:events:us-east-1:123456789012:rule/none")
+        .send()
+        .await
+        .assert_error_code("ResourceNotFoundException");
 
     let (code, message) = testkit::aws::code_message(
         &eb.delete_event_bus()
@@ -731,14 +725,11 @@ async fn event_buses_and_tags() {
     assert_eq!(code, "ValidationException");
     assert_eq!(message, "Cannot delete event bus default.");
     eb.delete_event_bus().name("orders").send().await.unwrap();
-    let (code, _) = testkit::aws::code_message(
-        &eb.describe_event_bus()
-            .name("orders")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ResourceNotFoundException");
+    eb.describe_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .assert_error_code("ResourceNotFoundException");
     emulator.shutdown().await;
 }
 
@@ -813,9 +804,11 @@ async fn rules_targets_and_buses_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(tags.tags()[0].value(), "v");
-    let (code, _) =
-        testkit::aws::code_message(&eb.describe_rule().name("gone").send().await.unwrap_err());
-    assert_eq!(code, "ResourceNotFoundException");
+    eb.describe_rule()
+        .name("gone")
+        .send()
+        .await
+        .assert_error_code("ResourceNotFoundException");
     // The pattern was recompiled on replay: once enabled, the rule delivers to its target.
     eb.enable_rule()
         .name("paid")
