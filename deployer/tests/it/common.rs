@@ -152,3 +152,27 @@ pub fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_str(&stdout(out))
         .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {}", stdout(out)))
 }
+
+/// The arguments of `command` (`["up"]`, `["render", "resumer"]`) for resumer `suffix` on
+/// `pattern`, with the ids at `$.orderId` (pause task) and `$.detail.orderId` (the event),
+/// followed by `extra`.
+pub fn resumer_args<'a>(
+    command: &[&'a str],
+    suffix: &'a str,
+    pattern: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = command.to_vec();
+    args.extend([
+        "--name-suffix",
+        suffix,
+        "--event-pattern",
+        pattern,
+        "--path-to-id-pause-task",
+        "$.orderId",
+        "--path-to-id-workflow",
+        "$.detail.orderId",
+    ]);
+    args.extend_from_slice(extra);
+    args
+}

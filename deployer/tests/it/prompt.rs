@@ -82,17 +82,7 @@ async fn on_terminal(
 }
 
 fn up_args(suffix: &str) -> Vec<&str> {
-    vec![
-        "up",
-        "--name-suffix",
-        suffix,
-        "--event-pattern",
-        PATTERN,
-        "--path-to-id-pause-task",
-        "$.orderId",
-        "--path-to-id-workflow",
-        "$.detail.orderId",
-    ]
+    common::resumer_args(&["up"], suffix, PATTERN, &[])
 }
 
 async fn stacks(cfn: &aws_sdk_cloudformation::Client) -> Vec<String> {

@@ -9,20 +9,7 @@ use serde_json::Value;
 const PATTERN: &str = r#"{"source": ["shop.orders"], "detail-type": ["OrderShipped"]}"#;
 
 fn resumer_flags<'a>(suffix: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "render",
-        "resumer",
-        "--name-suffix",
-        suffix,
-        "--event-pattern",
-        PATTERN,
-        "--path-to-id-pause-task",
-        "$.orderId",
-        "--path-to-id-workflow",
-        "$.detail.orderId",
-    ];
-    args.extend_from_slice(extra);
-    args
+    common::resumer_args(&["render", "resumer"], suffix, PATTERN, extra)
 }
 
 #[test]

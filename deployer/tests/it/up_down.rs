@@ -39,19 +39,8 @@ impl World {
 
     /// `deployer up` of resumer `suffix` with `pattern` and `extra` flags.
     async fn up(&self, suffix: &str, pattern: &str, extra: &[&str]) -> Output {
-        let mut args = vec![
-            "up",
-            "--name-suffix",
-            suffix,
-            "--event-pattern",
-            pattern,
-            "--path-to-id-pause-task",
-            "$.orderId",
-            "--path-to-id-workflow",
-            "$.detail.orderId",
-        ];
-        args.extend_from_slice(extra);
-        self.deployer(&args).await
+        self.deployer(&common::resumer_args(&["up"], suffix, pattern, extra))
+            .await
     }
 
     /// The plan of `up --preview --output json`, which must succeed as a preview.
@@ -610,20 +599,12 @@ async fn a_failed_creation_reports_its_root_cause_as_json_preview_keeps_it_and_u
         .state_machine_arn;
 
     let failed = w
-        .deployer(&[
-            "--output",
-            "json",
-            "up",
-            "--name-suffix",
+        .deployer(&common::resumer_args(
+            &["--output", "json", "up"],
             "Clash",
-            "--event-pattern",
             PATTERN,
-            "--path-to-id-pause-task",
-            "$.orderId",
-            "--path-to-id-workflow",
-            "$.detail.orderId",
-            "--yes",
-        ])
+            &["--yes"],
+        ))
         .await;
     assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
     let err = stderr(&failed);
