@@ -395,14 +395,7 @@ async fn the_job_workflow_pauses_until_its_event_and_demo_down_leaves_nothing() 
     assert!(!printed.contains("Pause task for"), "{printed}");
 
     // E=$(aws stepfunctions start-execution --state-machine-arn $W --input '{"jobId": "job-1"}' …)
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(&workflow)
-        .input(r#"{"jobId": "job-1"}"#)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let execution = testkit::aws::start_execution(&sfn, &workflow, r#"{"jobId": "job-1"}"#).await;
     let job = "job-1".to_string();
     // The workflow pauses: its token waits under the job's id, naming the execution.
     testkit::eventually(30, || async {

@@ -84,14 +84,7 @@ async fn state_survives_kill_9_and_a_paused_execution_completes_after_restart() 
         .await
         .unwrap()
         .state_machine_arn;
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(json!({"jobId": "job-1"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let execution = testkit::aws::start_execution(&sfn, &machine, json!({"jobId": "job-1"})).await;
     let mut token = None;
     for _ in 0..200 {
         let item = dynamodb

@@ -113,14 +113,7 @@ async fn a_state_machine_that_nests_its_value_deeply_fails_and_the_process_serve
         .await
         .unwrap()
         .state_machine_arn;
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(json!({"n": 0, "d": 0}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let execution = testkit::aws::start_execution(&sfn, &machine, json!({"n": 0, "d": 0})).await;
     let described = testkit::eventually(30, || async {
         let d = sfn
             .describe_execution()

@@ -1064,14 +1064,7 @@ async fn the_history_records_the_input_as_the_caller_wrote_it() {
     let sfn = client(&emulator);
     let machine = create_machine(&sfn, "verbatim", &pass_result("done")).await;
     let text = "{ \"b\" : 1,\n  \"a\" : [ 1.0, \"x\" ] }";
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(text)
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let execution = testkit::aws::start_execution(&sfn, &machine, text).await;
     finished(&sfn, &execution).await;
     let history = history(&sfn, &execution, 1000, false).await;
     let started = history[0]

@@ -12,8 +12,6 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use emulator::Emulator;
 use serde_json::{json, Value};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
-
 async fn table(emulator: &Emulator, name: &str) -> aws_sdk_dynamodb::Client {
     let ddb = aws_sdk_dynamodb::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
     ddb.create_table()
@@ -46,23 +44,8 @@ pub(crate) async fn run(
     definition: Value,
     input: Value,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    let machine = sfn
-        .create_state_machine()
-        .name(name)
-        .definition(definition.to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let machine = testkit::aws::create_machine(sfn, name, definition).await;
+    let execution = testkit::aws::start_execution(sfn, &machine, input).await;
     for _ in 0..200 {
         let described = sfn
             .describe_execution()
@@ -173,11 +156,7 @@ async fn a_paused_task_stores_its_token_in_dynamodb_and_resumes_on_send_task_suc
     let emulator = testkit::aws::emulator().await;
     let ddb = table(&emulator, "tokens").await;
     let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let machine = sfn
-        .create_state_machine()
-        .name("pause")
-        .definition(
-            json!({
+    let machine = testkit::aws::create_machine(&sfn, "pause", json!({
                 "StartAt": "Pause",
                 "States": {"Pause": {
                     "Type": "Task",
@@ -187,21 +166,8 @@ async fn a_paused_task_stores_its_token_in_dynamodb_and_resumes_on_send_task_suc
                     "End": true
                 }}
             })
-            .to_string(),
-        )
-        .role_arn(ROLE)
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(machine)
-        .input(json!({"jobId": "j-9"}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+            .to_string(),).await;
+    let execution = testkit::aws::start_execution(&sfn, &machine, json!({"jobId": "j-9"})).await;
     let mut token = None;
     for _ in 0..100 {
         let item = ddb

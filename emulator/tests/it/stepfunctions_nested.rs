@@ -127,14 +127,7 @@ async fn stopping_the_parent_stops_the_child() {
         parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
     )
     .await;
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(parent_arn)
-        .input(json!({"value": 1}).to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn;
+    let execution = testkit::aws::start_execution(&sfn, &parent_arn, json!({"value": 1})).await;
     let child_execution = testkit::eventually(10, || async {
         let listed = sfn
             .list_executions()
