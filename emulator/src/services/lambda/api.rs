@@ -350,6 +350,22 @@ fn unqualified(reference: &FunctionRef) -> AwsResult<()> {
     }
 }
 
+/// Updates `$LATEST` (its settings, and its code when given) and returns its configuration
+/// after the update.
+fn update_latest(
+    cloud: &Cloud,
+    reference: &FunctionRef,
+    settings: Settings,
+    code: Option<Code>,
+    revision: Option<&str>,
+) -> AwsResult<FunctionConfig> {
+    cloud.lambda.write(
+        cloud,
+        |s| s.update(reference, settings, code, revision),
+        |s| Ok(s.function(reference)?.latest.clone()),
+    )
+}
+
 fn update_configuration(
     cloud: &Cloud,
     request: &AwsRequest,
@@ -360,11 +376,7 @@ fn update_configuration(
     let input = Input(&body);
     let settings = settings(&input)?;
     let revision = input.opt_str("RevisionId")?;
-    let config = cloud.lambda.write(
-        cloud,
-        |s| s.update(reference, settings, None, revision),
-        |s| Ok(s.function(reference)?.latest.clone()),
-    )?;
+    let config = update_latest(cloud, reference, settings, None, revision)?;
     Ok(rest_json::ok(StatusCode::OK, &configuration(&config)))
 }
 
@@ -391,11 +403,7 @@ fn update_code(
         })?;
         return Ok(rest_json::ok(StatusCode::OK, &configuration(&config)));
     }
-    let config = cloud.lambda.write(
-        cloud,
-        |s| s.update(reference, settings, Some(code), revision),
-        |s| Ok(s.function(reference)?.latest.clone()),
-    )?;
+    let config = update_latest(cloud, reference, settings, Some(code), revision)?;
     let config = if input.opt_bool("Publish")? == Some(true) {
         publish_version(cloud, reference, None, None)?
     } else {
