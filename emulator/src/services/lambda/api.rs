@@ -14,7 +14,7 @@ use super::model::{self, Code, FunctionConfig, FunctionRef, Settings, State, LAT
 use super::{package, InvocationType};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::json::{parse_body, wrong_type, Input};
+use crate::protocol::json::{self, parse_body, wrong_type, Input};
 use crate::protocol::pagination::OffsetToken;
 use crate::protocol::validation::{constraint, rule};
 use crate::protocol::{rest_json, Response};
@@ -150,16 +150,10 @@ fn string_map(input: &Input<'_>, member: &str) -> AwsResult<Option<BTreeMap<Stri
 }
 
 fn strings(input: &Input<'_>, member: &str) -> AwsResult<Option<Vec<String>>> {
-    let Some(list) = input.opt_array(member)? else {
-        return Ok(None);
-    };
-    list.iter()
-        .map(|v| match v {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(wrong_type(member, "a list of strings", other)),
-        })
-        .collect::<AwsResult<_>>()
-        .map(Some)
+    input
+        .opt_array(member)?
+        .map(|list| json::strings(member, list))
+        .transpose()
 }
 
 /// The function settings of CreateFunction's members (also CloudFormation's property names).
