@@ -196,6 +196,17 @@ pub fn wrong_type(member: &str, expected: &str, got: &Value) -> AwsError {
     ))
 }
 
+/// The strings of the list member `member`: SerializationException for an element that is not
+/// one.
+pub fn strings(member: &str, list: &[Value]) -> AwsResult<Vec<String>> {
+    list.iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s.clone()),
+            other => Err(wrong_type(member, "a list of strings", other)),
+        })
+        .collect()
+}
+
 /// `TableName` → `tableName`, as AWS's validation messages spell members.
 pub fn lower_first(member: &str) -> String {
     let mut chars = member.chars();
@@ -235,5 +246,15 @@ mod tests {
         let err = input.str("Key").unwrap_err();
         assert_eq!(err.code, "ValidationException");
         assert!(err.message.contains("'key'"), "{}", err.message);
+    }
+
+    #[test]
+    fn string_lists_refuse_other_elements() {
+        assert_eq!(strings("Keys", &[json!("a")]).unwrap(), ["a"]);
+        let err = strings("Keys", &[json!("a"), json!(1)]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Member 'Keys' must be a list of strings, but the request has a number"
+        );
     }
 }

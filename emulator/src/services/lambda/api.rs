@@ -14,7 +14,7 @@ use super::model::{self, Code, FunctionConfig, FunctionRef, Settings, State, LAT
 use super::{package, InvocationType};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::json::{parse_body, wrong_type, Input};
+use crate::protocol::json::{self, parse_body, wrong_type, Input};
 use crate::protocol::pagination::OffsetToken;
 use crate::protocol::validation::{constraint, rule};
 use crate::protocol::{rest_json, Response};
@@ -150,16 +150,10 @@ fn string_map(input: &Input<'_>, member: &str) -> AwsResult<Option<BTreeMap<Stri
 }
 
 fn strings(input: &Input<'_>, member: &str) -> AwsResult<Option<Vec<String>>> {
-    let Some(list) = input.opt_array(member)? else {
-        return Ok(None);
-    };
-    list.iter()
-        .map(|v| match v {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(wrong_type(member, "a list of strings", other)),
-        })
-        .collect::<AwsResult<_>>()
-        .map(Some)
+    input
+        .opt_array(member)?
+        .map(|list| json::strings(member, list))
+        .transpose()
 }
 
 /// The function settings of CreateFunction's members (also CloudFormation's property names).
@@ -350,6 +344,22 @@ fn unqualified(reference: &FunctionRef) -> AwsResult<()> {
     }
 }
 
+/// Updates `$LATEST` (its settings, and its code when given) and returns its configuration
+/// after the update.
+fn update_latest(
+    cloud: &Cloud,
+    reference: &FunctionRef,
+    settings: Settings,
+    code: Option<Code>,
+    revision: Option<&str>,
+) -> AwsResult<FunctionConfig> {
+    cloud.lambda.write(
+        cloud,
+        |s| s.update(reference, settings, code, revision),
+        |s| Ok(s.function(reference)?.latest.clone()),
+    )
+}
+
 fn update_configuration(
     cloud: &Cloud,
     request: &AwsRequest,
@@ -360,11 +370,7 @@ fn update_configuration(
     let input = Input(&body);
     let settings = settings(&input)?;
     let revision = input.opt_str("RevisionId")?;
-    let config = cloud.lambda.write(
-        cloud,
-        |s| s.update(reference, settings, None, revision),
-        |s| Ok(s.function(reference)?.latest.clone()),
-    )?;
+    let config = update_latest(cloud, reference, settings, None, revision)?;
     Ok(rest_json::ok(StatusCode::OK, &configuration(&config)))
 }
 
@@ -391,11 +397,7 @@ fn update_code(
         })?;
         return Ok(rest_json::ok(StatusCode::OK, &configuration(&config)));
     }
-    let config = cloud.lambda.write(
-        cloud,
-        |s| s.update(reference, settings, Some(code), revision),
-        |s| Ok(s.function(reference)?.latest.clone()),
-    )?;
+    let config = update_latest(cloud, reference, settings, Some(code), revision)?;
     let config = if input.opt_bool("Publish")? == Some(true) {
         publish_version(cloud, reference, None, None)?
     } else {

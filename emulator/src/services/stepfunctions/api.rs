@@ -256,13 +256,11 @@ pub fn describe_state_machine(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult
 
 /// The unqualified machine ARN of an operation that does not take versions or aliases.
 fn unqualified(given: &str) -> AwsResult<String> {
-    let arn = names::parse_machine_arn(given)?;
-    if arn.qualifier.is_some() {
-        return Err(AwsError::validation(format!(
+    names::parse_machine_arn(given)?.unqualified().ok_or_else(|| {
+        AwsError::validation(format!(
             "This operation takes an unqualified state machine ARN, not a version or alias ARN: {given}"
-        )));
-    }
-    Ok(arn.arn)
+        ))
+    })
 }
 
 /// UpdateStateMachine.
@@ -347,15 +345,24 @@ pub fn list_state_machines(
             })
             .collect()
     };
-    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
-    Ok(with_token(json!({ "stateMachines": items }), next))
+    pagination::reply(items, size, input.opt_str("nextToken")?, "stateMachines")
 }
 
-fn with_token(mut reply: Value, next: Option<String>) -> Value {
-    if let Some(token) = next {
-        reply["nextToken"] = json!(token);
-    }
-    reply
+/// One page of what the machine a request's `stateMachineArn` names lists (`entries`: its
+/// versions or its aliases), under `member`.
+fn machine_listing(
+    cloud: &Arc<Cloud>,
+    input: Input<'_>,
+    member: &str,
+    entries: impl FnOnce(&StateMachine) -> Vec<Value>,
+) -> AwsResult<Value> {
+    let arn = unqualified(input.str("stateMachineArn")?)?;
+    let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
+    let items = {
+        let state = cloud.states.store.reader();
+        entries(find_machine(&state, &arn)?)
+    };
+    pagination::reply(items, size, input.opt_str("nextToken")?, member)
 }
 
 /// PublishStateMachineVersion.
@@ -386,20 +393,14 @@ pub fn publish_state_machine_version(cloud: &Arc<Cloud>, input: Input<'_>) -> Aw
 
 /// ListStateMachineVersions (newest first).
 pub fn list_state_machine_versions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
-    let arn = unqualified(input.str("stateMachineArn")?)?;
-    let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
-    let items: Vec<Value> = {
-        let state = cloud.states.store.reader();
-        let machine = find_machine(&state, &arn)?;
+    machine_listing(cloud, input, "stateMachineVersions", |machine| {
         machine
             .versions
             .values()
             .rev()
             .map(|v| json!({"stateMachineVersionArn": machine.version_arn(v.number), "creationDate": v.creation_date}))
             .collect()
-    };
-    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
-    Ok(with_token(json!({ "stateMachineVersions": items }), next))
+    })
 }
 
 /// DeleteStateMachineVersion (refused while an alias routes to it).
@@ -551,6 +552,22 @@ fn alias_arn(given: &str) -> AwsResult<(String, String)> {
     }
 }
 
+/// A copy of the machine `machine_arn` to change its alias `name` (of the alias ARN `given`):
+/// `ResourceNotFound` when either is missing.
+fn alias_owner(
+    state: &State,
+    machine_arn: &str,
+    name: &str,
+    given: &str,
+) -> AwsResult<StateMachine> {
+    state
+        .machines
+        .get(machine_arn)
+        .filter(|m| m.aliases.contains_key(name))
+        .cloned()
+        .ok_or_else(|| resource_not_found(given))
+}
+
 /// DescribeStateMachineAlias.
 pub fn describe_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
     let given = input.str("stateMachineAliasArn")?;
@@ -599,12 +616,7 @@ pub fn update_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
         }
         None => None,
     };
-    let mut machine = state
-        .machines
-        .get(&machine_arn)
-        .filter(|m| m.aliases.contains_key(&name))
-        .ok_or_else(|| resource_not_found(given))?
-        .clone();
+    let mut machine = alias_owner(&state, &machine_arn, &name, given)?;
     if let Some(alias) = machine.aliases.get_mut(&name) {
         if let Some(routes) = routes {
             alias.routing = routes;
@@ -623,12 +635,7 @@ pub fn delete_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
     let given = input.str("stateMachineAliasArn")?;
     let (machine_arn, name) = alias_arn(given)?;
     let mut state = cloud.states.store.writer(cloud);
-    let mut machine = state
-        .machines
-        .get(&machine_arn)
-        .filter(|m| m.aliases.contains_key(&name))
-        .ok_or_else(|| resource_not_found(given))?
-        .clone();
+    let mut machine = alias_owner(&state, &machine_arn, &name, given)?;
     machine.aliases.remove(&name);
     state.commit(Change::Machine(Box::new(machine)))?;
     Ok(json!({}))
@@ -636,19 +643,13 @@ pub fn delete_state_machine_alias(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsRe
 
 /// ListStateMachineAliases.
 pub fn list_state_machine_aliases(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
-    let arn = unqualified(input.str("stateMachineArn")?)?;
-    let size = pagination::page_size(input.opt_i64("maxResults")?, 100)?;
-    let items: Vec<Value> = {
-        let state = cloud.states.store.reader();
-        let machine = find_machine(&state, &arn)?;
+    machine_listing(cloud, input, "stateMachineAliases", |machine| {
         machine
             .aliases
             .values()
             .map(|a| json!({"stateMachineAliasArn": machine.alias_arn(&a.name), "creationDate": a.creation_date}))
             .collect()
-    };
-    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
-    Ok(with_token(json!({ "stateMachineAliases": items }), next))
+    })
 }
 
 /// ValidateStateMachineDefinition: `OK` or `FAIL`, with the diagnostics of `asl::validate`.
@@ -705,13 +706,32 @@ pub fn validate_state_machine_definition(input: Input<'_>) -> AwsResult<Value> {
 
 /// The machine a taggable ARN names.
 fn tagged_machine(given: &str) -> AwsResult<String> {
-    let arn = names::parse_machine_arn(given)?;
-    if arn.qualifier.is_some() {
-        return Err(names::invalid_arn(format!(
-            "Tags belong to the state machine, not to its versions or aliases: {given}"
-        )));
-    }
-    Ok(arn.arn)
+    names::parse_machine_arn(given)?
+        .unqualified()
+        .ok_or_else(|| {
+            names::invalid_arn(format!(
+                "Tags belong to the state machine, not to its versions or aliases: {given}"
+            ))
+        })
+}
+
+/// Changes the tags of the machine `arn` (read from the taggable ARN `given`) and journals it:
+/// `ResourceNotFound` when there is no such machine.
+fn retag(
+    cloud: &Arc<Cloud>,
+    arn: &str,
+    given: &str,
+    change: impl FnOnce(&mut Vec<(String, String)>) -> AwsResult<()>,
+) -> AwsResult<Value> {
+    let mut state = cloud.states.store.writer(cloud);
+    let mut machine = state
+        .machines
+        .get(arn)
+        .ok_or_else(|| resource_not_found(given))?
+        .clone();
+    change(&mut machine.tags)?;
+    state.commit(Change::Machine(Box::new(machine)))?;
+    Ok(json!({}))
 }
 
 /// TagResource.
@@ -723,18 +743,12 @@ pub fn tag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> {
             .opt_array("tags")?
             .ok_or_else(|| crate::protocol::json::missing("tags"))?,
     ))?;
-    let mut state = cloud.states.store.writer(cloud);
-    let mut machine = state
-        .machines
-        .get(&arn)
-        .ok_or_else(|| resource_not_found(given))?
-        .clone();
-    for (key, value) in &new_tags {
-        set_tag(&mut machine.tags, key, value);
-    }
-    check_tag_count(&machine.tags, given)?;
-    state.commit(Change::Machine(Box::new(machine)))?;
-    Ok(json!({}))
+    retag(cloud, &arn, given, |tags| {
+        for (key, value) in &new_tags {
+            set_tag(tags, key, value);
+        }
+        check_tag_count(tags, given)
+    })
 }
 
 /// UntagResource.
@@ -747,15 +761,10 @@ pub fn untag_resource(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value> 
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let mut state = cloud.states.store.writer(cloud);
-    let mut machine = state
-        .machines
-        .get(&arn)
-        .ok_or_else(|| resource_not_found(given))?
-        .clone();
-    machine.tags.retain(|(k, _)| !keys.contains(&k.as_str()));
-    state.commit(Change::Machine(Box::new(machine)))?;
-    Ok(json!({}))
+    retag(cloud, &arn, given, |tags| {
+        tags.retain(|(k, _)| !keys.contains(&k.as_str()));
+        Ok(())
+    })
 }
 
 /// ListTagsForResource.

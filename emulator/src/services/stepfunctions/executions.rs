@@ -505,12 +505,7 @@ pub fn list_executions(cloud: &Arc<Cloud>, input: Input<'_>) -> AwsResult<Value>
     };
     items.sort_by(|a, b| b.0.total_cmp(&a.0));
     let items: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
-    let (items, next) = pagination::page(items, size, input.opt_str("nextToken")?)?;
-    let mut reply = json!({ "executions": items });
-    if let Some(token) = next {
-        reply["nextToken"] = json!(token);
-    }
-    Ok(reply)
+    pagination::reply(items, size, input.opt_str("nextToken")?, "executions")
 }
 
 /// GetExecutionHistory.

@@ -82,6 +82,13 @@ pub struct MachineArn {
     pub qualifier: Option<Qualifier>,
 }
 
+impl MachineArn {
+    /// The unqualified ARN, when the ARN given named neither a version nor an alias.
+    pub fn unqualified(self) -> Option<String> {
+        self.qualifier.is_none().then_some(self.arn)
+    }
+}
+
 /// What follows the name in a qualified state machine ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Qualifier {

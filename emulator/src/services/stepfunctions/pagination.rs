@@ -2,6 +2,8 @@
 //! A token is the opaque position of the next item; a token that is not one of ours is
 //! `InvalidToken`, and one from a shorter list simply ends the listing.
 
+use serde_json::{json, Value};
+
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::pagination::OffsetToken;
 use crate::protocol::validation::{constraint, rule};
@@ -56,6 +58,22 @@ pub fn page<T>(
     next_token: Option<&str>,
 ) -> AwsResult<(Vec<T>, Option<String>)> {
     TOKENS.page(items, next_token, size, invalid_token)
+}
+
+/// A List operation's reply: the [`page`] of `items` under `member`, with the next page's
+/// `nextToken` when there is more.
+pub fn reply(
+    items: Vec<Value>,
+    size: usize,
+    next_token: Option<&str>,
+    member: &str,
+) -> AwsResult<Value> {
+    let (items, next) = page(items, size, next_token)?;
+    let mut reply = json!({ member: items });
+    if let Some(token) = next {
+        reply["nextToken"] = json!(token);
+    }
+    Ok(reply)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use super::{choice, constraint, object, rule, table_name};
 use crate::cloud::Cloud;
 use crate::error::AwsError;
-use crate::protocol::json::{missing, wrong_type, Input};
+use crate::protocol::json::{missing, strings, wrong_type, Input};
 use crate::request::RequestContext;
 use crate::services::dynamodb::model::{
     Change, IndexDef, KeyElement, KeySchema, Projection, ScalarType, State, Table, TableDef,
@@ -128,16 +128,7 @@ fn projection(input: Input<'_>, index: &str) -> Result<Projection, AwsError> {
     )?;
     let non_key = projection.opt_array("NonKeyAttributes")?;
     match (kind, non_key) {
-        ("INCLUDE", Some(names)) => Ok(Projection::Include(
-            names
-                .iter()
-                .map(|n| {
-                    n.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| wrong_type("NonKeyAttributes", "a list of strings", n))
-                })
-                .collect::<Result<_, _>>()?,
-        )),
+        ("INCLUDE", Some(names)) => Ok(Projection::Include(strings("NonKeyAttributes", names)?)),
         ("INCLUDE", None) => Err(invalid(format!(
             "NonKeyAttributes must be specified for ProjectionType INCLUDE for index: {index}"
         ))),
@@ -555,14 +546,7 @@ pub fn untag(
     let keys = input
         .opt_array("TagKeys")?
         .ok_or_else(|| missing("TagKeys"))?;
-    let keys: Vec<String> = keys
-        .iter()
-        .map(|k| {
-            k.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| wrong_type("TagKeys", "a list of strings", k))
-        })
-        .collect::<Result<_, _>>()?;
+    let keys = strings("TagKeys", keys)?;
     retag(cloud, ctx, input, |tags| {
         for key in &keys {
             tags.remove(key);

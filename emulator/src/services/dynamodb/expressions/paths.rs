@@ -133,15 +133,8 @@ impl PathSet {
             return Ok(());
         };
         for elem in inner {
-            if let Some(other) = level.keys().next() {
-                if std::mem::discriminant(other) != std::mem::discriminant(elem) {
-                    let existing = level
-                        .values()
-                        .find_map(Node::any_path)
-                        .cloned()
-                        .unwrap_or_else(|| path.clone());
-                    return Err(conflict(&existing));
-                }
+            if let Some(existing) = kind_conflict(level, elem, path) {
+                return Err(conflict(&existing));
             }
             let node = level
                 .entry(elem.clone())
@@ -151,15 +144,8 @@ impl PathSet {
                 Node::Inner(children) => level = children,
             }
         }
-        if let Some(other) = level.keys().next() {
-            if std::mem::discriminant(other) != std::mem::discriminant(last) {
-                let existing = level
-                    .values()
-                    .find_map(Node::any_path)
-                    .cloned()
-                    .unwrap_or_else(|| path.clone());
-                return Err(conflict(&existing));
-            }
+        if let Some(existing) = kind_conflict(level, last, path) {
+            return Err(conflict(&existing));
         }
         if let Some(existing) = level.get(last) {
             let existing = existing.any_path().cloned().unwrap_or_else(|| path.clone());
@@ -190,6 +176,20 @@ impl PathSet {
         }
         out
     }
+}
+
+/// The path `elem` conflicts with at `level`, when the steps already there are of the other
+/// kind (map keys where `elem` is a list index, or the reverse): one of the paths there, or
+/// `path` itself when none is complete yet.
+fn kind_conflict(level: &BTreeMap<PathElem, Node>, elem: &PathElem, path: &Path) -> Option<Path> {
+    let other = level.keys().next()?;
+    (std::mem::discriminant(other) != std::mem::discriminant(elem)).then(|| {
+        level
+            .values()
+            .find_map(Node::any_path)
+            .cloned()
+            .unwrap_or_else(|| path.clone())
+    })
 }
 
 fn item_get<'a>(item: &'a Item, elem: &PathElem) -> Option<&'a AttributeValue> {
