@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::lifecycle::{self, NewChangeSet, NewStack, ParameterInput, StackInput, TemplateSource};
-use super::model::{validation_error, ChangeSet, ResourceToImport, Stack, State};
+use super::model::{validation_error, ChangeSet, ResourceToImport, Stack, StackResource, State};
 use super::status::{ChangeSetType, StackStatus};
 use super::template::Template;
 use crate::cloud::Cloud;
@@ -340,10 +340,8 @@ fn stack_xml(w: &mut XmlWriter, stack: &Stack) {
     }
     w.close("Outputs");
     tags_xml(w, &stack.tags);
-    w.elem("EnableTerminationProtection", "false")
-        .open("DriftInformation")
-        .elem("StackDriftStatus", "NOT_CHECKED")
-        .close("DriftInformation");
+    w.elem("EnableTerminationProtection", "false");
+    drift_not_checked(w, "StackDriftStatus");
 }
 
 fn describe_stack_events(s: &State, region: &str, p: &Params) -> AwsResult<String> {
@@ -425,20 +423,25 @@ fn describe_stack_resources(s: &State, region: &str, p: &Params) -> AwsResult<St
     {
         w.open("member")
             .elem("StackName", &stack.name)
-            .elem("StackId", &stack.id)
-            .elem("LogicalResourceId", &r.logical_id)
-            .opt_elem("PhysicalResourceId", r.physical_id.as_deref())
-            .elem("ResourceType", &r.resource_type)
-            .elem("Timestamp", &iso8601(r.updated))
-            .elem("ResourceStatus", r.status.as_str())
-            .opt_elem("ResourceStatusReason", r.status_reason.as_deref())
-            .open("DriftInformation")
-            .elem("StackResourceDriftStatus", "NOT_CHECKED")
-            .close("DriftInformation")
-            .close("member");
+            .elem("StackId", &stack.id);
+        resource_xml(&mut w, r, "Timestamp");
+        w.close("member");
     }
     w.close("StackResources");
     Ok(w.finish())
+}
+
+/// Writes a stack resource's members from `LogicalResourceId` on, its last update as
+/// `time_element` (DescribeStackResources' `Timestamp`, ListStackResources'
+/// `LastUpdatedTimestamp`).
+fn resource_xml(w: &mut XmlWriter, r: &StackResource, time_element: &str) {
+    w.elem("LogicalResourceId", &r.logical_id)
+        .opt_elem("PhysicalResourceId", r.physical_id.as_deref())
+        .elem("ResourceType", &r.resource_type)
+        .elem(time_element, &iso8601(r.updated))
+        .elem("ResourceStatus", r.status.as_str())
+        .opt_elem("ResourceStatusReason", r.status_reason.as_deref());
+    drift_not_checked(w, "StackResourceDriftStatus");
 }
 
 fn list_stack_resources(s: &State, region: &str, p: &Params) -> AwsResult<String> {
@@ -447,17 +450,9 @@ fn list_stack_resources(s: &State, region: &str, p: &Params) -> AwsResult<String
     let mut w = XmlWriter::new();
     w.open("StackResourceSummaries");
     for r in resources {
-        w.open("member")
-            .elem("LogicalResourceId", &r.logical_id)
-            .opt_elem("PhysicalResourceId", r.physical_id.as_deref())
-            .elem("ResourceType", &r.resource_type)
-            .elem("LastUpdatedTimestamp", &iso8601(r.updated))
-            .elem("ResourceStatus", r.status.as_str())
-            .opt_elem("ResourceStatusReason", r.status_reason.as_deref())
-            .open("DriftInformation")
-            .elem("StackResourceDriftStatus", "NOT_CHECKED")
-            .close("DriftInformation")
-            .close("member");
+        w.open("member");
+        resource_xml(&mut w, r, "LastUpdatedTimestamp");
+        w.close("member");
     }
     w.close("StackResourceSummaries");
     next_token(&mut w, next);
@@ -496,11 +491,9 @@ fn list_stacks(s: &State, region: &str, p: &Params) -> AwsResult<String> {
             .opt_elem("LastUpdatedTime", stack.updated.map(iso8601).as_deref())
             .opt_elem("DeletionTime", stack.deleted.map(iso8601).as_deref())
             .elem("StackStatus", stack.status.as_str())
-            .opt_elem("StackStatusReason", stack.status_reason.as_deref())
-            .open("DriftInformation")
-            .elem("StackDriftStatus", "NOT_CHECKED")
-            .close("DriftInformation")
-            .close("member");
+            .opt_elem("StackStatusReason", stack.status_reason.as_deref());
+        drift_not_checked(&mut w, "StackDriftStatus");
+        w.close("member");
     }
     w.close("StackSummaries");
     next_token(&mut w, next);
@@ -638,6 +631,14 @@ fn members(w: &mut XmlWriter, name: &str, values: &[String]) {
         w.elem("member", value);
     }
     w.close(name);
+}
+
+/// Writes a `DriftInformation` whose `status_element` (`StackDriftStatus`,
+/// `StackResourceDriftStatus`) says drift was never checked.
+fn drift_not_checked(w: &mut XmlWriter, status_element: &str) {
+    w.open("DriftInformation")
+        .elem(status_element, "NOT_CHECKED")
+        .close("DriftInformation");
 }
 
 fn parameters_xml(w: &mut XmlWriter, parameters: &[(String, String)]) {

@@ -12,10 +12,11 @@ use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
 use crate::protocol::xml::XmlWriter;
 use crate::protocol::{iso8601, rest_xml, Response};
-use crate::request::{percent_decode, percent_encode, AwsRequest};
+use crate::request::{percent_decode, AwsRequest};
 use crate::services::store::Store;
 
 use super::chunked::read_payload;
+use super::listing::ListParams;
 use super::model::{etag, Change, ListQuery, Listing, Object, State};
 use super::objects::{CopyDirectives, Described, Read};
 use super::{multipart, tagging, xml_in};
@@ -279,47 +280,12 @@ fn get_bucket_location(store: &Store<State>, bucket: &str) -> AwsResult<Response
     Ok(rest_xml::ok(StatusCode::OK, w.finish()))
 }
 
-/// How listed keys are written: as they are, or percent-encoded (keeping `/`) when the request
-/// says `encoding-type=url`.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct KeyEncoding {
-    /// `encoding-type=url` was asked for (and is echoed as `EncodingType`).
-    pub(super) url: bool,
-}
-
-impl KeyEncoding {
-    /// The request's encoding; any other than `url` is refused as S3 refuses it.
-    pub(super) fn of(request: &AwsRequest) -> AwsResult<KeyEncoding> {
-        match request.query_param("encoding-type").as_deref() {
-            None => Ok(KeyEncoding { url: false }),
-            Some("url") => Ok(KeyEncoding { url: true }),
-            Some(_) => Err(AwsError::new(
-                "InvalidArgument",
-                "Invalid Encoding Method specified in Request",
-            )),
-        }
-    }
-
-    /// A key (or prefix, marker, delimiter) as the listing writes it.
-    pub(super) fn encode(self, text: &str) -> String {
-        if self.url {
-            percent_encode(text, b"/")
-        } else {
-            text.to_string()
-        }
-    }
-}
-
 /// ListObjectsV2 (`list-type=2`) and ListObjects (v1, markers).
 fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> AwsResult<Response> {
     let param = |name: &str| request.query_param(name);
     let v2 = param("list-type").as_deref() == Some("2");
-    let prefix = param("prefix").unwrap_or_default();
-    let delimiter = param("delimiter").filter(|d| !d.is_empty());
-    let max_keys = max_param(request, "max-keys")?;
-    let encoding = KeyEncoding::of(request)?;
-    let url = encoding.url;
-    let encode = |text: &str| encoding.encode(text);
+    let list = ListParams::of(request, "max-keys")?;
+    let encode = |text: &str| list.encode(text);
     let token = param("continuation-token");
     let after = match (&token, v2) {
         (Some(token), true) => Some(decode_token(token)?),
@@ -328,38 +294,31 @@ fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> Aws
     };
     let fetch_owner = param("fetch-owner").as_deref() == Some("true");
     let query = ListQuery {
-        prefix: &prefix,
-        delimiter: delimiter.as_deref(),
+        prefix: &list.prefix,
+        delimiter: list.delimiter.as_deref(),
         after: after.as_deref(),
-        max_keys,
+        max_keys: list.max,
     };
     let xml = store.read(|s| {
         let listing = s.list(bucket, &query)?;
         let mut w = XmlWriter::with_declaration();
         w.open_ns("ListBucketResult", NAMESPACE)
             .elem("Name", bucket)
-            .elem("Prefix", &encode(&prefix));
+            .elem("Prefix", &encode(&list.prefix));
         if !v2 {
             w.elem("Marker", &encode(after.as_deref().unwrap_or_default()));
-            if listing.truncated && delimiter.is_some() {
+            if listing.truncated && list.delimiter.is_some() {
                 w.opt_elem("NextMarker", listing.last.as_deref().map(encode).as_deref());
             }
         }
-        w.opt_elem("Delimiter", delimiter.as_deref().map(encode).as_deref())
-            .elem("MaxKeys", &max_keys.to_string());
-        if url {
-            w.elem("EncodingType", "url");
-        }
+        list.echo(&mut w, "MaxKeys");
         if v2 {
             w.elem(
                 "KeyCount",
                 &(listing.objects.len() + listing.common_prefixes.len()).to_string(),
             );
         }
-        w.elem(
-            "IsTruncated",
-            if listing.truncated { "true" } else { "false" },
-        );
+        w.elem("IsTruncated", &listing.truncated.to_string());
         if v2 {
             w.opt_elem("ContinuationToken", token.as_deref());
             if listing.truncated {
@@ -372,35 +331,19 @@ fn list_objects(store: &Store<State>, request: &AwsRequest, bucket: &str) -> Aws
                 w.opt_elem("StartAfter", after.as_deref().map(encode).as_deref());
             }
         }
-        write_contents(&mut w, &listing, fetch_owner || !v2, &encode);
+        write_contents(&mut w, &listing, fetch_owner || !v2, &list);
+        list.common_prefixes(&mut w, &listing.common_prefixes);
         w.close("ListBucketResult");
         Ok(w.finish())
     })?;
     Ok(rest_xml::ok(StatusCode::OK, xml))
 }
 
-/// A page size (`max-keys`, `max-parts`, `max-uploads`): 1000 when absent, at most 1000.
-pub(super) fn max_param(request: &AwsRequest, name: &str) -> AwsResult<usize> {
-    match request.query_param(name) {
-        None => Ok(1000),
-        Some(text) => text.parse::<usize>().map(|n| n.min(1000)).map_err(|_| {
-            AwsError::new(
-                "InvalidArgument",
-                format!("Provided {name} not an integer or within integer range"),
-            )
-        }),
-    }
-}
-
-fn write_contents(
-    w: &mut XmlWriter,
-    listing: &Listing<'_>,
-    with_owner: bool,
-    encode: &dyn Fn(&str) -> String,
-) {
+/// Writes a page's `Contents`, one element an object.
+fn write_contents(w: &mut XmlWriter, listing: &Listing<'_>, with_owner: bool, list: &ListParams) {
     for (key, object) in &listing.objects {
         w.open("Contents")
-            .elem("Key", &encode(key))
+            .elem("Key", &list.encode(key))
             .elem("LastModified", &iso8601(object.last_modified))
             .elem("ETag", &object.etag)
             .elem("Size", &object.body.len().to_string());
@@ -408,11 +351,6 @@ fn write_contents(
             owner(w);
         }
         w.elem("StorageClass", "STANDARD").close("Contents");
-    }
-    for prefix in &listing.common_prefixes {
-        w.open("CommonPrefixes")
-            .elem("Prefix", &encode(prefix))
-            .close("CommonPrefixes");
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod api;
 mod chunked;
+mod listing;
 pub mod model;
 mod multipart;
 pub mod objects;

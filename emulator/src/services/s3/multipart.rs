@@ -12,10 +12,9 @@ use crate::protocol::{iso8601, rest_xml, Response};
 use crate::request::AwsRequest;
 use crate::services::store::Store;
 
-use super::api::{
-    copy_source, described, empty, max_param, owner, stored, with_header, KeyEncoding, NAMESPACE,
-};
+use super::api::{copy_source, described, empty, owner, stored, with_header, NAMESPACE};
 use super::chunked::read_payload;
+use super::listing::{max_param, ListParams};
 use super::model::{etag, Change, State};
 use super::uploads::{part_number, Part, Upload, UploadQuery};
 use super::xml_in;
@@ -236,7 +235,7 @@ pub fn list_parts(
             w.elem("NextPartNumberMarker", &last.to_string());
         }
         w.elem("MaxParts", &max_parts.to_string())
-            .elem("IsTruncated", if truncated { "true" } else { "false" });
+            .elem("IsTruncated", &truncated.to_string());
         for (number, part) in page {
             w.open("Part")
                 .elem("PartNumber", &number.to_string())
@@ -261,20 +260,16 @@ pub fn list_uploads(
     bucket: &str,
 ) -> AwsResult<Response> {
     let param = |name: &str| request.query_param(name);
-    let prefix = param("prefix").unwrap_or_default();
-    let delimiter = param("delimiter").filter(|d| !d.is_empty());
     let key_marker = param("key-marker").filter(|m| !m.is_empty());
     let upload_id_marker = param("upload-id-marker").filter(|m| !m.is_empty());
-    let max_uploads = max_param(request, "max-uploads")?;
-    let encoding = KeyEncoding::of(request)?;
-    let url = encoding.url;
-    let encode = |text: &str| encoding.encode(text);
+    let list = ListParams::of(request, "max-uploads")?;
+    let encode = |text: &str| list.encode(text);
     let query = UploadQuery {
-        prefix: &prefix,
-        delimiter: delimiter.as_deref(),
+        prefix: &list.prefix,
+        delimiter: list.delimiter.as_deref(),
         key_marker: key_marker.as_deref(),
         upload_id_marker: upload_id_marker.as_deref(),
-        max_uploads,
+        max_uploads: list.max,
     };
     let xml = store.read(|s| {
         let listing = s.list_uploads(bucket, &query)?;
@@ -292,16 +287,9 @@ pub fn list_uploads(
         let (next_key, next_id) = listing.last.clone().unwrap_or_default();
         w.elem("NextKeyMarker", &encode(&next_key))
             .elem("NextUploadIdMarker", next_id.as_deref().unwrap_or_default())
-            .elem("Prefix", &encode(&prefix))
-            .opt_elem("Delimiter", delimiter.as_deref().map(encode).as_deref())
-            .elem("MaxUploads", &max_uploads.to_string());
-        if url {
-            w.elem("EncodingType", "url");
-        }
-        w.elem(
-            "IsTruncated",
-            if listing.truncated { "true" } else { "false" },
-        );
+            .elem("Prefix", &encode(&list.prefix));
+        list.echo(&mut w, "MaxUploads");
+        w.elem("IsTruncated", &listing.truncated.to_string());
         for upload in &listing.uploads {
             w.open("Upload")
                 .elem("Key", &encode(&upload.key))
@@ -312,11 +300,7 @@ pub fn list_uploads(
                 .elem("Initiated", &iso8601(upload.initiated))
                 .close("Upload");
         }
-        for prefix in &listing.common_prefixes {
-            w.open("CommonPrefixes")
-                .elem("Prefix", &encode(prefix))
-                .close("CommonPrefixes");
-        }
+        list.common_prefixes(&mut w, &listing.common_prefixes);
         w.close("ListMultipartUploadsResult");
         Ok(w.finish())
     })?;

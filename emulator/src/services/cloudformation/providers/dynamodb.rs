@@ -2,7 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{gone_is_fine, input, service_failure, text, Context, Provided, ProviderResult};
+use super::{
+    gone_is_fine, input, service_failure, text, undone_on_failure, Context, Provided,
+    ProviderResult,
+};
 use crate::error::AwsError;
 use crate::protocol::json::Input;
 use crate::services::dynamodb::{self, model::Table};
@@ -52,10 +55,7 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
         .dynamodb
         .create_table(cx.cloud, region(cx), def, provided)
         .map_err(failure)?;
-    if let Err(failure) = time_to_live(cx, &name, properties) {
-        let _ = delete(cx, &name).await;
-        return Err(failure);
-    }
+    undone_on_failure(time_to_live(cx, &name, properties), || delete(cx, &name))?;
     Ok(provided)
 }
 
@@ -109,7 +109,7 @@ pub async fn read(cx: &Context<'_>, name: &str) -> ProviderResult<Option<Provide
 }
 
 /// DeleteTable.
-pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
+pub fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
     let result = cx
         .cloud
         .dynamodb

@@ -3,7 +3,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{document, gone_is_fine, service_failure, text, Context, Provided, ProviderResult};
+use super::{
+    document, gone_is_fine, service_failure, text, undone_on_failure, Context, Provided,
+    ProviderResult,
+};
 use crate::error::AwsError;
 use crate::protocol::json::Input;
 use crate::services::events::api::{bus_name, new_rule, parse_targets};
@@ -17,10 +20,9 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
         None => cx.generated_name(64),
     };
     let arn = put(cx, &name, properties)?;
-    if let Err(failure) = put_targets(cx, &name, properties) {
-        let _ = delete_rule(cx, &name, properties);
-        return Err(failure);
-    }
+    undone_on_failure(put_targets(cx, &name, properties), || {
+        delete_rule(cx, &name, properties)
+    })?;
     Ok(provided(&name, properties, arn))
 }
 

@@ -4,7 +4,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{document, service_failure, text, Context, Provided, ProviderResult};
+use super::{
+    document, service_failure, text, undone_on_failure, Context, Provided, ProviderResult,
+};
 use crate::protocol::query::Params;
 
 const SERVICE: &str = "Iam";
@@ -39,10 +41,7 @@ pub fn create_role(cx: &Context<'_>, properties: &Map<String, Value>) -> Provide
     }
     call(cx, "CreateRole", &pairs)?;
     let attach = sync_policies(cx, &name, &Map::new(), properties);
-    if let Err(failure) = attach {
-        let _ = delete_role(cx, &name);
-        return Err(failure);
-    }
+    undone_on_failure(attach, || delete_role(cx, &name))?;
     role_provided(cx, &name)
 }
 

@@ -3,7 +3,8 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    gone_is_fine, input, service_failure, tags_map, text, Context, Provided, ProviderResult,
+    gone_is_fine, input, service_failure, tags_map, text, undone_on_failure, Context, Provided,
+    ProviderResult,
 };
 use crate::error::AwsError;
 use crate::protocol::json::Input;
@@ -38,10 +39,7 @@ pub async fn create(cx: &Context<'_>, properties: &Map<String, Value>) -> Provid
     let new = new_group(&cx.ctx, Input(&create)).map_err(failure)?;
     cx.cloud.logs.create_group(cx.cloud, new).map_err(failure)?;
     let provided = provided(cx, &name);
-    if let Err(failure) = retention(cx, &name, properties) {
-        let _ = delete(cx, &name).await;
-        return Err(failure);
-    }
+    undone_on_failure(retention(cx, &name, properties), || delete(cx, &name))?;
     Ok(provided)
 }
 
@@ -65,7 +63,7 @@ pub async fn read(cx: &Context<'_>, name: &str) -> ProviderResult<Option<Provide
 }
 
 /// DeleteLogGroup.
-pub async fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
+pub fn delete(cx: &Context<'_>, name: &str) -> ProviderResult<()> {
     gone_is_fine(
         SERVICE,
         cx.cloud.logs.delete_group(cx.cloud, &group(cx, name)),

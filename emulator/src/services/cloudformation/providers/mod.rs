@@ -241,9 +241,9 @@ pub async fn delete(
         "AWS::Lambda::Function" => lambda::delete_function(cx, physical_id),
         "AWS::Lambda::Permission" => lambda::delete_permission(cx, physical_id, properties),
         "AWS::StepFunctions::StateMachine" => stepfunctions::delete(cx, physical_id).await,
-        "AWS::DynamoDB::Table" => dynamodb::delete(cx, physical_id).await,
+        "AWS::DynamoDB::Table" => dynamodb::delete(cx, physical_id),
         "AWS::Events::Rule" => events::delete(cx, physical_id, properties).await,
-        "AWS::Logs::LogGroup" => logs::delete(cx, physical_id).await,
+        "AWS::Logs::LogGroup" => logs::delete(cx, physical_id),
         "AWS::S3::Bucket" => s3::delete(cx, physical_id),
         _ => Ok(()),
     }
@@ -299,6 +299,18 @@ fn gone_is_fine<T>(service: &str, result: Result<T, AwsError>) -> ProviderResult
         Err(err) if err.code.contains("NotFound") || err.code.starts_with("NoSuch") => Ok(()),
         Err(err) => Err(service_failure(service, &err)),
     }
+}
+
+/// The result of a create's last step: when it failed, `undo` first deletes what the create
+/// made (its own failure dropped), so that a failed create leaves nothing behind.
+fn undone_on_failure(
+    step: ProviderResult<()>,
+    undo: impl FnOnce() -> ProviderResult<()>,
+) -> ProviderResult<()> {
+    if step.is_err() {
+        let _ = undo();
+    }
+    step
 }
 
 /// Input for a JSON-protocol call from pairs.

@@ -373,16 +373,9 @@ impl Evaluator<'_> {
 
     /// `Fn::GetAtt`: an attribute of a resource of the template.
     fn get_att(&self, args: &Value) -> Result<Value> {
-        let args = match args {
-            Value::String(s) => match s.split_once('.') {
-                Some((res, attr)) => serde_json::json!([res, attr]),
-                None => serde_json::json!([s]),
-            },
-            other => other.clone(),
-        };
-        let (resource, attribute) = get_att_args(&args)?;
-        let attribute = self.text(attribute, "Fn::GetAtt")?;
-        self.attribute(resource, &attribute)
+        let (resource, attribute) = get_att_args(args)?;
+        let attribute = self.text(&attribute, "Fn::GetAtt")?;
+        self.attribute(&resource, &attribute)
     }
 
     fn attribute(&self, resource: &str, attribute: &str) -> Result<Value> {

@@ -29,19 +29,26 @@ pub fn single_key(value: &Value) -> Option<(&str, &Value)> {
     }
 }
 
-/// The resource and attribute of a `Fn::GetAtt` argument (`[res, attr]` or `"res.attr"`). The
-/// attribute may itself be a function (e.g. a `Ref` to a parameter).
-pub fn get_att_args(args: &Value) -> Result<(&str, &Value)> {
+/// The resource and attribute of a `Fn::GetAtt` argument (`[res, attr]`, or `"res.attr"` split
+/// at the first dot). The attribute may itself be a function (e.g. a `Ref` to a parameter).
+pub fn get_att_args(args: &Value) -> Result<(String, Value)> {
     let malformed = || {
         TemplateError::template(
             "every Fn::GetAtt object requires two non-empty parameters, the resource name and the resource attribute",
         )
     };
-    match args {
+    let args = match args {
+        Value::String(s) => match s.split_once('.') {
+            Some((res, attr)) => serde_json::json!([res, attr]),
+            None => serde_json::json!([s]),
+        },
+        other => other.clone(),
+    };
+    match &args {
         Value::Array(items) if items.len() == 2 => match (&items[0], &items[1]) {
             (Value::String(resource), attribute) if !resource.is_empty() => match attribute {
                 Value::String(s) if s.is_empty() => Err(malformed()),
-                Value::String(_) | Value::Object(_) => Ok((resource, attribute)),
+                Value::String(_) | Value::Object(_) => Ok((resource.clone(), attribute.clone())),
                 _ => Err(malformed()),
             },
             _ => Err(malformed()),
@@ -91,16 +98,9 @@ pub fn collect(
                         return Ok(());
                     }
                     "Fn::GetAtt" => {
-                        let args = match args {
-                            Value::String(s) => match s.split_once('.') {
-                                Some((res, attr)) => serde_json::json!([res, attr]),
-                                None => serde_json::json!([s]),
-                            },
-                            other => other.clone(),
-                        };
-                        let (resource, attribute) = get_att_args(&args)?;
-                        out.push(Reference::GetAtt(resource.to_string()));
-                        return collect(attribute, live, out);
+                        let (resource, attribute) = get_att_args(args)?;
+                        out.push(Reference::GetAtt(resource));
+                        return collect(&attribute, live, out);
                     }
                     "Fn::Sub" => {
                         let (text, vars) = sub_args(args)?;

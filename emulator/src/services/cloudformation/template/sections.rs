@@ -81,18 +81,12 @@ pub fn read(body: Map<String, Value>) -> Result<Template> {
             ))
         }
     };
-    let mut unknown: Vec<&str> = body
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !SECTIONS.contains(k))
-        .collect();
-    if !unknown.is_empty() {
-        unknown.sort_unstable();
-        return Err(TemplateError::format(format!(
+    check_keys(&body, SECTIONS, |unknown| {
+        TemplateError::format(format!(
             "Invalid template property or properties [{}]",
-            unknown.join(", ")
-        )));
-    }
+            sorted_list(unknown)
+        ))
+    })?;
     let format_version = match body.get("AWSTemplateFormatVersion") {
         None => None,
         Some(Value::String(v)) if v == "2010-09-09" => Some(v.clone()),
@@ -102,15 +96,7 @@ pub fn read(body: Map<String, Value>) -> Result<Template> {
             ))
         }
     };
-    let description = match body.get("Description") {
-        None => None,
-        Some(Value::String(d)) => Some(d.clone()),
-        Some(_) => {
-            return Err(TemplateError::format(
-                "Every Description member must be a string.",
-            ))
-        }
-    };
+    let description = optional_string(&body, "Description")?;
     let transforms = match body.get("Transform") {
         None => Vec::new(),
         Some(Value::String(name)) => vec![name.clone()],
@@ -184,6 +170,41 @@ fn first_null(value: &Value, path: String) -> Option<String> {
     }
 }
 
+/// Refuses a declaration holding keys that `allowed` does not name: `refusal` words the error
+/// from those keys (never none), in the template's order.
+fn check_keys(
+    decl: &Map<String, Value>,
+    allowed: &[&str],
+    refusal: impl FnOnce(Vec<&str>) -> TemplateError,
+) -> Result<()> {
+    let unknown: Vec<&str> = decl
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !allowed.contains(k))
+        .collect();
+    match unknown.is_empty() {
+        true => Ok(()),
+        false => Err(refusal(unknown)),
+    }
+}
+
+/// Keys as a refusal lists them all: sorted, joined with `, `.
+fn sorted_list(mut keys: Vec<&str>) -> String {
+    keys.sort_unstable();
+    keys.join(", ")
+}
+
+/// A member that must be a string when it is given (`Description`, `Condition`).
+fn optional_string(decl: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match decl.get(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(TemplateError::format(format!(
+            "Every {key} member must be a string."
+        ))),
+    }
+}
+
 fn section<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a Map<String, Value>> {
     static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
     match body.get(name) {
@@ -245,11 +266,12 @@ fn parameter(name: &str, decl: &Value) -> Result<Parameter> {
             "Every Parameters member must be an object.",
         ));
     };
-    if let Some(key) = decl.keys().find(|k| !PARAMETER_KEYS.contains(&k.as_str())) {
-        return Err(TemplateError::validation(format!(
-            "Invalid template parameter property '{key}'"
-        )));
-    }
+    check_keys(decl, PARAMETER_KEYS, |unknown| {
+        TemplateError::validation(format!(
+            "Invalid template parameter property '{}'",
+            unknown[0]
+        ))
+    })?;
     let Some(Value::String(type_name)) = decl.get("Type") else {
         return Err(TemplateError::format(
             "Every Parameters object must contain a Type member.",
@@ -351,11 +373,12 @@ fn resource(id: &str, decl: &Value) -> Result<Resource> {
             "Resource name {id} is non alphanumeric."
         )));
     }
-    if let Some(key) = decl.keys().find(|k| !RESOURCE_KEYS.contains(&k.as_str())) {
-        return Err(TemplateError::validation(format!(
-            "Invalid template resource property '{key}'"
-        )));
-    }
+    check_keys(decl, RESOURCE_KEYS, |unknown| {
+        TemplateError::validation(format!(
+            "Invalid template resource property '{}'",
+            unknown[0]
+        ))
+    })?;
     let resource_type = match decl.get("Type") {
         None => {
             return Err(TemplateError::format(format!(
@@ -392,15 +415,7 @@ fn resource(id: &str, decl: &Value) -> Result<Resource> {
             ))
         }
     };
-    let condition = match decl.get("Condition") {
-        None => None,
-        Some(Value::String(c)) => Some(c.clone()),
-        Some(_) => {
-            return Err(TemplateError::format(
-                "Every Condition member must be a string.",
-            ))
-        }
-    };
+    let condition = optional_string(decl, "Condition")?;
     let policy = |key: &str| -> Result<Option<String>> {
         match decl.get(key) {
             Some(Value::String(p)) if DELETION_POLICIES.contains(&p.as_str()) => {
@@ -431,32 +446,18 @@ fn output(name: &str, decl: &Value) -> Result<Output> {
             "Every Outputs member must contain a Value object",
         ));
     };
-    let mut unknown: Vec<&str> = decl
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !OUTPUT_KEYS.contains(k))
-        .collect();
-    if !unknown.is_empty() {
-        unknown.sort_unstable();
-        return Err(TemplateError::format(format!(
+    check_keys(decl, OUTPUT_KEYS, |unknown| {
+        TemplateError::format(format!(
             "Invalid outputs property : [{}]",
-            unknown.join(", ")
-        )));
-    }
+            sorted_list(unknown)
+        ))
+    })?;
     let Some(value) = decl.get("Value") else {
         return Err(TemplateError::format(
             "Every Outputs member must contain a Value object",
         ));
     };
-    let condition = match decl.get("Condition") {
-        None => None,
-        Some(Value::String(c)) => Some(c.clone()),
-        Some(_) => {
-            return Err(TemplateError::format(
-                "Every Condition member must be a string.",
-            ))
-        }
-    };
+    let condition = optional_string(decl, "Condition")?;
     let export_name = match decl.get("Export") {
         None => None,
         Some(Value::Object(export)) if export.contains_key("Name") => export.get("Name").cloned(),

@@ -333,6 +333,11 @@ fn structural_errors_use_aws_messages() {
         ("Parameters:\n  P:\n    Type: String\n    Bad: 1\nResources:\n  A:\n    Type: X\n", "Invalid template parameter property 'Bad'"),
         ("Resources:\n  A:\n    Type: X\n    DeletionPolicy: Keep\n", "Template format error: Unrecognized DeletionPolicy Keep for resource A"),
         ("Resources:\n  A:\n    Type: X\n    DependsOn: {a: 1}\n", "Template format error: DependsOn must be a string or list of strings."),
+        ("Resources:\n  A:\n    Type: X\n    Zed: 1\n    Bad: 2\n", "Invalid template resource property 'Zed'"),
+        ("Resources:\n  A:\n    Type: X\nOutputs:\n  O:\n    Value: x\n    Zed: 1\n    Bad: 2\n", "Template format error: Invalid outputs property : [Bad, Zed]"),
+        ("Description: [x]\nResources:\n  A:\n    Type: X\n", "Template format error: Every Description member must be a string."),
+        ("Resources:\n  A:\n    Type: X\n    Condition: [c]\n", "Template format error: Every Condition member must be a string."),
+        ("Resources:\n  A:\n    Type: X\nOutputs:\n  O:\n    Value: x\n    Condition: [c]\n", "Template format error: Every Condition member must be a string."),
     ];
     for (body, message) in cases {
         assert_eq!(parse_err(body), message, "for {body}");
