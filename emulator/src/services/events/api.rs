@@ -15,7 +15,7 @@ use super::model::{
 use super::rules::{invalid_pattern, NewRule};
 use crate::cloud::Cloud;
 use crate::error::{AwsError, AwsResult};
-use crate::protocol::json::{lower_first, missing, wrong_type, Input};
+use crate::protocol::json::{lower_first, missing, strings, wrong_type, Input};
 use crate::protocol::pagination::{self, OffsetToken};
 use crate::protocol::validation::{constraint, rule};
 use crate::protocol::{epoch_seconds, iso8601};
@@ -171,13 +171,7 @@ fn put_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsRes
 fn remove_targets(cloud: &Arc<Cloud>, ctx: &RequestContext, input: Input) -> AwsResult<Value> {
     let rule = rule_name(input, "Rule")?;
     let bus = bus_name(input)?;
-    let ids = list(input, "Ids", 1, 100)?
-        .iter()
-        .map(|id| match id {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(wrong_type("Ids", "a list of strings", other)),
-        })
-        .collect::<AwsResult<Vec<_>>>()?;
+    let ids = strings("Ids", list(input, "Ids", 1, 100)?)?;
     cloud
         .events
         .remove_targets(cloud, &ctx.region, &bus, &rule, ids)?;
@@ -547,15 +541,12 @@ fn tag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
 
 fn untag_resource(cloud: &Arc<Cloud>, input: Input) -> AwsResult<Value> {
     let (region, resource) = Resource::from_arn(input.str("ResourceARN")?)?;
-    let keys = input
-        .opt_array("TagKeys")?
-        .ok_or_else(|| missing("TagKeys"))?
-        .iter()
-        .map(|k| match k {
-            Value::String(k) => Ok(k.clone()),
-            other => Err(wrong_type("TagKeys", "a list of strings", other)),
-        })
-        .collect::<AwsResult<Vec<_>>>()?;
+    let keys = strings(
+        "TagKeys",
+        input
+            .opt_array("TagKeys")?
+            .ok_or_else(|| missing("TagKeys"))?,
+    )?;
     cloud.events.untag(cloud, &region, resource, keys)?;
     Ok(json!({}))
 }
