@@ -40,7 +40,8 @@ fn pass_result(result: &str) -> String {
         .to_string()
 }
 
-fn waiting(seconds: u64) -> String {
+/// A machine whose one state waits `seconds`.
+pub(crate) fn waiting(seconds: u64) -> String {
     json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": seconds, "End": true}}})
         .to_string()
 }
@@ -60,7 +61,7 @@ fn types(events: &[HistoryEvent]) -> Vec<&str> {
 }
 
 /// CreateStateMachine of `name` running as `role`, its result as it came (for refusals).
-async fn try_create(
+pub(crate) async fn try_create(
     sfn: &Client,
     name: &str,
     definition: &str,
@@ -85,7 +86,7 @@ async fn describe_machine(sfn: &Client, arn: &str) -> DescribeStateMachineOutput
 
 /// The executions of the state machine, version or alias `arn` (those with `status` only,
 /// when given).
-async fn executions(
+pub(crate) async fn executions(
     sfn: &Client,
     arn: &str,
     status: Option<ExecutionStatus>,

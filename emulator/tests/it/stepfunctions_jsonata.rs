@@ -9,7 +9,7 @@ use testkit::aws::{
     validate_definition, MACHINE_ROLE,
 };
 
-use crate::stepfunctions::output;
+use crate::stepfunctions::{output, try_create};
 
 /// Orders: a first state assigns the tax rate, a Parallel prices the order and counts its
 /// lines (a branch's own variable stays inside), a Map prices every line.
@@ -102,12 +102,7 @@ fn invalid() -> Value {
 async fn an_invalid_jsonata_machine_is_refused_and_validation_reports_both() {
     let emulator = testkit::aws::emulator().await;
     let sfn = sfn_client(&emulator);
-    let refused = sfn
-        .create_state_machine()
-        .name("invalid")
-        .definition(invalid().to_string())
-        .role_arn(MACHINE_ROLE)
-        .send()
+    let refused = try_create(&sfn, "invalid", &invalid().to_string(), MACHINE_ROLE)
         .await
         .expect_err("the machine is refused");
     let (code, message) = code_message(&refused);

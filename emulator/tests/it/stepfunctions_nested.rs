@@ -8,7 +8,7 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
 use testkit::aws::{create_machine, execution_end, sfn_client, start_execution};
 
-use crate::stepfunctions::output;
+use crate::stepfunctions::{executions, output};
 use crate::stepfunctions_integrations::run;
 
 const SYNC_2: &str = "arn:aws:states:::states:startExecution.sync:2";
@@ -117,16 +117,8 @@ async fn stopping_the_parent_stops_the_child() {
     let parent_arn = create_machine(&sfn, "slow-parent", parent(&child, SYNC_2)).await;
     let execution = start_execution(&sfn, &parent_arn, json!({"value": 1})).await;
     let child_execution = testkit::eventually(10, || async {
-        let listed = sfn
-            .list_executions()
-            .state_machine_arn(&child)
-            .send()
-            .await
-            .ok()?;
-        listed
-            .executions()
-            .first()
-            .map(|e| e.execution_arn().to_string())
+        let listed = executions(&sfn, &child, None).await;
+        listed.first().map(|e| e.execution_arn.clone())
     })
     .await
     .expect("the child starts");

@@ -19,7 +19,7 @@ use testkit::aws::{
     start_execution, Refusal,
 };
 
-use crate::stepfunctions::output;
+use crate::stepfunctions::{output, waiting};
 
 const TABLE: &str = "redrive-counts";
 
@@ -454,12 +454,7 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
         }}]}
     }});
     let machine = create_machine(&sfn, "redrive-refusals", fails).await;
-    let slow = create_machine(
-        &sfn,
-        "redrive-running",
-        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1000, "End": true}}}),
-    )
-    .await;
+    let slow = create_machine(&sfn, "redrive-running", waiting(1000)).await;
 
     let running = start_execution(&sfn, &slow, json!({})).await;
     let (code, message) = refused(&sfn, &running, None).await;
