@@ -83,20 +83,60 @@ pub fn role_arn(name: &str) -> String {
 /// The role test state machines run as.
 pub const MACHINE_ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
 
+/// An aws-sdk-sfn client for `emulator`, configured by [`sdk_config`].
+pub fn sfn_client(emulator: &emulator::Emulator) -> aws_sdk_sfn::Client {
+    aws_sdk_sfn::Client::new(&sdk_config(&emulator.endpoint()))
+}
+
 /// Creates the STANDARD state machine `name` running as [`MACHINE_ROLE`]; returns its ARN.
 pub async fn create_machine(
     sfn: &aws_sdk_sfn::Client,
     name: &str,
     definition: impl std::fmt::Display,
 ) -> String {
+    create_machine_of_type(sfn, name, definition, None).await
+}
+
+/// Creates the EXPRESS state machine `name` running as [`MACHINE_ROLE`]; returns its ARN.
+pub async fn create_express_machine(
+    sfn: &aws_sdk_sfn::Client,
+    name: &str,
+    definition: impl std::fmt::Display,
+) -> String {
+    let express = Some(aws_sdk_sfn::types::StateMachineType::Express);
+    create_machine_of_type(sfn, name, definition, express).await
+}
+
+/// Creates the state machine `name` of type `kind` (the service's default, STANDARD, when
+/// `None`) running as [`MACHINE_ROLE`]; returns its ARN.
+async fn create_machine_of_type(
+    sfn: &aws_sdk_sfn::Client,
+    name: &str,
+    definition: impl std::fmt::Display,
+    kind: Option<aws_sdk_sfn::types::StateMachineType>,
+) -> String {
     sfn.create_state_machine()
         .name(name)
         .definition(definition.to_string())
         .role_arn(MACHINE_ROLE)
+        .set_type(kind)
         .send()
         .await
         .unwrap_or_else(|e| panic!("CreateStateMachine {name}: {e:?}"))
         .state_machine_arn
+}
+
+/// What ValidateStateMachineDefinition says of `definition`.
+pub async fn validate_definition(
+    sfn: &aws_sdk_sfn::Client,
+    definition: impl std::fmt::Display,
+) -> aws_sdk_sfn::operation::validate_state_machine_definition::ValidateStateMachineDefinitionOutput
+{
+    sfn.validate_state_machine_definition()
+        .definition(definition.to_string())
+        .send()
+        .await
+        .expect("ValidateStateMachineDefinition")
 }
 
 /// Starts an execution of `machine` with `input`; returns its ARN.
@@ -202,14 +242,58 @@ pub async fn execution_end(
     seconds: u64,
 ) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
     crate::eventually(seconds, || async {
-        let described = sfn
-            .describe_execution()
-            .execution_arn(arn)
-            .send()
-            .await
-            .expect("DescribeExecution");
+        let described = describe_execution(sfn, arn).await;
         (described.status != aws_sdk_sfn::types::ExecutionStatus::Running).then_some(described)
     })
     .await
     .unwrap_or_else(|| panic!("{arn} did not end in {seconds} s"))
+}
+
+/// The description of the execution `arn`, now; panics if it cannot be read.
+pub async fn describe_execution(
+    sfn: &aws_sdk_sfn::Client,
+    arn: &str,
+) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
+    sfn.describe_execution()
+        .execution_arn(arn)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("DescribeExecution {arn}: {e:?}"))
+}
+
+/// Every event of the execution `arn`, oldest first, read in pages of 1000.
+pub async fn history(
+    sfn: &aws_sdk_sfn::Client,
+    arn: &str,
+) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
+    history_in_pages(sfn, arn, 1000, false).await
+}
+
+/// Every event of the execution `arn` (newest first when `reverse`), following nextToken
+/// with pages of `page`; panics if a page holds more than `page` events.
+pub async fn history_in_pages(
+    sfn: &aws_sdk_sfn::Client,
+    arn: &str,
+    page: i32,
+    reverse: bool,
+) -> Vec<aws_sdk_sfn::types::HistoryEvent> {
+    let mut events = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let reply = sfn
+            .get_execution_history()
+            .execution_arn(arn)
+            .max_results(page)
+            .reverse_order(reverse)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GetExecutionHistory {arn}: {e:?}"));
+        assert!(reply.events.len() <= page as usize);
+        events.extend(reply.events);
+        match reply.next_token {
+            Some(next) => token = Some(next),
+            None => return events,
+        }
+    }
 }

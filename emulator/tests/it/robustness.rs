@@ -4,6 +4,7 @@
 use aws_sdk_sfn::types::ExecutionStatus;
 use emulator::Emulator;
 use serde_json::{json, Value};
+use testkit::aws::{create_machine, execution_end, history, sfn_client, start_execution};
 
 /// A raw HTTP/1.1 request over TCP, signed with a credential scope for `service` (the
 /// emulator routes by the scope and does not check signatures). Returns the whole reply.
@@ -26,8 +27,8 @@ async fn raw(emulator: &Emulator, service: &str, head: &str, extra: &str, body: 
 
 /// The emulator still answers: a ListStateMachines call succeeds.
 async fn still_serves(emulator: &Emulator) {
-    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    sfn.list_state_machines()
+    sfn_client(emulator)
+        .list_state_machines()
         .send()
         .await
         .expect("the emulator still serves");
@@ -85,7 +86,7 @@ fn wrapper(levels: usize) -> Value {
 #[tokio::test]
 async fn a_state_machine_that_nests_its_value_deeply_fails_and_the_process_serves() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let sfn = sfn_client(&emulator);
     // Each round wraps the value 100 levels deeper; 100 rounds would make it 10,000 deep,
     // some 60 KB of JSON: well under the payload limit.
     let definition = json!({
@@ -104,27 +105,9 @@ async fn a_state_machine_that_nests_its_value_deeply_fails_and_the_process_serve
             "Done": {"Type": "Succeed"}
         }
     });
-    let machine = sfn
-        .create_state_machine()
-        .name("nester")
-        .definition(definition.to_string())
-        .role_arn(testkit::aws::role_arn("sfn"))
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
-    let execution = testkit::aws::start_execution(&sfn, &machine, json!({"n": 0, "d": 0})).await;
-    let described = testkit::eventually(30, || async {
-        let d = sfn
-            .describe_execution()
-            .execution_arn(&execution)
-            .send()
-            .await
-            .unwrap();
-        (d.status != ExecutionStatus::Running).then_some(d)
-    })
-    .await
-    .expect("the execution ends");
+    let machine = create_machine(&sfn, "nester", definition).await;
+    let execution = start_execution(&sfn, &machine, json!({"n": 0, "d": 0})).await;
+    let described = execution_end(&sfn, &execution, 30).await;
     assert_eq!(described.status, ExecutionStatus::Failed, "{described:?}");
     assert_eq!(described.error(), Some("States.Runtime"), "{described:?}");
     assert!(
@@ -135,97 +118,51 @@ async fn a_state_machine_that_nests_its_value_deeply_fails_and_the_process_serve
     emulator.shutdown().await;
 }
 
+/// A loop that counts `$n` up from 0 by one a round: while `$n` is below `below` its Choice
+/// goes to `then` (Add, another round, or Done), otherwise to `otherwise`.
+fn counter(below: u64, then: &str, otherwise: &str) -> Value {
+    json!({"StartAt": "Init", "States": {
+        "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Add"},
+        "Add": {"Type": "Pass", "Assign": {"n.$": "States.MathAdd($n, 1)"}, "Next": "Again?"},
+        "Again?": {"Type": "Choice", "Default": otherwise, "Choices": [
+            {"Variable": "$n", "NumericLessThan": below, "Next": then}]},
+        "Done": {"Type": "Succeed"}
+    }})
+}
+
 /// An endless loop ends at AWS's 25,000-event quota: event #25,000 is `ExecutionFailed`, as AWS
 /// records it, and a loop that ends in time is not cut short. (A loop of Pass and Choice states
 /// never waits; it once kept its task, so that nothing could end it.)
 #[tokio::test(flavor = "multi_thread")]
 async fn an_endless_loop_fails_at_the_25000th_event() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let machine = |rounds: u64| {
-        json!({"StartAt": "Init", "States": {
-            "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Add"},
-            "Add": {"Type": "Pass", "Assign": {"n.$": "States.MathAdd($n, 1)"}, "Next": "Again?"},
-            "Again?": {"Type": "Choice", "Default": "Done", "Choices": [
-                {"Variable": "$n", "NumericLessThan": rounds, "Next": "Add"}]},
-            "Done": {"Type": "Succeed"}
-        }})
-        .to_string()
-    };
-    let run = |name: &'static str, definition: String| {
+    let sfn = sfn_client(&emulator);
+    let run = |name: &'static str, definition: Value| {
         let sfn = sfn.clone();
         async move {
-            let arn = sfn
-                .create_state_machine()
-                .name(name)
-                .definition(definition)
-                .role_arn(testkit::aws::role_arn("sfn"))
-                .send()
-                .await
-                .unwrap()
-                .state_machine_arn;
-            let execution = sfn
-                .start_execution()
-                .state_machine_arn(arn)
-                .send()
-                .await
-                .unwrap()
-                .execution_arn;
-            testkit::eventually(60, || async {
-                let d = sfn
-                    .describe_execution()
-                    .execution_arn(&execution)
-                    .send()
-                    .await
-                    .unwrap();
-                (d.status != ExecutionStatus::Running).then_some(d)
-            })
-            .await
-            .expect("the execution ends")
+            let arn = create_machine(&sfn, name, definition).await;
+            let execution = start_execution(&sfn, &arn, json!({})).await;
+            execution_end(&sfn, &execution, 60).await
         }
     };
     // Each round enters and exits two states: four events. The loop has no way out (its
     // Choice goes back to Add by default), and never waits: the full history must end it.
-    let endless = json!({"StartAt": "Init", "States": {
-        "Init": {"Type": "Pass", "Assign": {"n": 0}, "Next": "Add"},
-        "Add": {"Type": "Pass", "Assign": {"n.$": "States.MathAdd($n, 1)"}, "Next": "Again?"},
-        "Again?": {"Type": "Choice", "Default": "Add", "Choices": [
-            {"Variable": "$n", "NumericLessThan": 0, "Next": "Done"}]},
-        "Done": {"Type": "Succeed"}
-    }});
-    let endless = run("endless", endless.to_string()).await;
+    let endless = run("endless", counter(0, "Done", "Add")).await;
     assert_eq!(endless.status, ExecutionStatus::Failed);
     assert_eq!(endless.error(), Some("States.Runtime"));
     assert_eq!(
         endless.cause(),
         Some("The execution reached the maximum number of history events (25000).")
     );
-    let mut events = Vec::new();
-    let mut token = None;
-    loop {
-        let page = sfn
-            .get_execution_history()
-            .execution_arn(&endless.execution_arn)
-            .max_results(1000)
-            .set_next_token(token)
-            .send()
-            .await
-            .unwrap();
-        events.extend(
-            page.events()
-                .iter()
-                .map(|e| e.r#type().as_str().to_string()),
-        );
-        token = page.next_token;
-        if token.is_none() {
-            break;
-        }
-    }
+    let events = history(&sfn, &endless.execution_arn).await;
     assert_eq!(events.len(), 25_000);
-    assert_eq!(events.last().map(String::as_str), Some("ExecutionFailed"));
+    assert_eq!(
+        events.last().map(|e| e.r#type().as_str()),
+        Some("ExecutionFailed")
+    );
 
     // 6,000 rounds: 24,006 events, within the quota.
-    let within = run("within", machine(6_000)).await;
+    let within = run("within", counter(6_000, "Add", "Done")).await;
     assert_eq!(within.status, ExecutionStatus::Succeeded, "{within:?}");
     still_serves(&emulator).await;
 }

@@ -2,18 +2,14 @@
 //! Parallel and a Map runs to its output; an invalid one is refused at CreateStateMachine with
 //! AWS's message; ValidateStateMachineDefinition tells both apart.
 
-use std::time::Duration;
-
-use aws_sdk_sfn::error::ProvideErrorMetadata;
 use aws_sdk_sfn::types::ExecutionStatus;
-use aws_sdk_sfn::Client;
 use serde_json::{json, Value};
+use testkit::aws::{
+    code_message, create_machine, execution_end, history, sfn_client, start_execution,
+    validate_definition, MACHINE_ROLE,
+};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/sfn-test";
-
-fn client(endpoint: &str) -> Client {
-    Client::new(&testkit::aws::sdk_config(endpoint))
-}
+use crate::stepfunctions::{output, try_create};
 
 /// Orders: a first state assigns the tax rate, a Parallel prices the order and counts its
 /// lines (a branch's own variable stays inside), a Map prices every line.
@@ -53,51 +49,21 @@ fn orders() -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_jsonata_machine_with_variables_parallel_and_map_runs_to_its_output() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = client(&emulator.endpoint());
-    let machine = sfn
-        .create_state_machine()
-        .name("orders")
-        .definition(orders().to_string())
-        .role_arn(ROLE)
-        .send()
-        .await
-        .expect("the machine is created")
-        .state_machine_arn;
+    let sfn = sfn_client(&emulator);
+    let machine = create_machine(&sfn, "orders", orders()).await;
     let input = json!({"rate": 0.5, "lines": [
         {"sku": "a", "qty": 2, "price": 10},
         {"sku": "b", "qty": 1, "price": 4}
     ]});
-    let execution = sfn
-        .start_execution()
-        .state_machine_arn(&machine)
-        .input(input.to_string())
-        .send()
-        .await
-        .expect("the execution starts")
-        .execution_arn;
-    let mut described = None;
-    for _ in 0..200 {
-        let d = sfn
-            .describe_execution()
-            .execution_arn(&execution)
-            .send()
-            .await
-            .unwrap();
-        if d.status != ExecutionStatus::Running {
-            described = Some(d);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let described = described.expect("the execution ends");
+    let execution = start_execution(&sfn, &machine, input).await;
+    let described = execution_end(&sfn, &execution, 10).await;
     assert_eq!(
         described.status,
         ExecutionStatus::Succeeded,
         "{described:?}"
     );
-    let output: Value = serde_json::from_str(described.output.as_deref().unwrap()).unwrap();
     assert_eq!(
-        output,
+        output(&described),
         json!({
             "lines": [
                 {"sku": "a", "gross": 15, "currency": "EUR"},
@@ -108,14 +74,8 @@ async fn a_jsonata_machine_with_variables_parallel_and_map_runs_to_its_output() 
             "inner": false
         })
     );
-    let history = sfn
-        .get_execution_history()
-        .execution_arn(&execution)
-        .send()
-        .await
-        .unwrap();
-    let rate_exit = history
-        .events
+    let events = history(&sfn, &execution).await;
+    let rate_exit = events
         .iter()
         .find_map(|e| e.state_exited_event_details().filter(|d| d.name == "Rate"))
         .expect("Rate exited");
@@ -141,18 +101,12 @@ fn invalid() -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_invalid_jsonata_machine_is_refused_and_validation_reports_both() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = client(&emulator.endpoint());
-    let refused = sfn
-        .create_state_machine()
-        .name("invalid")
-        .definition(invalid().to_string())
-        .role_arn(ROLE)
-        .send()
+    let sfn = sfn_client(&emulator);
+    let refused = try_create(&sfn, "invalid", &invalid().to_string(), MACHINE_ROLE)
         .await
         .expect_err("the machine is refused");
-    let service = refused.as_service_error().expect("a service error");
-    assert_eq!(service.code(), Some("InvalidDefinition"));
-    let message = service.message().unwrap_or_default();
+    let (code, message) = code_message(&refused);
+    assert_eq!(code, "InvalidDefinition");
     assert!(
         message.starts_with("Invalid State Machine Definition: '"),
         "{message}"
@@ -165,12 +119,7 @@ async fn an_invalid_jsonata_machine_is_refused_and_validation_reports_both() {
     );
     assert!(message.contains("/States/P/Output"), "{message}");
 
-    let fail = sfn
-        .validate_state_machine_definition()
-        .definition(invalid().to_string())
-        .send()
-        .await
-        .unwrap();
+    let fail = validate_definition(&sfn, invalid()).await;
     assert_eq!(fail.result.as_str(), "FAIL");
     let locations: Vec<Option<&str>> = fail.diagnostics.iter().map(|d| d.location()).collect();
     assert!(locations.contains(&Some("/States/P")), "{locations:?}");
@@ -179,11 +128,6 @@ async fn an_invalid_jsonata_machine_is_refused_and_validation_reports_both() {
         "{locations:?}"
     );
 
-    let ok = sfn
-        .validate_state_machine_definition()
-        .definition(orders().to_string())
-        .send()
-        .await
-        .unwrap();
+    let ok = validate_definition(&sfn, orders()).await;
     assert_eq!(ok.result.as_str(), "OK", "{:?}", ok.diagnostics);
 }

@@ -3,11 +3,15 @@
 //! child's failure as the parent's `States.TaskFailed`, and StopExecution of the parent
 //! stopping the child.
 
+use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::{json, Value};
-use testkit::aws::create_machine;
+use testkit::aws::{create_machine, execution_end, sfn_client, start_execution};
 
+use crate::stepfunctions::{executions, output};
 use crate::stepfunctions_integrations::run;
+
+const SYNC_2: &str = "arn:aws:states:::states:startExecution.sync:2";
 
 fn parent(child: &str, resource: &str) -> Value {
     json!({
@@ -21,16 +25,27 @@ fn parent(child: &str, resource: &str) -> Value {
     })
 }
 
-fn output(
-    described: &aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
-) -> Value {
-    serde_json::from_str(described.output().unwrap_or("null")).unwrap()
+/// Runs the parent `name` of `child` through `resource` on `{"value": value}` to its end.
+async fn run_parent(
+    sfn: &aws_sdk_sfn::Client,
+    name: &str,
+    child: &str,
+    resource: &str,
+    value: i64,
+) -> DescribeExecutionOutput {
+    run(
+        sfn,
+        name,
+        parent(child, resource),
+        json!({ "value": value }),
+    )
+    .await
 }
 
 #[tokio::test]
 async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let sfn = sfn_client(&emulator);
     let child = create_machine(
         &sfn,
         "child",
@@ -39,13 +54,7 @@ async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
     )
     .await;
 
-    let described = run(
-        &sfn,
-        "parent2",
-        parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
-        json!({"value": 21}),
-    )
-    .await;
+    let described = run_parent(&sfn, "parent2", &child, SYNC_2, 21).await;
     assert_eq!(described.status, ExecutionStatus::Succeeded);
     let result = output(&described);
     assert_eq!(result["Output"], json!({"doubled": 42}));
@@ -61,23 +70,13 @@ async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
         .unwrap()
         .starts_with("arn:aws:states:us-east-1:123456789012:execution:child:"));
 
-    let described = run(
-        &sfn,
-        "parent1",
-        parent(&child, "arn:aws:states:::states:startExecution.sync"),
-        json!({"value": 1}),
-    )
-    .await;
+    let sync = "arn:aws:states:::states:startExecution.sync";
+    let described = run_parent(&sfn, "parent1", &child, sync, 1).await;
     assert_eq!(described.status, ExecutionStatus::Succeeded);
     assert_eq!(output(&described)["Output"], "{\"doubled\":2}");
 
-    let described = run(
-        &sfn,
-        "parent0",
-        parent(&child, "arn:aws:states:::states:startExecution"),
-        json!({"value": 1}),
-    )
-    .await;
+    let start = "arn:aws:states:::states:startExecution";
+    let described = run_parent(&sfn, "parent0", &child, start, 1).await;
     let started = output(&described);
     assert!(
         started["ExecutionArn"].is_string() && started["StartDate"].is_i64(),
@@ -88,7 +87,7 @@ async fn sync_2_returns_the_childs_output_as_json_and_sync_as_text() {
 #[tokio::test]
 async fn a_failed_child_fails_the_parents_task_with_its_description() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let sfn = sfn_client(&emulator);
     let child = create_machine(
         &sfn,
         "failing-child",
@@ -96,13 +95,7 @@ async fn a_failed_child_fails_the_parents_task_with_its_description() {
             "Type": "Fail", "Error": "Child.Broken", "Cause": "the child broke"}}}),
     )
     .await;
-    let described = run(
-        &sfn,
-        "failing-parent",
-        parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
-        json!({"value": 1}),
-    )
-    .await;
+    let described = run_parent(&sfn, "failing-parent", &child, SYNC_2, 1).await;
     assert_eq!(described.status, ExecutionStatus::Failed);
     assert_eq!(described.error(), Some("States.TaskFailed"));
     let cause: Value = serde_json::from_str(described.cause().unwrap()).unwrap();
@@ -114,31 +107,18 @@ async fn a_failed_child_fails_the_parents_task_with_its_description() {
 #[tokio::test]
 async fn stopping_the_parent_stops_the_child() {
     let emulator = testkit::aws::emulator().await;
-    let sfn = aws_sdk_sfn::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let sfn = sfn_client(&emulator);
     let child = create_machine(
         &sfn,
         "slow-child",
         json!({"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 600, "End": true}}}),
     )
     .await;
-    let parent_arn = create_machine(
-        &sfn,
-        "slow-parent",
-        parent(&child, "arn:aws:states:::states:startExecution.sync:2"),
-    )
-    .await;
-    let execution = testkit::aws::start_execution(&sfn, &parent_arn, json!({"value": 1})).await;
+    let parent_arn = create_machine(&sfn, "slow-parent", parent(&child, SYNC_2)).await;
+    let execution = start_execution(&sfn, &parent_arn, json!({"value": 1})).await;
     let child_execution = testkit::eventually(10, || async {
-        let listed = sfn
-            .list_executions()
-            .state_machine_arn(&child)
-            .send()
-            .await
-            .ok()?;
-        listed
-            .executions()
-            .first()
-            .map(|e| e.execution_arn().to_string())
+        let listed = executions(&sfn, &child, None).await;
+        listed.first().map(|e| e.execution_arn.clone())
     })
     .await
     .expect("the child starts");
@@ -147,15 +127,6 @@ async fn stopping_the_parent_stops_the_child() {
         .send()
         .await
         .unwrap();
-    let status = testkit::eventually(10, || async {
-        let described = sfn
-            .describe_execution()
-            .execution_arn(&child_execution)
-            .send()
-            .await
-            .ok()?;
-        (described.status != ExecutionStatus::Running).then_some(described.status)
-    })
-    .await;
-    assert_eq!(status, Some(ExecutionStatus::Aborted));
+    let child_ended = execution_end(&sfn, &child_execution, 10).await;
+    assert_eq!(child_ended.status, ExecutionStatus::Aborted);
 }

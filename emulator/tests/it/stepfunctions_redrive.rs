@@ -7,12 +7,19 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_sfn::error::ProvideErrorMetadata;
-use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus, StateMachineType};
+use aws_sdk_sfn::error::SdkError;
+use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
+use aws_sdk_sfn::operation::redrive_execution::{RedriveExecutionError, RedriveExecutionOutput};
+use aws_sdk_sfn::types::{ExecutionRedriveFilter, ExecutionStatus};
 use aws_sdk_sfn::Client;
 use emulator::Emulator;
 use serde_json::{json, Value};
-use testkit::aws::{create_machine, start_execution};
+use testkit::aws::{
+    code_message, create_express_machine, create_machine, describe_execution, history,
+    start_execution, Refusal,
+};
+
+use crate::stepfunctions::{output, waiting};
 
 const TABLE: &str = "redrive-counts";
 
@@ -36,6 +43,16 @@ async fn set_gate(ddb: &aws_sdk_dynamodb::Client, open: bool) {
         .send()
         .await
         .expect("PutItem gate");
+}
+
+/// Checks how many times the workflow counted each id: (id, count, what the count means).
+async fn assert_counts<const N: usize>(
+    ddb: &aws_sdk_dynamodb::Client,
+    expected: [(&str, u64, &str); N],
+) {
+    for (id, n, meaning) in expected {
+        assert_eq!(count(ddb, id).await, n, "{meaning}");
+    }
 }
 
 /// How many times the workflow counted `id` (0 when never).
@@ -86,11 +103,35 @@ fn gate(next: &str) -> Value {
 }
 
 /// Waits for the execution to end; returns its description.
-async fn ended(
+async fn ended(sfn: &Client, arn: &str) -> DescribeExecutionOutput {
+    testkit::aws::execution_end(sfn, arn, 20).await
+}
+
+/// Creates the state machine `name`, starts it on `input` and waits for the execution to
+/// end: its ARN and description.
+async fn run(
+    sfn: &Client,
+    name: &str,
+    definition: Value,
+    input: Value,
+) -> (String, DescribeExecutionOutput) {
+    let machine = create_machine(sfn, name, definition).await;
+    let execution = start_execution(sfn, &machine, input).await;
+    let described = ended(sfn, &execution).await;
+    (execution, described)
+}
+
+/// RedriveExecution of `arn` (with the client token `token`), its result as it came.
+async fn redrive(
     sfn: &Client,
     arn: &str,
-) -> aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput {
-    testkit::aws::execution_end(sfn, arn, 20).await
+    token: Option<&str>,
+) -> Result<RedriveExecutionOutput, SdkError<RedriveExecutionError>> {
+    sfn.redrive_execution()
+        .execution_arn(arn)
+        .set_client_token(token.map(str::to_string))
+        .send()
+        .await
 }
 
 /// Opens the gate, redrives the execution and waits for the redrive to end: its description,
@@ -99,15 +140,9 @@ async fn redrive_through_the_open_gate(
     sfn: &Client,
     ddb: &aws_sdk_dynamodb::Client,
     execution: &str,
-) -> (
-    aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput,
-    aws_sdk_sfn::primitives::DateTime,
-) {
+) -> (DescribeExecutionOutput, aws_sdk_sfn::primitives::DateTime) {
     set_gate(ddb, true).await;
-    let redriven = sfn
-        .redrive_execution()
-        .execution_arn(execution)
-        .send()
+    let redriven = redrive(sfn, execution, None)
         .await
         .expect("RedriveExecution");
     let done = ended(sfn, execution).await;
@@ -117,35 +152,22 @@ async fn redrive_through_the_open_gate(
 
 /// Every event of the execution, as JSON objects with `type`, `id`, `previousEventId`.
 async fn events(sfn: &Client, arn: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut token = None;
-    loop {
-        let page = sfn
-            .get_execution_history()
-            .execution_arn(arn)
-            .set_next_token(token)
-            .send()
-            .await
-            .expect("GetExecutionHistory");
-        for e in page.events() {
-            let mut event = json!({
-                "type": e.r#type().as_str(),
-                "id": e.id,
-                "previousEventId": e.previous_event_id,
-            });
-            if let Some(d) = e.execution_redriven_event_details() {
-                event["redriveCount"] = json!(d.redrive_count);
-            }
-            if let Some(d) = e.state_entered_event_details() {
-                event["name"] = json!(d.name());
-            }
-            out.push(event);
+    let history = history(sfn, arn).await;
+    let event = |e: &aws_sdk_sfn::types::HistoryEvent| {
+        let mut event = json!({
+            "type": e.r#type().as_str(),
+            "id": e.id,
+            "previousEventId": e.previous_event_id,
+        });
+        if let Some(d) = e.execution_redriven_event_details() {
+            event["redriveCount"] = json!(d.redrive_count);
         }
-        token = page.next_token;
-        if token.is_none() {
-            return out;
+        if let Some(d) = e.state_entered_event_details() {
+            event["name"] = json!(d.name());
         }
-    }
+        event
+    };
+    history.iter().map(event).collect()
 }
 
 fn of_type<'a>(events: &'a [Value], event_type: &str) -> Vec<&'a Value> {
@@ -154,20 +176,10 @@ fn of_type<'a>(events: &'a [Value], event_type: &str) -> Vec<&'a Value> {
 
 /// A redrive error's code and message.
 async fn refused(sfn: &Client, arn: &str, token: Option<&str>) -> (String, String) {
-    let err = sfn
-        .redrive_execution()
-        .execution_arn(arn)
-        .set_client_token(token.map(str::to_string))
-        .send()
-        .await
-        .expect_err(&format!(
-            "the redrive of {arn} with {token:?} must be refused"
-        ));
-    let err = err.into_service_error();
-    (
-        err.code().unwrap_or_default().to_string(),
-        err.message().unwrap_or_default().to_string(),
-    )
+    let err = redrive(sfn, arn, token).await.expect_err(&format!(
+        "the redrive of {arn} with {token:?} must be refused"
+    ));
+    code_message(&err)
 }
 
 fn map_machine() -> Value {
@@ -206,20 +218,51 @@ fn map_machine() -> Value {
     })
 }
 
+/// The input of the map machine: four items `{prefix}-0` to `{prefix}-3`, of which the third
+/// fails while the gate is closed.
+fn items(prefix: &str) -> Value {
+    let items: Vec<Value> = (0..4)
+        .map(|i| json!({"id": format!("{prefix}-{i}"), "bad": i == 2}))
+        .collect();
+    json!({ "items": items })
+}
+
+/// Checks what the redrive of the map machine on [`items`] did: the kept and new iteration
+/// outputs, in item order; Before and the two items that had succeeded ran once, the failed
+/// item once more, the one never started once.
+async fn assert_map_redriven(
+    ddb: &aws_sdk_dynamodb::Client,
+    done: &DescribeExecutionOutput,
+    prefix: &str,
+) {
+    let ids: Vec<Value> = (0..4)
+        .map(|i| json!({"id": format!("{prefix}-{i}")}))
+        .collect();
+    assert_eq!(
+        output(done),
+        json!(ids),
+        "kept and new iteration outputs, in item order"
+    );
+    let id = |i: u32| format!("{prefix}-{i}");
+    assert_counts(
+        ddb,
+        [
+            ("before", 1, "Before ran once"),
+            (&id(0), 1, "item 0 succeeded: not again"),
+            (&id(1), 1, "item 1 succeeded: not again"),
+            (&id(2), 2, "item 2 failed: once more"),
+            (&id(3), 1, "item 3 never started: now"),
+        ],
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
     let emulator = testkit::aws::emulator().await;
     let (sfn, ddb) = clients(&emulator);
     counts_table(&ddb).await;
-    let machine = create_machine(&sfn, "redrive-map", map_machine()).await;
-    let items = json!([
-        {"id": "item-0", "bad": false},
-        {"id": "item-1", "bad": false},
-        {"id": "item-2", "bad": true},
-        {"id": "item-3", "bad": false}
-    ]);
-    let execution = start_execution(&sfn, &machine, json!({ "items": items })).await;
-    let failed = ended(&sfn, &execution).await;
+    let (execution, failed) = run(&sfn, "redrive-map", map_machine(), items("item")).await;
     assert_eq!(failed.status, ExecutionStatus::Failed);
     assert_eq!(failed.error(), Some("Gate.Closed"));
     assert_eq!(failed.redrive_count, Some(0));
@@ -233,22 +276,7 @@ async fn a_redriven_map_reruns_only_the_iterations_that_did_not_succeed() {
     assert_eq!(count(&ddb, "item-3").await, 0);
 
     let (done, redrive_date) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
-    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
-    let ids = json!([{"id": "item-0"}, {"id": "item-1"}, {"id": "item-2"}, {"id": "item-3"}]);
-    assert_eq!(output, ids, "kept and new iteration outputs, in item order");
-    assert_eq!(count(&ddb, "before").await, 1, "Before ran once");
-    assert_eq!(
-        count(&ddb, "item-0").await,
-        1,
-        "item 0 succeeded: not again"
-    );
-    assert_eq!(
-        count(&ddb, "item-1").await,
-        1,
-        "item 1 succeeded: not again"
-    );
-    assert_eq!(count(&ddb, "item-2").await, 2, "item 2 failed: once more");
-    assert_eq!(count(&ddb, "item-3").await, 1, "item 3 never started: now");
+    assert_map_redriven(&ddb, &done, "item").await;
 
     assert_eq!(done.redrive_count, Some(1));
     assert_eq!(done.redrive_date, Some(redrive_date));
@@ -292,53 +320,20 @@ async fn a_redriven_distributed_map_redrives_its_map_run_and_reruns_only_the_fai
     let mut definition = map_machine();
     definition["States"]["Each"]["ItemProcessor"]["ProcessorConfig"] =
         json!({"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"});
-    let machine = create_machine(&sfn, "redrive-distributed", definition).await;
-    let items = json!([
-        {"id": "d-0", "bad": false},
-        {"id": "d-1", "bad": false},
-        {"id": "d-2", "bad": true},
-        {"id": "d-3", "bad": false}
-    ]);
-    let execution = start_execution(&sfn, &machine, json!({ "items": items })).await;
-    assert_eq!(
-        ended(&sfn, &execution).await.status,
-        ExecutionStatus::Failed
-    );
-    let started: Vec<String> = {
-        let history = sfn
-            .get_execution_history()
-            .execution_arn(&execution)
-            .send()
-            .await
-            .unwrap();
-        history
-            .events()
-            .iter()
-            .filter_map(|e| e.map_run_started_event_details())
-            .filter_map(|d| d.map_run_arn().map(str::to_string))
-            .collect()
-    };
+    let (execution, failed) = run(&sfn, "redrive-distributed", definition, items("d")).await;
+    assert_eq!(failed.status, ExecutionStatus::Failed);
+    let started: Vec<String> = history(&sfn, &execution)
+        .await
+        .iter()
+        .filter_map(|e| e.map_run_started_event_details())
+        .filter_map(|d| d.map_run_arn().map(str::to_string))
+        .collect();
     assert_eq!(started.len(), 1);
 
     let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
-    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
-    assert_eq!(
-        output,
-        json!([{"id": "d-0"}, {"id": "d-1"}, {"id": "d-2"}, {"id": "d-3"}])
-    );
-    assert_eq!(count(&ddb, "before").await, 1);
-    assert_eq!(count(&ddb, "d-0").await, 1, "succeeded child: not again");
-    assert_eq!(count(&ddb, "d-1").await, 1, "succeeded child: not again");
-    assert_eq!(count(&ddb, "d-2").await, 2, "failed child: once more");
-    assert_eq!(count(&ddb, "d-3").await, 1, "never started: now");
-    let history = sfn
-        .get_execution_history()
-        .execution_arn(&execution)
-        .send()
+    assert_map_redriven(&ddb, &done, "d").await;
+    let redriven: Vec<(String, Option<i32>)> = history(&sfn, &execution)
         .await
-        .unwrap();
-    let redriven: Vec<(String, Option<i32>)> = history
-        .events()
         .iter()
         .filter_map(|e| e.map_run_redriven_event_details())
         .map(|d| {
@@ -399,26 +394,22 @@ async fn a_redriven_parallel_reruns_only_the_failed_branch() {
             }
         }
     });
-    let machine = create_machine(&sfn, "redrive-parallel", definition).await;
-    let execution = start_execution(&sfn, &machine, json!({})).await;
-    assert_eq!(
-        ended(&sfn, &execution).await.status,
-        ExecutionStatus::Failed
-    );
+    let (execution, failed) = run(&sfn, "redrive-parallel", definition, json!({})).await;
+    assert_eq!(failed.status, ExecutionStatus::Failed);
     let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
-    let output: Value = serde_json::from_str(done.output().unwrap()).unwrap();
-    assert_eq!(output, json!([{"branch": "quick"}, {"branch": "slow"}]));
-    assert_eq!(count(&ddb, "before").await, 1);
     assert_eq!(
-        count(&ddb, "quick").await,
-        1,
-        "the branch that succeeded kept its output"
+        output(&done),
+        json!([{"branch": "quick"}, {"branch": "slow"}])
     );
-    assert_eq!(
-        count(&ddb, "slow").await,
-        2,
-        "the failed branch ran again from its start"
-    );
+    assert_counts(
+        &ddb,
+        [
+            ("before", 1, "Before ran once"),
+            ("quick", 1, "the branch that succeeded kept its output"),
+            ("slow", 2, "the failed branch ran again from its start"),
+        ],
+    )
+    .await;
     emulator.shutdown().await;
 }
 
@@ -442,9 +433,7 @@ async fn a_timed_out_execution_is_redriven_with_a_new_timeout() {
             "Done": {"Type": "Pass", "Result": "through", "End": true}
         }
     });
-    let machine = create_machine(&sfn, "redrive-timeout", definition).await;
-    let execution = start_execution(&sfn, &machine, json!({})).await;
-    let timed_out = ended(&sfn, &execution).await;
+    let (execution, timed_out) = run(&sfn, "redrive-timeout", definition, json!({})).await;
     assert_eq!(timed_out.status, ExecutionStatus::TimedOut);
     let (done, _) = redrive_through_the_open_gate(&sfn, &ddb, &execution).await;
     assert_eq!(done.output(), Some("\"through\""));
@@ -465,23 +454,13 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
         }}]}
     }});
     let machine = create_machine(&sfn, "redrive-refusals", fails).await;
-    let slow = create_machine(
-        &sfn,
-        "redrive-running",
-        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1000, "End": true}}}),
-    )
-    .await;
+    let slow = create_machine(&sfn, "redrive-running", waiting(1000)).await;
 
     let running = start_execution(&sfn, &slow, json!({})).await;
     let (code, message) = refused(&sfn, &running, None).await;
     assert_eq!(code, "ExecutionNotRedrivable");
     assert_eq!(message, "Execution is RUNNING and cannot be redriven");
-    let described = sfn
-        .describe_execution()
-        .execution_arn(&running)
-        .send()
-        .await
-        .unwrap();
+    let described = describe_execution(&sfn, &running).await;
     assert_eq!(
         described.redrive_status_reason(),
         Some("Execution is RUNNING and cannot be redriven")
@@ -508,18 +487,10 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
         ExecutionStatus::Failed
     );
 
-    let first = sfn
-        .redrive_execution()
-        .execution_arn(&execution)
-        .client_token("retry-1")
-        .send()
+    let first = redrive(&sfn, &execution, Some("retry-1"))
         .await
         .expect("RedriveExecution");
-    let again = sfn
-        .redrive_execution()
-        .execution_arn(&execution)
-        .client_token("retry-1")
-        .send()
+    let again = redrive(&sfn, &execution, Some("retry-1"))
         .await
         .expect("the same client token answers again");
     assert_eq!(first.redrive_date, again.redrive_date);
@@ -538,9 +509,7 @@ async fn redrives_are_refused_as_aws_refuses_them_and_a_client_token_is_idempote
     assert_eq!(of_type(&history, "ParallelStateEntered").len(), 2);
 
     // A second redrive counts on.
-    sfn.redrive_execution()
-        .execution_arn(&execution)
-        .send()
+    redrive(&sfn, &execution, None)
         .await
         .expect("a second redrive");
     ended(&sfn, &execution).await;
@@ -597,12 +566,9 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
         let emulator = state.start().await;
         let (sfn, ddb) = clients(&emulator);
         counts_table(&ddb).await;
-        let machine = create_machine(&sfn, "redrive-durable", definition.clone()).await;
-        let execution = start_execution(&sfn, &machine, json!({"keep": 1})).await;
-        assert_eq!(
-            ended(&sfn, &execution).await.status,
-            ExecutionStatus::Failed
-        );
+        let (execution, failed) =
+            run(&sfn, "redrive-durable", definition, json!({"keep": 1})).await;
+        assert_eq!(failed.status, ExecutionStatus::Failed);
         emulator.shutdown().await;
         execution
     };
@@ -610,9 +576,7 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
         let emulator = state.start().await;
         let (sfn, ddb) = clients(&emulator);
         set_gate(&ddb, true).await;
-        sfn.redrive_execution()
-            .execution_arn(&execution)
-            .send()
+        redrive(&sfn, &execution, None)
             .await
             .expect("RedriveExecution after a restart");
         assert_eq!(
@@ -636,18 +600,8 @@ async fn an_execution_that_failed_before_a_restart_is_redriven_after_it_and_stay
 async fn an_express_machine_is_not_redriven() {
     let emulator = testkit::aws::emulator().await;
     let (sfn, _) = clients(&emulator);
-    let express = sfn
-        .create_state_machine()
-        .name("redrive-express")
-        .r#type(StateMachineType::Express)
-        .definition(
-            json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}}).to_string(),
-        )
-        .role_arn(testkit::aws::role_arn("sfn-redrive"))
-        .send()
-        .await
-        .unwrap()
-        .state_machine_arn;
+    let fails = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E"}}});
+    let express = create_express_machine(&sfn, "redrive-express", fails).await;
     let execution = start_execution(&sfn, &express, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (code, message) = refused(&sfn, &execution, None).await;
@@ -656,16 +610,12 @@ async fn an_express_machine_is_not_redriven() {
         message,
         "Execution is of type EXPRESS and cannot be redriven"
     );
-    let listed = sfn
-        .list_executions()
+    // AWS lists no EXPRESS executions.
+    sfn.list_executions()
         .state_machine_arn(&express)
         .send()
         .await
-        .expect_err("AWS lists no EXPRESS executions");
-    assert_eq!(
-        listed.into_service_error().code(),
-        Some("StateMachineTypeNotSupported")
-    );
+        .assert_error_code("StateMachineTypeNotSupported");
     emulator.shutdown().await;
 }
 
@@ -714,12 +664,7 @@ async fn an_execution_that_cannot_continue_after_a_restart_ends_failed_and_the_s
             cause.starts_with("The emulator could not continue this execution after a restart"),
             "{cause}"
         );
-        let described = sfn
-            .describe_execution()
-            .execution_arn(&other)
-            .send()
-            .await
-            .unwrap();
+        let described = describe_execution(&sfn, &other).await;
         assert_eq!(
             described.status,
             ExecutionStatus::Running,
