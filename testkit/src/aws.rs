@@ -297,3 +297,29 @@ pub async fn history_in_pages(
         }
     }
 }
+
+/// What tests of refusals check when the error's message matters too (as [`code_message`]
+/// reads it), the companion of [`Refusal`].
+pub trait Explained {
+    /// The code and message the call failed with; panics if it succeeded.
+    fn error_code_message(self) -> (String, String);
+    /// Panics unless the call failed with error `code` and exactly `message`.
+    fn assert_error_message(self, code: &str, message: &str);
+}
+
+impl<T: std::fmt::Debug, E: aws_sdk_sfn::error::ProvideErrorMetadata + std::fmt::Debug> Explained
+    for Result<T, aws_sdk_sfn::error::SdkError<E>>
+{
+    #[track_caller]
+    fn error_code_message(self) -> (String, String) {
+        code_message(&self.unwrap_err())
+    }
+
+    #[track_caller]
+    fn assert_error_message(self, code: &str, message: &str) {
+        assert_eq!(
+            self.error_code_message(),
+            (code.to_string(), message.to_string())
+        );
+    }
+}

@@ -10,6 +10,10 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use emulator::request::RequestContext;
 use serde_json::json;
+use testkit::aws::{string_key_table, Explained, Refusal};
+
+/// An item, or a key: attribute names and their values.
+type Item = HashMap<String, Av>;
 
 fn client(emulator: &emulator::Emulator) -> Client {
     Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
@@ -39,17 +43,77 @@ fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
         .unwrap()
 }
 
-/// A PAY_PER_REQUEST table keyed by `id` (S).
-async fn simple_table(client: &Client, name: &str) {
+/// CreateTable of a PAY_PER_REQUEST table `name` keyed by `id` (S), to send as is or with more.
+fn id_table(
+    client: &Client,
+    name: &str,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
     client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key_element("id", KeyType::Hash))
         .attribute_definitions(attribute("id", ScalarAttributeType::S))
+}
+
+/// The description of the table `name`.
+async fn describe(ddb: &Client, name: &str) -> aws_sdk_dynamodb::types::TableDescription {
+    ddb.describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap()
+}
+
+/// The item of `table` under `key`, read with GetItem (eventually consistent).
+async fn read_item(ddb: &Client, table: &str, key: &[(&str, Av)]) -> Option<Item> {
+    let key = key
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    ddb.get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+/// Turns TTL on for `table`, on the attribute `name`.
+async fn ttl_on(ddb: &Client, table: &str, name: &str) {
+    ddb.update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(name)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
+}
+
+/// The sort keys (`sk`, numbers) of `items`, in their order.
+fn sort_keys(items: &[Item]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|i| i["sk"].as_n().unwrap().as_str())
+        .collect()
+}
+
+/// The `id`s (strings) of `items`, sorted.
+fn sorted_ids(items: &[Item]) -> Vec<&str> {
+    let mut ids: Vec<&str> = items
+        .iter()
+        .map(|i| i["id"].as_s().unwrap().as_str())
+        .collect();
+    ids.sort();
+    ids
 }
 
 /// A table keyed by `pk` (S) and `sk` (N), with a GSI on `status` (S) / `sk`.
@@ -85,12 +149,7 @@ async fn sorted_table(client: &Client, name: &str) {
 async fn table_lifecycle_tags_and_ttl() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    let created = ddb
-        .create_table()
-        .table_name("jobs")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key_element("id", KeyType::Hash))
-        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+    let created = id_table(&ddb, "jobs")
         .tags(Tag::builder().key("team").value("core").build().unwrap())
         .send()
         .await
@@ -100,16 +159,9 @@ async fn table_lifecycle_tags_and_ttl() {
         description.table_arn(),
         Some("arn:aws:dynamodb:us-east-1:123456789012:table/jobs")
     );
-    simple_table(&ddb, "other").await;
+    string_key_table(&ddb, "other", "id").await;
 
-    let table = ddb
-        .describe_table()
-        .table_name("jobs")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = describe(&ddb, "jobs").await;
     assert_eq!(table.table_status().map(|s| s.as_str()), Some("ACTIVE"));
     assert_eq!(table.item_count(), Some(0));
     assert_eq!(table.key_schema()[0].attribute_name(), "id");
@@ -121,22 +173,10 @@ async fn table_lifecycle_tags_and_ttl() {
         Some("PAY_PER_REQUEST")
     );
 
-    let again = ddb
-        .create_table()
-        .table_name("jobs")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key_element("id", KeyType::Hash))
-        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+    id_table(&ddb, "jobs")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&again),
-        (
-            "ResourceInUseException".into(),
-            "Table already exists: jobs".into()
-        )
-    );
+        .assert_error_message("ResourceInUseException", "Table already exists: jobs");
 
     let first = ddb.list_tables().limit(1).send().await.unwrap();
     assert_eq!(first.table_names(), ["jobs"]);
@@ -172,18 +212,7 @@ async fn table_lifecycle_tags_and_ttl() {
     let tags: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
     assert_eq!(tags, [("env", "test")]);
 
-    ddb.update_time_to_live()
-        .table_name("jobs")
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name("expires")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    ttl_on(&ddb, "jobs", "expires").await;
     let ttl = ddb
         .describe_time_to_live()
         .table_name("jobs")
@@ -205,19 +234,14 @@ async fn table_lifecycle_tags_and_ttl() {
             .map(|s| s.as_str()),
         Some("DELETING")
     );
-    let gone = ddb
-        .describe_table()
+    ddb.describe_table()
         .table_name("jobs")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&gone),
-        (
-            "ResourceNotFoundException".into(),
-            "Requested resource not found: Table: jobs not found".into()
-        )
-    );
+        .assert_error_message(
+            "ResourceNotFoundException",
+            "Requested resource not found: Table: jobs not found",
+        );
     emulator.shutdown().await;
 }
 
@@ -225,7 +249,7 @@ async fn table_lifecycle_tags_and_ttl() {
 async fn put_get_delete_every_type() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "things").await;
+    string_key_table(&ddb, "things", "id").await;
     let item = HashMap::from([
         ("id".to_string(), s("a")),
         ("price".to_string(), n("01.50")),
@@ -291,14 +315,7 @@ async fn put_get_delete_every_type() {
         .await
         .unwrap();
     assert_eq!(deleted.attributes().unwrap()["flag"], Av::Bool(true));
-    let missing = ddb
-        .get_item()
-        .table_name("things")
-        .key("id", s("a"))
-        .send()
-        .await
-        .unwrap();
-    assert!(missing.item().is_none());
+    assert!(read_item(&ddb, "things", &[("id", s("a"))]).await.is_none());
     emulator.shutdown().await;
 }
 
@@ -306,7 +323,7 @@ async fn put_get_delete_every_type() {
 async fn conditional_put_fails_the_second_time() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "tokens").await;
+    string_key_table(&ddb, "tokens", "id").await;
     let put = || {
         ddb.put_item()
             .table_name("tokens")
@@ -330,29 +347,19 @@ async fn conditional_put_fails_the_second_time() {
     assert_eq!(ccf.item().unwrap()["token"], s("t1"));
 
     // Delete conditioned on the stored token.
-    let wrong = ddb
-        .delete_item()
-        .table_name("tokens")
-        .key("id", s("job-1"))
-        .condition_expression("#t = :t")
-        .expression_attribute_names("#t", "token")
-        .expression_attribute_values(":t", s("other"))
-        .send()
+    let delete_if = |token: &str| {
+        ddb.delete_item()
+            .table_name("tokens")
+            .key("id", s("job-1"))
+            .condition_expression("#t = :t")
+            .expression_attribute_names("#t", "token")
+            .expression_attribute_values(":t", s(token))
+            .send()
+    };
+    delete_if("other")
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&wrong).0,
-        "ConditionalCheckFailedException"
-    );
-    ddb.delete_item()
-        .table_name("tokens")
-        .key("id", s("job-1"))
-        .condition_expression("#t = :t")
-        .expression_attribute_names("#t", "token")
-        .expression_attribute_values(":t", s("t1"))
-        .send()
-        .await
-        .unwrap();
+        .assert_error_code("ConditionalCheckFailedException");
+    delete_if("t1").await.unwrap();
     emulator.shutdown().await;
 }
 
@@ -360,7 +367,7 @@ async fn conditional_put_fails_the_second_time() {
 async fn update_expressions_with_return_values() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "counters").await;
+    string_key_table(&ddb, "counters", "id").await;
     let created = ddb
         .update_item()
         .table_name("counters")
@@ -418,28 +425,17 @@ async fn update_expressions_with_return_values() {
         old.attributes().unwrap()["hits"],
         n("99999999999999999999999999999999999999")
     );
-    let item = ddb
-        .get_item()
-        .table_name("counters")
-        .key("id", s("c"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(item.item().unwrap()["hits"], n("0"));
+    let counter = read_item(&ddb, "counters", &[("id", s("c"))]).await;
+    assert_eq!(counter.unwrap()["hits"], n("0"));
 
-    let overflow = ddb
-        .update_item()
+    ddb.update_item()
         .table_name("counters")
         .key("id", s("c"))
         .update_expression("SET hits = :big + :big")
         .expression_attribute_values(":big", n("99999999999999999999999999999999999999"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&overflow).0,
-        "ValidationException"
-    );
+        .assert_error_code("ValidationException");
 
     let key_update = ddb
         .update_item()
@@ -448,10 +444,9 @@ async fn update_expressions_with_return_values() {
         .update_expression("SET id = :v")
         .expression_attribute_values(":v", s("d"))
         .send()
-        .await
-        .unwrap_err();
+        .await;
     assert_eq!(
-        testkit::aws::code_message(&key_update).1,
+        key_update.error_code_message().1,
         "One or more parameter values were invalid: Cannot update attribute id. This attribute is part of the key"
     );
     emulator.shutdown().await;
@@ -502,7 +497,7 @@ async fn query_with_sort_key_range_and_pagination() {
             .await
             .unwrap();
         pages += 1;
-        seen.extend(page.items().iter().map(|i| i["sk"].as_n().unwrap().clone()));
+        seen.extend(sort_keys(page.items()).into_iter().map(String::from));
         start = page.last_evaluated_key().cloned();
         if start.is_none() {
             break;
@@ -524,12 +519,7 @@ async fn query_with_sort_key_range_and_pagination() {
         .send()
         .await
         .unwrap();
-    let sks: Vec<&str> = backwards
-        .items()
-        .iter()
-        .map(|i| i["sk"].as_n().unwrap().as_str())
-        .collect();
-    assert_eq!(sks, ["9", "7", "5"]);
+    assert_eq!(sort_keys(backwards.items()), ["9", "7", "5"]);
     assert_eq!(backwards.scanned_count(), 6);
 
     let count = ddb
@@ -587,22 +577,13 @@ async fn scan_with_filter_and_gsi_query() {
         .await
         .unwrap();
     let items = gsi.items();
-    let sks: Vec<&str> = items
-        .iter()
-        .map(|i| i["sk"].as_n().unwrap().as_str())
-        .collect();
-    assert_eq!(sks, ["2", "4", "6"]);
+    assert_eq!(sort_keys(items), ["2", "4", "6"]);
     // KEYS_ONLY: the table's and the index's keys, not the payload.
     let mut names: Vec<&String> = items[0].keys().collect();
     names.sort();
     assert_eq!(names, ["pk", "sk", "status"]);
-    let describe = ddb
-        .describe_table()
-        .table_name("events")
-        .send()
-        .await
-        .unwrap();
-    let index = &describe.table().unwrap().global_secondary_indexes()[0];
+    let table = describe(&ddb, "events").await;
+    let index = &table.global_secondary_indexes()[0];
     assert_eq!(index.item_count(), Some(10));
     emulator.shutdown().await;
 }
@@ -613,85 +594,52 @@ async fn bad_requests_get_aws_errors() {
     let ddb = client(&emulator);
     sorted_table(&ddb, "events").await;
 
-    let missing = ddb
-        .get_item()
+    ddb.get_item()
         .table_name("nope")
         .key("id", s("a"))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&missing),
-        (
-            "ResourceNotFoundException".into(),
-            "Requested resource not found".into()
-        )
-    );
+        .assert_error_message("ResourceNotFoundException", "Requested resource not found");
 
-    let wrong_type = ddb
-        .put_item()
+    ddb.put_item()
         .table_name("events")
         .item("pk", s("a"))
         .item("sk", s("x"))
         .send()
         .await
-        .unwrap_err();
+        .assert_error_message(
+            "ValidationException",
+            "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S",
+        );
+    let missing_key = ddb.put_item().table_name("events").item("pk", s("a"));
     assert_eq!(
-        testkit::aws::code_message(&wrong_type),
-        (
-            "ValidationException".into(),
-            "One or more parameter values were invalid: Type mismatch for key sk expected: N actual: S".into()
-        )
-    );
-    let missing_key = ddb
-        .put_item()
-        .table_name("events")
-        .item("pk", s("a"))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&missing_key).1,
+        missing_key.send().await.error_code_message().1,
         "One or more parameter values were invalid: Missing the key sk in the item"
     );
-    let bad_key = ddb
-        .get_item()
-        .table_name("events")
-        .key("pk", s("a"))
-        .send()
-        .await
-        .unwrap_err();
+    let bad_key = ddb.get_item().table_name("events").key("pk", s("a"));
     assert_eq!(
-        testkit::aws::code_message(&bad_key).1,
+        bad_key.send().await.error_code_message().1,
         "The provided key element does not match the schema"
     );
 
-    let syntax = ddb
-        .put_item()
+    ddb.put_item()
         .table_name("events")
         .item("pk", s("a"))
         .item("sk", n("1"))
         .condition_expression("attribute_not_exists(pk")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&syntax),
-        (
-            "ValidationException".into(),
-            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"pk\"".into()
-        )
-    );
+        .assert_error_message(
+            "ValidationException",
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"pk\"",
+        );
     let reserved = ddb
         .scan()
         .table_name("events")
         .filter_expression("status = :s")
-        .expression_attribute_values(":s", s("x"))
-        .send()
-        .await
-        .unwrap_err();
+        .expression_attribute_values(":s", s("x"));
     assert_eq!(
-        testkit::aws::code_message(&reserved).1,
+        reserved.send().await.error_code_message().1,
         "Invalid FilterExpression: Attribute name is a reserved keyword; reserved keyword: status"
     );
     let unused = ddb
@@ -699,23 +647,17 @@ async fn bad_requests_get_aws_errors() {
         .table_name("events")
         .filter_expression("payload = :a")
         .expression_attribute_values(":a", s("x"))
-        .expression_attribute_values(":b", s("y"))
-        .send()
-        .await
-        .unwrap_err();
+        .expression_attribute_values(":b", s("y"));
     assert_eq!(
-        testkit::aws::code_message(&unused).1,
+        unused.send().await.error_code_message().1,
         "Value provided in ExpressionAttributeValues unused in expressions: keys: {:b}"
     );
     let undefined = ddb
         .query()
         .table_name("events")
-        .key_condition_expression("pk = :pk")
-        .send()
-        .await
-        .unwrap_err();
+        .key_condition_expression("pk = :pk");
     assert_eq!(
-        testkit::aws::code_message(&undefined).1,
+        undefined.send().await.error_code_message().1,
         "Invalid KeyConditionExpression: An expression attribute value used in expression is not defined; attribute value: :pk"
     );
     let key_in_filter = ddb
@@ -724,12 +666,9 @@ async fn bad_requests_get_aws_errors() {
         .key_condition_expression("pk = :pk")
         .filter_expression("sk > :n")
         .expression_attribute_values(":pk", s("a"))
-        .expression_attribute_values(":n", n("1"))
-        .send()
-        .await
-        .unwrap_err();
+        .expression_attribute_values(":n", n("1"));
     assert_eq!(
-        testkit::aws::code_message(&key_in_filter).1,
+        key_in_filter.send().await.error_code_message().1,
         "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"
     );
     let too_big = ddb
@@ -737,44 +676,27 @@ async fn bad_requests_get_aws_errors() {
         .table_name("events")
         .item("pk", s("a"))
         .item("sk", n("1"))
-        .item("blob", s(&"x".repeat(410 * 1024)))
-        .send()
-        .await
-        .unwrap_err();
+        .item("blob", s(&"x".repeat(410 * 1024)));
     assert_eq!(
-        testkit::aws::code_message(&too_big).1,
+        too_big.send().await.error_code_message().1,
         "Item size has exceeded the maximum allowed size"
     );
 
-    let unused_definition = ddb
-        .create_table()
-        .table_name("extra-def")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key_element("id", KeyType::Hash))
-        .attribute_definitions(attribute("id", ScalarAttributeType::S))
+    id_table(&ddb, "extra-def")
         .attribute_definitions(attribute("extra", ScalarAttributeType::N))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&unused_definition),
-        (
-            "ValidationException".into(),
-            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions".into()
-        )
-    );
-    let no_throughput = ddb
-        .create_table()
+        .assert_error_message(
+            "ValidationException",
+            "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        );
+    ddb.create_table()
         .table_name("no-capacity")
         .key_schema(key_element("id", KeyType::Hash))
         .attribute_definitions(attribute("id", ScalarAttributeType::S))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(
-        testkit::aws::code_message(&no_throughput).0,
-        "ValidationException"
-    );
+        .assert_error_code("ValidationException");
 
     // Wrong JSON types reach the same code path as HTTP requests.
     let cloud = emulator.cloud();
@@ -799,7 +721,7 @@ async fn bad_requests_get_aws_errors() {
 async fn internal_callers_use_the_same_json() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "pauses").await;
+    string_key_table(&ddb, "pauses", "id").await;
     let cloud = emulator.cloud();
     let ctx = RequestContext::internal("dynamodb", "us-east-1");
     let put = json!({
@@ -816,14 +738,8 @@ async fn internal_callers_use_the_same_json() {
         .await
         .unwrap_err();
     assert_eq!(err.code, "ConditionalCheckFailedException");
-    let got = ddb
-        .get_item()
-        .table_name("pauses")
-        .key("id", s("job"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(got.item().unwrap()["token"], s("tok"));
+    let got = read_item(&ddb, "pauses", &[("id", s("job"))]).await;
+    assert_eq!(got.unwrap()["token"], s("tok"));
     emulator.shutdown().await;
 }
 
@@ -831,7 +747,7 @@ async fn internal_callers_use_the_same_json() {
 async fn batch_operations() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "batch").await;
+    string_key_table(&ddb, "batch", "id").await;
     use aws_sdk_dynamodb::types::{DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest};
     let put = |id: &str| {
         WriteRequest::builder()
@@ -870,12 +786,7 @@ async fn batch_operations() {
         .send()
         .await
         .unwrap();
-    let mut ids: Vec<&str> = got.responses().unwrap()["batch"]
-        .iter()
-        .map(|i| i["id"].as_s().unwrap().as_str())
-        .collect();
-    ids.sort();
-    assert_eq!(ids, ["a", "c"]);
+    assert_eq!(sorted_ids(&got.responses().unwrap()["batch"]), ["a", "c"]);
     emulator.shutdown().await;
 }
 
@@ -903,53 +814,21 @@ async fn tables_and_items_survive_a_restart() {
             .send()
             .await
             .unwrap();
-        ddb.update_time_to_live()
-            .table_name("events")
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name("exp")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        ttl_on(&ddb, "events", "exp").await;
         emulator.shutdown().await;
     }
     let emulator = state.start().await;
     let ddb = client(&emulator);
-    let table = ddb
-        .describe_table()
-        .table_name("events")
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = describe(&ddb, "events").await;
     assert_eq!(table.item_count(), Some(10));
     assert_eq!(
         table.global_secondary_indexes()[0].index_name(),
         Some("by-status")
     );
-    let item = ddb
-        .get_item()
-        .table_name("events")
-        .key("pk", s("user"))
-        .key("sk", n("3"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(item.item().unwrap()["payload"], s("changed"));
-    let gone = ddb
-        .get_item()
-        .table_name("events")
-        .key("pk", s("user"))
-        .key("sk", n("4"))
-        .send()
-        .await
-        .unwrap();
-    assert!(gone.item().is_none());
+    let changed = read_item(&ddb, "events", &[("pk", s("user")), ("sk", n("3"))]).await;
+    assert_eq!(changed.unwrap()["payload"], s("changed"));
+    let gone = read_item(&ddb, "events", &[("pk", s("user")), ("sk", n("4"))]).await;
+    assert!(gone.is_none());
     let ttl = ddb
         .describe_time_to_live()
         .table_name("events")
@@ -978,7 +857,7 @@ async fn tables_and_items_survive_a_restart() {
 async fn expired_items_are_deleted_once_ttl_is_on() {
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "leases").await;
+    string_key_table(&ddb, "leases", "id").await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -1003,27 +882,10 @@ async fn expired_items_are_deleted_once_ttl_is_on() {
         .send()
         .await
         .unwrap();
-    ddb.update_time_to_live()
-        .table_name("leases")
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name("expires")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    ttl_on(&ddb, "leases", "expires").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let scan = ddb.scan().table_name("leases").send().await.unwrap();
-    let mut ids: Vec<&str> = scan
-        .items()
-        .iter()
-        .map(|i| i["id"].as_s().unwrap().as_str())
-        .collect();
-    ids.sort();
-    assert_eq!(ids, ["ancient", "future", "text"]);
+    assert_eq!(sorted_ids(scan.items()), ["ancient", "future", "text"]);
     emulator.shutdown().await;
 }
 
@@ -1034,7 +896,7 @@ async fn writes_cost_the_larger_of_the_item_before_and_after() {
     use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
     let emulator = testkit::aws::emulator().await;
     let ddb = client(&emulator);
-    simple_table(&ddb, "sized").await;
+    string_key_table(&ddb, "sized", "id").await;
     let big = "x".repeat(3000);
     let units = |capacity: Option<&aws_sdk_dynamodb::types::ConsumedCapacity>| {
         capacity.and_then(|c| c.capacity_units())
@@ -1136,6 +998,15 @@ mod transactions {
         ]
     }
 
+    /// TransactWriteItems of `items`, to send as is or with a client token.
+    fn write(
+        ddb: &Client,
+        items: Vec<TransactWriteItem>,
+    ) -> aws_sdk_dynamodb::operation::transact_write_items::builders::TransactWriteItemsFluentBuilder
+    {
+        ddb.transact_write_items().set_transact_items(Some(items))
+    }
+
     async fn balances(ddb: &Client) -> Vec<(String, Option<String>)> {
         let mut items: Vec<(String, Option<String>)> = ddb
             .scan()
@@ -1158,7 +1029,7 @@ mod transactions {
     }
 
     async fn accounts(ddb: &Client) {
-        simple_table(ddb, "accounts").await;
+        string_key_table(ddb, "accounts", "id").await;
         for (id, balance) in [("a", "10"), ("b", "0")] {
             ddb.put_item()
                 .table_name("accounts")
@@ -1188,21 +1059,12 @@ mod transactions {
     #[tokio::test]
     async fn write_all_or_none_with_a_reason_per_action() {
         let (emulator, ddb) = accounts_emulator().await;
-        ddb.transact_write_items()
-            .set_transact_items(Some(transfer("6", "r1")))
-            .send()
-            .await
-            .unwrap();
+        write(&ddb, transfer("6", "r1")).send().await.unwrap();
         let after_first = owned(&[("a", Some("4")), ("b", Some("6")), ("r1", Some("6"))]);
         assert_eq!(balances(&ddb).await, after_first);
 
         // a holds 4: its condition fails, and neither b nor the receipt is written.
-        let err = ddb
-            .transact_write_items()
-            .set_transact_items(Some(transfer("6", "r2")))
-            .send()
-            .await
-            .unwrap_err();
+        let err = write(&ddb, transfer("6", "r2")).send().await.unwrap_err();
         let TransactWriteItemsError::TransactionCanceledException(cancelled) =
             err.into_service_error()
         else {
@@ -1228,13 +1090,10 @@ mod transactions {
             .send()
             .await
             .unwrap();
-        let (code, message) = testkit::aws::code_message(
-            &ddb.transact_write_items()
-                .set_transact_items(Some(transfer("1", "r3")))
-                .send()
-                .await
-                .unwrap_err(),
-        );
+        let (code, message) = write(&ddb, transfer("1", "r3"))
+            .send()
+            .await
+            .error_code_message();
         assert_eq!(code, "TransactionCanceledException");
         assert!(
             message.ends_with("[None, None, None, ConditionalCheckFailed]"),
@@ -1258,13 +1117,7 @@ mod transactions {
             .unwrap();
         let mut items = transfer("1", "r4");
         items[0] = TransactWriteItem::builder().update(bad).build();
-        let (code, message) = testkit::aws::code_message(
-            &ddb.transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await
-                .unwrap_err(),
-        );
+        let (code, message) = write(&ddb, items).send().await.error_code_message();
         assert_eq!(code, "TransactionCanceledException");
         assert!(
             message.ends_with("[ValidationError, None, None, None]"),
@@ -1286,11 +1139,7 @@ mod transactions {
             .await
             .unwrap();
         let checks = transfer("1", "r5").split_off(3);
-        ddb.transact_write_items()
-            .set_transact_items(Some(checks))
-            .send()
-            .await
-            .unwrap();
+        write(&ddb, checks).send().await.unwrap();
         assert_eq!(
             balances(&ddb).await,
             owned(&[("a", Some("4")), ("b", Some("6"))])
@@ -1310,25 +1159,14 @@ mod transactions {
     async fn bad_transactions_get_aws_errors_and_change_nothing() {
         let (emulator, ddb) = accounts_emulator().await;
         let before = balances(&ddb).await;
-        let send = |items: Vec<TransactWriteItem>| {
-            let ddb = ddb.clone();
-            async move {
-                testkit::aws::code_message(
-                    &ddb.transact_write_items()
-                        .set_transact_items(Some(items))
-                        .send()
-                        .await
-                        .unwrap_err(),
-                )
-            }
-        };
+        let send = |items: Vec<TransactWriteItem>| write(&ddb, items).send();
         let twice = vec![
             update("a", "SET balance = balance - :x", None, "1"),
             update("a", "SET balance = balance + :x", None, "1"),
         ];
         let validation = |message: &str| ("ValidationException".to_string(), message.to_string());
         assert_eq!(
-            send(twice).await,
+            send(twice).await.error_code_message(),
             validation("Transaction request cannot include multiple operations on one item")
         );
         let put = put_z("accounts");
@@ -1343,7 +1181,7 @@ mod transactions {
             )
             .build();
         assert_eq!(
-            send(vec![both]).await,
+            send(vec![both]).await.error_code_message(),
             validation("TransactItems can only contain one of Check, Put, Update or Delete")
         );
         let elsewhere = put_z("no-such-table");
@@ -1351,20 +1189,23 @@ mod transactions {
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().put(elsewhere).build(),
         ];
-        assert_eq!(send(items).await.0, "ResourceNotFoundException");
-        let (code, message) = send(Vec::new()).await;
+        assert_eq!(
+            send(items).await.error_code_message().0,
+            "ResourceNotFoundException"
+        );
+        let (code, message) = send(Vec::new()).await.error_code_message();
         assert_eq!(code, "ValidationException");
         assert!(message.contains("at 'transactItems' failed to satisfy constraint: Member must have length greater than or equal to 1"), "{message}");
         let many = (0..101)
             .map(|i| update(&format!("k{i}"), "SET balance = :x", None, "1"))
             .collect();
-        let (_, message) = send(many).await;
+        let (_, message) = send(many).await.error_code_message();
         assert!(
             message.contains("Member must have length less than or equal to 100"),
             "{message}"
         );
         let key_update = update("a", "SET id = :x", None, "1");
-        let (_, message) = send(vec![key_update]).await;
+        let (_, message) = send(vec![key_update]).await.error_code_message();
         assert!(
             message.contains("Cannot update attribute id. This attribute is part of the key"),
             "{message}"
@@ -1382,8 +1223,7 @@ mod transactions {
             let ddb = client(&emulator);
             accounts(&ddb).await;
             for _ in 0..2 {
-                ddb.transact_write_items()
-                    .set_transact_items(Some(transfer("3", "r1")))
+                write(&ddb, transfer("3", "r1"))
                     .client_request_token(token)
                     .send()
                     .await
@@ -1395,28 +1235,19 @@ mod transactions {
         let emulator = state.start().await;
         let ddb = client(&emulator);
         assert_eq!(balances(&ddb).await, once);
-        ddb.transact_write_items()
-            .set_transact_items(Some(transfer("3", "r1")))
+        write(&ddb, transfer("3", "r1"))
             .client_request_token(token)
             .send()
             .await
             .unwrap();
         assert_eq!(balances(&ddb).await, once);
-        let (code, _) = testkit::aws::code_message(
-            &ddb.transact_write_items()
-                .set_transact_items(Some(transfer("4", "r1")))
-                .client_request_token(token)
-                .send()
-                .await
-                .unwrap_err(),
-        );
-        assert_eq!(code, "IdempotentParameterMismatchException");
-        // Without a token of the caller's, the SDK makes a new one each time: it writes again.
-        ddb.transact_write_items()
-            .set_transact_items(Some(transfer("3", "r1")))
+        write(&ddb, transfer("4", "r1"))
+            .client_request_token(token)
             .send()
             .await
-            .unwrap();
+            .assert_error_code("IdempotentParameterMismatchException");
+        // Without a token of the caller's, the SDK makes a new one each time: it writes again.
+        write(&ddb, transfer("3", "r1")).send().await.unwrap();
         assert_eq!(
             balances(&ddb).await[0],
             ("a".to_string(), Some("4".to_string()))
@@ -1461,19 +1292,15 @@ mod transactions {
         assert_eq!(capacity.len(), 1);
         assert_eq!(capacity[0].table_name(), Some("accounts"));
         assert_eq!(capacity[0].capacity_units(), Some(6.0));
-        let (code, message) = testkit::aws::code_message(
-            &ddb.transact_get_items()
-                .transact_items(get("a"))
-                .transact_items(get("a"))
-                .send()
-                .await
-                .unwrap_err(),
-        );
-        assert_eq!(code, "ValidationException");
-        assert_eq!(
-            message,
-            "Transaction request cannot include multiple operations on one item"
-        );
+        ddb.transact_get_items()
+            .transact_items(get("a"))
+            .transact_items(get("a"))
+            .send()
+            .await
+            .assert_error_message(
+                "ValidationException",
+                "Transaction request cannot include multiple operations on one item",
+            );
         emulator.shutdown().await;
     }
 }

@@ -2,7 +2,7 @@
 //! tags, delivery attempts and persistence.
 
 use std::time::Duration;
-use testkit::aws::Refusal;
+use testkit::aws::{Explained, Refusal};
 
 use aws_sdk_eventbridge::types::builders::PutEventsRequestEntryBuilder;
 use aws_sdk_eventbridge::types::{
@@ -23,6 +23,39 @@ fn target(id: &str, arn: &str) -> Target {
     Target::builder().id(id).arn(arn).build().unwrap()
 }
 
+/// A target `id` for `arn` that is sent the event's detail only.
+fn detail_target(id: &str, arn: &str) -> Target {
+    Target::builder()
+        .id(id)
+        .arn(arn)
+        .input_path("$.detail")
+        .build()
+        .unwrap()
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build().unwrap()
+}
+
+/// The pattern of the rule `paid` on the bus `orders`.
+const PAID: &str = r#"{"detail-type": ["Paid"]}"#;
+
+/// PutRule of the rule `name` matching `pattern` (on the default bus unless told otherwise).
+fn pattern_rule(
+    eb: &Client,
+    name: &str,
+    pattern: &str,
+) -> aws_sdk_eventbridge::operation::put_rule::builders::PutRuleFluentBuilder {
+    eb.put_rule().name(name).event_pattern(pattern)
+}
+
+/// PutRule of the rule `paid` matching [`PAID`] on the bus `orders`.
+fn paid_rule(
+    eb: &Client,
+) -> aws_sdk_eventbridge::operation::put_rule::builders::PutRuleFluentBuilder {
+    pattern_rule(eb, "paid", PAID).event_bus_name("orders")
+}
+
 fn entry_builder(source: &str, detail: &str) -> PutEventsRequestEntryBuilder {
     PutEventsRequestEntry::builder()
         .source(source)
@@ -39,13 +72,10 @@ async fn rule_lifecycle() {
     let emulator = testkit::aws::emulator().await;
     let eb = client(&emulator);
     let pattern = r#"{"source": ["jobs"], "detail": {"state": ["done"]}}"#;
-    let put = eb
-        .put_rule()
-        .name("job-done")
-        .event_pattern(pattern)
+    let put = pattern_rule(&eb, "job-done", pattern)
         .description("jobs that finished")
         .role_arn("arn:aws:iam::123456789012:role/events")
-        .tags(Tag::builder().key("team").value("ops").build().unwrap())
+        .tags(tag("team", "ops"))
         .send()
         .await
         .unwrap();
@@ -106,32 +136,21 @@ async fn rule_lifecycle() {
 
     // Rules on a custom bus have the bus in their ARN; schedules stay on the default bus.
     eb.create_event_bus().name("orders").send().await.unwrap();
-    let put = eb
-        .put_rule()
-        .name("paid")
-        .event_bus_name("orders")
-        .event_pattern(r#"{"detail-type": ["Paid"]}"#)
-        .send()
-        .await
-        .unwrap();
+    let put = paid_rule(&eb).send().await.unwrap();
     assert_eq!(
         put.rule_arn(),
         Some("arn:aws:events:us-east-1:123456789012:rule/orders/paid")
     );
-    let (code, message) = testkit::aws::code_message(
-        &eb.put_rule()
-            .name("tick")
-            .event_bus_name("orders")
-            .schedule_expression("rate(1 minute)")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ValidationException");
-    assert_eq!(
-        message,
-        "ScheduleExpression is supported only on the default event bus."
-    );
+    eb.put_rule()
+        .name("tick")
+        .event_bus_name("orders")
+        .schedule_expression("rate(1 minute)")
+        .send()
+        .await
+        .assert_error_message(
+            "ValidationException",
+            "ScheduleExpression is supported only on the default event bus.",
+        );
     eb.describe_rule()
         .name("paid")
         .send()
@@ -139,27 +158,22 @@ async fn rule_lifecycle() {
         .assert_error_code("ResourceNotFoundException");
 
     // Bad requests.
-    let (code, message) =
-        testkit::aws::code_message(&eb.put_rule().name("nothing").send().await.unwrap_err());
-    assert_eq!(code, "ValidationException");
-    assert_eq!(
-        message,
-        "Parameter(s) EventPattern or ScheduleExpression must be specified."
-    );
-    let (code, message) = testkit::aws::code_message(
-        &eb.put_rule()
-            .name("bad name")
-            .event_pattern(pattern)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    eb.put_rule()
+        .name("nothing")
+        .send()
+        .await
+        .assert_error_message(
+            "ValidationException",
+            "Parameter(s) EventPattern or ScheduleExpression must be specified.",
+        );
+    let (code, message) = pattern_rule(&eb, "bad name", pattern)
+        .send()
+        .await
+        .error_code_message();
     assert_eq!(code, "ValidationException");
     assert!(message.contains("regular expression pattern"), "{message}");
-    eb.put_rule()
-        .name("r")
+    pattern_rule(&eb, "r", pattern)
         .event_bus_name("missing")
-        .event_pattern(pattern)
         .send()
         .await
         .assert_error_code("ResourceNotFoundException");
@@ -167,15 +181,14 @@ async fn rule_lifecycle() {
     // Delete, twice (the second is a no-op, as on AWS).
     eb.delete_rule().name("job-done").send().await.unwrap();
     eb.delete_rule().name("job-done").send().await.unwrap();
-    let (code, message) = testkit::aws::code_message(
-        &eb.describe_rule()
-            .name("job-done")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ResourceNotFoundException");
-    assert_eq!(message, "Rule job-done does not exist on EventBus default.");
+    eb.describe_rule()
+        .name("job-done")
+        .send()
+        .await
+        .assert_error_message(
+            "ResourceNotFoundException",
+            "Rule job-done does not exist on EventBus default.",
+        );
     emulator.shutdown().await;
 }
 
@@ -183,9 +196,7 @@ async fn rule_lifecycle() {
 async fn targets_are_stored_listed_and_block_rule_deletion() {
     let emulator = testkit::aws::emulator().await;
     let eb = client(&emulator);
-    eb.put_rule()
-        .name("resume")
-        .event_pattern(r#"{"source": ["jobs"]}"#)
+    pattern_rule(&eb, "resume", r#"{"source": ["jobs"]}"#)
         .send()
         .await
         .unwrap();
@@ -212,12 +223,7 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
         )
         .build()
         .unwrap();
-    let lambda = Target::builder()
-        .id("fn")
-        .arn(LAMBDA_ARN)
-        .input_path("$.detail")
-        .build()
-        .unwrap();
+    let lambda = detail_target("fn", LAMBDA_ARN);
     let put = eb
         .put_targets()
         .rule("resume")
@@ -229,13 +235,7 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
     assert_eq!(put.failed_entry_count(), 0);
     assert!(put.failed_entries().is_empty());
 
-    let listed = eb
-        .list_targets_by_rule()
-        .rule("resume")
-        .send()
-        .await
-        .unwrap();
-    let targets = listed.targets();
+    let targets = targets_of(&eb, "resume").await;
     assert_eq!(targets.len(), 2);
     assert_eq!(targets[0].id(), "sfn");
     assert_eq!(targets[0].arn(), SFN_ARN);
@@ -267,35 +267,33 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
     assert_eq!(names.rule_names(), ["resume"]);
 
     // Targets the emulator cannot deliver to, and bad shaping, are refused.
-    let (code, message) = testkit::aws::code_message(
-        &eb.put_targets()
-            .rule("resume")
-            .targets(target("q", "arn:aws:sqs:us-east-1:123456789012:queue"))
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let (code, message) = eb
+        .put_targets()
+        .rule("resume")
+        .targets(target("q", "arn:aws:sqs:us-east-1:123456789012:queue"))
+        .send()
+        .await
+        .error_code_message();
     assert_eq!(code, "ValidationException");
     assert!(
         message.contains("Step Functions state machines"),
         "{message}"
     );
-    let (code, message) = testkit::aws::code_message(
-        &eb.put_targets()
-            .rule("resume")
-            .targets(
-                Target::builder()
-                    .id("both")
-                    .arn(SFN_ARN)
-                    .input("{}")
-                    .input_path("$.detail")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let (code, message) = eb
+        .put_targets()
+        .rule("resume")
+        .targets(
+            Target::builder()
+                .id("both")
+                .arn(SFN_ARN)
+                .input("{}")
+                .input_path("$.detail")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .error_code_message();
     assert_eq!(code, "ValidationException");
     assert!(message.contains("only one of Input"), "{message}");
     eb.put_targets()
@@ -306,10 +304,14 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
         .assert_error_code("ResourceNotFoundException");
 
     // A rule with targets cannot be deleted.
-    let (code, message) =
-        testkit::aws::code_message(&eb.delete_rule().name("resume").send().await.unwrap_err());
-    assert_eq!(code, "ValidationException");
-    assert_eq!(message, "Rule can't be deleted since it has targets.");
+    eb.delete_rule()
+        .name("resume")
+        .send()
+        .await
+        .assert_error_message(
+            "ValidationException",
+            "Rule can't be deleted since it has targets.",
+        );
     let removed = eb
         .remove_targets()
         .rule("resume")
@@ -319,13 +321,7 @@ async fn targets_are_stored_listed_and_block_rule_deletion() {
         .await
         .unwrap();
     assert_eq!(removed.failed_entry_count(), 0);
-    let listed = eb
-        .list_targets_by_rule()
-        .rule("resume")
-        .send()
-        .await
-        .unwrap();
-    assert!(listed.targets().is_empty());
+    assert!(targets_of(&eb, "resume").await.is_empty());
     eb.delete_rule().name("resume").send().await.unwrap();
     emulator.shutdown().await;
 }
@@ -373,43 +369,43 @@ async fn put_events_accepts_entries_and_reports_bad_ones() {
     for _ in 0..11 {
         too_many = too_many.entries(entry("jobs", "{}"));
     }
-    let (code, message) = testkit::aws::code_message(&too_many.send().await.unwrap_err());
+    let (code, message) = too_many.send().await.error_code_message();
     assert_eq!(code, "ValidationException");
     assert!(message.contains("less than or equal to 10"), "{message}");
     emulator.shutdown().await;
 }
 
-/// Waits until the delivery log holds `n` attempts.
+/// The targets of the rule `rule` on the default bus.
+async fn targets_of(eb: &Client, rule: &str) -> Vec<Target> {
+    let listed = eb.list_targets_by_rule().rule(rule).send().await.unwrap();
+    listed.targets().to_vec()
+}
+
+/// Waits (up to 2 s) until the delivery log holds `n` attempts.
 async fn attempts(
     emulator: &Emulator,
     n: usize,
 ) -> Vec<emulator::services::events::targets::Attempt> {
-    for _ in 0..200 {
+    let log = testkit::eventually(2, || async {
         let log = emulator.cloud().events.deliveries();
-        if log.len() >= n {
-            return log;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!(
-        "expected {n} delivery attempts, got {:?}",
-        emulator.cloud().events.deliveries()
-    );
+        (log.len() >= n).then_some(log)
+    })
+    .await;
+    log.unwrap_or_else(|| {
+        panic!(
+            "expected {n} delivery attempts, got {:?}",
+            emulator.cloud().events.deliveries()
+        )
+    })
 }
 
 #[tokio::test]
 async fn matching_events_are_delivered_to_each_target_with_shaped_input() {
     let emulator = testkit::aws::emulator().await;
     let eb = client(&emulator);
-    eb.put_rule()
-        .name("done")
-        .event_pattern(r#"{"source": ["jobs"], "detail": {"state": ["done"]}}"#)
-        .send()
-        .await
-        .unwrap();
-    eb.put_rule()
-        .name("disabled")
-        .event_pattern(r#"{"source": ["jobs"]}"#)
+    let done = r#"{"source": ["jobs"], "detail": {"state": ["done"]}}"#;
+    pattern_rule(&eb, "done", done).send().await.unwrap();
+    pattern_rule(&eb, "disabled", r#"{"source": ["jobs"]}"#)
         .state(RuleState::Disabled)
         .send()
         .await
@@ -429,7 +425,7 @@ async fn matching_events_are_delivered_to_each_target_with_shaped_input() {
                 .build()
                 .unwrap(),
         )
-        .targets(Target::builder().id("fn").arn(LAMBDA_ARN).build().unwrap())
+        .targets(target("fn", LAMBDA_ARN))
         .send()
         .await
         .unwrap();
@@ -554,14 +550,13 @@ async fn test_event_pattern_answers_for_each_operator() {
             .unwrap();
         assert_eq!(result.result(), expected, "{pattern}");
     }
-    let (code, message) = testkit::aws::code_message(
-        &eb.test_event_pattern()
-            .event_pattern(r#"{"source": ["jobs"]}"#)
-            .event(r#"{"source": "jobs"}"#)
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let (code, message) = eb
+        .test_event_pattern()
+        .event_pattern(r#"{"source": ["jobs"]}"#)
+        .event(r#"{"source": "jobs"}"#)
+        .send()
+        .await
+        .error_code_message();
     assert_eq!(code, "ValidationException");
     assert!(
         message.starts_with("Parameter Event is not valid."),
@@ -599,31 +594,23 @@ async fn invalid_patterns_are_refused_with_invalid_event_pattern_exception() {
         ),
     ];
     for (pattern, reason) in cases {
-        let (code, message) = testkit::aws::code_message(
-            &eb.put_rule()
-                .name("bad")
-                .event_pattern(pattern)
-                .send()
-                .await
-                .unwrap_err(),
-        );
+        let bad = pattern_rule(&eb, "bad", pattern).send().await;
+        let (code, message) = bad.error_code_message();
         assert_eq!(code, "InvalidEventPatternException", "{pattern}");
         assert_eq!(
             message,
             format!("Event pattern is not valid. Reason: {reason}")
         );
-        let (code, _) = testkit::aws::code_message(
-            &eb.test_event_pattern()
-                .event_pattern(pattern)
-                .event("{}")
-                .send()
-                .await
-                .unwrap_err(),
-        );
+        let test = eb.test_event_pattern().event_pattern(pattern).event("{}");
+        let (code, _) = test.send().await.error_code_message();
         assert_eq!(code, "InvalidEventPatternException", "{pattern}");
     }
-    let (code, _) =
-        testkit::aws::code_message(&eb.describe_rule().name("bad").send().await.unwrap_err());
+    let (code, _) = eb
+        .describe_rule()
+        .name("bad")
+        .send()
+        .await
+        .error_code_message();
     assert_eq!(code, "ResourceNotFoundException", "nothing was stored");
     emulator.shutdown().await;
 }
@@ -642,21 +629,20 @@ async fn event_buses_and_tags() {
         .create_event_bus()
         .name("orders")
         .description("order events")
-        .tags(Tag::builder().key("env").value("test").build().unwrap())
+        .tags(tag("env", "test"))
         .send()
         .await
         .unwrap();
     let bus_arn = "arn:aws:events:us-east-1:123456789012:event-bus/orders";
     assert_eq!(created.event_bus_arn(), Some(bus_arn));
-    let (code, message) = testkit::aws::code_message(
-        &eb.create_event_bus()
-            .name("orders")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ResourceAlreadyExistsException");
-    assert_eq!(message, "Event bus orders already exists.");
+    eb.create_event_bus()
+        .name("orders")
+        .send()
+        .await
+        .assert_error_message(
+            "ResourceAlreadyExistsException",
+            "Event bus orders already exists.",
+        );
     let described = eb.describe_event_bus().name(bus_arn).send().await.unwrap();
     assert_eq!(described.name(), Some("orders"));
     assert_eq!(described.description(), Some("order events"));
@@ -677,11 +663,7 @@ async fn event_buses_and_tags() {
         .unwrap();
     assert_eq!(tags.tags().len(), 1);
     assert_eq!(tags.tags()[0].key(), "env");
-    let rule_arn = eb
-        .put_rule()
-        .name("paid")
-        .event_bus_name("orders")
-        .event_pattern(r#"{"detail-type": ["Paid"]}"#)
+    let rule_arn = paid_rule(&eb)
         .send()
         .await
         .unwrap()
@@ -690,8 +672,8 @@ async fn event_buses_and_tags() {
         .to_string();
     eb.tag_resource()
         .resource_arn(&rule_arn)
-        .tags(Tag::builder().key("a").value("1").build().unwrap())
-        .tags(Tag::builder().key("b").value("2").build().unwrap())
+        .tags(tag("a", "1"))
+        .tags(tag("b", "2"))
         .send()
         .await
         .unwrap();
@@ -715,15 +697,11 @@ async fn event_buses_and_tags() {
         .await
         .assert_error_code("ResourceNotFoundException");
 
-    let (code, message) = testkit::aws::code_message(
-        &eb.delete_event_bus()
-            .name("default")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ValidationException");
-    assert_eq!(message, "Cannot delete event bus default.");
+    eb.delete_event_bus()
+        .name("default")
+        .send()
+        .await
+        .assert_error_message("ValidationException", "Cannot delete event bus default.");
     eb.delete_event_bus().name("orders").send().await.unwrap();
     eb.describe_event_bus()
         .name("orders")
@@ -740,25 +718,11 @@ async fn rules_targets_and_buses_survive_a_restart() {
         let emulator = state.start().await;
         let eb = client(&emulator);
         eb.create_event_bus().name("orders").send().await.unwrap();
-        eb.put_rule()
-            .name("paid")
-            .event_bus_name("orders")
-            .event_pattern(r#"{"detail-type": ["Paid"]}"#)
-            .tags(Tag::builder().key("k").value("v").build().unwrap())
-            .send()
-            .await
-            .unwrap();
+        paid_rule(&eb).tags(tag("k", "v")).send().await.unwrap();
         eb.put_targets()
             .rule("paid")
             .event_bus_name("orders")
-            .targets(
-                Target::builder()
-                    .id("sfn")
-                    .arn(SFN_ARN)
-                    .input_path("$.detail")
-                    .build()
-                    .unwrap(),
-            )
+            .targets(detail_target("sfn", SFN_ARN))
             .send()
             .await
             .unwrap();
@@ -768,9 +732,7 @@ async fn rules_targets_and_buses_survive_a_restart() {
             .send()
             .await
             .unwrap();
-        eb.put_rule()
-            .name("gone")
-            .event_pattern(r#"{"source": ["x"]}"#)
+        pattern_rule(&eb, "gone", r#"{"source": ["x"]}"#)
             .send()
             .await
             .unwrap();
@@ -786,7 +748,7 @@ async fn rules_targets_and_buses_survive_a_restart() {
         .send()
         .await
         .unwrap();
-    assert_eq!(rule.event_pattern(), Some(r#"{"detail-type": ["Paid"]}"#));
+    assert_eq!(rule.event_pattern(), Some(PAID));
     assert_eq!(rule.state(), Some(&RuleState::Disabled));
     let targets = eb
         .list_targets_by_rule()
@@ -842,31 +804,15 @@ async fn a_matching_event_starts_a_state_machine_execution() {
     let config = testkit::aws::sdk_config(&emulator.endpoint());
     let sfn = aws_sdk_sfn::Client::new(&config);
     let eb = client(&emulator);
-    let machine = sfn
-        .create_state_machine()
-        .name("on-job")
-        .role_arn("arn:aws:iam::123456789012:role/sfn")
-        .definition(r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#)
-        .send()
-        .await
-        .unwrap();
-    let arn = machine.state_machine_arn().to_string();
-    eb.put_rule()
-        .name("jobs")
-        .event_pattern(r#"{"source": ["jobs"]}"#)
+    let pass = r#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}"#;
+    let arn = testkit::aws::create_machine(&sfn, "on-job", pass).await;
+    pattern_rule(&eb, "jobs", r#"{"source": ["jobs"]}"#)
         .send()
         .await
         .unwrap();
     eb.put_targets()
         .rule("jobs")
-        .targets(
-            Target::builder()
-                .id("sfn")
-                .arn(&arn)
-                .input_path("$.detail")
-                .build()
-                .unwrap(),
-        )
+        .targets(detail_target("sfn", &arn))
         .send()
         .await
         .unwrap();

@@ -16,20 +16,59 @@ fn tag(key: &str, value: &str) -> Tag {
     Tag::builder().key(key).value(value).build().unwrap()
 }
 
+fn client_of(emulator: &emulator::Emulator) -> Client {
+    Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
+}
+
 async fn client() -> (emulator::Emulator, Client) {
     let emulator = testkit::aws::emulator().await;
-    let client = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let client = client_of(&emulator);
     (emulator, client)
+}
+
+/// CreateRole of `name` trusting [`TRUST`], to send as is or with more.
+fn trusting_role(
+    iam: &Client,
+    name: &str,
+) -> aws_sdk_iam::operation::create_role::builders::CreateRoleFluentBuilder {
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(TRUST)
+}
+
+/// The role `name`, as GetRole returns it.
+async fn role(iam: &Client, name: &str) -> aws_sdk_iam::types::Role {
+    let got = iam.get_role().role_name(name).send().await.unwrap();
+    got.role.unwrap()
+}
+
+/// PutRolePolicy of the inline policy `name` of `role`.
+fn inline_policy(
+    iam: &Client,
+    role: &str,
+    name: &str,
+    document: impl Into<String>,
+) -> aws_sdk_iam::operation::put_role_policy::builders::PutRolePolicyFluentBuilder {
+    iam.put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(document)
+}
+
+/// AttachRolePolicy of `policy` to `role`.
+fn attach(
+    iam: &Client,
+    role: &str,
+    policy: impl Into<String>,
+) -> aws_sdk_iam::operation::attach_role_policy::builders::AttachRolePolicyFluentBuilder {
+    iam.attach_role_policy().role_name(role).policy_arn(policy)
 }
 
 #[tokio::test]
 async fn a_role_round_trips_with_its_trust_policy_exactly() {
     let (emulator, iam) = client().await;
-    let created = iam
-        .create_role()
-        .role_name("Worker")
+    let created = trusting_role(&iam, "Worker")
         .path("/service/")
-        .assume_role_policy_document(TRUST)
         .description("runs the workflow")
         .max_session_duration(7200)
         .tags(tag("team", "core"))
@@ -47,14 +86,7 @@ async fn a_role_round_trips_with_its_trust_policy_exactly() {
     assert!(created.role_id().starts_with("AROA") && created.role_id().len() == 21);
     assert_eq!(created.max_session_duration(), Some(7200));
 
-    let got = iam
-        .get_role()
-        .role_name("Worker")
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
+    let got = role(&iam, "Worker").await;
     assert_eq!(got.role_id(), created.role_id());
     assert_eq!(got.description(), Some("runs the workflow"));
     let encoded = got.assume_role_policy_document().unwrap();
@@ -66,8 +98,8 @@ async fn a_role_round_trips_with_its_trust_policy_exactly() {
     assert_eq!(got.tags()[0].key(), "team");
 
     // The accessor other services use, by name and by ARN.
-    let role = emulator.cloud().iam.role(created.arn()).unwrap();
-    assert_eq!(role.assume_role_policy_document, TRUST);
+    let stored = emulator.cloud().iam.role(created.arn()).unwrap();
+    assert_eq!(stored.assume_role_policy_document, TRUST);
     assert_eq!(emulator.cloud().iam.role("worker").unwrap().name, "Worker");
     assert!(emulator.cloud().iam.role("nobody").is_none());
 
@@ -85,14 +117,7 @@ async fn a_role_round_trips_with_its_trust_policy_exactly() {
         .send()
         .await
         .unwrap();
-    let got = iam
-        .get_role()
-        .role_name("Worker")
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
+    let got = role(&iam, "Worker").await;
     assert_eq!(
         percent_decode(got.assume_role_policy_document().unwrap()),
         new_trust
@@ -135,17 +160,13 @@ async fn bad_roles_get_aws_error_codes() {
         ("ValidationError".into(), 400)
     );
     assert!(err.message().unwrap().contains("roleName"), "{err:?}");
-    iam.create_role()
-        .role_name("r3")
+    trusting_role(&iam, "r3")
         .path("no-slashes")
-        .assume_role_policy_document(TRUST)
         .send()
         .await
         .assert_error_code("ValidationError");
-    iam.create_role()
-        .role_name("r3")
+    trusting_role(&iam, "r3")
         .max_session_duration(100)
-        .assume_role_policy_document(TRUST)
         .send()
         .await
         .assert_error_code("ValidationError");
@@ -171,16 +192,8 @@ async fn bad_roles_get_aws_error_codes() {
 #[tokio::test]
 async fn inline_and_managed_policies() {
     let (emulator, iam) = client().await;
-    iam.create_role()
-        .role_name("app")
-        .assume_role_policy_document(TRUST)
-        .send()
-        .await
-        .unwrap();
-    iam.put_role_policy()
-        .role_name("app")
-        .policy_name("table")
-        .policy_document(POLICY)
+    trusting_role(&iam, "app").send().await.unwrap();
+    inline_policy(&iam, "app", "table", POLICY)
         .send()
         .await
         .unwrap();
@@ -200,10 +213,7 @@ async fn inline_and_managed_policies() {
         .await
         .unwrap();
     assert_eq!(names.policy_names(), ["table"]);
-    iam.put_role_policy()
-        .role_name("app")
-        .policy_name("bad")
-        .policy_document("{")
+    inline_policy(&iam, "app", "bad", "{")
         .send()
         .await
         .assert_error_code("MalformedPolicyDocument");
@@ -217,10 +227,7 @@ async fn inline_and_managed_policies() {
         r#"{{"Version":"2012-10-17","Sid":"{}"}}"#,
         "x".repeat(11_000)
     );
-    iam.put_role_policy()
-        .role_name("app")
-        .policy_name("huge")
-        .policy_document(huge)
+    inline_policy(&iam, "app", "huge", huge)
         .send()
         .await
         .assert_error("LimitExceeded", 409);
@@ -262,12 +269,7 @@ async fn inline_and_managed_policies() {
 
     let aws_managed = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
     for policy_arn in [arn.as_str(), aws_managed] {
-        iam.attach_role_policy()
-            .role_name("app")
-            .policy_arn(policy_arn)
-            .send()
-            .await
-            .unwrap();
+        attach(&iam, "app", policy_arn).send().await.unwrap();
     }
     let attached = iam
         .list_attached_role_policies()
@@ -311,15 +313,11 @@ async fn inline_and_managed_policies() {
         .send()
         .await
         .assert_error("DeleteConflict", 409);
-    iam.attach_role_policy()
-        .role_name("app")
-        .policy_arn("arn:aws:iam::123456789012:policy/none")
+    attach(&iam, "app", "arn:aws:iam::123456789012:policy/none")
         .send()
         .await
         .assert_error("NoSuchEntity", 404);
-    iam.attach_role_policy()
-        .role_name("app")
-        .policy_arn("not-an-arn-at-all-really")
+    attach(&iam, "app", "not-an-arn-at-all-really")
         .send()
         .await
         .assert_error("InvalidInput", 400);
@@ -351,23 +349,14 @@ async fn inline_and_managed_policies() {
 #[tokio::test]
 async fn attaching_more_than_ten_policies_exceeds_the_quota() {
     let (emulator, iam) = client().await;
-    iam.create_role()
-        .role_name("busy")
-        .assume_role_policy_document(TRUST)
-        .send()
-        .await
-        .unwrap();
+    trusting_role(&iam, "busy").send().await.unwrap();
     for n in 0..10 {
-        iam.attach_role_policy()
-            .role_name("busy")
-            .policy_arn(format!("arn:aws:iam::aws:policy/P{n}"))
+        attach(&iam, "busy", format!("arn:aws:iam::aws:policy/P{n}"))
             .send()
             .await
             .unwrap();
     }
-    iam.attach_role_policy()
-        .role_name("busy")
-        .policy_arn("arn:aws:iam::aws:policy/P10")
+    attach(&iam, "busy", "arn:aws:iam::aws:policy/P10")
         .send()
         .await
         .assert_error("LimitExceeded", 409);
@@ -378,13 +367,7 @@ async fn attaching_more_than_ten_policies_exceeds_the_quota() {
 async fn roles_are_listed_by_path_in_pages_and_tagged() {
     let (emulator, iam) = client().await;
     for (name, path) in [("a", "/x/"), ("b", "/x/"), ("c", "/x/"), ("d", "/y/")] {
-        iam.create_role()
-            .role_name(name)
-            .path(path)
-            .assume_role_policy_document(TRUST)
-            .send()
-            .await
-            .unwrap();
+        trusting_role(&iam, name).path(path).send().await.unwrap();
     }
     let first = iam
         .list_roles()
@@ -468,11 +451,8 @@ async fn roles_are_listed_by_path_in_pages_and_tagged() {
 async fn roles_and_policies_survive_a_restart() {
     let state = testkit::aws::StateDir::new();
     let emulator = state.start().await;
-    let iam = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let role_id = iam
-        .create_role()
-        .role_name("kept")
-        .assume_role_policy_document(TRUST)
+    let iam = client_of(&emulator);
+    let role_id = trusting_role(&iam, "kept")
         .send()
         .await
         .unwrap()
@@ -480,10 +460,7 @@ async fn roles_and_policies_survive_a_restart() {
         .unwrap()
         .role_id
         .clone();
-    iam.put_role_policy()
-        .role_name("kept")
-        .policy_name("inline")
-        .policy_document(POLICY)
+    inline_policy(&iam, "kept", "inline", POLICY)
         .send()
         .await
         .unwrap();
@@ -498,34 +475,17 @@ async fn roles_and_policies_survive_a_restart() {
         .unwrap()
         .arn
         .unwrap();
-    iam.attach_role_policy()
-        .role_name("kept")
-        .policy_arn(&arn)
-        .send()
-        .await
-        .unwrap();
-    iam.create_role()
-        .role_name("gone")
-        .assume_role_policy_document(TRUST)
-        .send()
-        .await
-        .unwrap();
+    attach(&iam, "kept", &arn).send().await.unwrap();
+    trusting_role(&iam, "gone").send().await.unwrap();
     iam.delete_role().role_name("gone").send().await.unwrap();
     emulator.shutdown().await;
 
     let emulator = state.start().await;
-    let iam = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    let role = iam
-        .get_role()
-        .role_name("kept")
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap();
-    assert_eq!(role.role_id(), role_id);
+    let iam = client_of(&emulator);
+    let kept = role(&iam, "kept").await;
+    assert_eq!(kept.role_id(), role_id);
     assert_eq!(
-        percent_decode(role.assume_role_policy_document().unwrap()),
+        percent_decode(kept.assume_role_policy_document().unwrap()),
         TRUST
     );
     let inline = iam

@@ -3,16 +3,35 @@
 //! functions end to end).
 
 use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder;
+use aws_sdk_lambda::operation::invoke::InvokeOutput;
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, LogType, Runtime};
 use base64::Engine as _;
 use serde_json::Value;
+use testkit::aws::Refusal;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/lambda-role";
 
 fn client(emulator: &emulator::Emulator) -> aws_sdk_lambda::Client {
     aws_sdk_lambda::Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
+}
+
+/// CreateFunction of `name` on `runtime` running as [`ROLE`] from the package `zip`, to send
+/// as is or with a handler, timeout and so on.
+fn function(
+    lambda: &aws_sdk_lambda::Client,
+    name: &str,
+    runtime: Runtime,
+    zip: Vec<u8>,
+) -> CreateFunctionFluentBuilder {
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(runtime)
+        .role(ROLE)
+        .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
 }
 
 async fn create(
@@ -21,21 +40,26 @@ async fn create(
     bootstrap: &str,
     timeout: i32,
 ) -> aws_sdk_lambda::operation::create_function::CreateFunctionOutput {
-    lambda
-        .create_function()
-        .function_name(name)
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
+    let zip = testkit::package::bootstrap(bootstrap.as_bytes());
+    function(lambda, name, Runtime::Providedal2023, zip)
         .handler("bootstrap")
         .timeout(timeout)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(testkit::package::bootstrap(bootstrap.as_bytes())))
-                .build(),
-        )
         .send()
         .await
         .expect("the function is created")
+}
+
+/// The JSON payload an invocation returned.
+fn payload(out: &InvokeOutput) -> Value {
+    serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap()
+}
+
+/// A JSON string payload of `len` letters between its two quotes.
+fn string_payload(len: usize) -> Blob {
+    let mut json = b"\"".to_vec();
+    json.extend(std::iter::repeat_n(b'a', len));
+    json.push(b'"');
+    Blob::new(json)
 }
 
 #[tokio::test]
@@ -70,21 +94,14 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
         assert_eq!(got.configuration().unwrap().function_name(), Some("crud"));
     }
 
-    let err = lambda
-        .create_function()
-        .function_name("crud")
-        .runtime(Runtime::Providedal2)
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(zip.clone()))
-                .build(),
-        )
+    let err = function(&lambda, "crud", Runtime::Providedal2, zip.clone())
         .send()
         .await
         .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 409);
-    assert_eq!(err.code(), Some("ResourceConflictException"));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("ResourceConflictException".into(), 409)
+    );
     assert_eq!(err.message(), Some("Function already exist: crud"));
 
     let updated = lambda
@@ -163,8 +180,10 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 404);
-    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("ResourceNotFoundException".into(), 404)
+    );
     assert_eq!(
         err.message(),
         Some(format!("Function not found: {arn}").as_str())
@@ -200,13 +219,12 @@ async fn tags_and_permissions_are_stored() {
     assert_eq!(tags.tags().unwrap().len(), 1);
     assert_eq!(tags.tags().unwrap()["team"], "a");
 
-    let err = lambda
+    lambda
         .get_policy()
         .function_name("tagged")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+        .assert_error_code("ResourceNotFoundException");
     let added = lambda
         .add_permission()
         .function_name("tagged")
@@ -223,7 +241,7 @@ async fn tags_and_permissions_are_stored() {
         statement["Condition"]["ArnLike"]["AWS:SourceArn"],
         "arn:aws:events:us-east-1:123456789012:rule/r"
     );
-    let err = lambda
+    lambda
         .add_permission()
         .function_name("tagged")
         .statement_id("events")
@@ -231,8 +249,7 @@ async fn tags_and_permissions_are_stored() {
         .principal("events.amazonaws.com")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("ResourceConflictException"));
+        .assert_error_code("ResourceConflictException");
     let policy = lambda
         .get_policy()
         .function_name("tagged")
@@ -249,14 +266,13 @@ async fn tags_and_permissions_are_stored() {
         .send()
         .await
         .unwrap();
-    let err = lambda
+    lambda
         .remove_permission()
         .function_name("tagged")
         .statement_id("events")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+        .assert_error_code("ResourceNotFoundException");
     emulator.shutdown().await;
 }
 
@@ -264,24 +280,16 @@ async fn tags_and_permissions_are_stored() {
 async fn bad_functions_are_refused() {
     let emulator = testkit::aws::emulator().await;
     let lambda = client(&emulator);
-    let err = lambda
-        .create_function()
-        .function_name("java")
-        .runtime(Runtime::Java21)
-        .role(ROLE)
+    let script = || testkit::package::bootstrap("#!/bin/sh\n".as_bytes());
+    let err = function(&lambda, "java", Runtime::Java21, script())
         .handler("app.handler")
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(testkit::package::bootstrap(
-                    "#!/bin/sh\n".as_bytes(),
-                )))
-                .build(),
-        )
         .send()
         .await
         .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 400);
-    assert_eq!(err.code(), Some("InvalidParameterValueException"));
+    assert_eq!(
+        testkit::aws::code_status(&err),
+        ("InvalidParameterValueException".into(), 400)
+    );
     let message = err.message().unwrap();
     assert!(
         message.contains("java21") && message.contains("provided.al2023"),
@@ -293,39 +301,23 @@ async fn bad_functions_are_refused() {
         mode: 0o644,
         content: b"print()",
     }]);
-    let err = lambda
-        .create_function()
-        .function_name("nobootstrap")
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(no_bootstrap))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err();
+    let err = function(
+        &lambda,
+        "nobootstrap",
+        Runtime::Providedal2023,
+        no_bootstrap,
+    )
+    .send()
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Some("InvalidParameterValueException"));
     assert!(err.message().unwrap().contains("bootstrap"));
 
-    let err = lambda
-        .create_function()
-        .function_name("timeout")
-        .runtime(Runtime::Providedal2023)
-        .role(ROLE)
+    function(&lambda, "timeout", Runtime::Providedal2023, script())
         .timeout(0)
-        .code(
-            FunctionCode::builder()
-                .zip_file(Blob::new(testkit::package::bootstrap(
-                    "#!/bin/sh\n".as_bytes(),
-                )))
-                .build(),
-        )
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("ValidationException"));
+        .assert_error_code("ValidationException");
 
     let err = lambda
         .invoke()
@@ -357,7 +349,7 @@ async fn a_function_that_runs_too_long_times_out_like_on_aws() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(out.status_code(), 200);
     assert_eq!(out.function_error(), Some("Unhandled"));
-    let payload: Value = serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    let payload = payload(&out);
     let message = payload["errorMessage"].as_str().unwrap();
     let request_id = out.request_id().unwrap();
     assert!(
@@ -398,7 +390,7 @@ async fn a_bootstrap_that_exits_is_a_runtime_exit_error_with_its_output_in_the_t
     assert_eq!(out.function_error(), Some("Unhandled"));
     assert_eq!(out.executed_version(), Some("$LATEST"));
     let request_id = out.request_id().unwrap().to_string();
-    let payload: Value = serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    let payload = payload(&out);
     assert_eq!(payload["errorType"], "Runtime.ExitError");
     assert_eq!(
         payload["errorMessage"],
@@ -484,39 +476,23 @@ async fn oversized_payloads_are_refused_with_413() {
     let emulator = testkit::aws::emulator().await;
     let lambda = client(&emulator);
     create(&lambda, "big", "#!/bin/sh\nexit 0\n", 3).await;
-    let mut big = b"\"".to_vec();
-    big.extend(std::iter::repeat_n(b'a', 6 * 1024 * 1024));
-    big.push(b'"');
-    let err = lambda
-        .invoke()
-        .function_name("big")
-        .payload(Blob::new(big))
+    let invoke = || lambda.invoke().function_name("big");
+    invoke()
+        .payload(string_payload(6 * 1024 * 1024))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 413);
-    assert_eq!(err.code(), Some("RequestTooLargeException"));
-    let mut event = b"\"".to_vec();
-    event.extend(std::iter::repeat_n(b'a', 256 * 1024));
-    event.push(b'"');
-    let err = lambda
-        .invoke()
-        .function_name("big")
+        .assert_error("RequestTooLargeException", 413);
+    invoke()
         .invocation_type(InvocationType::Event)
-        .payload(Blob::new(event))
+        .payload(string_payload(256 * 1024))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(testkit::aws::code_status(&err).1, 413);
-    assert_eq!(err.code(), Some("RequestTooLargeException"));
-    let err = lambda
-        .invoke()
-        .function_name("big")
+        .assert_error("RequestTooLargeException", 413);
+    invoke()
         .payload(Blob::new(b"{not json".to_vec()))
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("InvalidRequestContentException"));
+        .assert_error_code("InvalidRequestContentException");
     emulator.shutdown().await;
 }
 
@@ -561,16 +537,15 @@ async fn functions_and_their_code_survive_a_restart() {
     assert_eq!(configuration.code_sha256(), created.code_sha256());
     assert_eq!(configuration.timeout(), Some(5));
     assert_eq!(got.tags().unwrap()["k"], "v");
-    let err = lambda
+    lambda
         .get_function()
         .function_name("dropped")
         .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some("ResourceNotFoundException"));
+        .assert_error_code("ResourceNotFoundException");
     // The code came back too: it still runs (and exits 7).
     let out = lambda.invoke().function_name("kept").send().await.unwrap();
-    let payload: Value = serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    let payload = payload(&out);
     assert!(
         payload["errorMessage"]
             .as_str()

@@ -2,6 +2,9 @@
 //! events in and out (GetLogEvents tokens, FilterLogEvents term patterns), AWS's error codes,
 //! and persistence.
 
+use aws_sdk_cloudwatchlogs::operation::get_log_events::builders::GetLogEventsFluentBuilder;
+use aws_sdk_cloudwatchlogs::operation::put_log_events::builders::PutLogEventsFluentBuilder;
+use aws_sdk_cloudwatchlogs::operation::put_retention_policy::builders::PutRetentionPolicyFluentBuilder;
 use aws_sdk_cloudwatchlogs::types::{InputLogEvent, OrderBy};
 use aws_sdk_cloudwatchlogs::Client;
 use testkit::aws::Refusal;
@@ -21,21 +24,66 @@ fn event(timestamp: i64, message: &str) -> InputLogEvent {
         .unwrap()
 }
 
+fn client(emulator: &emulator::Emulator) -> Client {
+    Client::new(&testkit::aws::sdk_config(&emulator.endpoint()))
+}
+
 async fn start() -> (emulator::Emulator, Client) {
     let emulator = testkit::aws::emulator().await;
-    let client = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
-    (emulator, client)
+    let logs = client(&emulator);
+    (emulator, logs)
+}
+
+/// Creates the log group `group`.
+async fn create_group(logs: &Client, group: &str) {
+    logs.create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("CreateLogGroup {group}: {e:?}"));
+}
+
+/// Creates the log streams `streams` in `group`.
+async fn create_streams(logs: &Client, group: &str, streams: &[&str]) {
+    for stream in streams {
+        let create = logs.create_log_stream().log_group_name(group);
+        let created = create.log_stream_name(*stream).send().await;
+        created.unwrap_or_else(|e| panic!("CreateLogStream {group}/{stream}: {e:?}"));
+    }
+}
+
+/// PutRetentionPolicy of `days` on `group`.
+fn retention(logs: &Client, group: &str, days: i32) -> PutRetentionPolicyFluentBuilder {
+    logs.put_retention_policy()
+        .log_group_name(group)
+        .retention_in_days(days)
+}
+
+/// PutLogEvents of `events` to `group`/`stream`.
+fn put_events(
+    logs: &Client,
+    group: &str,
+    stream: &str,
+    events: &[InputLogEvent],
+) -> PutLogEventsFluentBuilder {
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .set_log_events(Some(events.to_vec()))
+}
+
+/// GetLogEvents of `group`/`stream`, to send as is or with a start, limit or token.
+fn get_events(logs: &Client, group: &str, stream: &str) -> GetLogEventsFluentBuilder {
+    logs.get_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
 }
 
 #[tokio::test]
 async fn log_groups_with_retention_tags_and_pages() {
     let (emulator, logs) = start().await;
     for name in ["/aws/lambda/a", "/aws/lambda/b", "/aws/states/c"] {
-        logs.create_log_group()
-            .log_group_name(name)
-            .send()
-            .await
-            .unwrap();
+        create_group(&logs, name).await;
     }
     logs.create_log_group()
         .log_group_name("/aws/lambda/a")
@@ -48,21 +96,12 @@ async fn log_groups_with_retention_tags_and_pages() {
         .await
         .assert_error_code("InvalidParameterException");
 
-    logs.put_retention_policy()
-        .log_group_name("/aws/lambda/a")
-        .retention_in_days(14)
-        .send()
-        .await
-        .unwrap();
-    logs.put_retention_policy()
-        .log_group_name("/aws/lambda/a")
-        .retention_in_days(2)
+    retention(&logs, "/aws/lambda/a", 14).send().await.unwrap();
+    retention(&logs, "/aws/lambda/a", 2)
         .send()
         .await
         .assert_error_code("InvalidParameterException");
-    logs.put_retention_policy()
-        .log_group_name("/nope")
-        .retention_in_days(1)
+    retention(&logs, "/nope", 1)
         .send()
         .await
         .assert_error("ResourceNotFoundException", 400);
@@ -153,19 +192,8 @@ async fn log_groups_with_retention_tags_and_pages() {
 #[tokio::test]
 async fn events_go_in_and_come_out_in_order() {
     let (emulator, logs) = start().await;
-    logs.create_log_group()
-        .log_group_name("app")
-        .send()
-        .await
-        .unwrap();
-    for stream in ["web-1", "web-2", "worker"] {
-        logs.create_log_stream()
-            .log_group_name("app")
-            .log_stream_name(stream)
-            .send()
-            .await
-            .unwrap();
-    }
+    create_group(&logs, "app").await;
+    create_streams(&logs, "app", &["web-1", "web-2", "worker"]).await;
     logs.create_log_stream()
         .log_group_name("app")
         .log_stream_name("web-1")
@@ -180,48 +208,40 @@ async fn events_go_in_and_come_out_in_order() {
         .assert_error_code("ResourceNotFoundException");
 
     let t = now_ms() - 10_000;
-    logs.put_log_events()
-        .log_group_name("app")
-        .log_stream_name("web-1")
-        .log_events(event(t, "GET /index 200"))
-        .log_events(event(t + 2, "ERROR disk full"))
-        .log_events(event(t + 4, "GET /health 200"))
+    let web_1 = [
+        event(t, "GET /index 200"),
+        event(t + 2, "ERROR disk full"),
+        event(t + 4, "GET /health 200"),
+    ];
+    put_events(&logs, "app", "web-1", &web_1)
         .send()
         .await
         .unwrap();
-    let put = logs
-        .put_log_events()
-        .log_group_name("app")
-        .log_stream_name("web-2")
-        .log_events(event(t + 1, "WARN slow request"))
-        .log_events(event(t + 3, "ERROR timeout"))
+    let web_2 = [
+        event(t + 1, "WARN slow request"),
+        event(t + 3, "ERROR timeout"),
+    ];
+    let put = put_events(&logs, "app", "web-2", &web_2)
         .send()
         .await
         .unwrap();
     assert!(put.next_sequence_token().is_some());
     assert!(put.rejected_log_events_info().is_none());
 
-    logs.put_log_events()
-        .log_group_name("app")
-        .log_stream_name("web-1")
-        .log_events(event(t + 9, "later"))
-        .log_events(event(t + 5, "earlier"))
+    let backwards = [event(t + 9, "later"), event(t + 5, "earlier")];
+    put_events(&logs, "app", "web-1", &backwards)
         .send()
         .await
         .assert_error_code("InvalidParameterException");
-    logs.put_log_events()
-        .log_group_name("app")
-        .log_stream_name("ghost")
-        .log_events(event(t, "x"))
+    put_events(&logs, "app", "ghost", &[event(t, "x")])
         .send()
         .await
         .assert_error_code("ResourceNotFoundException");
-    let old = logs
-        .put_log_events()
-        .log_group_name("app")
-        .log_stream_name("worker")
-        .log_events(event(t - 30 * 24 * 3600 * 1000, "ancient"))
-        .log_events(event(t, "fresh"))
+    let worker = [
+        event(t - 30 * 24 * 3600 * 1000, "ancient"),
+        event(t, "fresh"),
+    ];
+    let old = put_events(&logs, "app", "worker", &worker)
         .send()
         .await
         .unwrap();
@@ -236,10 +256,7 @@ async fn events_go_in_and_come_out_in_order() {
     let mut messages = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let page = logs
-            .get_log_events()
-            .log_group_name("app")
-            .log_stream_name("web-1")
+        let page = get_events(&logs, "app", "web-1")
             .start_from_head(true)
             .limit(2)
             .set_next_token(token.clone())
@@ -266,23 +283,14 @@ async fn events_go_in_and_come_out_in_order() {
         ["GET /index 200", "ERROR disk full", "GET /health 200"]
     );
     // Without startFromHead: the latest events.
-    let latest = logs
-        .get_log_events()
-        .log_group_name("app")
-        .log_stream_name("web-1")
+    let latest = get_events(&logs, "app", "web-1")
         .limit(1)
         .send()
         .await
         .unwrap();
     assert_eq!(latest.events()[0].message(), Some("GET /health 200"));
     assert_eq!(latest.events()[0].timestamp(), Some(t + 4));
-    let worker = logs
-        .get_log_events()
-        .log_group_name("app")
-        .log_stream_name("worker")
-        .send()
-        .await
-        .unwrap();
+    let worker = get_events(&logs, "app", "worker").send().await.unwrap();
     assert_eq!(worker.events().len(), 1, "the too-old event was rejected");
 
     // FilterLogEvents: interleaved across streams, by term pattern.
@@ -374,37 +382,20 @@ async fn logs_survive_a_restart_and_call_serves_other_services() {
     let state = testkit::aws::StateDir::new();
     let t = now_ms();
     let emulator = state.start().await;
-    let logs = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let logs = client(&emulator);
     logs.create_log_group()
         .log_group_name("kept")
         .tags("k", "v")
         .send()
         .await
         .unwrap();
-    logs.put_retention_policy()
-        .log_group_name("kept")
-        .retention_in_days(30)
+    retention(&logs, "kept", 30).send().await.unwrap();
+    create_streams(&logs, "kept", &["s"]).await;
+    put_events(&logs, "kept", "s", &[event(t, "survives")])
         .send()
         .await
         .unwrap();
-    logs.create_log_stream()
-        .log_group_name("kept")
-        .log_stream_name("s")
-        .send()
-        .await
-        .unwrap();
-    logs.put_log_events()
-        .log_group_name("kept")
-        .log_stream_name("s")
-        .log_events(event(t, "survives"))
-        .send()
-        .await
-        .unwrap();
-    logs.create_log_group()
-        .log_group_name("dropped")
-        .send()
-        .await
-        .unwrap();
+    create_group(&logs, "dropped").await;
     logs.delete_log_group()
         .log_group_name("dropped")
         .send()
@@ -413,17 +404,11 @@ async fn logs_survive_a_restart_and_call_serves_other_services() {
     emulator.shutdown().await;
 
     let emulator = state.start().await;
-    let logs = Client::new(&testkit::aws::sdk_config(&emulator.endpoint()));
+    let logs = client(&emulator);
     let groups = logs.describe_log_groups().send().await.unwrap();
     assert_eq!(groups.log_groups().len(), 1);
     assert_eq!(groups.log_groups()[0].retention_in_days(), Some(30));
-    let events = logs
-        .get_log_events()
-        .log_group_name("kept")
-        .log_stream_name("s")
-        .send()
-        .await
-        .unwrap();
+    let events = get_events(&logs, "kept", "s").send().await.unwrap();
     assert_eq!(events.events()[0].message(), Some("survives"));
 
     // The in-process contract other services use.

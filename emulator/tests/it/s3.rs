@@ -2,9 +2,11 @@
 //! conditions, streamed `aws-chunked` uploads, multi-megabyte bodies, listings with delimiters
 //! and pages, AWS's error codes and statuses, virtual-hosted addressing, and persistence.
 
+use aws_sdk_s3::operation::put_object::builders::PutObjectFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging,
+    BucketLocationConstraint, CommonPrefix, CreateBucketConfiguration, Delete, Object,
+    ObjectIdentifier, Tag, Tagging,
 };
 use aws_sdk_s3::Client;
 use testkit::aws::Refusal;
@@ -17,10 +19,52 @@ fn client_in(endpoint: &str, region: &'static str) -> Client {
     Client::from_conf(config)
 }
 
+fn client(emulator: &emulator::Emulator) -> Client {
+    client_in(&emulator.endpoint(), "us-east-1")
+}
+
 async fn start() -> (emulator::Emulator, Client) {
     let emulator = testkit::aws::emulator().await;
-    let client = client_in(&emulator.endpoint(), "us-east-1");
+    let client = client(&emulator);
     (emulator, client)
+}
+
+/// PutObject of `body` at `bucket`/`key`.
+fn put_static(s3: &Client, bucket: &str, key: &str, body: &'static [u8]) -> PutObjectFluentBuilder {
+    s3.put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from_static(body))
+}
+
+/// The keys of a listing's objects, in its order.
+fn keys(objects: &[Object]) -> Vec<&str> {
+    objects.iter().map(|o| o.key().unwrap()).collect()
+}
+
+/// The prefixes a listing rolled up, in its order.
+pub(crate) fn prefixes(rolled: &[CommonPrefix]) -> Vec<&str> {
+    rolled.iter().map(|p| p.prefix().unwrap()).collect()
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build().unwrap()
+}
+
+/// A tag set of `pairs`, in their order.
+fn tagging(pairs: &[(&str, &str)]) -> Tagging {
+    let tags = pairs.iter().map(|(k, v)| tag(k, v)).collect();
+    Tagging::builder().set_tag_set(Some(tags)).build().unwrap()
+}
+
+/// The tags of the object `bucket`/`key`, as (key, value) pairs in their order.
+async fn object_tags(s3: &Client, bucket: &str, key: &str) -> Vec<(String, String)> {
+    let got = s3.get_object_tagging().bucket(bucket).key(key).send().await;
+    got.unwrap()
+        .tag_set()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
 }
 
 fn md5_etag(body: &[u8]) -> String {
@@ -109,13 +153,7 @@ async fn buckets_are_created_located_listed_and_deleted() {
             "{bad}"
         );
     }
-    s3.put_object()
-        .bucket("code")
-        .key("k")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .unwrap();
+    put_static(&s3, "code", "k", b"x").send().await.unwrap();
     s3.delete_bucket()
         .bucket("code")
         .send()
@@ -252,10 +290,7 @@ async fn objects_keep_their_bytes_type_and_metadata() {
         .send()
         .await
         .assert_error_status(404);
-    s3.put_object()
-        .bucket("nobucket")
-        .key("k")
-        .body(ByteStream::from_static(b"x"))
+    put_static(&s3, "nobucket", "k", b"x")
         .send()
         .await
         .assert_error("NoSuchBucket", 404);
@@ -352,71 +387,31 @@ async fn streamed_and_multi_megabyte_uploads_arrive_whole() {
 #[tokio::test]
 async fn raw_aws_chunked_bodies_are_decoded_and_checked() {
     let emulator = testkit::aws::emulator().await;
-    let s3 = client_in(&emulator.endpoint(), "us-east-1");
+    let s3 = client(&emulator);
     s3.create_bucket().bucket("raw").send().await.unwrap();
     let chunked = "5;chunk-signature=aa\r\nhello\r\n6;chunk-signature=bb\r\n world\r\n0;chunk-signature=cc\r\n\r\n";
     let headers = "x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD\r\nContent-Encoding: aws-chunked\r\nx-amz-decoded-content-length: 11\r\n";
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/signed.txt",
-        "127.0.0.1",
-        headers,
-        chunked,
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/signed.txt", headers, chunked).await;
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert_eq!(body_of(&s3, "raw", "signed.txt").await, b"hello world");
 
     // Unsigned with a trailing CRC32 of "abc".
     let trailer = "3\r\nabc\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n";
     let headers = "x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER\r\nContent-Encoding: aws-chunked\r\nx-amz-trailer: x-amz-checksum-crc32\r\nx-amz-decoded-content-length: 3\r\n";
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/trailer.txt",
-        "127.0.0.1",
-        headers,
-        trailer,
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/trailer.txt", headers, trailer).await;
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert_eq!(body_of(&s3, "raw", "trailer.txt").await, b"abc");
 
     let bad_crc = "3\r\nabd\r\n0\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n";
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/bad.txt",
-        "127.0.0.1",
-        headers,
-        bad_crc,
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/bad.txt", headers, bad_crc).await;
     assert!(
         reply.starts_with("HTTP/1.1 400") && reply.contains("<Code>BadDigest</Code>"),
         "{reply}"
     );
     let wrong_length = headers.replace("length: 3", "length: 4");
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/bad.txt",
-        "127.0.0.1",
-        &wrong_length,
-        trailer,
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/bad.txt", &wrong_length, trailer).await;
     assert!(reply.contains("<Code>IncompleteBody</Code>"), "{reply}");
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/bad.txt",
-        "127.0.0.1",
-        headers,
-        "zz\r\n",
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/bad.txt", headers, "zz\r\n").await;
     assert!(reply.contains("<Code>IncompleteBody</Code>"), "{reply}");
     let err = s3
         .head_object()
@@ -429,38 +424,14 @@ async fn raw_aws_chunked_bodies_are_decoded_and_checked() {
 
     // Content-MD5 and x-amz-content-sha256 are checked.
     let md5 = "Content-MD5: XrY7u+Ae7tCTyyK7j1rNww==\r\n"; // MD5 of "hello world"
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/md5.txt",
-        "127.0.0.1",
-        md5,
-        "hello world",
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/md5.txt", md5, "hello world").await;
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/md5.txt",
-        "127.0.0.1",
-        md5,
-        "hello there",
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/md5.txt", md5, "hello there").await;
     assert!(reply.contains("<Code>BadDigest</Code>"), "{reply}");
-    let reply = raw(
-        &emulator,
-        "PUT",
-        "/raw/md5.txt",
-        "127.0.0.1",
-        "Content-MD5: nope\r\n",
-        "x",
-    )
-    .await;
+    let reply = put_raw(&emulator, "/raw/md5.txt", "Content-MD5: nope\r\n", "x").await;
     assert!(reply.contains("<Code>InvalidDigest</Code>"), "{reply}");
     let sha = format!("x-amz-content-sha256: {}\r\n", "0".repeat(64));
-    let reply = raw(&emulator, "PUT", "/raw/sha.txt", "127.0.0.1", &sha, "x").await;
+    let reply = put_raw(&emulator, "/raw/sha.txt", &sha, "x").await;
     assert!(
         reply.contains("<Code>XAmzContentSHA256Mismatch</Code>"),
         "{reply}"
@@ -483,6 +454,11 @@ async fn raw_aws_chunked_bodies_are_decoded_and_checked() {
     .await;
     assert!(reply.contains("<Key>signed.txt</Key>"), "{reply}");
     emulator.shutdown().await;
+}
+
+/// A [`raw`] PUT of `body` to `path` on the loopback address.
+async fn put_raw(emulator: &emulator::Emulator, path: &str, headers: &str, body: &str) -> String {
+    raw(emulator, "PUT", path, "127.0.0.1", headers, body).await
 }
 
 /// One signed-looking HTTP request over a socket (the emulator routes by the credential
@@ -514,7 +490,7 @@ async fn raw(
 async fn listings_roll_up_at_delimiters_and_page() {
     let (emulator, s3) = start().await;
     s3.create_bucket().bucket("tree").send().await.unwrap();
-    let keys = [
+    let tree = [
         "a.txt",
         "logs/2024/1",
         "logs/2024/2",
@@ -524,14 +500,8 @@ async fn listings_roll_up_at_delimiters_and_page() {
         "src/main.rs",
         "z.txt",
     ];
-    for key in keys {
-        s3.put_object()
-            .bucket("tree")
-            .key(key)
-            .body(ByteStream::from_static(b"12345"))
-            .send()
-            .await
-            .unwrap();
+    for key in tree {
+        put_static(&s3, "tree", key, b"12345").send().await.unwrap();
     }
     let top = s3
         .list_objects_v2()
@@ -540,14 +510,8 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .send()
         .await
         .unwrap();
-    let objects: Vec<_> = top.contents().iter().map(|o| o.key().unwrap()).collect();
-    let prefixes: Vec<_> = top
-        .common_prefixes()
-        .iter()
-        .map(|p| p.prefix().unwrap())
-        .collect();
-    assert_eq!(objects, ["a.txt", "z.txt"]);
-    assert_eq!(prefixes, ["logs/", "src/"]);
+    assert_eq!(keys(top.contents()), ["a.txt", "z.txt"]);
+    assert_eq!(prefixes(top.common_prefixes()), ["logs/", "src/"]);
     assert_eq!(top.key_count(), Some(4));
     assert_eq!(top.contents()[0].size(), Some(5));
     assert_eq!(top.contents()[0].e_tag(), Some(md5_etag(b"12345").as_str()));
@@ -560,14 +524,11 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .send()
         .await
         .unwrap();
-    let objects: Vec<_> = logs.contents().iter().map(|o| o.key().unwrap()).collect();
-    let prefixes: Vec<_> = logs
-        .common_prefixes()
-        .iter()
-        .map(|p| p.prefix().unwrap())
-        .collect();
-    assert_eq!(objects, ["logs/top"]);
-    assert_eq!(prefixes, ["logs/2024/", "logs/2025/"]);
+    assert_eq!(keys(logs.contents()), ["logs/top"]);
+    assert_eq!(
+        prefixes(logs.common_prefixes()),
+        ["logs/2024/", "logs/2025/"]
+    );
 
     // Pages of two with the delimiter: every key or prefix exactly once, in order.
     let mut seen = Vec::new();
@@ -584,11 +545,11 @@ async fn listings_roll_up_at_delimiters_and_page() {
             .await
             .unwrap();
         pages += 1;
-        seen.extend(page.contents().iter().map(|o| o.key().unwrap().to_string()));
+        seen.extend(keys(page.contents()).into_iter().map(String::from));
         seen.extend(
-            page.common_prefixes()
-                .iter()
-                .map(|p| p.prefix().unwrap().to_string()),
+            prefixes(page.common_prefixes())
+                .into_iter()
+                .map(String::from),
         );
         match page.next_continuation_token() {
             Some(next) => {
@@ -613,14 +574,14 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .await
         .into_iter()
         .flat_map(|page| {
-            page.unwrap()
-                .contents()
-                .iter()
-                .map(|o| o.key().unwrap().to_string())
+            let page = page.unwrap();
+            keys(page.contents())
+                .into_iter()
+                .map(String::from)
                 .collect::<Vec<_>>()
         })
         .collect();
-    assert_eq!(all, keys);
+    assert_eq!(all, tree);
 
     let after = s3
         .list_objects_v2()
@@ -629,8 +590,10 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .send()
         .await
         .unwrap();
-    let objects: Vec<_> = after.contents().iter().map(|o| o.key().unwrap()).collect();
-    assert_eq!(objects, ["src/lib.rs", "src/main.rs", "z.txt"]);
+    assert_eq!(
+        keys(after.contents()),
+        ["src/lib.rs", "src/main.rs", "z.txt"]
+    );
 
     // ListObjects (v1) with a marker.
     let v1 = s3
@@ -641,8 +604,7 @@ async fn listings_roll_up_at_delimiters_and_page() {
         .send()
         .await
         .unwrap();
-    let objects: Vec<_> = v1.contents().iter().map(|o| o.key().unwrap()).collect();
-    assert_eq!(objects, ["src/main.rs"]);
+    assert_eq!(keys(v1.contents()), ["src/main.rs"]);
     assert_eq!(v1.is_truncated(), Some(true));
 
     s3.list_objects_v2()
@@ -668,16 +630,9 @@ async fn bucket_tags_are_kept_and_removed() {
         .send()
         .await
         .assert_error("NoSuchTagSet", 404);
-    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
     s3.put_bucket_tagging()
         .bucket("tagged")
-        .tagging(
-            Tagging::builder()
-                .tag_set(tag("env", "dev"))
-                .tag_set(tag("app", "sfn & co"))
-                .build()
-                .unwrap(),
-        )
+        .tagging(tagging(&[("env", "dev"), ("app", "sfn & co")]))
         .send()
         .await
         .unwrap();
@@ -695,13 +650,7 @@ async fn bucket_tags_are_kept_and_removed() {
     assert_eq!(pairs, [("env", "dev"), ("app", "sfn & co")]);
     s3.put_bucket_tagging()
         .bucket("tagged")
-        .tagging(
-            Tagging::builder()
-                .tag_set(tag("a", "1"))
-                .tag_set(tag("a", "2"))
-                .build()
-                .unwrap(),
-        )
+        .tagging(tagging(&[("a", "1"), ("a", "2")]))
         .send()
         .await
         .assert_error("InvalidTag", 400);
@@ -735,20 +684,8 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
         .send()
         .await
         .unwrap();
-    let pairs = |tags: &[Tag]| -> Vec<(String, String)> {
-        tags.iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect()
-    };
-    let got = s3
-        .get_object_tagging()
-        .bucket("otags")
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        pairs(got.tag_set()),
+        object_tags(&s3, "otags", "a.txt").await,
         [("env".into(), "dev".into()), ("team".into(), "a b".into())]
     );
     let head = s3
@@ -760,27 +697,17 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
         .unwrap();
     assert_eq!(head.tag_count(), Some(2));
 
-    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build().unwrap();
     s3.put_object_tagging()
         .bucket("otags")
         .key("a.txt")
-        .tagging(
-            Tagging::builder()
-                .tag_set(tag("only", "one"))
-                .build()
-                .unwrap(),
-        )
+        .tagging(tagging(&[("only", "one")]))
         .send()
         .await
         .unwrap();
-    let got = s3
-        .get_object_tagging()
-        .bucket("otags")
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pairs(got.tag_set()), [("only".into(), "one".into())]);
+    assert_eq!(
+        object_tags(&s3, "otags", "a.txt").await,
+        [("only".into(), "one".into())]
+    );
 
     let eleven = (0..11).fold(Tagging::builder(), |b, n| {
         b.tag_set(tag(&format!("k{n}"), "v"))
@@ -813,14 +740,7 @@ async fn object_tags_come_with_put_object_and_the_tagging_calls() {
         .send()
         .await
         .unwrap();
-    let got = s3
-        .get_object_tagging()
-        .bucket("otags")
-        .key("a.txt")
-        .send()
-        .await
-        .unwrap();
-    assert!(got.tag_set().is_empty());
+    assert!(object_tags(&s3, "otags", "a.txt").await.is_empty());
     let head = s3
         .head_object()
         .bucket("otags")
@@ -837,7 +757,7 @@ async fn buckets_and_objects_survive_a_restart() {
     let state = testkit::aws::StateDir::new();
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 256) as u8).collect();
     let emulator = state.start().await;
-    let s3 = client_in(&emulator.endpoint(), "us-east-1");
+    let s3 = client(&emulator);
     s3.create_bucket().bucket("kept").send().await.unwrap();
     s3.put_object()
         .bucket("kept")
@@ -848,13 +768,7 @@ async fn buckets_and_objects_survive_a_restart() {
         .send()
         .await
         .unwrap();
-    s3.put_object()
-        .bucket("kept")
-        .key("gone")
-        .body(ByteStream::from_static(b"x"))
-        .send()
-        .await
-        .unwrap();
+    put_static(&s3, "kept", "gone", b"x").send().await.unwrap();
     s3.delete_object()
         .bucket("kept")
         .key("gone")
@@ -866,7 +780,7 @@ async fn buckets_and_objects_survive_a_restart() {
     emulator.shutdown().await;
 
     let emulator = state.start().await;
-    let s3 = client_in(&emulator.endpoint(), "us-east-1");
+    let s3 = client(&emulator);
     let got = s3
         .get_object()
         .bucket("kept")

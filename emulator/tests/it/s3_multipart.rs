@@ -4,11 +4,18 @@
 //! ListMultipartUploads paging, UploadPartCopy, and an upload that survives a restart half-way.
 
 use aws_sdk_s3::error::SdkError;
+use aws_sdk_s3::operation::create_multipart_upload::builders::CreateMultipartUploadFluentBuilder;
+use aws_sdk_s3::operation::list_multipart_uploads::builders::ListMultipartUploadsFluentBuilder;
+use aws_sdk_s3::operation::list_multipart_uploads::ListMultipartUploadsOutput;
+use aws_sdk_s3::operation::list_parts::builders::ListPartsFluentBuilder;
+use aws_sdk_s3::operation::upload_part_copy::builders::UploadPartCopyFluentBuilder;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 use md5::{Digest, Md5};
 use testkit::aws::Refusal;
+
+use crate::s3::prefixes;
 
 const MIB: usize = 1024 * 1024;
 
@@ -46,10 +53,13 @@ fn multipart_etag(parts: &[&[u8]]) -> String {
     format!("\"{}-{}\"", hex(&digests.finalize()), parts.len())
 }
 
+/// CreateMultipartUpload of `key` in the bucket `uploads`, to send as is or with more.
+fn new_upload(s3: &Client, key: &str) -> CreateMultipartUploadFluentBuilder {
+    s3.create_multipart_upload().bucket("uploads").key(key)
+}
+
 async fn create(s3: &Client, key: &str) -> String {
-    s3.create_multipart_upload()
-        .bucket("uploads")
-        .key(key)
+    new_upload(s3, key)
         .send()
         .await
         .unwrap()
@@ -102,6 +112,41 @@ async fn complete(
         .await
 }
 
+/// ListParts of the upload `id` of `key`.
+fn list_parts(s3: &Client, key: &str, id: &str) -> ListPartsFluentBuilder {
+    s3.list_parts().bucket("uploads").key(key).upload_id(id)
+}
+
+/// ListMultipartUploads of the bucket `uploads`, to send as is or with a prefix or page.
+fn list_uploads(s3: &Client) -> ListMultipartUploadsFluentBuilder {
+    s3.list_multipart_uploads().bucket("uploads")
+}
+
+/// The (key, upload id) of each upload of a listing, in its order.
+fn keys_and_ids(listed: &ListMultipartUploadsOutput) -> Vec<(&str, &str)> {
+    listed
+        .uploads()
+        .iter()
+        .map(|u| (u.key().unwrap(), u.upload_id().unwrap()))
+        .collect()
+}
+
+/// Panics unless the bucket `uploads` has no upload in progress.
+async fn assert_no_uploads(s3: &Client) {
+    let uploads = list_uploads(s3).send().await.unwrap();
+    assert!(uploads.uploads().is_empty());
+}
+
+/// UploadPartCopy of `uploads/source` as part `number` of the upload `id` of `copied`.
+fn copy_part(s3: &Client, id: &str, number: i32) -> UploadPartCopyFluentBuilder {
+    s3.upload_part_copy()
+        .bucket("uploads")
+        .key("copied")
+        .upload_id(id)
+        .part_number(number)
+        .copy_source("uploads/source")
+}
+
 async fn body_of(s3: &Client, key: &str) -> (Vec<u8>, Option<String>) {
     let object = s3
         .get_object()
@@ -118,10 +163,7 @@ async fn body_of(s3: &Client, key: &str) -> (Vec<u8>, Option<String>) {
 #[tokio::test]
 async fn three_parts_complete_into_one_object_with_the_multipart_etag() {
     let (emulator, s3) = start().await;
-    let created = s3
-        .create_multipart_upload()
-        .bucket("uploads")
-        .key("big/file.bin")
+    let created = new_upload(&s3, "big/file.bin")
         .content_type("application/x-thing")
         .metadata("origin", "test")
         .send()
@@ -170,20 +212,11 @@ async fn three_parts_complete_into_one_object_with_the_multipart_etag() {
         Some("test")
     );
     // The upload is gone once completed.
-    s3.list_parts()
-        .bucket("uploads")
-        .key("big/file.bin")
-        .upload_id(id)
+    list_parts(&s3, "big/file.bin", id)
         .send()
         .await
         .assert_error("NoSuchUpload", 404);
-    let uploads = s3
-        .list_multipart_uploads()
-        .bucket("uploads")
-        .send()
-        .await
-        .unwrap();
-    assert!(uploads.uploads().is_empty());
+    assert_no_uploads(&s3).await;
     emulator.shutdown().await;
 }
 
@@ -263,27 +296,19 @@ async fn aborting_drops_the_upload_and_its_parts() {
     let (emulator, s3) = start().await;
     let id = create(&s3, "aborted").await;
     part(&s3, "aborted", &id, 1, b"some bytes").await;
-    s3.abort_multipart_upload()
-        .bucket("uploads")
-        .key("aborted")
-        .upload_id(&id)
-        .send()
-        .await
-        .unwrap();
-    s3.list_parts()
-        .bucket("uploads")
-        .key("aborted")
-        .upload_id(&id)
-        .send()
-        .await
-        .assert_error("NoSuchUpload", 404);
-    s3.abort_multipart_upload()
-        .bucket("uploads")
-        .key("aborted")
-        .upload_id(&id)
+    let abort = || {
+        s3.abort_multipart_upload()
+            .bucket("uploads")
+            .key("aborted")
+            .upload_id(&id)
+            .send()
+    };
+    abort().await.unwrap();
+    list_parts(&s3, "aborted", &id)
         .send()
         .await
         .assert_error("NoSuchUpload", 404);
+    abort().await.assert_error("NoSuchUpload", 404);
     s3.head_object()
         .bucket("uploads")
         .key("aborted")
@@ -296,13 +321,7 @@ async fn aborting_drops_the_upload_and_its_parts() {
     part(&s3, "pending", &pending, 1, b"bytes").await;
     s3.delete_bucket().bucket("uploads").send().await.unwrap();
     s3.create_bucket().bucket("uploads").send().await.unwrap();
-    let uploads = s3
-        .list_multipart_uploads()
-        .bucket("uploads")
-        .send()
-        .await
-        .unwrap();
-    assert!(uploads.uploads().is_empty());
+    assert_no_uploads(&s3).await;
     emulator.shutdown().await;
 }
 
@@ -313,11 +332,7 @@ async fn parts_and_uploads_are_listed_in_pages() {
     for n in 1..=3 {
         part(&s3, "docs/a", &id, n, &body(100 * n as usize, n as u8)).await;
     }
-    let first = s3
-        .list_parts()
-        .bucket("uploads")
-        .key("docs/a")
-        .upload_id(&id)
+    let first = list_parts(&s3, "docs/a", &id)
         .max_parts(2)
         .send()
         .await
@@ -332,11 +347,7 @@ async fn parts_and_uploads_are_listed_in_pages() {
     assert_eq!(first.is_truncated(), Some(true));
     assert_eq!(first.next_part_number_marker(), Some("2"));
     assert_eq!(first.upload_id(), Some(id.as_str()));
-    let rest = s3
-        .list_parts()
-        .bucket("uploads")
-        .key("docs/a")
-        .upload_id(&id)
+    let rest = list_parts(&s3, "docs/a", &id)
         .part_number_marker("2")
         .send()
         .await
@@ -348,50 +359,28 @@ async fn parts_and_uploads_are_listed_in_pages() {
     let second = create(&s3, "docs/a").await;
     let other = create(&s3, "docs/b").await;
     create(&s3, "elsewhere").await;
-    let page = s3
-        .list_multipart_uploads()
-        .bucket("uploads")
+    let page = list_uploads(&s3)
         .prefix("docs/")
         .max_uploads(2)
         .send()
         .await
         .unwrap();
-    let seen: Vec<_> = page
-        .uploads()
-        .iter()
-        .map(|u| (u.key().unwrap(), u.upload_id().unwrap()))
-        .collect();
-    assert_eq!(seen, [("docs/a", id.as_str()), ("docs/a", second.as_str())]);
+    assert_eq!(
+        keys_and_ids(&page),
+        [("docs/a", id.as_str()), ("docs/a", second.as_str())]
+    );
     assert_eq!(page.is_truncated(), Some(true));
-    let next = s3
-        .list_multipart_uploads()
-        .bucket("uploads")
+    let next = list_uploads(&s3)
         .prefix("docs/")
         .key_marker(page.next_key_marker().unwrap())
         .upload_id_marker(page.next_upload_id_marker().unwrap())
         .send()
         .await
         .unwrap();
-    let seen: Vec<_> = next
-        .uploads()
-        .iter()
-        .map(|u| (u.key().unwrap(), u.upload_id().unwrap()))
-        .collect();
-    assert_eq!(seen, [("docs/b", other.as_str())]);
+    assert_eq!(keys_and_ids(&next), [("docs/b", other.as_str())]);
     assert_eq!(next.is_truncated(), Some(false));
-    let rolled = s3
-        .list_multipart_uploads()
-        .bucket("uploads")
-        .delimiter("/")
-        .send()
-        .await
-        .unwrap();
-    let prefixes: Vec<_> = rolled
-        .common_prefixes()
-        .iter()
-        .map(|p| p.prefix().unwrap())
-        .collect();
-    assert_eq!(prefixes, ["docs/"]);
+    let rolled = list_uploads(&s3).delimiter("/").send().await.unwrap();
+    assert_eq!(prefixes(rolled.common_prefixes()), ["docs/"]);
     assert_eq!(rolled.uploads().len(), 1);
     assert_eq!(rolled.uploads()[0].key(), Some("elsewhere"));
     emulator.shutdown().await;
@@ -409,45 +398,18 @@ async fn parts_can_be_copied_from_existing_objects() {
         .await
         .unwrap();
     let id = create(&s3, "copied").await;
-    let whole = s3
-        .upload_part_copy()
-        .bucket("uploads")
-        .key("copied")
-        .upload_id(&id)
-        .part_number(1)
-        .copy_source("uploads/source")
-        .send()
-        .await
-        .unwrap();
-    let tag_1 = whole
-        .copy_part_result()
-        .unwrap()
-        .e_tag()
-        .unwrap()
-        .to_string();
-    let ranged = s3
-        .upload_part_copy()
-        .bucket("uploads")
-        .key("copied")
-        .upload_id(&id)
-        .part_number(2)
-        .copy_source("uploads/source")
-        .copy_source_range("bytes=10-19")
-        .send()
-        .await
-        .unwrap();
-    let tag_2 = ranged
-        .copy_part_result()
-        .unwrap()
-        .e_tag()
-        .unwrap()
-        .to_string();
-    s3.upload_part_copy()
-        .bucket("uploads")
-        .key("copied")
-        .upload_id(&id)
-        .part_number(3)
-        .copy_source("uploads/source")
+    let tag = |copied: aws_sdk_s3::operation::upload_part_copy::UploadPartCopyOutput| {
+        copied
+            .copy_part_result()
+            .unwrap()
+            .e_tag()
+            .unwrap()
+            .to_string()
+    };
+    let tag_1 = tag(copy_part(&s3, &id, 1).send().await.unwrap());
+    let ranged = copy_part(&s3, &id, 2).copy_source_range("bytes=10-19");
+    let tag_2 = tag(ranged.send().await.unwrap());
+    copy_part(&s3, &id, 3)
         .copy_source_range(format!("bytes=0-{}", 6 * MIB))
         .send()
         .await
@@ -467,10 +429,7 @@ async fn an_upload_survives_a_restart_half_way() {
     let emulator = state.start().await;
     let s3 = client(&emulator.endpoint());
     s3.create_bucket().bucket("uploads").send().await.unwrap();
-    let id = s3
-        .create_multipart_upload()
-        .bucket("uploads")
-        .key("resumed")
+    let id = new_upload(&s3, "resumed")
         .content_type("text/plain")
         .send()
         .await
@@ -484,14 +443,7 @@ async fn an_upload_survives_a_restart_half_way() {
     let emulator = state.start().await;
     let s3 = client(&emulator.endpoint());
     let tag_b = part(&s3, "resumed", &id, 2, &b).await;
-    let listed = s3
-        .list_parts()
-        .bucket("uploads")
-        .key("resumed")
-        .upload_id(&id)
-        .send()
-        .await
-        .unwrap();
+    let listed = list_parts(&s3, "resumed", &id).send().await.unwrap();
     let seen: Vec<_> = listed
         .parts()
         .iter()
@@ -511,12 +463,6 @@ async fn an_upload_survives_a_restart_half_way() {
     let (got, tag) = body_of(&s3, "resumed").await;
     assert_eq!(got, [a, b].concat());
     assert_eq!(tag.as_deref(), Some(expected.as_str()));
-    let uploads = s3
-        .list_multipart_uploads()
-        .bucket("uploads")
-        .send()
-        .await
-        .unwrap();
-    assert!(uploads.uploads().is_empty());
+    assert_no_uploads(&s3).await;
     emulator.shutdown().await;
 }
