@@ -187,6 +187,11 @@ pub trait Refusal {
     /// Panics unless the call failed with HTTP `status`, whatever the code (S3's HEAD
     /// requests and 304s carry none).
     fn assert_error_status(self, status: u16);
+    /// The code and message the call failed with (as [`code_message`] reads them); panics if
+    /// it succeeded.
+    fn error_code_message(self) -> (String, String);
+    /// Panics unless the call failed with error `code` and exactly `message`.
+    fn assert_error_message(self, code: &str, message: &str);
 }
 
 impl<T: std::fmt::Debug, E: aws_sdk_sfn::error::ProvideErrorMetadata + std::fmt::Debug> Refusal
@@ -205,6 +210,19 @@ impl<T: std::fmt::Debug, E: aws_sdk_sfn::error::ProvideErrorMetadata + std::fmt:
     #[track_caller]
     fn assert_error_status(self, status: u16) {
         assert_eq!(code_status(&self.unwrap_err()).1, status);
+    }
+
+    #[track_caller]
+    fn error_code_message(self) -> (String, String) {
+        code_message(&self.unwrap_err())
+    }
+
+    #[track_caller]
+    fn assert_error_message(self, code: &str, message: &str) {
+        assert_eq!(
+            self.error_code_message(),
+            (code.to_string(), message.to_string())
+        );
     }
 }
 
@@ -295,31 +313,5 @@ pub async fn history_in_pages(
             Some(next) => token = Some(next),
             None => return events,
         }
-    }
-}
-
-/// What tests of refusals check when the error's message matters too (as [`code_message`]
-/// reads it), the companion of [`Refusal`].
-pub trait Explained {
-    /// The code and message the call failed with; panics if it succeeded.
-    fn error_code_message(self) -> (String, String);
-    /// Panics unless the call failed with error `code` and exactly `message`.
-    fn assert_error_message(self, code: &str, message: &str);
-}
-
-impl<T: std::fmt::Debug, E: aws_sdk_sfn::error::ProvideErrorMetadata + std::fmt::Debug> Explained
-    for Result<T, aws_sdk_sfn::error::SdkError<E>>
-{
-    #[track_caller]
-    fn error_code_message(self) -> (String, String) {
-        code_message(&self.unwrap_err())
-    }
-
-    #[track_caller]
-    fn assert_error_message(self, code: &str, message: &str) {
-        assert_eq!(
-            self.error_code_message(),
-            (code.to_string(), message.to_string())
-        );
     }
 }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use emulator::request::RequestContext;
 use serde_json::json;
-use testkit::aws::{string_key_table, Explained, Refusal};
+use testkit::aws::{string_key_table, Refusal};
 
 /// An item, or a key: attribute names and their values.
 type Item = HashMap<String, Av>;

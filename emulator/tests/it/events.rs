@@ -2,7 +2,7 @@
 //! tags, delivery attempts and persistence.
 
 use std::time::Duration;
-use testkit::aws::{Explained, Refusal};
+use testkit::aws::Refusal;
 
 use aws_sdk_eventbridge::types::builders::PutEventsRequestEntryBuilder;
 use aws_sdk_eventbridge::types::{
